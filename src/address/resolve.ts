@@ -1,0 +1,114 @@
+import { lookup as dnsLookup } from 'node:dns/promises';
+import { AbortError, ArgumentError, describeSystemError, ResolveError } from '../errors.js';
+import { ipFamily } from './ip.js';
+
+export type Family = 0 | 4 | 6;
+
+export interface ResolvedAddress {
+  address: string;
+  family: 4 | 6;
+}
+
+/**
+ * The DNS seam: same shape as `dns.promises.lookup(host, { all: true, family })`. Tests inject one
+ * that fails or never answers instead of patching node:dns.
+ */
+export type LookupFunction = (
+  host: string,
+  options: { all: true; family: Family },
+) => Promise<Array<{ address: string; family: number }>>;
+
+export interface ResolveOptions {
+  /** 4 or 6 to force a family (ncat's -4/-6); 0 for both. */
+  family?: Family;
+  /** Refuse host names: only IP literals (ncat's -n). */
+  numericOnly?: boolean;
+  lookup?: LookupFunction;
+  signal?: AbortSignal;
+}
+
+const defaultLookup: LookupFunction = (host, options) => dnsLookup(host, options);
+
+/**
+ * Resolve a host to every address of the allowed families, in the resolver's order.
+ * IP literals are returned as they are, without a lookup.
+ */
+export async function resolveHost(
+  host: string,
+  options: ResolveOptions = {},
+): Promise<ResolvedAddress[]> {
+  const family = options.family ?? 0;
+  const literal = ipFamily(host);
+  if (literal !== 0) {
+    if (family !== 0 && family !== literal) {
+      throw new ResolveError(
+        `address ${JSON.stringify(host)} is IPv${literal} but IPv${family} was requested`,
+        { address: host },
+      );
+    }
+    return [{ address: host, family: literal }];
+  }
+  if (options.numericOnly) {
+    throw new ArgumentError(
+      `${JSON.stringify(host)} is not a numeric IP address and name resolution is disabled (-n)`,
+      { address: host },
+    );
+  }
+  if (host === '') throw new ArgumentError('empty host name');
+  options.signal?.throwIfAborted();
+  let results: Array<{ address: string; family: number }>;
+  try {
+    const pending = (options.lookup ?? defaultLookup)(host, { all: true, family });
+    results = options.signal ? await raceAbort(pending, options.signal, host) : await pending;
+  } catch (error) {
+    if (error instanceof AbortError) throw error;
+    throw new ResolveError(
+      `host cannot be resolved: ${JSON.stringify(host)} (${describeSystemError(error)})`,
+      { address: host, cause: error },
+    );
+  }
+  const addresses = results
+    .filter((r) => (r.family === 4 || r.family === 6) && (family === 0 || r.family === family))
+    .map((r) => ({ address: r.address, family: r.family as 4 | 6 }));
+  if (addresses.length === 0) {
+    const which = family === 0 ? '' : ` IPv${family}`;
+    throw new ResolveError(
+      `host cannot be resolved: ${JSON.stringify(host)} has no${which} address`,
+      {
+        address: host,
+      },
+    );
+  }
+  return addresses;
+}
+
+function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, host: string): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () =>
+      reject(
+        new AbortError(`resolve ${JSON.stringify(host)} aborted`, { op: 'resolve', address: host }),
+      );
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+/**
+ * Order addresses for connection attempts as RFC 8305 (happy eyeballs) section 4 does: keep the
+ * resolver's first choice first, then alternate families.
+ */
+export function interleaveFamilies(addresses: readonly ResolvedAddress[]): ResolvedAddress[] {
+  const first = addresses[0];
+  if (first === undefined) return [];
+  const preferred = addresses.filter((a) => a.family === first.family);
+  const other = addresses.filter((a) => a.family !== first.family);
+  const ordered: ResolvedAddress[] = [];
+  for (let i = 0; i < Math.max(preferred.length, other.length); i++) {
+    const p = preferred[i];
+    const o = other[i];
+    if (p) ordered.push(p);
+    if (o) ordered.push(o);
+  }
+  return ordered;
+}

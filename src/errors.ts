@@ -1,0 +1,209 @@
+/**
+ * Every error sockcat throws on purpose is a SockcatError with a literal `code`, the operation that
+ * failed (`op`), and where it was going (`network`, `address`, `port`). The system error, when there
+ * is one, stays on `cause` with its own `code` and `syscall`.
+ */
+
+export type SockcatErrorCode =
+  | 'SOCKCAT_ARGS'
+  | 'SOCKCAT_RESOLVE'
+  | 'SOCKCAT_REFUSED'
+  | 'SOCKCAT_CONNECT'
+  | 'SOCKCAT_LISTEN'
+  | 'SOCKCAT_TIMEOUT'
+  | 'SOCKCAT_ABORTED'
+  | 'SOCKCAT_EOF'
+  | 'SOCKCAT_CLOSED'
+  | 'SOCKCAT_RESET'
+  | 'SOCKCAT_UNSUPPORTED';
+
+export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix';
+
+/** The operation an error happened in, as Go's net.OpError names it. */
+export type Operation =
+  | 'parse'
+  | 'resolve'
+  | 'connect'
+  | 'listen'
+  | 'accept'
+  | 'read'
+  | 'write'
+  | 'shutdown'
+  | 'close';
+
+export interface ErrorContext {
+  op?: Operation;
+  network?: Network;
+  /** Host name or IP address the operation was aimed at. */
+  address?: string;
+  port?: number;
+  cause?: unknown;
+}
+
+export class SockcatError extends Error {
+  readonly code: SockcatErrorCode;
+  readonly op: Operation | undefined;
+  readonly network: Network | undefined;
+  readonly address: string | undefined;
+  readonly port: number | undefined;
+
+  constructor(code: SockcatErrorCode, message: string, context: ErrorContext = {}) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.code = code;
+    this.op = context.op;
+    this.network = context.network;
+    this.address = context.address;
+    this.port = context.port;
+  }
+
+  override get name(): string {
+    return this.constructor.name;
+  }
+}
+
+/** Invalid input: a bad port, an unparsable address, conflicting options. Thrown before any I/O. */
+export class ArgumentError extends SockcatError {
+  declare readonly code: 'SOCKCAT_ARGS';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_ARGS', message, { op: 'parse', ...context });
+  }
+}
+
+/** A host name did not resolve to any address (of the requested family). */
+export class ResolveError extends SockcatError {
+  declare readonly code: 'SOCKCAT_RESOLVE';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_RESOLVE', message, { op: 'resolve', ...context });
+  }
+}
+
+/** The peer answered a connection attempt with a reset (ECONNREFUSED). */
+export class ConnectionRefusedError extends SockcatError {
+  declare readonly code: 'SOCKCAT_REFUSED';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_REFUSED', message, { op: 'connect', ...context });
+  }
+}
+
+/** Any other failure to connect: unreachable network or host, permission, source address in use. */
+export class ConnectError extends SockcatError {
+  declare readonly code: 'SOCKCAT_CONNECT';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_CONNECT', message, { op: 'connect', ...context });
+  }
+}
+
+/** Binding or listening failed: address in use, permission denied, address not available. */
+export class ListenError extends SockcatError {
+  declare readonly code: 'SOCKCAT_LISTEN';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_LISTEN', message, { op: 'listen', ...context });
+  }
+}
+
+/**
+ * An operation did not complete in time. For receives, nothing was consumed: `buffered` holds a
+ * copy of what is waiting in the tube's buffer.
+ */
+export class TimeoutError extends SockcatError {
+  declare readonly code: 'SOCKCAT_TIMEOUT';
+  readonly timeoutMs: number;
+  readonly buffered: Buffer;
+  constructor(
+    message: string,
+    timeoutMs: number,
+    context: ErrorContext & { buffered?: Buffer } = {},
+  ) {
+    super('SOCKCAT_TIMEOUT', message, context);
+    this.timeoutMs = timeoutMs;
+    this.buffered = context.buffered ?? Buffer.alloc(0);
+  }
+}
+
+/** An AbortSignal stopped the operation. Like a timeout, a receive consumed nothing. */
+export class AbortError extends SockcatError {
+  declare readonly code: 'SOCKCAT_ABORTED';
+  readonly buffered: Buffer;
+  constructor(message: string, context: ErrorContext & { buffered?: Buffer } = {}) {
+    super('SOCKCAT_ABORTED', message, context);
+    this.buffered = context.buffered ?? Buffer.alloc(0);
+  }
+}
+
+/**
+ * The peer finished sending before the request could be met. `buffered` is what had arrived; it
+ * stays in the tube, so `recvAll()` still returns it.
+ */
+export class EOFError extends SockcatError {
+  declare readonly code: 'SOCKCAT_EOF';
+  readonly buffered: Buffer;
+  constructor(message: string, context: ErrorContext & { buffered?: Buffer } = {}) {
+    super('SOCKCAT_EOF', message, { op: 'read', ...context });
+    this.buffered = context.buffered ?? Buffer.alloc(0);
+  }
+}
+
+/** The peer reset the connection (ECONNRESET, EPIPE). */
+export class ConnectionResetError extends SockcatError {
+  declare readonly code: 'SOCKCAT_RESET';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_RESET', message, context);
+  }
+}
+
+/** The tube or listener was closed (by this side, or for writing by `shutdown('send')`). */
+export class ClosedError extends SockcatError {
+  declare readonly code: 'SOCKCAT_CLOSED';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_CLOSED', message, context);
+  }
+}
+
+/** A feature this platform, build or version does not have; the message says what to do. */
+export class UnsupportedError extends SockcatError {
+  declare readonly code: 'SOCKCAT_UNSUPPORTED';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_UNSUPPORTED', message, context);
+  }
+}
+
+/** The short system description ncat prints ("Connection refused") for an errno code. */
+export function describeSystemError(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'Connection refused';
+    case 'ECONNRESET':
+      return 'Connection reset by peer';
+    case 'EPIPE':
+      return 'Broken pipe';
+    case 'ETIMEDOUT':
+      return 'Connection timed out';
+    case 'EHOSTUNREACH':
+      return 'No route to host';
+    case 'ENETUNREACH':
+      return 'Network is unreachable';
+    case 'EADDRINUSE':
+      return 'Address already in use';
+    case 'EADDRNOTAVAIL':
+      return 'Cannot assign requested address';
+    case 'EACCES':
+      return 'Permission denied';
+    case 'EPERM':
+      return 'Operation not permitted';
+    case 'EAFNOSUPPORT':
+      return 'Address family not supported by protocol';
+    case 'EINVAL':
+      return 'Invalid argument';
+    case 'ENOENT':
+      return 'No such file or directory';
+    case 'ENOTFOUND':
+      return 'Name or service not known';
+    case 'EAI_AGAIN':
+      return 'Temporary failure in name resolution';
+    case 'ENODATA':
+      return 'No address associated with hostname';
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}

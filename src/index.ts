@@ -1,0 +1,13 @@
+export * from './address/index.js';
+export * from './errors.js';
+export * from './relay/index.js';
+export * from './transports/index.js';
+export { ReceiveBuffer } from './tube/receive-buffer.js';
+export {
+  type Endpoint,
+  type RecvOptions,
+  type RecvRegexResult,
+  type RecvUntilOptions,
+  Tube,
+  type TubeOptions,
+} from './tube/tube.js';

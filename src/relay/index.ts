@@ -1,0 +1,7 @@
+export {
+  type RelayEnd,
+  type RelayResult,
+  relayStdio,
+  type StdioRelayOptions,
+} from './stdio-relay.js';
+export { type Pump, pump, writeChunk } from './stream-io.js';

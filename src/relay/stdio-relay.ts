@@ -1,0 +1,146 @@
+import type { Readable, Writable } from 'node:stream';
+import { TimeoutError } from '../errors.js';
+import type { Tube } from '../tube/tube.js';
+import { pump, writeChunk } from './stream-io.js';
+
+export interface StdioRelayOptions {
+  stdin: Readable;
+  stdout: Writable;
+  /** Only send: what the peer sends is discarded (ncat --send-only). */
+  sendOnly?: boolean;
+  /** Only receive: stdin is not read (ncat --recv-only). */
+  recvOnly?: boolean;
+  /** Keep the sending side open when stdin ends (ncat --no-shutdown). */
+  noShutdown?: boolean;
+  /**
+   * After stdin ends, wait this many milliseconds and finish even if the peer has not closed
+   * (`-q`). Undefined: wait for the peer. 0: finish as soon as stdin ends.
+   */
+  quitAfterEof?: number;
+  /** Finish when nothing has been sent or received for this many milliseconds (`-i`). */
+  idleTimeout?: number;
+  /** Called with each chunk that went to the peer, and each that came from it (taps). */
+  onSend?: (chunk: Buffer) => void;
+  onReceive?: (chunk: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+/** Why a relay finished without an error. */
+export type RelayEnd = 'peer-eof' | 'stdin-eof' | 'quit-after-eof' | 'stdout-closed' | 'aborted';
+
+export interface RelayResult {
+  end: RelayEnd;
+  /** Bytes sent to the peer. */
+  sent: number;
+  /** Bytes received from the peer. */
+  received: number;
+}
+
+function isBrokenPipe(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
+  );
+}
+
+/**
+ * Relay between a tube and a pair of local streams, the way netcat does: stdin to the peer, the
+ * peer to stdout. End-of-file rules (docs/eof.md):
+ * - stdin ends: the sending side is shut down (FIN) unless `noShutdown`; receiving goes on until
+ *   the peer closes, or for `quitAfterEof` ms.
+ * - the peer ends: the relay finishes once stdout has everything (stdin is left unread).
+ * - stdout closes (EPIPE): the relay finishes quietly.
+ * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout.
+ */
+export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<RelayResult> {
+  const { stdin, stdout } = options;
+  let sent = 0;
+  let received = 0;
+  return new Promise<RelayResult>((resolve, reject) => {
+    let finished = false;
+    let quitTimer: NodeJS.Timeout | undefined;
+    let idleTimer: NodeJS.Timeout | undefined;
+    let input: ReturnType<typeof pump> | undefined;
+
+    const finish = (end: RelayEnd | Error) => {
+      if (finished) return;
+      finished = true;
+      if (quitTimer) clearTimeout(quitTimer);
+      if (idleTimer) clearTimeout(idleTimer);
+      options.signal?.removeEventListener('abort', onAbort);
+      input?.stop();
+      if (end instanceof Error) reject(end);
+      else resolve({ end, sent, received });
+    };
+    const onAbort = () => finish('aborted');
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (options.signal?.aborted) return finish('aborted');
+
+    const idle = options.idleTimeout;
+    const touch =
+      idle === undefined
+        ? () => {}
+        : () => {
+            if (idleTimer) idleTimer.refresh();
+            else
+              idleTimer = setTimeout(
+                () =>
+                  finish(
+                    new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' }),
+                  ),
+                idle,
+              );
+          };
+    touch();
+
+    const stdinEnded = () => {
+      if (finished) return;
+      const quit = options.quitAfterEof;
+      const afterShutdown = () => {
+        if (options.sendOnly) return finish('stdin-eof');
+        if (quit === 0) return finish('quit-after-eof');
+        if (quit !== undefined && Number.isFinite(quit)) {
+          quitTimer = setTimeout(() => finish('quit-after-eof'), quit);
+        }
+      };
+      if (options.noShutdown) return afterShutdown();
+      tube.shutdown('send').then(afterShutdown, (error: Error) => finish(error));
+    };
+
+    if (!options.recvOnly) {
+      input = pump(stdin, (chunk) => {
+        sent += chunk.length;
+        touch();
+        options.onSend?.(chunk);
+        return tube.send(chunk);
+      });
+      input.done.then(stdinEnded, (error: Error) => finish(error));
+    }
+
+    const receive = async () => {
+      if (options.sendOnly) {
+        await tube.shutdown('recv');
+      }
+      for await (const chunk of tube) {
+        if (finished) return;
+        received += chunk.length;
+        touch();
+        options.onReceive?.(chunk);
+        await writeChunk(stdout, chunk);
+      }
+    };
+    receive().then(
+      () => {
+        if (options.sendOnly && !tube.closed) {
+          // Receiving was shut down; the relay ends with stdin (or the peer's close, below).
+          return;
+        }
+        finish('peer-eof');
+      },
+      (error: unknown) => {
+        if (isBrokenPipe(error)) finish('stdout-closed');
+        else finish(error as Error);
+      },
+    );
+  });
+}

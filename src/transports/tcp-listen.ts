@@ -1,0 +1,245 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { formatHostPort } from '../address/host-port.js';
+import { type Family, type LookupFunction, resolveHost } from '../address/resolve.js';
+import {
+  AbortError,
+  ClosedError,
+  describeSystemError,
+  type ErrorContext,
+  ListenError,
+  TimeoutError,
+} from '../errors.js';
+import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
+import { endpointOf } from './endpoint.js';
+import { parseTarget, type TargetInput } from './target.js';
+
+export interface ListenOptions {
+  /** 4: IPv4 only; 6: IPv6 only; 0 (default): without a host, both (a dual-stack socket). */
+  family?: Family;
+  numericOnly?: boolean;
+  /** Kernel accept queue length. Default 511 (Node's). */
+  backlog?: number;
+  /**
+   * Accepted connections held while nobody calls accept(); beyond it new ones are reset.
+   * Default: the backlog.
+   */
+  maxPending?: number;
+  /** Disable Nagle's algorithm on accepted sockets. Default true. */
+  noDelay?: boolean;
+  lookup?: LookupFunction;
+  signal?: AbortSignal;
+  /** Options for each accepted tube. */
+  tube?: TubeOptions;
+}
+
+export interface AcceptOptions {
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+interface AcceptWaiter {
+  resolve(tube: Tube): void;
+  reject(error: Error): void;
+}
+
+/**
+ * A listening TCP socket. Connections are accepted by the kernel and handed out in order by
+ * `accept()` or by async iteration.
+ */
+export class Listener implements AsyncIterable<Tube> {
+  #server: Server;
+  #pending: Socket[] = [];
+  #waiters: AcceptWaiter[] = [];
+  #maxPending: number;
+  #noDelay: boolean;
+  #tubeOptions: TubeOptions;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  #context: ErrorContext;
+
+  /** @internal Use listen(). */
+  constructor(server: Server, options: ListenOptions, context: ErrorContext) {
+    this.#server = server;
+    this.#maxPending = options.maxPending ?? options.backlog ?? 511;
+    this.#noDelay = options.noDelay ?? true;
+    this.#tubeOptions = options.tube ?? {};
+    this.#context = context;
+    server.on('connection', this.#onConnection);
+  }
+
+  /** The bound address, with the real port when port 0 was asked for. */
+  address(): Endpoint {
+    const info = this.#server.address();
+    if (info === null || typeof info === 'string') return { address: '', port: 0, family: 0 };
+    return endpointOf(info.address, info.port, info.family);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Wait for the next connection. Cancel safety: safe; a connection is never lost to a timeout. */
+  accept(options: AcceptOptions = {}): Promise<Tube> {
+    const first = this.#pending.shift();
+    if (first) return Promise.resolve(this.#wrap(first));
+    if (this.#closed) {
+      return Promise.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
+    }
+    const { signal, timeout } = options;
+    if (signal?.aborted) return Promise.reject(new AbortError('accept aborted', this.#ctx()));
+    return new Promise<Tube>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const cleanup = () => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        const index = this.#waiters.indexOf(waiter);
+        if (index !== -1) this.#waiters.splice(index, 1);
+      };
+      const waiter: AcceptWaiter = {
+        resolve: (tube) => {
+          cleanup();
+          resolve(tube);
+        },
+        reject: (error) => {
+          cleanup();
+          reject(error);
+        },
+      };
+      const onAbort = () => waiter.reject(new AbortError('accept aborted', this.#ctx()));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      if (timeout !== undefined && Number.isFinite(timeout)) {
+        timer = setTimeout(
+          () =>
+            waiter.reject(
+              new TimeoutError(`accept timed out after ${timeout}ms`, timeout, this.#ctx()),
+            ),
+          timeout,
+        );
+        timer.unref();
+      }
+      this.#waiters.push(waiter);
+    });
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Tube> {
+    for (;;) {
+      try {
+        yield await this.accept();
+      } catch (error) {
+        if (error instanceof ClosedError && this.#closed) return;
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Stop listening. Connections accepted but not yet handed out are destroyed; pending accept()
+   * calls fail with ClosedError; connections already handed out are not touched. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    this.#closed = true;
+    for (const socket of this.#pending) socket.destroy();
+    this.#pending = [];
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) {
+      waiter.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
+    }
+    this.#closing = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    return this.#closing;
+  }
+
+  /** Keep (true) or stop (false) the listener from holding the process open. */
+  ref(keep = true): void {
+    if (keep) this.#server.ref();
+    else this.#server.unref();
+  }
+
+  #ctx(): ErrorContext {
+    const { address, port } = this.address();
+    return { ...this.#context, op: 'accept', address, port };
+  }
+
+  #wrap(socket: Socket): Tube {
+    socket.setNoDelay(this.#noDelay);
+    return new Tube(socket, {
+      ...this.#tubeOptions,
+      network: 'tcp',
+      local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
+      remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+    });
+  }
+
+  #onConnection = (socket: Socket): void => {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      waiter.resolve(this.#wrap(socket));
+      return;
+    }
+    if (this.#pending.length >= this.#maxPending) {
+      socket.resetAndDestroy();
+      return;
+    }
+    // Until someone accepts it, a reset or error on this socket must not crash the process.
+    const onEarlyError = () => {};
+    socket.on('error', onEarlyError);
+    socket.pause();
+    socket.once('close', () => {
+      const index = this.#pending.indexOf(socket);
+      if (index !== -1) this.#pending.splice(index, 1);
+    });
+    this.#pending.push(socket);
+  };
+}
+
+/**
+ * Listen for TCP connections. Without a host, a dual-stack socket covers IPv4 and IPv6 (unless
+ * `family` forces one). Port 0 picks a free port: read it back with `address()`.
+ */
+export async function listen(target: TargetInput, options: ListenOptions = {}): Promise<Listener> {
+  const { host: givenHost, port } = parseTarget(target);
+  const family = options.family ?? 0;
+  let host: string;
+  if (givenHost === '') {
+    host = family === 4 ? '0.0.0.0' : '::';
+  } else {
+    const [first] = await resolveHost(givenHost, {
+      family,
+      numericOnly: options.numericOnly ?? false,
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    host = first!.address;
+  }
+  const context: ErrorContext = { op: 'listen', network: 'tcp', address: host, port };
+  const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
+  const listener = new Listener(server, options, context);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(
+        { host, port, backlog: options.backlog ?? 511, ipv6Only: givenHost === '' && family === 6 },
+        () => {
+          server.off('error', reject);
+          resolve();
+        },
+      );
+    });
+  } catch (error) {
+    server.close();
+    const name = formatHostPort(givenHost === '' ? host : givenHost, port);
+    throw new ListenError(`listen on ${name} failed: ${describeSystemError(error)}`, {
+      ...context,
+      cause: error,
+    });
+  }
+  server.on('error', () => {
+    // After listening, errors concern single accepts (EMFILE); Node retries them.
+  });
+  return listener;
+}

@@ -1,0 +1,654 @@
+import type { Duplex } from 'node:stream';
+import {
+  AbortError,
+  ClosedError,
+  ConnectionResetError,
+  describeSystemError,
+  EOFError,
+  type ErrorContext,
+  type Network,
+  type Operation,
+  SockcatError,
+  TimeoutError,
+} from '../errors.js';
+import { ReceiveBuffer } from './receive-buffer.js';
+
+/** One end of a connection, as the transport saw it. */
+export interface Endpoint {
+  address: string;
+  port: number;
+  family: 4 | 6 | 0;
+}
+
+export interface TubeOptions {
+  /** Default timeout in milliseconds for every recv* call; Infinity (the default) waits forever. */
+  timeout?: number;
+  /**
+   * Received bytes held before the tube stops reading from the transport (backpressure).
+   * Default 1 MiB. A single request larger than this still completes: the limit only pauses reads
+   * while no request is waiting for more.
+   */
+  highWaterMark?: number;
+  /** Grace period of close() before it destroys the connection, in milliseconds. Default 2000. */
+  closeTimeout?: number;
+  network?: Network;
+  local?: Endpoint;
+  remote?: Endpoint;
+}
+
+/** Per-call options of every receive method. */
+export interface RecvOptions {
+  /** Milliseconds; overrides the tube's default timeout. */
+  timeout?: number;
+  signal?: AbortSignal;
+}
+
+export interface RecvUntilOptions extends RecvOptions {
+  /** Leave the delimiter out of the result (it is consumed either way). */
+  drop?: boolean;
+}
+
+export interface RecvRegexResult {
+  /** Everything up to and including the match. */
+  data: Buffer;
+  /** The match, run over the bytes read as latin1 (one character per byte). */
+  match: RegExpExecArray;
+}
+
+type Attempt = (buffer: ReceiveBuffer, eof: boolean) => boolean;
+
+interface Waiter {
+  /** Tries to complete from the buffer; true when it settled (resolved or rejected). */
+  attempt: Attempt;
+  fail(error: Error): void;
+}
+
+const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
+const DEFAULT_CLOSE_TIMEOUT = 2000;
+const NEWLINE = Buffer.from('\n');
+
+function toBuffer(data: string | Uint8Array): Buffer {
+  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function describeDelimiter(delimiter: Buffer): string {
+  return JSON.stringify(delimiter.toString('latin1'));
+}
+
+/**
+ * A buffered, promise-based view of a byte stream (pwntools' tube). Transports hand it a Node
+ * Duplex opened with `allowHalfOpen`; the tube owns it from then on.
+ *
+ * Cancel safety: every recv* method either completes or throws; when it throws because of a
+ * timeout or an abort, no byte was consumed. At end of file an unmet request throws EOFError
+ * carrying the buffered bytes, which also stay in the tube.
+ */
+export class Tube implements AsyncIterable<Buffer> {
+  readonly local: Endpoint | undefined;
+  readonly remote: Endpoint | undefined;
+  readonly network: Network | undefined;
+  /** Default receive timeout in milliseconds (Infinity: none). */
+  timeout: number;
+
+  #stream: Duplex;
+  #buffer = new ReceiveBuffer();
+  #waiters: Waiter[] = [];
+  #highWaterMark: number;
+  #closeTimeout: number;
+  #eof = false;
+  #error: Error | undefined;
+  #recvShut = false;
+  #sendShut = false;
+  #destroyed = false;
+  #closing: Promise<void> | undefined;
+  #paused = false;
+  #bytesReceived = 0;
+  #bytesSent = 0;
+
+  constructor(stream: Duplex, options: TubeOptions = {}) {
+    this.#stream = stream;
+    this.timeout = options.timeout ?? Number.POSITIVE_INFINITY;
+    this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
+    this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    this.local = options.local;
+    this.remote = options.remote;
+    this.network = options.network;
+    stream.on('data', this.#onData);
+    stream.on('end', this.#onEnd);
+    stream.on('error', this.#onError);
+    stream.on('close', this.#onClose);
+  }
+
+  /** `host:port` of the peer, for messages. */
+  get peerName(): string {
+    const remote = this.remote;
+    if (!remote) return 'peer';
+    return remote.address.includes(':')
+      ? `[${remote.address}]:${remote.port}`
+      : `${remote.address}:${remote.port}`;
+  }
+
+  /** Bytes waiting in the receive buffer. */
+  get buffered(): number {
+    return this.#buffer.length;
+  }
+
+  get bytesReceived(): number {
+    return this.#bytesReceived;
+  }
+
+  get bytesSent(): number {
+    return this.#bytesSent;
+  }
+
+  /** True once the peer has finished sending and the buffer is empty. */
+  get atEOF(): boolean {
+    return (this.#eof || this.#recvShut) && this.#buffer.length === 0;
+  }
+
+  get closed(): boolean {
+    return this.#destroyed;
+  }
+
+  // ---- receiving ----------------------------------------------------------------------------
+
+  /**
+   * Receive what is buffered, at most `max` bytes, waiting for at least one byte.
+   * Throws EOFError when the peer has finished and nothing is buffered.
+   * Cancel safety: safe; on timeout or abort nothing was consumed.
+   */
+  recv(max = Number.POSITIVE_INFINITY, options: RecvOptions = {}): Promise<Buffer> {
+    return this.#read<Buffer>('recv', options, (buffer, eof, done) => {
+      if (buffer.length > 0) return done(buffer.consume(max));
+      if (eof) return this.#eofError('recv', done);
+      return false;
+    });
+  }
+
+  /**
+   * Receive exactly `n` bytes.
+   * Cancel safety: safe. At EOF with fewer than n bytes, EOFError carries them (still buffered).
+   */
+  recvExactly(n: number, options: RecvOptions = {}): Promise<Buffer> {
+    return this.#read<Buffer>(`recvExactly ${n}`, options, (buffer, eof, done) => {
+      if (buffer.length >= n) return done(buffer.consume(n));
+      if (eof) return this.#eofError(`recvExactly ${n}`, done);
+      return false;
+    });
+  }
+
+  /**
+   * Receive up to and including `delimiter` (without it when `drop`). Searching resumes where the
+   * previous search stopped, so a long stream of data is scanned once.
+   * Cancel safety: safe.
+   */
+  recvUntil(delimiter: string | Uint8Array, options: RecvUntilOptions = {}): Promise<Buffer> {
+    const delim = toBuffer(delimiter);
+    const what = `recvUntil ${describeDelimiter(delim)}`;
+    let from = 0;
+    return this.#read<Buffer>(what, options, (buffer, eof, done) => {
+      const at = buffer.indexOf(delim, from);
+      if (at !== -1) {
+        const data = buffer.consume(at + delim.length);
+        return done(options.drop ? data.subarray(0, at) : data);
+      }
+      from = buffer.searchedUpTo(delim.length);
+      if (eof) return this.#eofError(what, done);
+      return false;
+    });
+  }
+
+  /** Receive one line ending in "\n" (kept unless `drop`). Cancel safety: safe. */
+  recvLine(options: RecvUntilOptions = {}): Promise<Buffer> {
+    return this.recvUntil(NEWLINE, options);
+  }
+
+  /**
+   * Receive until `pattern` matches the buffered bytes; returns the bytes through the end of the
+   * match and the match itself. The buffer is matched as latin1 text (one character per byte).
+   * Cancel safety: safe.
+   */
+  recvRegex(pattern: RegExp, options: RecvOptions = {}): Promise<RecvRegexResult> {
+    const regex = new RegExp(pattern.source, pattern.flags.replace('g', '').replace('y', ''));
+    const what = `recvRegex ${String(pattern)}`;
+    return this.#read<RecvRegexResult>(what, options, (buffer, eof, done) => {
+      if (buffer.length > 0) {
+        const match = regex.exec(buffer.contiguous().toString('latin1'));
+        if (match) return done({ data: buffer.consume(match.index + match[0].length), match });
+      }
+      if (eof) return this.#eofError(what, done);
+      return false;
+    });
+  }
+
+  /**
+   * Receive everything until the peer finishes sending. Never throws EOFError.
+   * Cancel safety: safe; on timeout or abort the bytes stay buffered.
+   */
+  recvAll(options: RecvOptions = {}): Promise<Buffer> {
+    return this.#read<Buffer>('recvAll', options, (buffer, eof, done) => {
+      if (eof) return done(buffer.clear());
+      return false;
+    });
+  }
+
+  /** Put bytes back at the front of the buffer: the next recv* sees them first. */
+  unrecv(data: string | Uint8Array): void {
+    this.#buffer.unshift(toBuffer(data));
+    this.#serve();
+  }
+
+  /**
+   * Discard and return what is buffered. With `idleMs`, keep discarding until nothing has arrived
+   * for that long (pwntools' clean(timeout)).
+   */
+  async clean(idleMs = 0): Promise<Buffer> {
+    const parts = [this.#buffer.clear()];
+    this.#resumeIfBelowMark();
+    while (idleMs > 0 && !this.#eof && !this.#recvShut) {
+      try {
+        parts.push(await this.recv(Number.POSITIVE_INFINITY, { timeout: idleMs }));
+      } catch (error) {
+        if (error instanceof TimeoutError || error instanceof EOFError) break;
+        throw error;
+      }
+    }
+    return Buffer.concat(parts);
+  }
+
+  /** Chunks as they arrive, until the peer finishes sending. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      let chunk: Buffer;
+      try {
+        chunk = await this.recv();
+      } catch (error) {
+        if (error instanceof EOFError) return;
+        throw error;
+      }
+      yield chunk;
+    }
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  /**
+   * Send bytes (strings as UTF-8). Resolves once the transport accepted them without exceeding its
+   * buffer; when it is full, waits for it to drain (backpressure). Rejects if the connection
+   * failed or was shut down for sending.
+   */
+  send(data: string | Uint8Array): Promise<void> {
+    const buffer = toBuffer(data);
+    const failure = this.#sendFailure();
+    if (failure) return Promise.reject(failure);
+    this.#bytesSent += buffer.length;
+    if (this.#stream.write(buffer)) return Promise.resolve();
+    return this.#drained();
+  }
+
+  /** Send data followed by "\n". */
+  sendLine(data: string | Uint8Array = ''): Promise<void> {
+    const buffer = toBuffer(data);
+    return this.send(Buffer.concat([buffer, NEWLINE], buffer.length + 1));
+  }
+
+  /** Receive until `delimiter`, then send `data` as a line. Returns what was received. */
+  async sendLineAfter(
+    delimiter: string | Uint8Array,
+    data: string | Uint8Array,
+    options: RecvUntilOptions = {},
+  ): Promise<Buffer> {
+    const received = await this.recvUntil(delimiter, options);
+    await this.sendLine(data);
+    return received;
+  }
+
+  /** Send `data` (no newline) once `delimiter` has been received. */
+  async sendAfter(
+    delimiter: string | Uint8Array,
+    data: string | Uint8Array,
+    options: RecvUntilOptions = {},
+  ): Promise<Buffer> {
+    const received = await this.recvUntil(delimiter, options);
+    await this.send(data);
+    return received;
+  }
+
+  #sendFailure(): Error | undefined {
+    if (this.#error) return this.#error;
+    if (this.#destroyed)
+      return new ClosedError(`send to ${this.peerName}: the tube is closed`, this.#ctx('write'));
+    if (this.#sendShut) {
+      return new ClosedError(
+        `send to ${this.peerName}: the sending side was shut down`,
+        this.#ctx('write'),
+      );
+    }
+    return undefined;
+  }
+
+  #drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const stream = this.#stream;
+      const cleanup = () => {
+        stream.off('drain', onDrain);
+        stream.off('close', onClose);
+      };
+      const onDrain = () => {
+        cleanup();
+        resolve();
+      };
+      const onClose = () => {
+        cleanup();
+        reject(
+          this.#error ??
+            new ClosedError(`send to ${this.peerName}: connection closed`, this.#ctx('write')),
+        );
+      };
+      stream.on('drain', onDrain);
+      stream.on('close', onClose);
+    });
+  }
+
+  // ---- closing ------------------------------------------------------------------------------
+
+  /**
+   * Half-close. `'send'` flushes what was sent and sends FIN; the peer sees end of file and the
+   * tube can still receive. `'recv'` stops receiving: buffered and later bytes are discarded and
+   * pending receives fail with ClosedError.
+   */
+  async shutdown(direction: 'send' | 'recv'): Promise<void> {
+    if (direction === 'recv') {
+      if (this.#recvShut) return;
+      this.#recvShut = true;
+      this.#buffer.clear();
+      this.#failWaiters(
+        new ClosedError(
+          `receive from ${this.peerName}: shut down for receiving`,
+          this.#ctx('read'),
+        ),
+      );
+      this.#resumeIfBelowMark();
+      return;
+    }
+    if (this.#sendShut || this.#destroyed) return;
+    this.#sendShut = true;
+    const stream = this.#stream;
+    await new Promise<void>((resolve, reject) => {
+      if (stream.writableFinished) return resolve();
+      const cleanup = () => {
+        stream.off('finish', onFinish);
+        stream.off('close', onClose);
+      };
+      const onFinish = () => {
+        cleanup();
+        resolve();
+      };
+      const onClose = () => {
+        cleanup();
+        if (stream.writableFinished) resolve();
+        else
+          reject(
+            this.#error ??
+              new ClosedError(
+                `shutdown of ${this.peerName} failed: connection closed`,
+                this.#ctx('shutdown'),
+              ),
+          );
+      };
+      stream.on('finish', onFinish);
+      stream.on('close', onClose);
+      stream.end();
+    });
+  }
+
+  /**
+   * Graceful close: flush, send FIN, discard what still arrives and wait for the peer's FIN; after
+   * the grace period (`closeTimeout`) the connection is destroyed. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closing) return this.#closing;
+    if (this.#destroyed) {
+      this.#closing = Promise.resolve();
+      return this.#closing;
+    }
+    const stream = this.#stream;
+    this.#closing = new Promise<void>((resolve) => {
+      const timer = setTimeout(() => this.destroy(), this.#closeTimeout);
+      timer.unref();
+      stream.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.#recvShut = true;
+      this.#buffer.clear();
+      this.#failWaiters(
+        new ClosedError(`receive from ${this.peerName}: the tube is closed`, this.#ctx('read')),
+      );
+      this.#resume();
+      stream.once('finish', () => {
+        if (this.#eof) stream.destroy();
+      });
+      if (!this.#sendShut) {
+        this.#sendShut = true;
+        stream.end();
+      }
+      if (this.#eof && stream.writableFinished) stream.destroy();
+    });
+    return this.#closing;
+  }
+
+  /** Close at once, discarding unsent data. Idempotent. */
+  destroy(): void {
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#failWaiters(
+      new ClosedError(`receive from ${this.peerName}: the tube is closed`, this.#ctx('read')),
+    );
+    this.#stream.destroy();
+  }
+
+  /** Abort the connection with a TCP reset where the transport supports it. */
+  reset(): void {
+    const socket = this.#stream as Duplex & { resetAndDestroy?: () => void };
+    if (typeof socket.resetAndDestroy === 'function' && !this.#destroyed) {
+      this.#destroyed = true;
+      this.#failWaiters(
+        new ClosedError(`receive from ${this.peerName}: the tube was reset`, this.#ctx('read')),
+      );
+      socket.resetAndDestroy();
+      return;
+    }
+    this.destroy();
+  }
+
+  /**
+   * Hand the connection over as a plain Node Duplex. Buffered bytes are pushed back into it, and
+   * this tube must not be used afterwards.
+   */
+  toStream(): Duplex {
+    const stream = this.#stream;
+    stream.off('data', this.#onData);
+    stream.off('end', this.#onEnd);
+    stream.off('error', this.#onError);
+    stream.off('close', this.#onClose);
+    const rest = this.#buffer.clear();
+    this.#failWaiters(new ClosedError(`the tube was converted to a stream`, this.#ctx('read')));
+    stream.pause();
+    if (rest.length > 0) stream.unshift(rest);
+    this.#destroyed = true;
+    return stream;
+  }
+
+  // ---- internals ----------------------------------------------------------------------------
+
+  #ctx(op: Operation): ErrorContext {
+    const context: ErrorContext = { op };
+    if (this.network) context.network = this.network;
+    if (this.remote) {
+      context.address = this.remote.address;
+      context.port = this.remote.port;
+    }
+    return context;
+  }
+
+  #eofError<T>(what: string, done: (value: T | Error) => true): true {
+    if (this.#error) return done(this.#error);
+    const buffered = Buffer.from(this.#buffer.peek());
+    const message = this.#recvShut
+      ? `${what} from ${this.peerName}: shut down for receiving`
+      : `${what} from ${this.peerName}: end of file after ${buffered.length} buffered bytes`;
+    if (this.#recvShut) return done(new ClosedError(message, this.#ctx('read')));
+    return done(new EOFError(message, { ...this.#ctx('read'), buffered }));
+  }
+
+  #read<T>(
+    what: string,
+    options: RecvOptions,
+    attempt: (buffer: ReceiveBuffer, eof: boolean, done: (value: T | Error) => true) => boolean,
+  ): Promise<T> {
+    if (this.#destroyed && !this.#closing) {
+      return Promise.reject(
+        new ClosedError(`${what} from ${this.peerName}: the tube is closed`, this.#ctx('read')),
+      );
+    }
+    const signal = options.signal;
+    if (signal?.aborted) {
+      return Promise.reject(
+        new AbortError(`${what} from ${this.peerName} aborted`, {
+          ...this.#ctx('read'),
+          buffered: Buffer.from(this.#buffer.peek()),
+        }),
+      );
+    }
+    return new Promise<T>((resolve, reject) => {
+      let timer: NodeJS.Timeout | undefined;
+      const settle = (value: T | Error): true => {
+        if (timer) clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        if (value instanceof Error) reject(value);
+        else resolve(value);
+        return true;
+      };
+      const waiter: Waiter = {
+        attempt: (buffer, eof) => attempt(buffer, eof, settle),
+        fail: (error) => settle(error),
+      };
+      const remove = () => {
+        const index = this.#waiters.indexOf(waiter);
+        if (index !== -1) this.#waiters.splice(index, 1);
+      };
+      const onAbort = () => {
+        remove();
+        settle(
+          new AbortError(`${what} from ${this.peerName} aborted`, {
+            ...this.#ctx('read'),
+            buffered: Buffer.from(this.#buffer.peek()),
+          }),
+        );
+        this.#serve();
+      };
+      // Only the first waiter may try at once, so that requests complete in call order.
+      if (this.#waiters.length === 0 && this.#tryOne(waiter)) return;
+      this.#waiters.push(waiter);
+      this.#resumeIfBelowMark();
+      const timeout = options.timeout ?? this.timeout;
+      if (Number.isFinite(timeout)) {
+        timer = setTimeout(() => {
+          remove();
+          settle(
+            new TimeoutError(
+              `${what} from ${this.peerName} timed out after ${timeout}ms`,
+              timeout,
+              {
+                ...this.#ctx('read'),
+                buffered: Buffer.from(this.#buffer.peek()),
+              },
+            ),
+          );
+          this.#serve();
+        }, timeout);
+        timer.unref();
+      }
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  #tryOne(waiter: Waiter): boolean {
+    const ended = this.#eof || this.#recvShut || this.#error !== undefined || this.#destroyed;
+    return waiter.attempt(this.#buffer, ended);
+  }
+
+  #serve(): void {
+    while (this.#waiters.length > 0) {
+      if (!this.#tryOne(this.#waiters[0]!)) break;
+      this.#waiters.shift();
+    }
+    this.#resumeIfBelowMark();
+  }
+
+  #failWaiters(error: Error): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const waiter of waiters) waiter.fail(error);
+  }
+
+  #resumeIfBelowMark(): void {
+    if (this.#paused && (this.#buffer.length < this.#highWaterMark || this.#waiters.length > 0)) {
+      this.#resume();
+    }
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#stream.resume();
+  }
+
+  #onData = (chunk: Buffer): void => {
+    if (this.#recvShut) return;
+    this.#bytesReceived += chunk.length;
+    this.#buffer.push(chunk);
+    this.#serve();
+    if (this.#waiters.length === 0 && this.#buffer.length >= this.#highWaterMark) {
+      this.#paused = true;
+      this.#stream.pause();
+    }
+  };
+
+  #onEnd = (): void => {
+    this.#eof = true;
+    this.#serve();
+    if (this.#closing && this.#stream.writableFinished) this.#stream.destroy();
+  };
+
+  #onError = (error: Error): void => {
+    this.#error = wrapStreamError(error, this.peerName, this.#ctx('read'));
+    this.#serve();
+    this.#failWaiters(this.#error);
+  };
+
+  #onClose = (): void => {
+    this.#destroyed = true;
+    if (!this.#eof && !this.#error) {
+      this.#error = new ClosedError(`connection to ${this.peerName} closed`, this.#ctx('read'));
+    }
+    this.#serve();
+    if (this.#error) this.#failWaiters(this.#error);
+  };
+}
+
+function wrapStreamError(error: Error, peer: string, context: ErrorContext): Error {
+  if (error instanceof SockcatError) return error;
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ECONNRESET' || code === 'EPIPE') {
+    return new ConnectionResetError(`connection to ${peer} reset: ${describeSystemError(error)}`, {
+      ...context,
+      cause: error,
+    });
+  }
+  return new ClosedError(`connection to ${peer} failed: ${describeSystemError(error)}`, {
+    ...context,
+    cause: error,
+  });
+}
