@@ -1,3 +1,4 @@
+export { createCrlfEncoder } from './crlf.js';
 export {
   type RelayEnd,
   type RelayResult,

@@ -19,6 +19,8 @@ export interface StdioRelayOptions {
   quitAfterEof?: number;
   /** Finish when nothing has been sent or received for this many milliseconds (`-i`). */
   idleTimeout?: number;
+  /** Rewrites each chunk read from stdin before it is sent (for example -C's CRLF encoder). */
+  transformSend?: (chunk: Buffer) => Buffer;
   /** Called with each chunk that went to the peer, and each that came from it (taps). */
   onSend?: (chunk: Buffer) => void;
   onReceive?: (chunk: Buffer) => void;
@@ -108,7 +110,9 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
     };
 
     if (!options.recvOnly) {
-      input = pump(stdin, (chunk) => {
+      const transform = options.transformSend;
+      input = pump(stdin, (read) => {
+        const chunk = transform ? transform(read) : read;
         sent += chunk.length;
         touch();
         options.onSend?.(chunk);

@@ -146,7 +146,10 @@ export class Listener implements AsyncIterable<Tube> {
     for (const waiter of waiters) {
       waiter.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
     }
-    this.#closing = new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    // net.Server's close callback waits for every accepted connection to end; ours concerns only
+    // the listening socket, whose handle server.close() releases at once.
+    this.#server.close();
+    this.#closing = Promise.resolve();
     return this.#closing;
   }
 

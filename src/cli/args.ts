@@ -1,0 +1,234 @@
+import { parseArgs as nodeParseArgs } from 'node:util';
+import { unbracket } from '../address/host-port.js';
+import { ipFamily } from '../address/ip.js';
+import { parsePort } from '../address/port.js';
+import { ArgumentError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
+
+/** ncat's port when none is given. */
+export const DEFAULT_PORT = 31337;
+
+/** Everything the CLI was asked to do, as plain data. Durations are in milliseconds. */
+export interface Options {
+  command: 'run' | 'help' | 'version';
+  listen: boolean;
+  /** Host to connect to, or address to listen on (undefined: every address). */
+  host: string | undefined;
+  port: number;
+  family: 0 | 4 | 6;
+  numericOnly: boolean;
+  sourceAddress: string | undefined;
+  sourcePort: number | undefined;
+  connectTimeout: number | undefined;
+  idleTimeout: number | undefined;
+  quitAfterEof: number | undefined;
+  verbosity: number;
+  sendOnly: boolean;
+  recvOnly: boolean;
+  noShutdown: boolean;
+  crlf: boolean;
+}
+
+const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
+const LONG_NAMES = OPTIONS.filter((spec) => !spec.noLong).map((spec) => spec.name);
+
+type ParseConfig = NonNullable<Parameters<typeof nodeParseArgs>[0]>['options'];
+
+const PARSE_CONFIG: ParseConfig = Object.fromEntries(
+  OPTIONS.map((spec) => [
+    spec.name,
+    {
+      type: spec.value ? 'string' : 'boolean',
+      ...(spec.short ? { short: spec.short } : {}),
+      ...(spec.multiple ? { multiple: true } : {}),
+    },
+  ]),
+);
+
+/** getopt_long accepts any unambiguous prefix of a long option (`--recv` for `--recv-only`). */
+function expandLongPrefix(arg: string): string {
+  if (!arg.startsWith('--') || arg === '--') return arg;
+  const eq = arg.indexOf('=');
+  const name = arg.slice(2, eq === -1 ? undefined : eq);
+  if (SPEC_BY_NAME.has(name) && !SPEC_BY_NAME.get(name)!.noLong) return arg;
+  const matches = LONG_NAMES.filter((long) => long.startsWith(name));
+  if (matches.length === 1) return `--${matches[0]}${eq === -1 ? '' : arg.slice(eq)}`;
+  if (matches.length > 1) {
+    throw new ArgumentError(
+      `option --${name} is ambiguous (could be ${matches.map((m) => `--${m}`).join(', ')})`,
+    );
+  }
+  throw new ArgumentError(`unknown option --${name} (try --help)`);
+}
+
+function translateParseError(error: unknown): ArgumentError {
+  const { code, message } = error as { code?: string; message: string };
+  const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    return new ArgumentError(`unknown option ${quoted} (try --help)`);
+  }
+  if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+    const flags = quoted.replace(/ <value>$/, '');
+    if (message.includes('argument missing')) {
+      return new ArgumentError(`option ${flags} needs a value`);
+    }
+    return new ArgumentError(`option ${flags} does not take a value`);
+  }
+  return new ArgumentError(message);
+}
+
+/**
+ * Parse argv (without node and the script) into Options. Pure: no I/O, never exits; throws
+ * ArgumentError naming the flag and the value.
+ */
+export function parseArgs(argv: readonly string[]): Options {
+  const dashDash = argv.indexOf('--');
+  const args = argv.map((arg, index) =>
+    dashDash !== -1 && index > dashDash ? arg : expandLongPrefix(arg),
+  );
+  let parsed: ReturnType<typeof nodeParseArgs>;
+  try {
+    parsed = nodeParseArgs({
+      args,
+      options: PARSE_CONFIG,
+      allowPositionals: true,
+      strict: true,
+      tokens: true,
+    });
+  } catch (error) {
+    throw translateParseError(error);
+  }
+  const values = parsed.values as Record<string, string | boolean | boolean[] | undefined>;
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option') continue;
+    const spec = SPEC_BY_NAME.get(token.name)!;
+    if (spec.noLong && token.rawName.startsWith('--')) {
+      throw new ArgumentError(`unknown option ${token.rawName} (try --help)`);
+    }
+    refuseUnavailable(spec);
+  }
+
+  const options: Options = {
+    command: 'run',
+    listen: values['listen'] === true,
+    host: undefined,
+    port: DEFAULT_PORT,
+    family: 0,
+    numericOnly: values['nodns'] === true,
+    sourceAddress: undefined,
+    sourcePort: undefined,
+    connectTimeout: undefined,
+    idleTimeout: undefined,
+    quitAfterEof: undefined,
+    verbosity: (values['verbose'] as boolean[] | undefined)?.length ?? 0,
+    sendOnly: values['send-only'] === true,
+    recvOnly: values['recv-only'] === true,
+    noShutdown: values['no-shutdown'] === true,
+    crlf: values['crlf'] === true,
+  };
+  if (values['help'] === true) return { ...options, command: 'help' };
+  if (values['version'] === true) return { ...options, command: 'version' };
+
+  if (values['ipv4'] === true && values['ipv6'] === true) {
+    throw new ArgumentError('-4 and -6 cannot be used together');
+  }
+  if (values['ipv4'] === true) options.family = 4;
+  if (values['ipv6'] === true) options.family = 6;
+  if (options.sendOnly && options.recvOnly) {
+    throw new ArgumentError('--send-only and --recv-only cannot be used together');
+  }
+
+  const str = (name: string) => values[name] as string | undefined;
+  const wait = str('wait');
+  if (wait !== undefined) options.connectTimeout = parseDuration(wait, '-w');
+  const idle = str('idle-timeout');
+  if (idle !== undefined) options.idleTimeout = parseDuration(idle, '-i');
+  const quit = str('quit-after-eof');
+  if (quit !== undefined) options.quitAfterEof = parseQuit(quit);
+
+  const source = str('source');
+  if (source !== undefined) {
+    const address = unbracket(source);
+    if (ipFamily(address) === 0) {
+      throw new ArgumentError(
+        `invalid -s source address ${JSON.stringify(source)}: not an IP address`,
+      );
+    }
+    options.sourceAddress = address;
+  }
+  const portFlag = str('source-port');
+  const positionals = parsed.positionals;
+  if (options.listen) {
+    assignListenTarget(options, positionals, portFlag);
+  } else {
+    assignConnectTarget(options, positionals, portFlag);
+  }
+  return options;
+}
+
+function refuseUnavailable(spec: OptionSpec): void {
+  if (spec.status === 'planned') {
+    throw new ArgumentError(`option ${flagNames(spec)} is not implemented yet`);
+  }
+  if (spec.status === 'refused') {
+    throw new ArgumentError(`option ${flagNames(spec)} is not supported: ${spec.reason}`);
+  }
+}
+
+/** `-q` takes a duration; a negative number means wait forever (nc.openbsd). */
+function parseQuit(text: string): number | undefined {
+  if (/^-\d+$/.test(text.trim())) return undefined;
+  return parseDuration(text, '-q', true);
+}
+
+function assignListenTarget(options: Options, positionals: string[], portFlag: string | undefined) {
+  if (positionals.length > 2) {
+    throw new ArgumentError(`too many arguments: ${positionals.slice(2).join(' ')}`);
+  }
+  let [host, port] = positionals;
+  if (port === undefined && host !== undefined && /^\d+$/.test(host)) {
+    port = host;
+    host = undefined;
+  }
+  if (port !== undefined && portFlag !== undefined && port !== portFlag) {
+    throw new ArgumentError(`two listen ports given: -p ${portFlag} and ${port}`);
+  }
+  const chosen = port ?? portFlag;
+  if (chosen !== undefined) options.port = parsePort(chosen);
+  if (host !== undefined) options.host = unbracket(host);
+}
+
+function assignConnectTarget(
+  options: Options,
+  positionals: string[],
+  portFlag: string | undefined,
+) {
+  const [host, port, ...extra] = positionals;
+  if (host === undefined) throw new ArgumentError('you must specify a host to connect to');
+  if (extra.length > 0) throw new ArgumentError(`too many arguments: ${extra.join(' ')}`);
+  options.host = unbracket(host);
+  if (port !== undefined) options.port = parsePort(port);
+  if (portFlag !== undefined) options.sourcePort = parsePort(portFlag, 'source port');
+}
+
+/** The --help text, generated from the option table. */
+export function helpText(version: string): string {
+  const lines = [
+    `sockcat ${version} - an ncat-compatible sockets tool`,
+    'Usage: sockcat [options] [hostname] [port]',
+    '',
+    "Options taking a time assume seconds. Append 'ms' for milliseconds,",
+    "'s' for seconds, 'm' for minutes, or 'h' for hours (e.g. 500ms).",
+  ];
+  for (const spec of OPTIONS) {
+    const flags = spec.short ? `-${spec.short}${spec.noLong ? '' : ','}` : '   ';
+    const long = spec.noLong ? '' : ` --${spec.name}`;
+    const value = spec.value ? ` <${spec.value}>` : '';
+    const note =
+      spec.status === 'planned' ? ' (not yet)' : spec.status === 'refused' ? ' (unsupported)' : '';
+    lines.push(`  ${`${flags}${long}${value}`.padEnd(32)} ${spec.help}${note}`);
+  }
+  lines.push('', 'See docs/cli.md for every option and docs/eof.md for end-of-file rules.');
+  return `${lines.join('\n')}\n`;
+}

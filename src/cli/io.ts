@@ -1,0 +1,11 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** What the CLI touches of the outside world; tests pass their own streams. */
+export interface CliIO {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable;
+  env: Record<string, string | undefined>;
+  /** Aborted on SIGINT/SIGTERM by bin.ts; tests abort it to stop a run. */
+  signal?: AbortSignal;
+}

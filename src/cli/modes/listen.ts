@@ -1,0 +1,28 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
+import type { Options } from '../args.js';
+import type { CliIO } from '../io.js';
+import type { Log } from '../log.js';
+import { peerName, runSession } from './session.js';
+
+/** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
+export async function runListen(options: Options, io: CliIO, log: Log): Promise<void> {
+  const listenOptions: ListenOptions = {
+    family: options.family,
+    numericOnly: options.numericOnly,
+    // ncat's backlog; a one-shot listener has no use for a long queue.
+    backlog: 10,
+  };
+  if (io.signal) listenOptions.signal = io.signal;
+  const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
+  const bound = listener.address();
+  log.info(1, `Listening on ${formatHostPort(bound.address, bound.port)}`);
+  let tube: Awaited<ReturnType<typeof listener.accept>>;
+  try {
+    tube = await listener.accept(io.signal ? { signal: io.signal } : {});
+  } finally {
+    await listener.close();
+  }
+  log.info(1, `Connection from ${peerName(tube)}.`);
+  await runSession(tube, options, io, log);
+}

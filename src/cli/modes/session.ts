@@ -1,0 +1,41 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { createCrlfEncoder } from '../../relay/crlf.js';
+import { relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
+import type { Tube } from '../../tube/tube.js';
+import type { Options } from '../args.js';
+import type { CliIO } from '../io.js';
+import type { Log } from '../log.js';
+
+export function peerName(tube: Tube): string {
+  return tube.remote ? formatHostPort(tube.remote.address, tube.remote.port) : 'peer';
+}
+
+/**
+ * Relay stdin/stdout over one connected tube with the end-of-file rules of docs/eof.md, then
+ * close it. Errors propagate to run(), which reports them.
+ */
+export async function runSession(tube: Tube, options: Options, io: CliIO, log: Log): Promise<void> {
+  const started = performance.now();
+  const relayOptions: StdioRelayOptions = {
+    stdin: io.stdin,
+    stdout: io.stdout,
+    sendOnly: options.sendOnly,
+    recvOnly: options.recvOnly,
+    noShutdown: options.noShutdown,
+  };
+  if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
+  if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
+  if (options.crlf) relayOptions.transformSend = createCrlfEncoder();
+  if (io.signal) relayOptions.signal = io.signal;
+  try {
+    const result = await relayStdio(tube, relayOptions);
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    log.info(
+      1,
+      `${result.sent} bytes sent, ${result.received} bytes received in ${seconds} seconds.`,
+    );
+    log.info(2, `session with ${peerName(tube)} ended: ${result.end}`);
+  } finally {
+    tube.destroy();
+  }
+}

@@ -1,0 +1,268 @@
+/**
+ * Every command-line option, modelled on ncat's long_options[] table: the flag contract in one
+ * place. The parser and the help text are both generated from it.
+ *
+ * status:
+ * - 'ready': implemented.
+ * - 'planned': an ncat option sockcat will implement; until then it fails with exit status 2.
+ * - 'refused': out of scope for sockcat; fails with exit status 2 and the reason.
+ */
+
+export type OptionStatus = 'ready' | 'planned' | 'refused';
+
+export interface OptionSpec {
+  /** Key in the parsed values, and the long name unless `noLong`. */
+  name: string;
+  short?: string;
+  /** Takes a value; `metavar` names it in the help. */
+  value?: string;
+  /** The option has only its short form in ncat (`-4`, `-g`); `--name` is not accepted. */
+  noLong?: boolean;
+  multiple?: boolean;
+  help: string;
+  status: OptionStatus;
+  /** For 'refused' options: why. */
+  reason?: string;
+}
+
+export const OPTIONS: readonly OptionSpec[] = [
+  { name: 'ipv4', short: '4', noLong: true, help: 'Use IPv4 only', status: 'ready' },
+  { name: 'ipv6', short: '6', noLong: true, help: 'Use IPv6 only', status: 'ready' },
+  { name: 'unixsock', short: 'U', help: 'Use Unix domain sockets only', status: 'planned' },
+  {
+    name: 'vsock',
+    help: 'Use vsock sockets only',
+    status: 'refused',
+    reason: 'vsock sockets are out of scope',
+  },
+  { name: 'crlf', short: 'C', help: 'Use CRLF for EOL sequence', status: 'ready' },
+  {
+    name: 'sh-exec',
+    short: 'c',
+    value: 'command',
+    help: 'Executes the given command via /bin/sh',
+    status: 'planned',
+  },
+  {
+    name: 'exec',
+    short: 'e',
+    value: 'command',
+    help: 'Executes the given command',
+    status: 'planned',
+  },
+  {
+    name: 'lua-exec',
+    value: 'filename',
+    help: 'Executes the given Lua script',
+    status: 'refused',
+    reason: 'Lua is not embedded; use --js-exec with a JavaScript module',
+  },
+  {
+    name: 'js-exec',
+    value: 'filename',
+    help: 'Runs a JavaScript module per connection',
+    status: 'planned',
+  },
+  {
+    name: 'source-route',
+    short: 'g',
+    value: 'hop1[,hop2,...]',
+    noLong: true,
+    help: 'Loose source routing hop points',
+    status: 'refused',
+    reason: 'IP source routing is obsolete and dropped by routers',
+  },
+  {
+    name: 'source-route-pointer',
+    short: 'G',
+    value: 'n',
+    noLong: true,
+    help: 'Loose source routing hop pointer',
+    status: 'refused',
+    reason: 'IP source routing is obsolete and dropped by routers',
+  },
+  {
+    name: 'max-conns',
+    short: 'm',
+    value: 'n',
+    help: 'Maximum <n> simultaneous connections',
+    status: 'planned',
+  },
+  { name: 'help', short: 'h', help: 'Display this help screen', status: 'ready' },
+  { name: 'delay', short: 'd', value: 'time', help: 'Wait between read/writes', status: 'planned' },
+  {
+    name: 'output',
+    short: 'o',
+    value: 'filename',
+    help: 'Dump session data to a file',
+    status: 'planned',
+  },
+  {
+    name: 'hex-dump',
+    short: 'x',
+    value: 'filename',
+    help: 'Dump session data as hex to a file',
+    status: 'planned',
+  },
+  {
+    name: 'idle-timeout',
+    short: 'i',
+    value: 'time',
+    help: 'Idle read/write timeout',
+    status: 'ready',
+  },
+  {
+    name: 'source-port',
+    short: 'p',
+    value: 'port',
+    help: 'Specify source port to use (the port to listen on with -l)',
+    status: 'ready',
+  },
+  {
+    name: 'source',
+    short: 's',
+    value: 'addr',
+    help: "Specify source address to use (doesn't affect -l)",
+    status: 'ready',
+  },
+  { name: 'listen', short: 'l', help: 'Bind and listen for incoming connections', status: 'ready' },
+  {
+    name: 'keep-open',
+    short: 'k',
+    help: 'Accept multiple connections in listen mode',
+    status: 'planned',
+  },
+  { name: 'nodns', short: 'n', help: 'Do not resolve hostnames via DNS', status: 'ready' },
+  { name: 'telnet', short: 't', help: 'Answer Telnet negotiations', status: 'planned' },
+  { name: 'udp', short: 'u', help: 'Use UDP instead of default TCP', status: 'planned' },
+  {
+    name: 'sctp',
+    help: 'Use SCTP instead of default TCP',
+    status: 'refused',
+    reason: 'SCTP is out of scope',
+  },
+  {
+    name: 'verbose',
+    short: 'v',
+    multiple: true,
+    help: 'Set verbosity level (can be used several times)',
+    status: 'ready',
+  },
+  { name: 'wait', short: 'w', value: 'time', help: 'Connect timeout', status: 'ready' },
+  {
+    name: 'quit-after-eof',
+    short: 'q',
+    value: 'time',
+    help: 'After EOF on stdin, wait <time> then quit',
+    status: 'ready',
+  },
+  {
+    name: 'zero',
+    short: 'z',
+    noLong: true,
+    help: 'Zero-I/O mode, report connection status only',
+    status: 'planned',
+  },
+  {
+    name: 'append-output',
+    help: 'Append rather than clobber specified output files',
+    status: 'planned',
+  },
+  {
+    name: 'send-only',
+    help: 'Only send data, ignoring received; quit on EOF',
+    status: 'ready',
+  },
+  { name: 'recv-only', help: 'Only receive data, never send anything', status: 'ready' },
+  {
+    name: 'no-shutdown',
+    help: 'Continue half-duplex when receiving EOF on stdin',
+    status: 'ready',
+  },
+  { name: 'allow', value: 'hosts', help: 'Allow only given hosts to connect', status: 'planned' },
+  {
+    name: 'allowfile',
+    value: 'file',
+    help: 'A file of hosts allowed to connect',
+    status: 'planned',
+  },
+  { name: 'deny', value: 'hosts', help: 'Deny given hosts from connecting', status: 'planned' },
+  {
+    name: 'denyfile',
+    value: 'file',
+    help: 'A file of hosts denied from connecting',
+    status: 'planned',
+  },
+  { name: 'broker', help: 'Enable connection brokering mode', status: 'planned' },
+  { name: 'chat', help: 'Start a simple chat server', status: 'planned' },
+  {
+    name: 'proxy',
+    value: 'addr[:port]',
+    help: 'Specify address of host to proxy through',
+    status: 'planned',
+  },
+  {
+    name: 'proxy-type',
+    value: 'type',
+    help: 'Specify proxy type ("http", "socks4", "socks5")',
+    status: 'planned',
+  },
+  {
+    name: 'proxy-auth',
+    value: 'auth',
+    help: 'Authenticate with HTTP or SOCKS proxy server',
+    status: 'planned',
+  },
+  {
+    name: 'proxy-dns',
+    value: 'type',
+    help: 'Specify where to resolve proxy destination',
+    status: 'planned',
+  },
+  { name: 'ssl', help: 'Connect or listen with SSL', status: 'planned' },
+  {
+    name: 'ssl-cert',
+    value: 'file',
+    help: 'Specify SSL certificate file (PEM) for listening',
+    status: 'planned',
+  },
+  {
+    name: 'ssl-key',
+    value: 'file',
+    help: 'Specify SSL private key (PEM) for listening',
+    status: 'planned',
+  },
+  {
+    name: 'ssl-verify',
+    help: 'Verify trust and domain name of certificates',
+    status: 'planned',
+  },
+  {
+    name: 'ssl-trustfile',
+    value: 'file',
+    help: 'PEM file containing trusted SSL certificates',
+    status: 'planned',
+  },
+  {
+    name: 'ssl-ciphers',
+    value: 'list',
+    help: 'Cipherlist containing SSL ciphers to use',
+    status: 'planned',
+  },
+  {
+    name: 'ssl-servername',
+    value: 'name',
+    help: 'Request distinct server name (SNI)',
+    status: 'planned',
+  },
+  { name: 'ssl-alpn', value: 'list', help: 'ALPN protocol list to use', status: 'planned' },
+  { name: 'version', help: 'Display version information and exit', status: 'ready' },
+];
+
+/** The option's flags as a user would write them: `-p, --source-port`. */
+export function flagNames(spec: OptionSpec): string {
+  const names: string[] = [];
+  if (spec.short) names.push(`-${spec.short}`);
+  if (!spec.noLong) names.push(`--${spec.name}`);
+  return names.join(', ');
+}

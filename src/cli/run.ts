@@ -1,0 +1,58 @@
+import { SockcatError } from '../errors.js';
+import { VERSION } from '../version.js';
+import { helpText, type Options, parseArgs } from './args.js';
+import { ExitCode, exitCodeFor } from './exit-codes.js';
+import type { CliIO } from './io.js';
+import { createLog, type Log } from './log.js';
+
+/** Run parsed options against the given io; resolves to the exit status. Never throws. */
+export async function run(options: Options, io: CliIO): Promise<number> {
+  if (options.command === 'help') {
+    io.stdout.write(helpText(VERSION));
+    return ExitCode.Ok;
+  }
+  if (options.command === 'version') {
+    io.stdout.write(`sockcat ${VERSION} (ncat-compatible; Node.js ${process.version})\n`);
+    return ExitCode.Ok;
+  }
+  const log = createLog(io.stderr, options.verbosity);
+  log.info(1, `Version ${VERSION} ( sockcat, ncat-compatible )`);
+  try {
+    if (options.listen) {
+      const { runListen } = await import('./modes/listen.js');
+      await runListen(options, io, log);
+    } else {
+      const { runConnect } = await import('./modes/connect.js');
+      await runConnect(options, io, log);
+    }
+    return ExitCode.Ok;
+  } catch (error) {
+    return report(error, log, io);
+  }
+}
+
+/** Parse and run: the whole CLI, minus the process. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  let options: Options;
+  try {
+    options = parseArgs(argv);
+  } catch (error) {
+    return report(error, createLog(io.stderr, 0), io);
+  }
+  return run(options, io);
+}
+
+function report(error: unknown, log: Log, io: CliIO): number {
+  if (error instanceof SockcatError) {
+    if (error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) return 130;
+    log.error(error.message);
+  } else {
+    // Not an expected failure: a bug. One line unless asked for more.
+    const message = error instanceof Error ? error.message : String(error);
+    log.error(`internal error: ${message}`);
+  }
+  if (log.verbosity >= 3 || /\bsockcat\b/.test(io.env['NODE_DEBUG'] ?? '')) {
+    io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  }
+  return exitCodeFor(error);
+}
