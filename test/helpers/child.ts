@@ -1,0 +1,67 @@
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { BIN } from './paths.js';
+
+export interface Finished {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: Buffer;
+  stderr: string;
+}
+
+/** Collect a child's output and wait for it to exit. */
+export async function finished(child: ChildProcess): Promise<Finished> {
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+  child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
+  return { code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() };
+}
+
+/** Spawn the built sockcat CLI. */
+export function spawnCli(args: readonly string[], options: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { stdio: 'pipe', ...options });
+}
+
+/** Run the CLI with `input` on stdin (then EOF) and wait for it. */
+export async function runCli(
+  args: readonly string[],
+  input: string | Buffer = '',
+  options: SpawnOptions = {},
+): Promise<Finished> {
+  const child = spawnCli(args, options);
+  const done = finished(child);
+  child.stdin?.end(input);
+  return done;
+}
+
+/** Resolve with the first stderr (or stdout) line matching `pattern`. */
+export function waitForLine(
+  stream: NodeJS.ReadableStream,
+  pattern: RegExp,
+): Promise<RegExpExecArray> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const onData = (chunk: Buffer | string) => {
+      seen += chunk.toString();
+      const match = pattern.exec(seen);
+      if (match) {
+        stream.off('data', onData);
+        stream.off('end', onEnd);
+        resolve(match);
+      }
+    };
+    const onEnd = () => reject(new Error(`stream ended before ${pattern}; got: ${JSON.stringify(seen)}`));
+    stream.on('data', onData);
+    stream.on('end', onEnd);
+  });
+}
+
+/** Kill a child (if still running) and wait for it to be gone. */
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = once(child, 'close');
+  child.kill('SIGKILL');
+  await closed;
+}
