@@ -115,7 +115,6 @@ export class Listener implements AsyncIterable<Tube> {
             ),
           timeout,
         );
-        timer.unref();
       }
       this.#waiters.push(waiter);
     });

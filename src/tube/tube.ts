@@ -550,7 +550,10 @@ export class Tube implements AsyncIterable<Buffer> {
         this.#serve();
       };
       // Only the first waiter may try at once, so that requests complete in call order.
-      if (this.#waiters.length === 0 && this.#tryOne(waiter)) return;
+      if (this.#waiters.length === 0 && this.#tryOne(waiter)) {
+        this.#resumeIfBelowMark();
+        return;
+      }
       this.#waiters.push(waiter);
       this.#resumeIfBelowMark();
       const timeout = options.timeout ?? this.timeout;
@@ -569,7 +572,6 @@ export class Tube implements AsyncIterable<Buffer> {
           );
           this.#serve();
         }, timeout);
-        timer.unref();
       }
       signal?.addEventListener('abort', onAbort, { once: true });
     });
