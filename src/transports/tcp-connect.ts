@@ -107,7 +107,6 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
         controller.abort();
       });
     }, timeout);
-    timer.unref();
   }
   try {
     const resolveOptions = {
@@ -221,7 +220,6 @@ function raceAttempts(
       });
       if (next < addresses.length) {
         delayTimer = setTimeout(startNext, attemptDelay);
-        delayTimer.unref();
       }
     };
     startNext();
