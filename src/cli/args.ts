@@ -8,6 +8,8 @@ import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 
 /** ncat's port when none is given. */
 export const DEFAULT_PORT = 31337;
+/** ncat gives up connecting after 10 s when -w is not given. */
+export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
 /** Everything the CLI was asked to do, as plain data. Durations are in milliseconds. */
 export interface Options {
@@ -20,7 +22,8 @@ export interface Options {
   numericOnly: boolean;
   sourceAddress: string | undefined;
   sourcePort: number | undefined;
-  connectTimeout: number | undefined;
+  /** -w; ncat's default is 10 s. */
+  connectTimeout: number;
   idleTimeout: number | undefined;
   quitAfterEof: number | undefined;
   verbosity: number;
@@ -84,9 +87,21 @@ function translateParseError(error: unknown): ArgumentError {
  */
 export function parseArgs(argv: readonly string[]): Options {
   const dashDash = argv.indexOf('--');
-  const args = argv.map((arg, index) =>
-    dashDash !== -1 && index > dashDash ? arg : expandLongPrefix(arg),
-  );
+  const args: string[] = [];
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (dashDash !== -1 && index >= dashDash) {
+      args.push(arg);
+    } else if (
+      (arg === '-q' || arg === '--quit-after-eof') &&
+      /^-\d+$/.test(argv[index + 1] ?? '')
+    ) {
+      // A negative -q (wait forever, as in nc.openbsd) would otherwise read as an option.
+      args.push(`--quit-after-eof=${argv[++index]}`);
+    } else {
+      args.push(expandLongPrefix(arg));
+    }
+  }
   let parsed: ReturnType<typeof nodeParseArgs>;
   try {
     parsed = nodeParseArgs({
@@ -118,7 +133,7 @@ export function parseArgs(argv: readonly string[]): Options {
     numericOnly: values['nodns'] === true,
     sourceAddress: undefined,
     sourcePort: undefined,
-    connectTimeout: undefined,
+    connectTimeout: DEFAULT_CONNECT_TIMEOUT,
     idleTimeout: undefined,
     quitAfterEof: undefined,
     verbosity: (values['verbose'] as boolean[] | undefined)?.length ?? 0,

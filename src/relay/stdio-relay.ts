@@ -6,7 +6,7 @@ import { pump, writeChunk } from './stream-io.js';
 export interface StdioRelayOptions {
   stdin: Readable;
   stdout: Writable;
-  /** Only send: what the peer sends is discarded (ncat --send-only). */
+  /** Only send: what the peer sends is discarded, and the relay ends with stdin (ncat --send-only). */
   sendOnly?: boolean;
   /** Only receive: stdin is not read (ncat --recv-only). */
   recvOnly?: boolean;
@@ -121,10 +121,12 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       input.done.then(stdinEnded, (error: Error) => finish(error));
     }
 
+    if (options.sendOnly) {
+      // What the peer sends is discarded and its close ignored: the relay ends with stdin (ncat).
+      tube.shutdown('recv').catch(() => {});
+      return;
+    }
     const receive = async () => {
-      if (options.sendOnly) {
-        await tube.shutdown('recv');
-      }
       for await (const chunk of tube) {
         if (finished) return;
         received += chunk.length;
@@ -134,13 +136,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       }
     };
     receive().then(
-      () => {
-        if (options.sendOnly && !tube.closed) {
-          // Receiving was shut down; the relay ends with stdin (or the peer's close, below).
-          return;
-        }
-        finish('peer-eof');
-      },
+      () => finish('peer-eof'),
       (error: unknown) => {
         if (isBrokenPipe(error)) finish('stdout-closed');
         else finish(error as Error);

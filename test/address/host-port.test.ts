@@ -24,7 +24,11 @@ test('rejects malformed addresses with messages that quote the input', () => {
     ['host:', 'invalid port ""'],
   ];
   for (const [input, message] of cases) {
-    assert.throws(() => parseHostPort(input), { name: 'ArgumentError', code: 'SOCKCAT_ARGS', message });
+    assert.throws(() => parseHostPort(input), {
+      name: 'ArgumentError',
+      code: 'SOCKCAT_ARGS',
+      message,
+    });
   }
 });
 

@@ -11,7 +11,9 @@ test('returns IP literals without a lookup', async () => {
   const lookup: LookupFunction = () => {
     throw new Error('lookup must not be called');
   };
-  assert.deepEqual(await resolveHost('127.0.0.1', { lookup }), [{ address: '127.0.0.1', family: 4 }]);
+  assert.deepEqual(await resolveHost('127.0.0.1', { lookup }), [
+    { address: '127.0.0.1', family: 4 },
+  ]);
   assert.deepEqual(await resolveHost('::1', { lookup }), [{ address: '::1', family: 6 }]);
 });
 
@@ -30,7 +32,9 @@ test('-n refuses host names before any lookup', async () => {
 });
 
 test('a failed lookup names the host and keeps the system error as cause', async () => {
-  const failure = Object.assign(new Error('getaddrinfo ENOTFOUND x.invalid'), { code: 'ENOTFOUND' });
+  const failure = Object.assign(new Error('getaddrinfo ENOTFOUND x.invalid'), {
+    code: 'ENOTFOUND',
+  });
   const lookup: LookupFunction = () => Promise.reject(failure);
   await assert.rejects(resolveHost('x.invalid', { lookup }), (error: Error & { code: string }) => {
     assert.equal(error.code, 'SOCKCAT_RESOLVE');

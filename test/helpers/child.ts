@@ -52,7 +52,8 @@ export function waitForLine(
         resolve(match);
       }
     };
-    const onEnd = () => reject(new Error(`stream ended before ${pattern}; got: ${JSON.stringify(seen)}`));
+    const onEnd = () =>
+      reject(new Error(`stream ended before ${pattern}; got: ${JSON.stringify(seen)}`));
     stream.on('data', onData);
     stream.on('end', onEnd);
   });

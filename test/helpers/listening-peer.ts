@@ -20,6 +20,8 @@ export interface ListeningPeerOptions {
 export interface ListeningPeer {
   child: ChildProcess;
   port: number;
+  /** What the child wrote to stderr so far. */
+  stderr: () => string;
 }
 
 const ADDRESS_IN_USE = /address already in use/i;
@@ -36,9 +38,10 @@ export async function startListeningPeer(
     const port = options.reportsPort ? 0 : await freePort();
     const child = spawn(options.command, options.args(port), { stdio: 'pipe' });
     t.after(() => stop(child));
+    const stderr = captureStderr(child);
     try {
       const match = await waitForLine(child.stderr!, options.ready);
-      return { child, port: Number(match[1]) };
+      return { child, port: Number(match[1]), stderr };
     } catch (error) {
       // Someone took the port between freePort() and the peer's bind(): pick another.
       if (attempt >= 3 || !ADDRESS_IN_USE.test(String(error))) throw error;

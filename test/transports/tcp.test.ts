@@ -112,7 +112,10 @@ test('every resolved address is tried: a refusing first address falls back to th
     { address: '::1', family: 6 },
     { address: '127.0.0.1', family: 4 },
   ];
-  const [client, server] = await Promise.all([connect(`both.test:${port}`, { lookup }), listener.accept()]);
+  const [client, server] = await Promise.all([
+    connect(`both.test:${port}`, { lookup }),
+    listener.accept(),
+  ]);
   assert.equal(client.remote?.address, '127.0.0.1');
   client.destroy();
   server.destroy();
@@ -163,7 +166,10 @@ test('source address and port are bound before connecting', async (t) => {
   t.after(() => listener.close());
   const sourcePort = await refusedPort();
   const [client, server] = await Promise.all([
-    connect(`127.0.0.1:${listener.address().port}`, { localAddress: '127.0.0.1', localPort: sourcePort }),
+    connect(`127.0.0.1:${listener.address().port}`, {
+      localAddress: '127.0.0.1',
+      localPort: sourcePort,
+    }),
     listener.accept(),
   ]);
   assert.equal(server.remote?.port, sourcePort);

@@ -111,7 +111,10 @@ test('send, sendLine and sendLineAfter write to the stream', async () => {
   assert.equal(got.toString(), 'name? ');
   await tube.send(Buffer.from([0, 1, 2]));
   await tube.sendLine('bye');
-  assert.deepEqual(peer.received(), Buffer.concat([Buffer.from('alice\n'), Buffer.from([0, 1, 2]), Buffer.from('bye\n')]));
+  assert.deepEqual(
+    peer.received(),
+    Buffer.concat([Buffer.from('alice\n'), Buffer.from([0, 1, 2]), Buffer.from('bye\n')]),
+  );
 });
 
 test("shutdown('send') ends the writable side; receiving goes on", async () => {

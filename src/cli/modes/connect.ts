@@ -10,8 +10,8 @@ export async function runConnect(options: Options, io: CliIO, log: Log): Promise
   const connectOptions: ConnectOptions = {
     family: options.family,
     numericOnly: options.numericOnly,
+    timeout: options.connectTimeout,
   };
-  if (options.connectTimeout !== undefined) connectOptions.timeout = options.connectTimeout;
   if (options.sourceAddress !== undefined) connectOptions.localAddress = options.sourceAddress;
   if (options.sourcePort !== undefined) connectOptions.localPort = options.sourcePort;
   if (io.signal) connectOptions.signal = io.signal;

@@ -16,7 +16,14 @@ export async function runListen(options: Options, io: CliIO, log: Log): Promise<
   if (io.signal) listenOptions.signal = io.signal;
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
   const bound = listener.address();
-  log.info(1, `Listening on ${formatHostPort(bound.address, bound.port)}`);
+  // One dual-stack socket covers both families when no host is given; say so as ncat does.
+  const addresses =
+    options.host === undefined && options.family === 0 && bound.address === '::'
+      ? ['::', '0.0.0.0']
+      : [bound.address];
+  for (const address of addresses) {
+    log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
+  }
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
     tube = await listener.accept(io.signal ? { signal: io.signal } : {});

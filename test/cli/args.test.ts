@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_PORT, helpText, parseArgs } from '../../src/cli/args.js';
+import { parseDuration } from '../../src/cli/duration.js';
+import { OPTIONS } from '../../src/cli/option-table.js';
+
+test('connect mode: host and port, -p is the source port', () => {
+  const options = parseArgs(['-p', '5000', '-s', '127.0.0.1', 'example.com', '80']);
+  assert.equal(options.listen, false);
+  assert.equal(options.host, 'example.com');
+  assert.equal(options.port, 80);
+  assert.equal(options.sourcePort, 5000);
+  assert.equal(options.sourceAddress, '127.0.0.1');
+  assert.equal(parseArgs(['host']).port, DEFAULT_PORT);
+});
+
+test('listen mode: -l [host] [port], -l port, -l -p port, bundled -lvnp', () => {
+  assert.deepEqual(pick(parseArgs(['-l', '127.0.0.1', '9000'])), { host: '127.0.0.1', port: 9000 });
+  assert.deepEqual(pick(parseArgs(['-l', '9000'])), { host: undefined, port: 9000 });
+  assert.deepEqual(pick(parseArgs(['-l', '-p', '9000'])), { host: undefined, port: 9000 });
+  assert.deepEqual(pick(parseArgs(['-l'])), { host: undefined, port: DEFAULT_PORT });
+  const bundled = parseArgs(['-lvnp', '4444']);
+  assert.equal(bundled.listen, true);
+  assert.equal(bundled.verbosity, 1);
+  assert.equal(bundled.numericOnly, true);
+  assert.equal(bundled.port, 4444);
+  assert.equal(parseArgs(['-l', '-p4444']).port, 4444);
+  assert.equal(parseArgs(['-l', '[::1]', '1']).host, '::1');
+});
+
+function pick(options: { host: string | undefined; port: number }) {
+  return { host: options.host, port: options.port };
+}
+
+test('verbosity counts, durations take suffixes, unique prefixes of long options work', () => {
+  assert.equal(parseArgs(['-vvv', 'h', '1']).verbosity, 3);
+  assert.equal(parseArgs(['-v', '-v', 'h', '1']).verbosity, 2);
+  assert.equal(parseArgs(['-w', '500ms', 'h', '1']).connectTimeout, 500);
+  assert.equal(parseArgs(['-w2', 'h', '1']).connectTimeout, 2000);
+  assert.equal(parseArgs(['-i', '1m', 'h', '1']).idleTimeout, 60_000);
+  assert.equal(parseArgs(['-q', '0', 'h', '1']).quitAfterEof, 0);
+  assert.equal(parseArgs(['-q', '-1', 'h', '1']).quitAfterEof, undefined);
+  assert.equal(parseArgs(['--recv', 'h', '1']).recvOnly, true);
+  assert.equal(parseArgs(['--wait=3s', 'h', '1']).connectTimeout, 3000);
+  assert.equal(parseArgs(['--', 'h', '1']).host, 'h');
+});
+
+test('help and version win over everything else', () => {
+  assert.equal(parseArgs(['-h']).command, 'help');
+  assert.equal(parseArgs(['--version', 'x', 'y', 'z']).command, 'version');
+});
+
+test('errors name the flag and the value', () => {
+  const cases: Array<[string[], string]> = [
+    [['-Z'], 'unknown option -Z (try --help)'],
+    [['--bogus'], 'unknown option --bogus (try --help)'],
+    [
+      ['--s', 'h', '1'],
+      'option --s is ambiguous (could be --sh-exec, --source-port, --source, --sctp, --send-only, --ssl, --ssl-cert, --ssl-key, --ssl-verify, --ssl-trustfile, --ssl-ciphers, --ssl-servername, --ssl-alpn)',
+    ],
+    [['--4', 'h', '1'], 'unknown option --4 (try --help)'],
+    [['-w'], 'option -w, --wait needs a value'],
+    [['--listen=1'], 'option -l, --listen does not take a value'],
+    [
+      ['-w', 'abc', 'h', '1'],
+      'invalid -w time "abc" (must be greater than 0 and less than 2147483s; units: ms, s, m, h)',
+    ],
+    [
+      ['-w', '0', 'h', '1'],
+      'invalid -w time "0" (must be greater than 0 and less than 2147483s; units: ms, s, m, h)',
+    ],
+    [['h', '70000'], 'port 70000 is out of range (0-65535)'],
+    [['h', 'http'], 'invalid port "http"'],
+    [['-p', 'x', 'h', '1'], 'invalid source port "x"'],
+    [[], 'you must specify a host to connect to'],
+    [['a', 'b', 'c'], 'too many arguments: c'],
+    [['-l', 'a', '1', 'c'], 'too many arguments: c'],
+    [['-l', '-p', '1', '2'], 'two listen ports given: -p 1 and 2'],
+    [['-4', '-6', 'h', '1'], '-4 and -6 cannot be used together'],
+    [
+      ['--send-only', '--recv-only', 'h', '1'],
+      '--send-only and --recv-only cannot be used together',
+    ],
+    [['-s', 'nothost', 'h', '1'], 'invalid -s source address "nothost": not an IP address'],
+    [['--sctp', 'h', '1'], 'option --sctp is not supported: SCTP is out of scope'],
+    [
+      ['-g', '1.2.3.4', 'h', '1'],
+      'option -g is not supported: IP source routing is obsolete and dropped by routers',
+    ],
+    [
+      ['--lua-exec', 'x.lua', 'h', '1'],
+      'option --lua-exec is not supported: Lua is not embedded; use --js-exec with a JavaScript module',
+    ],
+  ];
+  for (const [argv, message] of cases) {
+    assert.throws(() => parseArgs(argv), { code: 'SOCKCAT_ARGS', message }, argv.join(' '));
+  }
+});
+
+test('every option not built yet fails by name instead of being ignored', () => {
+  for (const spec of OPTIONS.filter((s) => s.status === 'planned')) {
+    const flag = spec.short ? `-${spec.short}` : `--${spec.name}`;
+    const argv = spec.value ? [flag, 'x', 'h', '1'] : [flag, 'h', '1'];
+    assert.throws(() => parseArgs(argv), {
+      message: new RegExp(`${flag}.* is not implemented yet$`),
+    });
+  }
+});
+
+test('durations: seconds by default, ms/s/m/h suffixes, fractions', () => {
+  assert.equal(parseDuration('1', '-w'), 1000);
+  assert.equal(parseDuration('1.5s', '-w'), 1500);
+  assert.equal(parseDuration('.25', '-w'), 250);
+  assert.equal(parseDuration('2m', '-w'), 120_000);
+  assert.equal(parseDuration('1h', '-w'), 3_600_000);
+  assert.equal(parseDuration('0', '-q', true), 0);
+  assert.throws(() => parseDuration('1d', '-w'), { code: 'SOCKCAT_ARGS' });
+  assert.throws(() => parseDuration('3000000', '-w'), { code: 'SOCKCAT_ARGS' });
+});
+
+test('the help lists every option of the table', () => {
+  const help = helpText('0.0.0');
+  for (const spec of OPTIONS) {
+    assert.ok(help.includes(spec.noLong ? `-${spec.short}` : `--${spec.name}`), spec.name);
+  }
+});

@@ -1,0 +1,164 @@
+// 64 MiB of random bytes cross between sockcat and each real peer, in both roles (sockcat listens
+// or connects) and both directions (sockcat sends or receives), and arrive with the same SHA-256.
+//
+// The sender's stdin carries the payload then EOF: it shuts down its sending side (FIN) and waits.
+// The receiver's stdin stays open: it ends because the peer closed, prints everything, exits 0;
+// the sender then sees the close and exits 0 too.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
+import { once } from 'node:events';
+import { describe, type TestContext, test } from 'node:test';
+import { spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { sha256, sha256Stream } from '../helpers/hash.js';
+import {
+  captureStderr,
+  type ListeningPeerOptions,
+  startListeningPeer,
+} from '../helpers/listening-peer.js';
+import { requirePeer } from '../helpers/peers.js';
+
+const SIZE = 64 * 1024 * 1024;
+const LOOPBACK = '127.0.0.1';
+
+// A netcat in a few lines: stdin to the socket then SHUT_WR; the socket to stdout until EOF, then
+// exit. Raw os.read/os._exit: a daemon thread blocked in buffered stdin would abort the shutdown.
+const PYTHON_NETCAT = `
+import os, socket, sys, threading
+mode, port = sys.argv[1], int(sys.argv[2])
+if mode == 'listen':
+    server = socket.create_server(('127.0.0.1', port))
+    print(f'listening on {server.getsockname()[1]}', file=sys.stderr, flush=True)
+    sock, _ = server.accept()
+    server.close()
+else:
+    sock = socket.create_connection(('127.0.0.1', port))
+def send():
+    while chunk := os.read(0, 65536):
+        sock.sendall(chunk)
+    sock.shutdown(socket.SHUT_WR)
+threading.Thread(target=send, daemon=True).start()
+while chunk := sock.recv(65536):
+    sys.stdout.buffer.write(chunk)
+sys.stdout.buffer.flush()
+sock.close()
+os._exit(0)
+`;
+
+/** How to run a peer program as either end of a TCP connection, with stdin/stdout as the data. */
+interface PeerProgram {
+  command: string;
+  connect(port: number): string[];
+  listen: Omit<ListeningPeerOptions, 'command'>;
+}
+
+const PEERS: PeerProgram[] = [
+  {
+    command: 'ncat',
+    connect: (port) => [LOOPBACK, String(port)],
+    // ncat 7.93 prints the port it was given, not the one bound for port 0.
+    listen: {
+      args: (port) => ['-v', '-l', LOOPBACK, String(port)],
+      ready: /Listening on 127\.0\.0\.1:(\d+)/,
+      reportsPort: false,
+    },
+  },
+  {
+    command: 'nc.openbsd',
+    // -N: shut the socket down on stdin EOF (it does not otherwise).
+    connect: (port) => ['-N', LOOPBACK, String(port)],
+    listen: {
+      args: (port) => ['-v', '-N', '-l', LOOPBACK, String(port)],
+      ready: /Listening on \S+ (\d+)/,
+      reportsPort: true,
+    },
+  },
+  {
+    command: 'socat',
+    connect: (port) => ['STDIO', `TCP:${LOOPBACK}:${port}`],
+    listen: {
+      args: (port) => ['-d', '-d', `TCP-LISTEN:${port},bind=${LOOPBACK}`, 'STDIO'],
+      ready: /listening on AF=2 127\.0\.0\.1:(\d+)/,
+      reportsPort: true,
+    },
+  },
+  {
+    command: 'python3',
+    connect: (port) => ['-c', PYTHON_NETCAT, 'connect', String(port)],
+    listen: {
+      args: (port) => ['-c', PYTHON_NETCAT, 'listen', String(port)],
+      ready: /listening on (\d+)/,
+      reportsPort: true,
+    },
+  },
+];
+
+type Role = 'listens' | 'connects';
+type Direction = 'sends' | 'receives';
+
+interface Session {
+  sockcat: ChildProcess;
+  peer: ChildProcess;
+  /** stderr of both, for assertion messages. */
+  logs: () => string;
+}
+
+/** Start sockcat and the peer connected to each other, sockcat in `role`. */
+async function startSession(
+  t: TestContext,
+  program: PeerProgram,
+  path: string,
+  role: Role,
+): Promise<Session> {
+  if (role === 'listens') {
+    const sockcat = spawnCli(['-lv', LOOPBACK, '0']);
+    t.after(() => stop(sockcat));
+    const sockcatLog = captureStderr(sockcat);
+    const [, port] = await waitForLine(sockcat.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+    const peer = spawn(path, program.connect(Number(port)), { stdio: 'pipe' });
+    t.after(() => stop(peer));
+    const peerLog = captureStderr(peer);
+    return { sockcat, peer, logs: () => `sockcat: ${sockcatLog()}\npeer: ${peerLog()}` };
+  }
+  const listening = await startListeningPeer(t, { command: path, ...program.listen });
+  const sockcat = spawnCli([LOOPBACK, String(listening.port)]);
+  t.after(() => stop(sockcat));
+  const sockcatLog = captureStderr(sockcat);
+  return {
+    sockcat,
+    peer: listening.child,
+    logs: () => `sockcat: ${sockcatLog()}\npeer: ${listening.stderr()}`,
+  };
+}
+
+// One random payload for every test: a Buffer, hashed once.
+const payload = randomFillSync(Buffer.allocUnsafe(SIZE));
+const payloadSha256 = sha256(payload);
+
+for (const program of PEERS) {
+  describe(`64 MiB binary transfer with ${program.command}`, () => {
+    for (const role of ['listens', 'connects'] as const) {
+      for (const direction of ['sends', 'receives'] as const) {
+        test(`sockcat ${role} and ${direction}`, { timeout: 60_000 }, async (t) => {
+          const path = requirePeer(t, program.command);
+          if (path === undefined) return;
+          const { sockcat, peer, logs } = await startSession(t, program, path, role);
+          const [sender, receiver] = direction === 'sends' ? [sockcat, peer] : [peer, sockcat];
+
+          const received = sha256Stream(receiver.stdout!);
+          const echoed = sha256Stream(sender.stdout!);
+          const exits = Promise.all([once(sockcat, 'close'), once(peer, 'close')]);
+          // A sender that dies early fails the exit-status assertion; its EPIPE is not news.
+          sender.stdin!.on('error', () => {});
+          sender.stdin!.end(payload);
+
+          const [[sockcatCode], [peerCode]] = await exits;
+          assert.deepEqual(await received, { sha256: payloadSha256, bytes: SIZE }, logs());
+          assert.equal((await echoed).bytes, 0, 'the receiver sent nothing back');
+          assert.equal(sockcatCode, 0, `sockcat exit status\n${logs()}`);
+          assert.equal(peerCode, 0, `${program.command} exit status\n${logs()}`);
+        });
+      }
+    }
+  });
+}
