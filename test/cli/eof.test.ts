@@ -1,0 +1,211 @@
+// One test per row of docs/eof.md: the built CLI against a scripted peer on loopback.
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type Server, Socket } from 'node:net';
+import { test } from 'node:test';
+import { finished, spawnCli, stop, waitForLine } from '../helpers/child.js';
+
+interface Peer {
+  socket: Socket;
+  /** Everything received from sockcat, resolved at the peer's EOF. */
+  data: Promise<Buffer>;
+  /** Resolves when sockcat's FIN arrives. */
+  eof: Promise<void>;
+}
+
+function watch(socket: Socket): Peer {
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const eof = once(socket, 'end').then(() => {});
+  const data = eof.then(() => Buffer.concat(chunks));
+  // Tests that provoke a reset do not await these.
+  eof.catch(() => {});
+  data.catch(() => {});
+  return { socket, eof, data };
+}
+
+/** A server peer on port 0 and a sockcat client connected to it. */
+async function connectMode(
+  args: string[],
+): Promise<{ peer: Peer; child: ChildProcess; server: Server }> {
+  const server = createServer({ allowHalfOpen: true });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  const accepted = once(server, 'connection');
+  const child = spawnCli(['-v', ...args, '127.0.0.1', String(port)]);
+  const [socket] = (await accepted) as [Socket];
+  server.close();
+  // The kernel completes the handshake before sockcat hears of it: wait until it has.
+  await waitForLine(child.stderr!, /Connected to/);
+  return { peer: watch(socket), child, server };
+}
+
+/** A sockcat listener on port 0 and a client peer connected to it. */
+async function listenMode(args: string[]): Promise<{ peer: Peer; child: ChildProcess }> {
+  const child = spawnCli(['-lv', ...args, '127.0.0.1', '0']);
+  const match = await waitForLine(child.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+  const socket = new Socket({ allowHalfOpen: true });
+  socket.connect(Number(match[1]), '127.0.0.1');
+  await once(socket, 'connect');
+  await waitForLine(child.stderr!, /Connection from/);
+  return { peer: watch(socket), child };
+}
+
+type Mode = 'connect' | 'listen';
+const MODES: Mode[] = ['connect', 'listen'];
+
+async function start(mode: Mode, args: string[] = []) {
+  return mode === 'connect' ? connectMode(args) : listenMode(args);
+}
+
+for (const mode of MODES) {
+  test(`${mode}: stdin EOF sends FIN, what arrives later is still printed, exit 0 at the peer's close`, async (t) => {
+    const { peer, child } = await start(mode);
+    t.after(() => stop(child));
+    const result = finished(child);
+    child.stdin!.end('abc');
+    assert.equal((await peer.data).toString(), 'abc');
+    peer.socket.end('after-eof\n');
+    const { code, stdout } = await result;
+    assert.equal(code, 0);
+    assert.equal(stdout.toString(), 'after-eof\n');
+  });
+
+  test(`${mode}: the peer closes while stdin is open: exit 0 once stdout has everything`, async (t) => {
+    const { peer, child } = await start(mode);
+    t.after(() => stop(child));
+    const result = finished(child);
+    const big = Buffer.alloc(2 * 1024 * 1024, 'x');
+    peer.socket.end(big);
+    const { code, stdout } = await result;
+    assert.equal(code, 0);
+    assert.equal(stdout.length, big.length);
+    peer.socket.destroy();
+  });
+
+  test(`${mode}: the peer resets: one line on stderr, exit 1`, async (t) => {
+    const { peer, child } = await start(mode);
+    t.after(() => stop(child));
+    const result = finished(child);
+    peer.socket.resetAndDestroy();
+    const { code, stderr } = await result;
+    assert.equal(code, 1);
+    assert.match(
+      stderr,
+      /^sockcat: connection to 127\.0\.0\.1:\d+ reset: Connection reset by peer$/m,
+    );
+    assert.doesNotMatch(stderr, /\n\s+at /);
+  });
+
+  test(`${mode}: --no-shutdown keeps the sending side open at stdin EOF`, async (t) => {
+    const { peer, child } = await start(mode, ['--no-shutdown']);
+    t.after(() => stop(child));
+    const result = finished(child);
+    child.stdin!.end('abc');
+    const first = await once(peer.socket, 'data');
+    assert.equal(String(first[0]), 'abc');
+    // Still open for writing: the peer can close whenever it likes, and has seen no EOF.
+    let sawEof = false;
+    peer.eof.then(() => {
+      sawEof = true;
+    });
+    peer.socket.end('bye');
+    const { code, stdout } = await result;
+    assert.equal(code, 0);
+    assert.equal(stdout.toString(), 'bye');
+    assert.equal(sawEof || peer.socket.readableEnded, true, 'FIN only when sockcat exits');
+  });
+
+  test(`${mode}: --send-only quits at stdin EOF and ignores what the peer sends`, async (t) => {
+    const { peer, child } = await start(mode, ['--send-only']);
+    t.after(() => stop(child));
+    const result = finished(child);
+    peer.socket.write('ignored\n');
+    child.stdin!.end('abc');
+    assert.equal((await peer.data).toString(), 'abc');
+    const { code, stdout } = await result;
+    assert.equal(code, 0);
+    assert.equal(stdout.length, 0);
+    peer.socket.destroy();
+  });
+
+  test(`${mode}: --recv-only does not read stdin and ends at the peer's close`, async (t) => {
+    const { peer, child } = await start(mode, ['--recv-only']);
+    t.after(() => stop(child));
+    const result = finished(child);
+    child.stdin!.write('never sent');
+    peer.socket.end('hello\n');
+    const { code, stdout } = await result;
+    assert.equal(code, 0);
+    assert.equal(stdout.toString(), 'hello\n');
+    peer.socket.destroy();
+  });
+
+  test(`${mode}: -q 0 quits as soon as stdin ends, after sending FIN`, async (t) => {
+    const { peer, child } = await start(mode, ['-q', '0']);
+    t.after(() => stop(child));
+    const result = finished(child);
+    child.stdin!.end('abc');
+    const { code } = await result;
+    assert.equal(code, 0);
+    assert.equal((await peer.data).toString(), 'abc');
+    peer.socket.destroy();
+  });
+
+  test(`${mode}: -q with a delay quits that long after stdin EOF when the peer stays open`, async (t) => {
+    const { peer, child } = await start(mode, ['-q', '50ms']);
+    t.after(() => stop(child));
+    const result = finished(child);
+    child.stdin!.end('abc');
+    await peer.eof;
+    const { code } = await result;
+    assert.equal(code, 0);
+    peer.socket.destroy();
+  });
+
+  test(`${mode}: -i ends an idle session with exit 1`, async (t) => {
+    const { peer, child } = await start(mode, ['-i', '100ms']);
+    t.after(() => stop(child));
+    const { code, stderr } = await finished(child);
+    assert.equal(code, 1);
+    assert.match(stderr, /^sockcat: idle timeout expired \(100 ms\)$/m);
+    peer.socket.destroy();
+  });
+
+  test(`${mode}: stdout closed early ends quietly with exit 0`, async (t) => {
+    const { peer, child } = await start(mode);
+    t.after(() => stop(child));
+    const result = finished(child);
+    child.stdout!.destroy();
+    // Keep sending until sockcat notices the broken pipe and goes away.
+    const chunk = Buffer.alloc(64 * 1024, 'y');
+    const flood = () => {
+      if (!peer.socket.destroyed && peer.socket.write(chunk)) setImmediate(flood);
+    };
+    peer.socket.on('drain', flood);
+    peer.socket.on('error', () => {});
+    flood();
+    const { code, stderr } = await result;
+    assert.equal(code, 0);
+    assert.doesNotMatch(stderr, /error|EPIPE/i);
+    peer.socket.destroy();
+  });
+}
+
+test('listen: the listening socket closes after the first client is accepted', async (t) => {
+  const child = spawnCli(['-lv', '127.0.0.1', '0']);
+  t.after(() => stop(child));
+  const match = await waitForLine(child.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+  const port = Number(match[1]);
+  const first = new Socket();
+  first.connect(port, '127.0.0.1');
+  await once(first, 'connect');
+  await waitForLine(child.stderr!, /Connection from/);
+  const second = new Socket();
+  second.connect(port, '127.0.0.1');
+  const [error] = (await once(second, 'error')) as [NodeJS.ErrnoException];
+  assert.equal(error.code, 'ECONNREFUSED');
+  first.destroy();
+});
