@@ -209,3 +209,17 @@ test('listen: the listening socket closes after the first client is accepted', a
   assert.equal(error.code, 'ECONNREFUSED');
   first.destroy();
 });
+
+test('listen: stdin that ended before any client is sent to the first client, then FIN', async (t) => {
+  const child = spawnCli(['-lv', '127.0.0.1', '0']);
+  t.after(() => stop(child));
+  child.stdin!.end('early');
+  const result = finished(child);
+  const match = await waitForLine(child.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+  const socket = new Socket({ allowHalfOpen: true });
+  socket.connect(Number(match[1]), '127.0.0.1');
+  const peer = watch(socket);
+  assert.equal((await peer.data).toString(), 'early');
+  socket.end();
+  assert.equal((await result).code, 0);
+});
