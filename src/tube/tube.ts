@@ -1,4 +1,4 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import {
   AbortError,
   ClosedError,
@@ -11,6 +11,7 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import type { RelayResult } from '../relay/stdio-relay.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 
 /** One end of a connection, as the transport saw it. */
@@ -348,6 +349,22 @@ export class Tube implements AsyncIterable<Buffer> {
       };
       stream.on('drain', onDrain);
       stream.on('close', onClose);
+    });
+  }
+
+  /**
+   * Hand the connection to the terminal (pwntools' interactive()): stdin goes to the peer, the
+   * peer's bytes to stdout, with the end-of-file rules of docs/eof.md. Resolves when either side
+   * is done; the tube stays open for the caller to close.
+   */
+  async interactive(
+    io: { stdin?: Readable; stdout?: Writable; signal?: AbortSignal } = {},
+  ): Promise<RelayResult> {
+    const { relayStdio } = await import('../relay/stdio-relay.js');
+    return relayStdio(this, {
+      stdin: io.stdin ?? process.stdin,
+      stdout: io.stdout ?? process.stdout,
+      ...(io.signal ? { signal: io.signal } : {}),
     });
   }
 

@@ -181,3 +181,20 @@ test('toStream hands over the buffered bytes first', async () => {
   await new Promise((resolve) => stream.once('end', resolve));
   assert.equal(Buffer.concat(chunks).toString(), 'uffered+more');
 });
+
+test('interactive() relays given stdin/stdout with the EOF rules', async () => {
+  const { PassThrough } = await import('node:stream');
+  const { peer, tube } = setup();
+  const stdin = new PassThrough();
+  const stdout = new PassThrough();
+  const out: Buffer[] = [];
+  stdout.on('data', (chunk: Buffer) => out.push(chunk));
+  const done = tube.interactive({ stdin, stdout });
+  stdin.end('typed\n');
+  peer.send('shown\n');
+  peer.end();
+  const result = await done;
+  assert.equal(result.end, 'peer-eof');
+  assert.equal(Buffer.concat(out).toString(), 'shown\n');
+  assert.equal(peer.received().toString(), 'typed\n');
+});

@@ -1,0 +1,63 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  AbortError,
+  ArgumentError,
+  ClosedError,
+  ConnectError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  EOFError,
+  ListenError,
+  ResolveError,
+  SockcatError,
+  type SockcatErrorCode,
+  TimeoutError,
+  UnsupportedError,
+} from '../src/errors.js';
+
+// Type-level pins: each class's `code` is its literal, so `switch (error.code)` narrows.
+type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+const pins: [
+  Equals<ArgumentError['code'], 'SOCKCAT_ARGS'>,
+  Equals<ResolveError['code'], 'SOCKCAT_RESOLVE'>,
+  Equals<ConnectionRefusedError['code'], 'SOCKCAT_REFUSED'>,
+  Equals<ConnectError['code'], 'SOCKCAT_CONNECT'>,
+  Equals<ListenError['code'], 'SOCKCAT_LISTEN'>,
+  Equals<TimeoutError['code'], 'SOCKCAT_TIMEOUT'>,
+  Equals<AbortError['code'], 'SOCKCAT_ABORTED'>,
+  Equals<EOFError['code'], 'SOCKCAT_EOF'>,
+  Equals<ClosedError['code'], 'SOCKCAT_CLOSED'>,
+  Equals<ConnectionResetError['code'], 'SOCKCAT_RESET'>,
+  Equals<UnsupportedError['code'], 'SOCKCAT_UNSUPPORTED'>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
+
+test('every error class carries its literal code, its name and context', () => {
+  assert.equal(pins.length, 11);
+  const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+  const cases: Array<[SockcatError, SockcatErrorCode, string]> = [
+    [new ArgumentError('bad'), 'SOCKCAT_ARGS', 'ArgumentError'],
+    [new ResolveError('x'), 'SOCKCAT_RESOLVE', 'ResolveError'],
+    [new ConnectionRefusedError('x', { cause, address: 'h', port: 1 }), 'SOCKCAT_REFUSED', 'ConnectionRefusedError'],
+    [new ConnectError('x'), 'SOCKCAT_CONNECT', 'ConnectError'],
+    [new ListenError('x'), 'SOCKCAT_LISTEN', 'ListenError'],
+    [new TimeoutError('x', 5), 'SOCKCAT_TIMEOUT', 'TimeoutError'],
+    [new AbortError('x'), 'SOCKCAT_ABORTED', 'AbortError'],
+    [new EOFError('x'), 'SOCKCAT_EOF', 'EOFError'],
+    [new ClosedError('x'), 'SOCKCAT_CLOSED', 'ClosedError'],
+    [new ConnectionResetError('x'), 'SOCKCAT_RESET', 'ConnectionResetError'],
+    [new UnsupportedError('x'), 'SOCKCAT_UNSUPPORTED', 'UnsupportedError'],
+  ];
+  for (const [error, code, name] of cases) {
+    assert.ok(error instanceof SockcatError);
+    assert.ok(error instanceof Error);
+    assert.equal(error.code, code);
+    assert.equal(error.name, name);
+  }
+  const refused = cases[2]![0];
+  assert.equal(refused.cause, cause);
+  assert.equal(refused.op, 'connect');
+  assert.equal(refused.address, 'h');
+  assert.equal(refused.port, 1);
+  assert.deepEqual(new EOFError('x').buffered, Buffer.alloc(0));
+});
