@@ -190,7 +190,10 @@ test('interactive() relays given stdin/stdout with the EOF rules', async () => {
   const out: Buffer[] = [];
   stdout.on('data', (chunk: Buffer) => out.push(chunk));
   const done = tube.interactive({ stdin, stdout });
+  const { once } = await import('node:events');
+  const sentAll = once(peer.stream, 'finish');
   stdin.end('typed\n');
+  await sentAll;
   peer.send('shown\n');
   peer.end();
   const result = await done;
