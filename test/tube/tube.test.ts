@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { EOFError, TimeoutError } from '../../src/errors.js';
 import { Tube } from '../../src/tube/tube.js';
@@ -183,14 +185,12 @@ test('toStream hands over the buffered bytes first', async () => {
 });
 
 test('interactive() relays given stdin/stdout with the EOF rules', async () => {
-  const { PassThrough } = await import('node:stream');
   const { peer, tube } = setup();
   const stdin = new PassThrough();
   const stdout = new PassThrough();
   const out: Buffer[] = [];
   stdout.on('data', (chunk: Buffer) => out.push(chunk));
   const done = tube.interactive({ stdin, stdout });
-  const { once } = await import('node:events');
   const sentAll = once(peer.stream, 'finish');
   stdin.end('typed\n');
   await sentAll;
