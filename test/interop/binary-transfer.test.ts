@@ -2,8 +2,10 @@
 // or connects) and both directions (sockcat sends or receives), and arrive with the same SHA-256.
 //
 // The sender's stdin carries the payload then EOF: it shuts down its sending side (FIN) and waits.
-// The receiver's stdin stays open: it ends because the peer closed, prints everything, exits 0;
-// the sender then sees the close and exits 0 too.
+// The receiver's stdin stays open (had it ended, the receiver's FIN would stop a netcat-like sender
+// early): it ends because the peer closed, prints everything and exits 0; the sender then sees the
+// close and exits 0 too. ncat and nc.openbsd in connect mode keep running after the network EOF
+// until their stdin ends too, so as receivers they are told not to read stdin at all.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -48,6 +50,8 @@ os._exit(0)
 /** How to run a peer program as either end of a TCP connection, with stdin/stdout as the data. */
 interface PeerProgram {
   command: string;
+  /** Flags for the peer's part: sending its stdin, or only receiving. */
+  flags: Record<'sending' | 'receiving', string[]>;
   connect(port: number): string[];
   listen: Omit<ListeningPeerOptions, 'command'>;
 }
@@ -55,6 +59,7 @@ interface PeerProgram {
 const PEERS: PeerProgram[] = [
   {
     command: 'ncat',
+    flags: { sending: [], receiving: ['--recv-only'] },
     connect: (port) => [LOOPBACK, String(port)],
     // ncat 7.93 prints the port it was given, not the one bound for port 0.
     listen: {
@@ -65,16 +70,18 @@ const PEERS: PeerProgram[] = [
   },
   {
     command: 'nc.openbsd',
-    // -N: shut the socket down on stdin EOF (it does not otherwise).
-    connect: (port) => ['-N', LOOPBACK, String(port)],
+    // -N: shut the socket down on stdin EOF (it does not otherwise); -d: do not read stdin.
+    flags: { sending: ['-N'], receiving: ['-d'] },
+    connect: (port) => [LOOPBACK, String(port)],
     listen: {
-      args: (port) => ['-v', '-N', '-l', LOOPBACK, String(port)],
+      args: (port) => ['-v', '-l', LOOPBACK, String(port)],
       ready: /Listening on \S+ (\d+)/,
       reportsPort: true,
     },
   },
   {
     command: 'socat',
+    flags: { sending: [], receiving: [] },
     connect: (port) => ['STDIO', `TCP:${LOOPBACK}:${port}`],
     listen: {
       args: (port) => ['-d', '-d', `TCP-LISTEN:${port},bind=${LOOPBACK}`, 'STDIO'],
@@ -84,6 +91,7 @@ const PEERS: PeerProgram[] = [
   },
   {
     command: 'python3',
+    flags: { sending: [], receiving: [] },
     connect: (port) => ['-c', PYTHON_NETCAT, 'connect', String(port)],
     listen: {
       args: (port) => ['-c', PYTHON_NETCAT, 'listen', String(port)],
@@ -109,18 +117,25 @@ async function startSession(
   program: PeerProgram,
   path: string,
   role: Role,
+  direction: Direction,
 ): Promise<Session> {
+  // The peer's part is the opposite of sockcat's.
+  const flags = program.flags[direction === 'sends' ? 'receiving' : 'sending'];
   if (role === 'listens') {
     const sockcat = spawnCli(['-lv', LOOPBACK, '0']);
     t.after(() => stop(sockcat));
     const sockcatLog = captureStderr(sockcat);
     const [, port] = await waitForLine(sockcat.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
-    const peer = spawn(path, program.connect(Number(port)), { stdio: 'pipe' });
+    const peer = spawn(path, [...flags, ...program.connect(Number(port))], { stdio: 'pipe' });
     t.after(() => stop(peer));
     const peerLog = captureStderr(peer);
     return { sockcat, peer, logs: () => `sockcat: ${sockcatLog()}\npeer: ${peerLog()}` };
   }
-  const listening = await startListeningPeer(t, { command: path, ...program.listen });
+  const listening = await startListeningPeer(t, {
+    ...program.listen,
+    command: path,
+    args: (port) => [...flags, ...program.listen.args(port)],
+  });
   const sockcat = spawnCli([LOOPBACK, String(listening.port)]);
   t.after(() => stop(sockcat));
   const sockcatLog = captureStderr(sockcat);
@@ -142,7 +157,7 @@ for (const program of PEERS) {
         test(`sockcat ${role} and ${direction}`, { timeout: 60_000 }, async (t) => {
           const path = requirePeer(t, program.command);
           if (path === undefined) return;
-          const { sockcat, peer, logs } = await startSession(t, program, path, role);
+          const { sockcat, peer, logs } = await startSession(t, program, path, role, direction);
           const [sender, receiver] = direction === 'sends' ? [sockcat, peer] : [peer, sockcat];
 
           const received = sha256Stream(receiver.stdout!);
