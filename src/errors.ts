@@ -15,6 +15,7 @@ export type SockcatErrorCode =
   | 'SOCKCAT_EOF'
   | 'SOCKCAT_CLOSED'
   | 'SOCKCAT_RESET'
+  | 'SOCKCAT_PROXY_PROTOCOL'
   | 'SOCKCAT_UNSUPPORTED';
 
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix';
@@ -156,6 +157,14 @@ export class ClosedError extends SockcatError {
   declare readonly code: 'SOCKCAT_CLOSED';
   constructor(message: string, context: ErrorContext = {}) {
     super('SOCKCAT_CLOSED', message, context);
+  }
+}
+
+/** A PROXY protocol header (HAProxy's v1 text or v2 binary) is malformed, too long, or missing. */
+export class ProxyProtocolError extends SockcatError {
+  declare readonly code: 'SOCKCAT_PROXY_PROTOCOL';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_PROXY_PROTOCOL', message, { op: 'read', ...context });
   }
 }
 

@@ -1,5 +1,6 @@
 export { formatHostPort, type HostPort, parseHostPort, unbracket } from './host-port.js';
 export { ipFamily, isIPv4, isIPv6 } from './ip.js';
+export { bytesToIPv4, bytesToIPv6, ipv4ToBytes, ipv6ToBytes } from './ip-bytes.js';
 export { MAX_PORT, parsePort, validatePort } from './port.js';
 export {
   type Family,
