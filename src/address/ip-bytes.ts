@@ -32,7 +32,7 @@ export function ipv6ToBytes(text: string): Buffer {
           ...Array(8 - headGroups.length - restGroups.length).fill('0'),
           ...restGroups,
         ];
-  groups.forEach((group, i) => out.writeUInt16BE(Number.parseInt(group, 16), i * 2));
+  for (const [i, group] of groups.entries()) out.writeUInt16BE(Number.parseInt(group, 16), i * 2);
   if (tail.length === 4) tail.copy(out, 12);
   return out;
 }
