@@ -17,7 +17,8 @@ import {
 } from '../src/errors.js';
 
 // Type-level pins: each class's `code` is its literal, so `switch (error.code)` narrows.
-type Equals<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
+type Equals<A, B> =
+  (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;
 const pins: [
   Equals<ArgumentError['code'], 'SOCKCAT_ARGS'>,
   Equals<ResolveError['code'], 'SOCKCAT_RESOLVE'>,
@@ -38,7 +39,11 @@ test('every error class carries its literal code, its name and context', () => {
   const cases: Array<[SockcatError, SockcatErrorCode, string]> = [
     [new ArgumentError('bad'), 'SOCKCAT_ARGS', 'ArgumentError'],
     [new ResolveError('x'), 'SOCKCAT_RESOLVE', 'ResolveError'],
-    [new ConnectionRefusedError('x', { cause, address: 'h', port: 1 }), 'SOCKCAT_REFUSED', 'ConnectionRefusedError'],
+    [
+      new ConnectionRefusedError('x', { cause, address: 'h', port: 1 }),
+      'SOCKCAT_REFUSED',
+      'ConnectionRefusedError',
+    ],
     [new ConnectError('x'), 'SOCKCAT_CONNECT', 'ConnectError'],
     [new ListenError('x'), 'SOCKCAT_LISTEN', 'ListenError'],
     [new TimeoutError('x', 5), 'SOCKCAT_TIMEOUT', 'TimeoutError'],
