@@ -32,6 +32,11 @@ export interface TubeOptions {
   highWaterMark?: number;
   /** Grace period of close() before it destroys the connection, in milliseconds. Default 2000. */
   closeTimeout?: number;
+  /**
+   * Destroy the connection when nothing was sent or received for this many milliseconds; pending
+   * and later operations fail with a TimeoutError. Default: none.
+   */
+  idleTimeout?: number;
   network?: Network;
   local?: Endpoint;
   remote?: Endpoint;
@@ -97,6 +102,7 @@ export class Tube implements AsyncIterable<Buffer> {
   #waiters: Waiter[] = [];
   #highWaterMark: number;
   #closeTimeout: number;
+  #idleTimer: NodeJS.Timeout | undefined;
   #eof = false;
   #error: Error | undefined;
   #recvShut = false;
@@ -112,6 +118,11 @@ export class Tube implements AsyncIterable<Buffer> {
     this.timeout = options.timeout ?? Number.POSITIVE_INFINITY;
     this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
+    const idle = options.idleTimeout;
+    if (idle !== undefined && Number.isFinite(idle)) {
+      this.#idleTimer = setTimeout(() => this.#onIdle(idle), idle);
+      this.#idleTimer.unref();
+    }
     this.local = options.local;
     this.remote = options.remote;
     this.network = options.network;
@@ -284,6 +295,7 @@ export class Tube implements AsyncIterable<Buffer> {
     const failure = this.#sendFailure();
     if (failure) return Promise.reject(failure);
     this.#bytesSent += buffer.length;
+    this.#idleTimer?.refresh();
     if (this.#stream.write(buffer)) return Promise.resolve();
     return this.#drained();
   }
@@ -627,6 +639,7 @@ export class Tube implements AsyncIterable<Buffer> {
   #onData = (chunk: Buffer): void => {
     if (this.#recvShut) return;
     this.#bytesReceived += chunk.length;
+    this.#idleTimer?.refresh();
     this.#buffer.push(chunk);
     this.#serve();
     if (this.#waiters.length === 0 && this.#buffer.length >= this.#highWaterMark) {
@@ -647,7 +660,15 @@ export class Tube implements AsyncIterable<Buffer> {
     this.#failWaiters(this.#error);
   };
 
+  #onIdle(idle: number): void {
+    this.#error = new TimeoutError(`connection to ${this.peerName} idle for ${idle}ms`, idle, this.#ctx('read'));
+    this.#failWaiters(this.#error);
+    this.#destroyed = true;
+    this.#stream.destroy();
+  }
+
   #onClose = (): void => {
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#destroyed = true;
     if (!this.#eof && !this.#error) {
       this.#error = new ClosedError(`connection to ${this.peerName} closed`, this.#ctx('read'));

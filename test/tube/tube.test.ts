@@ -201,3 +201,16 @@ test('interactive() relays given stdin/stdout with the EOF rules', async () => {
   assert.equal(Buffer.concat(out).toString(), 'shown\n');
   assert.equal(peer.received().toString(), 'typed\n');
 });
+
+test('idleTimeout destroys a silent connection', async () => {
+  const { peer, tube } = setup({ idleTimeout: 30 });
+  // The idle timer does not hold the process open; this pending receive's own timer does.
+  const pending = tube.recvExactly(2, { timeout: 10_000 });
+  peer.send('a');
+  await assert.rejects(pending, {
+    code: 'SOCKCAT_TIMEOUT',
+    message: 'connection to 192.0.2.1:7 idle for 30ms',
+  });
+  assert.equal(tube.closed, true);
+  await assert.rejects(tube.send('x'), { code: 'SOCKCAT_TIMEOUT' });
+});
