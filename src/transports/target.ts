@@ -2,8 +2,27 @@ import { parseHostPort, unbracket } from '../address/host-port.js';
 import { parsePort, validatePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
 
-/** `"host:port"`, `"[v6]:port"`, `":port"`, a bare port number, or `{ host, port }`. */
-export type TargetInput = string | number | { host?: string; port: number | string };
+/**
+ * `"host:port"`, `"[v6]:port"`, `":port"`, a bare port number, `{ host, port }`, or a Unix socket
+ * `{ path }` (a leading "@" names a Linux abstract socket).
+ */
+export type TargetInput = string | number | { host?: string; port: number | string } | UnixTarget;
+
+export interface UnixTarget {
+  path: string;
+}
+
+export function isUnixTarget(target: TargetInput): target is UnixTarget {
+  return typeof target === 'object' && target !== null && 'path' in target;
+}
+
+/** The path node:net wants: Linux abstract names ("@name") start with a NUL byte. */
+export function unixSocketPath(target: UnixTarget): string {
+  if (typeof target.path !== 'string' || target.path === '' || target.path === '@') {
+    throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(target.path)}`);
+  }
+  return target.path.startsWith('@') ? `\0${target.path.slice(1)}` : target.path;
+}
 
 export interface Target {
   host: string;
@@ -11,6 +30,11 @@ export interface Target {
 }
 
 export function parseTarget(target: TargetInput): Target {
+  if (isUnixTarget(target)) {
+    throw new ArgumentError(
+      `expected a host and port, got the Unix socket ${JSON.stringify(target.path)}`,
+    );
+  }
   if (typeof target === 'number') return { host: '', port: validatePort(target) };
   if (typeof target === 'string') {
     if (/^\d+$/.test(target)) return { host: '', port: parsePort(target) };

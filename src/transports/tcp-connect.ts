@@ -21,7 +21,7 @@ import {
 } from '../errors.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
-import { parseTarget, type TargetInput } from './target.js';
+import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 
 export interface ConnectOptions {
   /** Force IPv4 (4) or IPv6 (6); 0 (default) tries every resolved address. */
@@ -54,6 +54,7 @@ const DEFAULT_ATTEMPT_DELAY = 250;
  * eyeballs); the first to connect wins and the others are dropped.
  */
 export async function connect(target: TargetInput, options: ConnectOptions = {}): Promise<Tube> {
+  if (isUnixTarget(target)) return connectUnix(unixSocketPath(target), target.path, options);
   const { host, port } = parseTarget(target);
   if (host === '') throw new ArgumentError('connect needs a host');
   if (options.localPort !== undefined) validatePort(options.localPort, 'source port');
@@ -241,4 +242,53 @@ function connectFailure(
     return new ConnectionRefusedError(`connect to ${name}${via} failed: ${detail}`, ctx);
   }
   return new ConnectError(`connect to ${name}${via} failed: ${detail}`, ctx);
+}
+
+async function connectUnix(path: string, shown: string, options: ConnectOptions): Promise<Tube> {
+  const context: ErrorContext = { op: 'connect', network: 'unix', address: shown };
+  const socket = new Socket({ allowHalfOpen: true });
+  const timeout = options.timeout;
+  await new Promise<void>((resolve, reject) => {
+    let timer: NodeJS.Timeout | undefined;
+    const cleanup = () => {
+      if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      socket.off('error', onError);
+      socket.off('connect', onConnect);
+    };
+    const onConnect = () => {
+      cleanup();
+      resolve();
+    };
+    const onError = (error: NodeJS.ErrnoException) => {
+      cleanup();
+      socket.destroy();
+      reject(connectFailure([{ address: shown, error }], shown, context));
+    };
+    const onAbort = () => {
+      cleanup();
+      socket.destroy();
+      reject(new AbortError(`connect to ${shown} aborted`, context));
+    };
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    if (timeout !== undefined && Number.isFinite(timeout)) {
+      timer = setTimeout(() => {
+        cleanup();
+        socket.destroy();
+        reject(
+          new TimeoutError(`connect to ${shown} timed out after ${timeout}ms`, timeout, context),
+        );
+      }, timeout);
+    }
+    socket.once('error', onError);
+    socket.once('connect', onConnect);
+    socket.connect({ path });
+  });
+  return new Tube(socket, {
+    ...options.tube,
+    network: 'unix',
+    remote: { address: shown, port: 0, family: 0 },
+    local: { address: '', port: 0, family: 0 },
+  });
 }

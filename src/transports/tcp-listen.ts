@@ -11,7 +11,7 @@ import {
 } from '../errors.js';
 import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
-import { parseTarget, type TargetInput } from './target.js';
+import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 
 export interface ListenOptions {
   /** 4: IPv4 only; 6: IPv6 only; 0 (default): without a host, both (a dual-stack socket). */
@@ -167,7 +167,7 @@ export class Listener implements AsyncIterable<Tube> {
     socket.setNoDelay(this.#noDelay);
     return new Tube(socket, {
       ...this.#tubeOptions,
-      network: 'tcp',
+      network: this.#context.network ?? 'tcp',
       local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
       remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
     });
@@ -204,6 +204,7 @@ export class Listener implements AsyncIterable<Tube> {
  * `family` forces one). Port 0 picks a free port: read it back with `address()`.
  */
 export async function listen(target: TargetInput, options: ListenOptions = {}): Promise<Listener> {
+  if (isUnixTarget(target)) return listenUnix(unixSocketPath(target), target.path, options);
   const { host: givenHost, port } = parseTarget(target);
   const family = options.family ?? 0;
   let host: string;
@@ -219,22 +220,42 @@ export async function listen(target: TargetInput, options: ListenOptions = {}): 
     host = first!.address;
   }
   const context: ErrorContext = { op: 'listen', network: 'tcp', address: host, port };
-  const server = createServer({ allowHalfOpen: true, pauseOnConnect: false });
-  const listener = new Listener(server, options, context);
+  const server = createServer({ allowHalfOpen: true });
+  const name = formatHostPort(givenHost === '' ? host : givenHost, port);
+  const ipv6Only = givenHost === '' && family === 6;
+  await bindServer(
+    server,
+    { host, port, backlog: options.backlog ?? 511, ipv6Only },
+    name,
+    context,
+  );
+  return new Listener(server, options, context);
+}
+
+async function listenUnix(path: string, shown: string, options: ListenOptions): Promise<Listener> {
+  const context: ErrorContext = { op: 'listen', network: 'unix', address: shown };
+  const server = createServer({ allowHalfOpen: true });
+  await bindServer(server, { path, backlog: options.backlog ?? 511 }, shown, context);
+  return new Listener(server, { ...options, noDelay: false }, context);
+}
+
+/** Listen and turn a failure into a ListenError naming the address. */
+async function bindServer(
+  server: Server,
+  listenOptions: import('node:net').ListenOptions,
+  name: string,
+  context: ErrorContext,
+): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(
-        { host, port, backlog: options.backlog ?? 511, ipv6Only: givenHost === '' && family === 6 },
-        () => {
-          server.off('error', reject);
-          resolve();
-        },
-      );
+      server.listen(listenOptions, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
   } catch (error) {
     server.close();
-    const name = formatHostPort(givenHost === '' ? host : givenHost, port);
     throw new ListenError(`listen on ${name} failed: ${describeSystemError(error)}`, {
       ...context,
       cause: error,
@@ -243,5 +264,18 @@ export async function listen(target: TargetInput, options: ListenOptions = {}): 
   server.on('error', () => {
     // After listening, errors concern single accepts (EMFILE); Node retries them.
   });
-  return listener;
+}
+
+/**
+ * Wrap a net.Server that is already listening (one received from a parent process, or opened on
+ * an fd) in a Listener.
+ */
+export function adoptServer(server: Server, options: ListenOptions = {}): Listener {
+  const info = server.address();
+  const context: ErrorContext =
+    typeof info === 'string'
+      ? { op: 'listen', network: 'unix', address: info }
+      : { op: 'listen', network: 'tcp', address: info?.address ?? '', port: info?.port ?? 0 };
+  server.on('error', () => {});
+  return new Listener(server, options, context);
 }
