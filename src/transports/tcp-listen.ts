@@ -70,7 +70,8 @@ export class Listener implements AsyncIterable<Tube> {
   /** The bound address, with the real port when port 0 was asked for. */
   address(): Endpoint {
     const info = this.#server.address();
-    if (info === null || typeof info === 'string') return { address: '', port: 0, family: 0 };
+    if (typeof info === 'string') return { address: info, port: 0, family: 0 };
+    if (info === null) return { address: this.#context.address ?? '', port: this.#context.port ?? 0, family: 0 };
     return endpointOf(info.address, info.port, info.family);
   }
 

@@ -1,0 +1,180 @@
+import { ClosedError, type SockcatError } from '../errors.js';
+import type { Listener } from '../transports/tcp-listen.js';
+import type { Endpoint, Tube } from '../tube/tube.js';
+import { readProxyHeader } from './proxy-header.js';
+import type { ConnectionInfo, Handler, Overflow } from './types.js';
+
+export interface EngineOptions {
+  handler: Handler;
+  /** Connections served at once by this engine; Infinity for no limit. */
+  maxConnections: number;
+  overflow: Overflow;
+  proxyProtocol: boolean | 'optional';
+  proxyTimeout: number;
+  worker: string;
+  onError: (error: Error, info: { remote: Endpoint; worker: string }) => void;
+  /** Called whenever the number of active connections changes. */
+  onCount?: (active: number, handled: number) => void;
+}
+
+interface Active {
+  tube: Tube;
+  controller: AbortController;
+  done: Promise<void>;
+}
+
+const NO_ENDPOINT: Endpoint = { address: '', port: 0, family: 0 };
+
+/**
+ * The accept loop and per-connection lifecycle shared by every concurrency mode: limits, PROXY
+ * header, handler isolation, graceful then forced shutdown. One engine per event loop.
+ */
+export class Engine {
+  #listener: Listener;
+  #options: EngineOptions;
+  #active = new Set<Active>();
+  #handled = 0;
+  #nextId = 1;
+  #stopped = false;
+  #slotFreed: (() => void) | undefined;
+  #loop: Promise<void>;
+
+  constructor(listener: Listener, options: EngineOptions) {
+    this.#listener = listener;
+    this.#options = options;
+    this.#loop = this.#acceptLoop();
+  }
+
+  get active(): number {
+    return this.#active.size;
+  }
+
+  get handled(): number {
+    return this.#handled;
+  }
+
+  async #acceptLoop(): Promise<void> {
+    const { maxConnections, overflow } = this.#options;
+    while (!this.#stopped) {
+      if (overflow === 'queue' && this.#active.size >= maxConnections) {
+        // Leave new connections in the kernel's queue until a handler finishes.
+        await new Promise<void>((resolve) => {
+          this.#slotFreed = resolve;
+        });
+        continue;
+      }
+      let tube: Tube;
+      try {
+        tube = await this.#listener.accept();
+      } catch (error) {
+        if (error instanceof ClosedError || this.#stopped) return;
+        throw error;
+      }
+      if (this.#active.size >= maxConnections) {
+        tube.destroy();
+        continue;
+      }
+      this.#start(tube);
+    }
+  }
+
+  #start(tube: Tube): void {
+    const controller = new AbortController();
+    const id = this.#nextId++;
+    const entry: Active = { tube, controller, done: Promise.resolve() };
+    this.#active.add(entry);
+    this.#report();
+    entry.done = this.#run(tube, id, controller.signal).finally(() => {
+      this.#active.delete(entry);
+      this.#handled++;
+      this.#report();
+      const freed = this.#slotFreed;
+      this.#slotFreed = undefined;
+      freed?.();
+    });
+  }
+
+  async #run(tube: Tube, id: number, signal: AbortSignal): Promise<void> {
+    const info: ConnectionInfo = {
+      id,
+      remote: tube.remote ?? NO_ENDPOINT,
+      local: tube.local ?? NO_ENDPOINT,
+      signal,
+      worker: this.#options.worker,
+    };
+    try {
+      if (this.#options.proxyProtocol) {
+        const header = await readProxyHeader(tube, {
+          required: this.#options.proxyProtocol === true,
+          timeout: this.#options.proxyTimeout,
+        });
+        if (header) {
+          info.proxy = header;
+          if (header.command === 'proxy' && header.source && header.destination) {
+            const family = header.protocol.endsWith('6')
+              ? 6
+              : header.protocol.endsWith('4')
+                ? 4
+                : 0;
+            info.remote = { ...header.source, family };
+            info.local = { ...header.destination, family };
+          }
+        }
+      }
+      await this.#options.handler(tube, info);
+      await tube.close();
+    } catch (error) {
+      tube.destroy();
+      if (!signal.aborted) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        this.#options.onError(failure, { remote: info.remote, worker: info.worker });
+      }
+    }
+  }
+
+  #report(): void {
+    this.#options.onCount?.(this.#active.size, this.#handled);
+  }
+
+  /**
+   * Stop accepting; wait for handlers up to `gracePeriod` ms, then abort their signals and destroy
+   * their connections, and wait for them to settle.
+   */
+  async close(gracePeriod: number): Promise<void> {
+    if (!this.#stopped) {
+      this.#stopped = true;
+      this.#slotFreed?.();
+      await this.#listener.close();
+    }
+    await this.#loop.catch(() => {});
+    const all = () => Promise.all([...this.#active].map((a) => a.done));
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<'expired'>((resolve) => {
+      timer = setTimeout(() => resolve('expired'), gracePeriod);
+    });
+    const outcome = await Promise.race([all().then(() => 'done' as const), expired]);
+    clearTimeout(timer);
+    if (outcome === 'expired') {
+      for (const active of this.#active) {
+        active.controller.abort(
+          new ClosedError('server closing: grace period over') as SockcatError,
+        );
+        active.tube.destroy();
+      }
+      // A handler that ignores both its signal and its dead connection is abandoned after 1 s.
+      let abandon: NodeJS.Timeout | undefined;
+      await Promise.race([all(), new Promise((resolve) => (abandon = setTimeout(resolve, 1000)))]);
+      clearTimeout(abandon);
+    }
+  }
+}
+
+/** The default onError: one line on stderr. */
+export function logHandlerError(error: Error, info: { remote: Endpoint; worker: string }): void {
+  const peer = info.remote.address.includes(':')
+    ? `[${info.remote.address}]:${info.remote.port}`
+    : `${info.remote.address}:${info.remote.port}`;
+  process.stderr.write(
+    `sockcat serve (${info.worker}): handler failed for ${peer}: ${error.message}\n`,
+  );
+}

@@ -1,0 +1,10 @@
+export { readProxyHeader } from './proxy-header.js';
+export { serve } from './serve.js';
+export type {
+  Concurrency,
+  ConnectionInfo,
+  Handler,
+  Overflow,
+  ServeOptions,
+  Server,
+} from './types.js';

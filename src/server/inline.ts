@@ -1,0 +1,49 @@
+import { listen } from '../transports/tcp-listen.js';
+import type { Endpoint } from '../tube/tube.js';
+import { Engine, logHandlerError } from './engine.js';
+import { handlerModuleUrl, loadHandler } from './load-handler.js';
+import type { ServeOptions, Server } from './types.js';
+
+export const DEFAULT_GRACE_PERIOD = 5000;
+export const DEFAULT_PROXY_TIMEOUT = 5000;
+
+/** Every handler on this event loop. */
+export async function serveInline(options: ServeOptions): Promise<Server> {
+  const handler =
+    typeof options.handler === 'function'
+      ? options.handler
+      : await loadHandler(handlerModuleUrl(options.handler));
+  const tube = { ...options.tube };
+  if (options.idleTimeout !== undefined) tube.idleTimeout = options.idleTimeout;
+  const listener = await listen(options.listen, {
+    family: options.family ?? 0,
+    ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
+    tube,
+  });
+  const engine = new Engine(listener, {
+    handler,
+    maxConnections: options.maxConnections ?? Number.POSITIVE_INFINITY,
+    overflow: options.overflow ?? 'refuse',
+    proxyProtocol: options.proxyProtocol ?? false,
+    proxyTimeout: options.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
+    worker: 'main',
+    onError: options.onError ?? logHandlerError,
+  });
+  const address: Endpoint = listener.address();
+  let closing: Promise<void> | undefined;
+  return {
+    address: () => address,
+    get connections() {
+      return engine.active;
+    },
+    get handled() {
+      return engine.handled;
+    },
+    close(closeOptions = {}) {
+      closing ??= engine.close(
+        closeOptions.gracePeriod ?? options.gracePeriod ?? DEFAULT_GRACE_PERIOD,
+      );
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import cluster, { type Worker } from 'node:cluster';
+import { fileURLToPath } from 'node:url';
+import { resolveHost } from '../address/resolve.js';
+import { isUnixTarget, parseTarget, unixSocketPath } from '../transports/target.js';
+import type { Endpoint } from '../tube/tube.js';
+import type { FromWorker, WorkerConfig } from './messages.js';
+import type { ServeOptions, Server } from './types.js';
+import { startPool, type WorkerHandle } from './workers.js';
+
+const WORKER_MAIN = fileURLToPath(new URL('./worker-main.js', import.meta.url));
+
+/**
+ * Handlers in `count` worker processes (node:cluster). The primary owns the listening socket and
+ * shares it; each worker accepts from it directly (SCHED_NONE), so no connection passes through
+ * the primary.
+ */
+export async function serveProcesses(
+  options: ServeOptions,
+  count: number,
+  config: (worker: string) => WorkerConfig,
+): Promise<Server> {
+  let listen: Record<string, unknown>;
+  let endpoint: (port: number) => Endpoint;
+  let requestedPort = 0;
+  if (isUnixTarget(options.listen)) {
+    const path = unixSocketPath(options.listen);
+    listen = { path, backlog: options.backlog ?? 511 };
+    const shown = options.listen.path;
+    endpoint = () => ({ address: shown, port: 0, family: 0 });
+  } else {
+    const { host, port } = parseTarget(options.listen);
+    const family = options.family ?? 0;
+    let address = host === '' ? (family === 4 ? '0.0.0.0' : '::') : host;
+    if (host !== '') address = (await resolveHost(host, { family }))[0]!.address;
+    requestedPort = port;
+    listen = {
+      host: address,
+      port,
+      backlog: options.backlog ?? 511,
+      ipv6Only: host === '' && family === 6,
+    };
+    endpoint = (p) => ({ address, port: p, family: address.includes(':') ? 6 : 4 });
+  }
+  if (cluster.isPrimary) {
+    cluster.schedulingPolicy = cluster.SCHED_NONE;
+    cluster.setupPrimary({ exec: WORKER_MAIN, args: [], silent: false });
+  }
+  const start = (index: number, port: number): WorkerHandle => {
+    const name = `process ${index + 1}`;
+    const env = {
+      SOCKCAT_SERVE_WORKER: JSON.stringify({
+        ...config(name),
+        listen: { ...listen, ...('port' in listen ? { port } : {}) },
+      }),
+    };
+    const worker: Worker = cluster.fork(env);
+    const exited = new Promise<number>((resolve) =>
+      worker.once('exit', (code) => resolve(code ?? 1)),
+    );
+    return {
+      name,
+      send: (message) => {
+        if (worker.isConnected()) worker.send(message);
+      },
+      onMessage: (listener) => worker.on('message', (message: FromWorker) => listener(message)),
+      exited,
+      kill: () => worker.process.kill('SIGKILL'),
+    };
+  };
+  return startPool(count, start, endpoint, options, requestedPort);
+}

@@ -1,0 +1,47 @@
+import { ArgumentError } from '../errors.js';
+import { DEFAULT_PROXY_TIMEOUT, serveInline } from './inline.js';
+import { handlerModuleUrl } from './load-handler.js';
+import type { WorkerConfig } from './messages.js';
+import type { ServeOptions, Server } from './types.js';
+import { shareOf } from './workers.js';
+
+/**
+ * Serve connections with a handler, like Python's socketserver: inline on the event loop, or in
+ * worker threads or processes. See docs/library.md ("Servers") and docs/scaling.md.
+ */
+export async function serve(options: ServeOptions): Promise<Server> {
+  const concurrency = options.concurrency ?? 'inline';
+  if (options.maxConnections !== undefined && !(options.maxConnections >= 1)) {
+    throw new ArgumentError(`maxConnections must be at least 1, got ${options.maxConnections}`);
+  }
+  if (concurrency === 'inline') return serveInline(options);
+  const [kind, count] =
+    'threads' in concurrency
+      ? (['threads', concurrency.threads] as const)
+      : (['processes', concurrency.processes] as const);
+  if (!Number.isInteger(count) || count < 1) {
+    throw new ArgumentError(`concurrency.${kind} must be a positive integer, got ${count}`);
+  }
+  if (typeof options.handler === 'function') {
+    throw new ArgumentError(
+      `with { ${kind}: n } the handler runs in another ${kind === 'threads' ? 'thread' : 'process'}: pass the URL of a module that exports it (handler: new URL('./handler.js', import.meta.url))`,
+    );
+  }
+  const handlerModule = handlerModuleUrl(options.handler);
+  const config = (worker: string): WorkerConfig => ({
+    handlerModule,
+    worker,
+    maxConnections: shareOf(options.maxConnections, count),
+    overflow: options.overflow ?? 'refuse',
+    idleTimeout: options.idleTimeout,
+    proxyProtocol: options.proxyProtocol ?? false,
+    proxyTimeout: options.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
+    tube: options.tube ?? {},
+  });
+  if (kind === 'threads') {
+    const { serveThreads } = await import('./threads.js');
+    return serveThreads(options, count, config);
+  }
+  const { serveProcesses } = await import('./processes.js');
+  return serveProcesses(options, count, config);
+}

@@ -1,0 +1,82 @@
+import type { ProxyHeader } from '../proxy-protocol/header.js';
+import type { TargetInput } from '../transports/target.js';
+import type { Endpoint, Tube, TubeOptions } from '../tube/tube.js';
+
+/** What a handler learns about its connection. */
+export interface ConnectionInfo {
+  /** Sequence number of the connection within its worker (from 1). */
+  id: number;
+  /** The client: from the PROXY header when one was received, else the socket's peer. */
+  remote: Endpoint;
+  local: Endpoint;
+  /** The PROXY protocol header, when `proxyProtocol` is on and one was sent. */
+  proxy?: ProxyHeader;
+  /** Aborted when the server forces connections closed (after the grace period). */
+  signal: AbortSignal;
+  /** Which worker runs the handler: 'main' inline, else 'thread N' or 'process N'. */
+  worker: string;
+}
+
+/**
+ * A connection handler. The tube is closed gracefully when the handler returns; an error it
+ * throws is reported once (`onError`) and closes only its own connection.
+ */
+export type Handler = (tube: Tube, info: ConnectionInfo) => void | Promise<void>;
+
+/**
+ * Where handlers run:
+ * - 'inline': on this event loop (Node's native way; the default).
+ * - { threads: n }: n worker threads, each accepting on its own SO_REUSEPORT socket.
+ * - { processes: n }: n worker processes sharing one listening socket.
+ * Threads and processes load the handler from a module (`handler: new URL('./h.js', import.meta.url)`).
+ */
+export type Concurrency = 'inline' | { threads: number } | { processes: number };
+
+/** What to do with a connection beyond `maxConnections`. */
+export type Overflow = 'refuse' | 'queue';
+
+export interface ServeOptions {
+  /** Port, "host:port", { host, port } or a Unix socket { path }. */
+  listen: TargetInput;
+  /**
+   * The handler function (inline only), or the URL/path of a module exporting it as `handler`
+   * or as its default export (every mode).
+   */
+  handler: Handler | URL | string;
+  concurrency?: Concurrency;
+  /** Connections served at once (across all workers; each worker gets an equal share). */
+  maxConnections?: number;
+  /** 'refuse' (default) closes extra connections at once; 'queue' leaves them waiting. */
+  overflow?: Overflow;
+  /** Close connections silent for this many ms. */
+  idleTimeout?: number;
+  /** close() waits this long for handlers before forcing connections closed. Default 5000 ms. */
+  gracePeriod?: number;
+  /**
+   * Read a PROXY protocol header (v1 or v2) before the handler runs: true requires one,
+   * 'optional' accepts connections without. Bounded by `proxyTimeout` and 1 KiB.
+   */
+  proxyProtocol?: boolean | 'optional';
+  /** Milliseconds to wait for the PROXY header. Default 5000. */
+  proxyTimeout?: number;
+  family?: 0 | 4 | 6;
+  backlog?: number;
+  /** Options of each connection's tube. */
+  tube?: TubeOptions;
+  /** Called once per failed handler (default: one line on stderr). */
+  onError?: (error: Error, info: { remote: Endpoint; worker: string }) => void;
+}
+
+export interface Server {
+  /** The bound address (real port for port 0; Unix path as `address`). */
+  address(): Endpoint;
+  /** Connections being handled now (inline); for workers, the last count each reported. */
+  readonly connections: number;
+  /** Connections handled so far. */
+  readonly handled: number;
+  /**
+   * Stop accepting, let handlers finish, force the rest after the grace period. Resolves when
+   * every connection is gone (and every worker has exited). Idempotent.
+   */
+  close(options?: { gracePeriod?: number }): Promise<void>;
+}
