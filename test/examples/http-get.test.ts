@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
-import { type Finished, finished, stop } from '../helpers/child.js';
+import { type Finished, feedStdin, finished, stop } from '../helpers/child.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { freePort } from '../helpers/ports.js';
 
@@ -50,7 +50,7 @@ async function fakeWebServer(t: TestContext, reply: Buffer) {
 function httpGet(t: TestContext, args: string[]): Promise<Finished> {
   const child = spawn(process.execPath, [HTTP_GET, ...args], { stdio: 'pipe' });
   t.after(() => stop(child));
-  child.stdin!.end();
+  feedStdin(child, '');
   return finished(child);
 }
 

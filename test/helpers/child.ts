@@ -32,8 +32,17 @@ export async function runCli(
 ): Promise<Finished> {
   const child = spawnCli(args, options);
   const done = finished(child);
-  child.stdin?.end(input);
+  feedStdin(child, input);
   return done;
+}
+
+/**
+ * Write `input` to a child's stdin, then EOF. A child may exit without reading it (a bad option,
+ * a refused connection): the EPIPE that follows is not an error here, the exit status tells.
+ */
+export function feedStdin(child: ChildProcess, input: string | Buffer): void {
+  child.stdin?.on('error', () => {});
+  child.stdin?.end(input);
 }
 
 /** Resolve with the first stderr (or stdout) line matching `pattern`. */

@@ -1,18 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile, readlink } from 'node:fs/promises';
 import type { TestContext } from 'node:test';
 import { stop, waitForLine } from './child.js';
-import { freePort } from './ports.js';
 
 export interface ListeningPeerOptions {
   /** Program to run. */
   command: string;
-  /** Its arguments to listen on loopback `port`; `port` is 0 when `reportsPort` is true. */
-  args(port: number): string[];
-  /** A stderr line printed once the program listens; group 1 is the bound port. */
+  /** Its arguments to listen on loopback port 0. */
+  args: string[];
+  /** A stderr line the program prints once it listens; with `reportsPort`, group 1 is the port. */
   ready: RegExp;
   /**
-   * The program can listen on port 0 and tell the real port. When false a port that was free a
-   * moment ago is used, and another is tried if the program reports it taken.
+   * The program tells the port it got for port 0 (in `ready`). Otherwise (ncat 7.93 prints
+   * "Listening on 127.0.0.1:0") the port is read from /proc: no race for a port chosen in advance.
    */
   reportsPort: boolean;
 }
@@ -24,29 +24,46 @@ export interface ListeningPeer {
   stderr: () => string;
 }
 
-const ADDRESS_IN_USE = /address already in use/i;
-
 /**
- * Start a real peer program listening on loopback and wait until it says so. The child is killed
- * when the test ends.
+ * Start a program listening on loopback port 0 and wait until it says so; resolve with the port
+ * it got. The child is killed when the test ends.
  */
 export async function startListeningPeer(
   t: TestContext,
   options: ListeningPeerOptions,
 ): Promise<ListeningPeer> {
-  for (let attempt = 1; ; attempt++) {
-    const port = options.reportsPort ? 0 : await freePort();
-    const child = spawn(options.command, options.args(port), { stdio: 'pipe' });
-    t.after(() => stop(child));
-    const stderr = captureStderr(child);
-    try {
-      const match = await waitForLine(child.stderr!, options.ready);
-      return { child, port: Number(match[1]), stderr };
-    } catch (error) {
-      // Someone took the port between freePort() and the peer's bind(): pick another.
-      if (attempt >= 3 || !ADDRESS_IN_USE.test(String(error))) throw error;
+  const child = spawn(options.command, options.args, { stdio: 'pipe' });
+  t.after(() => stop(child));
+  const stderr = captureStderr(child);
+  const match = await waitForLine(child.stderr!, options.ready);
+  const port = options.reportsPort ? Number(match[1]) : await listeningPortOf(child.pid!);
+  return { child, port, stderr };
+}
+
+/**
+ * The TCP port a process listens on, from Linux's /proc: the LISTEN entry of /proc/PID/net/tcp{,6}
+ * whose socket inode is one of the process's file descriptors.
+ */
+export async function listeningPortOf(pid: number): Promise<number> {
+  const inodes = new Set<string>();
+  for (const fd of await readdir(`/proc/${pid}/fd`)) {
+    const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+    const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+    if (inode !== undefined) inodes.add(inode);
+  }
+  const LISTEN = '0A';
+  for (const table of ['tcp', 'tcp6']) {
+    const text = await readFile(`/proc/${pid}/net/${table}`, 'utf8');
+    // sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode ...
+    for (const line of text.trim().split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      const [localAddress, state, inode] = [fields[1], fields[3], fields[9]];
+      if (state === LISTEN && inode !== undefined && inodes.has(inode)) {
+        return Number.parseInt(localAddress?.split(':')[1] ?? '', 16);
+      }
     }
   }
+  throw new Error(`process ${pid} has no listening TCP socket`);
 }
 
 /** Everything a child writes to stderr, as text, for assertion messages. */

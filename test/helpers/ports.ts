@@ -2,9 +2,9 @@ import { once } from 'node:events';
 import { createServer } from 'node:net';
 
 /**
- * A loopback TCP port that was free a moment ago: bound on port 0, read back, closed. Another
- * process may take it before it is used, so callers that bind it retry on EADDRINUSE; as a
- * destination for connect() it gives a deterministic "connection refused".
+ * A loopback TCP port that was free a moment ago: bound on port 0, read back, closed. As a
+ * destination for connect() it gives "connection refused". Not for listening on: another process
+ * may take it first (listen on port 0 and read the port back instead).
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const server = createServer();

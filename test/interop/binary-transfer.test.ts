@@ -11,7 +11,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { describe, type TestContext, test } from 'node:test';
-import { spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { feedStdin, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { sha256, sha256Stream } from '../helpers/hash.js';
 import {
   captureStderr,
@@ -61,10 +61,10 @@ const PEERS: PeerProgram[] = [
     command: 'ncat',
     flags: { sending: [], receiving: ['--recv-only'] },
     connect: (port) => [LOOPBACK, String(port)],
-    // ncat 7.93 prints the port it was given, not the one bound for port 0.
+    // ncat 7.93 prints the port it was given (0), not the one it got.
     listen: {
-      args: (port) => ['-v', '-l', LOOPBACK, String(port)],
-      ready: /Listening on 127\.0\.0\.1:(\d+)/,
+      args: ['-v', '-l', LOOPBACK, '0'],
+      ready: /Listening on 127\.0\.0\.1:0/,
       reportsPort: false,
     },
   },
@@ -74,7 +74,7 @@ const PEERS: PeerProgram[] = [
     flags: { sending: ['-N'], receiving: ['-d'] },
     connect: (port) => [LOOPBACK, String(port)],
     listen: {
-      args: (port) => ['-v', '-l', LOOPBACK, String(port)],
+      args: ['-v', '-l', LOOPBACK, '0'],
       ready: /Listening on \S+ (\d+)/,
       reportsPort: true,
     },
@@ -84,7 +84,7 @@ const PEERS: PeerProgram[] = [
     flags: { sending: [], receiving: [] },
     connect: (port) => ['STDIO', `TCP:${LOOPBACK}:${port}`],
     listen: {
-      args: (port) => ['-d', '-d', `TCP-LISTEN:${port},bind=${LOOPBACK}`, 'STDIO'],
+      args: ['-d', '-d', `TCP-LISTEN:0,bind=${LOOPBACK}`, 'STDIO'],
       ready: /listening on AF=2 127\.0\.0\.1:(\d+)/,
       reportsPort: true,
     },
@@ -94,7 +94,7 @@ const PEERS: PeerProgram[] = [
     flags: { sending: [], receiving: [] },
     connect: (port) => ['-c', PYTHON_NETCAT, 'connect', String(port)],
     listen: {
-      args: (port) => ['-c', PYTHON_NETCAT, 'listen', String(port)],
+      args: ['-c', PYTHON_NETCAT, 'listen', '0'],
       ready: /listening on (\d+)/,
       reportsPort: true,
     },
@@ -129,21 +129,25 @@ async function startSession(
     const peer = spawn(path, [...flags, ...program.connect(Number(port))], { stdio: 'pipe' });
     t.after(() => stop(peer));
     const peerLog = captureStderr(peer);
-    return { sockcat, peer, logs: () => `sockcat: ${sockcatLog()}\npeer: ${peerLog()}` };
+    return { sockcat, peer, logs: () => describeLogs(program, sockcatLog(), peerLog()) };
   }
   const listening = await startListeningPeer(t, {
     ...program.listen,
     command: path,
-    args: (port) => [...flags, ...program.listen.args(port)],
+    args: [...flags, ...program.listen.args],
   });
-  const sockcat = spawnCli([LOOPBACK, String(listening.port)]);
+  const sockcat = spawnCli(['-v', LOOPBACK, String(listening.port)]);
   t.after(() => stop(sockcat));
   const sockcatLog = captureStderr(sockcat);
   return {
     sockcat,
     peer: listening.child,
-    logs: () => `sockcat: ${sockcatLog()}\npeer: ${listening.stderr()}`,
+    logs: () => describeLogs(program, sockcatLog(), listening.stderr()),
   };
+}
+
+function describeLogs(program: PeerProgram, sockcat: string, peer: string): string {
+  return `--- sockcat stderr\n${sockcat}--- ${program.command} stderr\n${peer}`;
 }
 
 // One random payload for every test: a Buffer, hashed once.
@@ -160,12 +164,21 @@ for (const program of PEERS) {
           const { sockcat, peer, logs } = await startSession(t, program, path, role, direction);
           const [sender, receiver] = direction === 'sends' ? [sockcat, peer] : [peer, sockcat];
 
-          const received = sha256Stream(receiver.stdout!);
+          let receivedBytes = 0;
+          const received = sha256Stream(receiver.stdout!, (chunk) => {
+            receivedBytes += chunk.length;
+          });
           const echoed = sha256Stream(sender.stdout!);
-          const exits = Promise.all([once(sockcat, 'close'), once(peer, 'close')]);
-          // A sender that dies early fails the exit-status assertion; its EPIPE is not news.
-          sender.stdin!.on('error', () => {});
-          sender.stdin!.end(payload);
+          let settled = false;
+          const exits = Promise.all([once(sockcat, 'close'), once(peer, 'close')]).finally(() => {
+            settled = true;
+          });
+          // Should the safety-net timeout fire, say where the transfer stood.
+          t.signal.addEventListener('abort', () => {
+            if (settled) return;
+            console.error(`stuck after ${receivedBytes} of ${SIZE} bytes received\n${logs()}`);
+          });
+          feedStdin(sender, payload);
 
           const [[sockcatCode], [peerCode]] = await exits;
           assert.deepEqual(await received, { sha256: payloadSha256, bytes: SIZE }, logs());

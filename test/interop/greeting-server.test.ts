@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
-import { finished, stop, waitForLine } from '../helpers/child.js';
+import { feedStdin, finished, stop, waitForLine } from '../helpers/child.js';
 import { EXAMPLES } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
 
@@ -75,7 +75,7 @@ describe('greeting server with real clients', () => {
       const child = spawn(path, client.args(server.port), { stdio: 'pipe' });
       t.after(() => stop(child));
       const reply = finished(child);
-      child.stdin!.end('hello\n');
+      feedStdin(child, 'hello\n');
 
       const [fromClient, fromServer] = await Promise.all([reply, server.done]);
       assert.deepEqual(fromClient.stdout, GREETING, `client stderr: ${fromClient.stderr}`);
