@@ -1,4 +1,6 @@
 import cluster, { type Worker } from 'node:cluster';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { resolveHost } from '../address/resolve.js';
 import { isUnixTarget, parseTarget, unixSocketPath } from '../transports/target.js';
@@ -32,10 +34,12 @@ export async function serveProcesses(
     const family = options.family ?? 0;
     let address = host === '' ? (family === 4 ? '0.0.0.0' : '::') : host;
     if (host !== '') address = (await resolveHost(host, { family }))[0]!.address;
-    requestedPort = port;
+    // Port 0: pick the port here, so that a replacement worker listens on the same one even when
+    // the cluster closed the shared socket after its last worker died.
+    requestedPort = port === 0 ? await freePort(address) : port;
     listen = {
       host: address,
-      port,
+      port: requestedPort,
       backlog: options.backlog ?? 511,
       ipv6Only: host === '' && family === 6,
     };
@@ -45,14 +49,11 @@ export async function serveProcesses(
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({ exec: WORKER_MAIN, args: [], silent: false });
   }
-  const start = (index: number, port: number): WorkerHandle => {
+  // Every worker asks for the same address, port 0 included: the cluster primary keys the shared
+  // socket on it, so they all get the same one.
+  const start = (index: number): WorkerHandle => {
     const name = `process ${index + 1}`;
-    const env = {
-      SOCKCAT_SERVE_WORKER: JSON.stringify({
-        ...config(name),
-        listen: { ...listen, ...('port' in listen ? { port } : {}) },
-      }),
-    };
+    const env = { SOCKCAT_SERVE_WORKER: JSON.stringify({ ...config(name), listen }) };
     const worker: Worker = cluster.fork(env);
     const exited = new Promise<number>((resolve) =>
       worker.once('exit', (code) => resolve(code ?? 1)),
@@ -68,4 +69,17 @@ export async function serveProcesses(
     };
   };
   return startPool(count, start, endpoint, options, requestedPort);
+}
+
+async function freePort(host: string): Promise<number> {
+  const probe = createServer();
+  probe.listen({ host, port: 0, exclusive: true });
+  await Promise.race([
+    once(probe, 'listening'),
+    once(probe, 'error').then(([error]) => Promise.reject(error)),
+  ]);
+  const { port } = probe.address() as { port: number };
+  probe.close();
+  await once(probe, 'close');
+  return port;
 }

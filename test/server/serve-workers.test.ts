@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { serve } from '../../src/server/serve.js';
+import type { Server } from '../../src/server/types.js';
+import type { TargetInput } from '../../src/transports/target.js';
+import { connect } from '../../src/transports/tcp-connect.js';
+
+const ECHO = new URL('../fixtures/handlers/echo.js', import.meta.url);
+const CRASH = new URL('../fixtures/handlers/crash-once.js', import.meta.url);
+
+/** Open connections until every worker has served one (bounded), and echo through each. */
+async function workersSeen(
+  server: Server,
+  target: (port: number) => TargetInput,
+  expected: number,
+) {
+  const seen = new Set<string>();
+  const tubes = [];
+  for (let i = 0; i < 200 && seen.size < expected; i++) {
+    const tube = await connect(target(server.address().port));
+    tubes.push(tube);
+    const greeting = (await tube.recvLine({ drop: true })).toString();
+    seen.add(greeting.split(' ').slice(0, 2).join(' '));
+    await tube.send(`ping ${i}`);
+    assert.equal((await tube.recvExactly(`ping ${i}`.length)).toString(), `ping ${i}`);
+  }
+  for (const tube of tubes) tube.destroy();
+  return seen;
+}
+
+for (const kind of ['threads', 'processes'] as const) {
+  test(`${kind}: every worker serves connections on one port`, { timeout: 30_000 }, async (t) => {
+    const server = await serve({
+      listen: '127.0.0.1:0',
+      handler: ECHO,
+      concurrency: kind === 'threads' ? { threads: 2 } : { processes: 2 },
+    });
+    t.after(() => server.close({ gracePeriod: 100 }));
+    assert.ok(server.address().port > 0);
+    const seen = await workersSeen(server, (port) => `127.0.0.1:${port}`, 2);
+    const noun = kind === 'threads' ? 'thread' : 'process';
+    assert.deepEqual([...seen].sort(), [`${noun} 1`, `${noun} 2`]);
+  });
+
+  test(`${kind}: a crashed worker is replaced`, { timeout: 30_000 }, async (t) => {
+    const server = await serve({
+      listen: '127.0.0.1:0',
+      handler: CRASH,
+      concurrency: kind === 'threads' ? { threads: 1 } : { processes: 1 },
+    });
+    t.after(() => server.close({ gracePeriod: 100 }));
+    const port = server.address().port;
+    const victim = await connect(`127.0.0.1:${port}`);
+    await victim.send('crash');
+    await victim.recvAll().catch(() => Buffer.alloc(0));
+    victim.destroy();
+    // The replacement listens on the same port; connect until it answers (bounded).
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const tube = await connect(`127.0.0.1:${port}`);
+        await tube.send('still here');
+        assert.equal((await tube.recvExactly(10, { timeout: 5000 })).toString(), 'still here');
+        tube.destroy();
+        break;
+      } catch (error) {
+        if (attempt >= 100) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+  });
+}
+
+test('processes: Unix socket servers share one path', { timeout: 30_000 }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-serve-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'echo.sock');
+  const server = await serve({ listen: { path }, handler: ECHO, concurrency: { processes: 2 } });
+  t.after(() => server.close({ gracePeriod: 100 }));
+  assert.equal(server.address().address, path);
+  const tube = await connect({ path });
+  assert.match((await tube.recvLine({ drop: true })).toString(), /^process [12] /);
+  tube.destroy();
+});
+
+test('threads refuse Unix sockets with a clear message', async () => {
+  await assert.rejects(
+    serve({ listen: { path: '/tmp/x.sock' }, handler: ECHO, concurrency: { threads: 2 } }),
+    {
+      code: 'SOCKCAT_UNSUPPORTED',
+    },
+  );
+});
+
+test('a handler module without a handler function fails before listening', async () => {
+  await assert.rejects(
+    serve({
+      listen: '127.0.0.1:0',
+      handler: new URL('../fixtures/handlers/not-a-handler.js', import.meta.url),
+    }),
+    { code: 'SOCKCAT_ARGS', message: /must export a function as "handler"/ },
+  );
+});
