@@ -63,6 +63,13 @@ export interface RecvRegexResult {
 
 type Attempt = (buffer: ReceiveBuffer, eof: boolean) => boolean;
 
+/** What a receive is doing, for messages; a function when building the text costs something. */
+type What = string | (() => string);
+
+function describe(what: What): string {
+  return typeof what === 'string' ? what : what();
+}
+
 interface Waiter {
   /** Tries to complete from the buffer; true when it settled (resolved or rejected). */
   attempt: Attempt;
@@ -112,6 +119,12 @@ export class Tube implements AsyncIterable<Buffer> {
   #paused = false;
   #bytesReceived = 0;
   #bytesSent = 0;
+  /** Outcome of a receive completed on the fast path (see #read). */
+  #immediate: unknown;
+  #takeImmediate = (value: unknown): true => {
+    this.#immediate = value;
+    return true;
+  };
 
   constructor(stream: Duplex, options: TubeOptions = {}) {
     this.#stream = stream;
@@ -183,9 +196,10 @@ export class Tube implements AsyncIterable<Buffer> {
    * Cancel safety: safe. At EOF with fewer than n bytes, EOFError carries them (still buffered).
    */
   recvExactly(n: number, options: RecvOptions = {}): Promise<Buffer> {
-    return this.#read<Buffer>(`recvExactly ${n}`, options, (buffer, eof, done) => {
+    const what = () => `recvExactly ${n}`;
+    return this.#read<Buffer>(what, options, (buffer, eof, done) => {
       if (buffer.length >= n) return done(buffer.consume(n));
-      if (eof) return this.#eofError(`recvExactly ${n}`, done);
+      if (eof) return this.#eofError(what, done);
       return false;
     });
   }
@@ -197,7 +211,7 @@ export class Tube implements AsyncIterable<Buffer> {
    */
   recvUntil(delimiter: string | Uint8Array, options: RecvUntilOptions = {}): Promise<Buffer> {
     const delim = toBuffer(delimiter);
-    const what = `recvUntil ${describeDelimiter(delim)}`;
+    const what = () => `recvUntil ${describeDelimiter(delim)}`;
     let from = 0;
     return this.#read<Buffer>(what, options, (buffer, eof, done) => {
       const at = buffer.indexOf(delim, from);
@@ -223,7 +237,7 @@ export class Tube implements AsyncIterable<Buffer> {
    */
   recvRegex(pattern: RegExp, options: RecvOptions = {}): Promise<RecvRegexResult> {
     const regex = new RegExp(pattern.source, pattern.flags.replace('g', '').replace('y', ''));
-    const what = `recvRegex ${String(pattern)}`;
+    const what = () => `recvRegex ${String(pattern)}`;
     return this.#read<RecvRegexResult>(what, options, (buffer, eof, done) => {
       if (buffer.length > 0) {
         const match = regex.exec(buffer.contiguous().toString('latin1'));
@@ -522,34 +536,52 @@ export class Tube implements AsyncIterable<Buffer> {
     return context;
   }
 
-  #eofError<T>(what: string, done: (value: T | Error) => true): true {
+  #eofError<T>(what: What, done: (value: T | Error) => true): true {
     if (this.#error) return done(this.#error);
     const buffered = Buffer.from(this.#buffer.peek());
     const message = this.#recvShut
-      ? `${what} from ${this.peerName}: shut down for receiving`
-      : `${what} from ${this.peerName}: end of file after ${buffered.length} buffered bytes`;
+      ? `${describe(what)} from ${this.peerName}: shut down for receiving`
+      : `${describe(what)} from ${this.peerName}: end of file after ${buffered.length} buffered bytes`;
     if (this.#recvShut) return done(new ClosedError(message, this.#ctx('read')));
     return done(new EOFError(message, { ...this.#ctx('read'), buffered }));
   }
 
   #read<T>(
-    what: string,
+    what: What,
     options: RecvOptions,
     attempt: (buffer: ReceiveBuffer, eof: boolean, done: (value: T | Error) => true) => boolean,
   ): Promise<T> {
     if (this.#destroyed && !this.#closing) {
       return Promise.reject(
-        new ClosedError(`${what} from ${this.peerName}: the tube is closed`, this.#ctx('read')),
+        new ClosedError(
+          `${describe(what)} from ${this.peerName}: the tube is closed`,
+          this.#ctx('read'),
+        ),
       );
     }
     const signal = options.signal;
     if (signal?.aborted) {
       return Promise.reject(
-        new AbortError(`${what} from ${this.peerName} aborted`, {
+        new AbortError(`${describe(what)} from ${this.peerName} aborted`, {
           ...this.#ctx('read'),
           buffered: Buffer.from(this.#buffer.peek()),
         }),
       );
+    }
+    // Fast path: nothing is queued ahead and the buffer already answers (a line among many
+    // received at once). No waiter, timer or abort listener is built for it.
+    // Only the first waiter may try at once, so that requests complete in call order.
+    if (this.#waiters.length === 0) {
+      try {
+        if (attempt(this.#buffer, this.#ended(), this.#takeImmediate)) {
+          const value = this.#immediate as T | Error;
+          this.#immediate = undefined;
+          this.#resumeIfBelowMark();
+          return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
+        }
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -571,18 +603,14 @@ export class Tube implements AsyncIterable<Buffer> {
       const onAbort = () => {
         remove();
         settle(
-          new AbortError(`${what} from ${this.peerName} aborted`, {
+          new AbortError(`${describe(what)} from ${this.peerName} aborted`, {
             ...this.#ctx('read'),
             buffered: Buffer.from(this.#buffer.peek()),
           }),
         );
         this.#serve();
       };
-      // Only the first waiter may try at once, so that requests complete in call order.
-      if (this.#waiters.length === 0 && this.#tryOne(waiter)) {
-        this.#resumeIfBelowMark();
-        return;
-      }
+      // The fast path above has just tried this request against the buffer.
       this.#waiters.push(waiter);
       this.#resumeIfBelowMark();
       const timeout = options.timeout ?? this.timeout;
@@ -591,7 +619,7 @@ export class Tube implements AsyncIterable<Buffer> {
           remove();
           settle(
             new TimeoutError(
-              `${what} from ${this.peerName} timed out after ${timeout}ms`,
+              `${describe(what)} from ${this.peerName} timed out after ${timeout}ms`,
               timeout,
               {
                 ...this.#ctx('read'),
@@ -606,9 +634,12 @@ export class Tube implements AsyncIterable<Buffer> {
     });
   }
 
+  #ended(): boolean {
+    return this.#eof || this.#recvShut || this.#error !== undefined || this.#destroyed;
+  }
+
   #tryOne(waiter: Waiter): boolean {
-    const ended = this.#eof || this.#recvShut || this.#error !== undefined || this.#destroyed;
-    return waiter.attempt(this.#buffer, ended);
+    return waiter.attempt(this.#buffer, this.#ended());
   }
 
   #serve(): void {
@@ -661,7 +692,11 @@ export class Tube implements AsyncIterable<Buffer> {
   };
 
   #onIdle(idle: number): void {
-    this.#error = new TimeoutError(`connection to ${this.peerName} idle for ${idle}ms`, idle, this.#ctx('read'));
+    this.#error = new TimeoutError(
+      `connection to ${this.peerName} idle for ${idle}ms`,
+      idle,
+      this.#ctx('read'),
+    );
     this.#failWaiters(this.#error);
     this.#destroyed = true;
     this.#stream.destroy();
