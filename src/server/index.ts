@@ -8,3 +8,4 @@ export type {
   ServeOptions,
   Server,
 } from './types.js';
+export type { Datagram, DatagramHandler, UdpServeOptions, UdpServer } from './udp.js';

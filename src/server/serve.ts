@@ -3,13 +3,21 @@ import { DEFAULT_PROXY_TIMEOUT, serveInline } from './inline.js';
 import { handlerModuleUrl } from './load-handler.js';
 import type { WorkerConfig } from './messages.js';
 import type { ServeOptions, Server } from './types.js';
+import { serveUdp, type UdpServeOptions, type UdpServer } from './udp.js';
 import { shareOf } from './workers.js';
 
 /**
  * Serve connections with a handler, like Python's socketserver: inline on the event loop, or in
  * worker threads or processes. See docs/library.md ("Servers") and docs/scaling.md.
  */
-export async function serve(options: ServeOptions): Promise<Server> {
+export function serve(options: UdpServeOptions): Promise<UdpServer>;
+export function serve(options: ServeOptions): Promise<Server>;
+export async function serve(options: ServeOptions | UdpServeOptions): Promise<Server | UdpServer> {
+  if ('protocol' in options && options.protocol === 'udp') return serveUdp(options);
+  return serveStream(options as ServeOptions);
+}
+
+async function serveStream(options: ServeOptions): Promise<Server> {
   const concurrency = options.concurrency ?? 'inline';
   if (options.maxConnections !== undefined && !(options.maxConnections >= 1)) {
     throw new ArgumentError(`maxConnections must be at least 1, got ${options.maxConnections}`);
