@@ -6,6 +6,7 @@ import { EOFError, serve, type Tube } from 'sockcat';
 
 const clients = new Map<Tube, string>();
 // Control characters from one client must not drive another's terminal.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const printable = (line: Buffer) => line.toString('utf8').replace(/[\x00-\x08\x0b-\x1f\x7f]/g, '?');
 const broadcast = (from: Tube, text: string) => {
   for (const tube of clients.keys()) if (tube !== from) tube.send(text).catch(() => {});
