@@ -71,7 +71,9 @@ export class Listener implements AsyncIterable<Tube> {
   address(): Endpoint {
     const info = this.#server.address();
     if (typeof info === 'string') return { address: info, port: 0, family: 0 };
-    if (info === null) return { address: this.#context.address ?? '', port: this.#context.port ?? 0, family: 0 };
+    if (info === null) {
+      return { address: this.#context.address ?? '', port: this.#context.port ?? 0, family: 0 };
+    }
     return endpointOf(info.address, info.port, info.family);
   }
 
