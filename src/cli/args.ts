@@ -31,6 +31,8 @@ export interface Options {
   recvOnly: boolean;
   noShutdown: boolean;
   crlf: boolean;
+  /** Send a PROXY protocol header of this version before any data (connect mode). */
+  proxyProtocol: 1 | 2 | undefined;
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
@@ -141,6 +143,7 @@ export function parseArgs(argv: readonly string[]): Options {
     recvOnly: values['recv-only'] === true,
     noShutdown: values['no-shutdown'] === true,
     crlf: values['crlf'] === true,
+    proxyProtocol: undefined,
   };
   if (values['help'] === true) return { ...options, command: 'help' };
   if (values['version'] === true) return { ...options, command: 'version' };
@@ -162,6 +165,23 @@ export function parseArgs(argv: readonly string[]): Options {
   const quit = str('quit-after-eof');
   if (quit !== undefined) options.quitAfterEof = parseQuit(quit);
 
+  const proxyProtocol = str('proxy-protocol');
+  if (proxyProtocol !== undefined) {
+    const version = { v1: 1, '1': 1, v2: 2, '2': 2 }[proxyProtocol.toLowerCase()] as
+      | 1
+      | 2
+      | undefined;
+    if (version === undefined) {
+      throw new ArgumentError(
+        `invalid --proxy-protocol version ${JSON.stringify(proxyProtocol)} (use v1 or v2)`,
+      );
+    }
+    if (options.listen)
+      throw new ArgumentError(
+        '--proxy-protocol sends a header when connecting; it does not apply to -l',
+      );
+    options.proxyProtocol = version;
+  }
   const source = str('source');
   if (source !== undefined) {
     const address = unbracket(source);

@@ -256,6 +256,12 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'planned',
   },
   { name: 'ssl-alpn', value: 'list', help: 'ALPN protocol list to use', status: 'planned' },
+  {
+    name: 'proxy-protocol',
+    value: 'v1|v2',
+    help: 'Send a PROXY protocol header with the connection addresses first',
+    status: 'ready',
+  },
   { name: 'version', help: 'Display version information and exit', status: 'ready' },
 ];
 

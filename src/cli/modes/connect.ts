@@ -17,5 +17,9 @@ export async function runConnect(options: Options, io: CliIO, log: Log): Promise
   if (io.signal) connectOptions.signal = io.signal;
   const tube = await connect({ host: options.host ?? '', port: options.port }, connectOptions);
   log.info(1, `Connected to ${peerName(tube)}.`);
+  if (options.proxyProtocol !== undefined) {
+    const { proxyHeaderFor } = await import('./proxy-header.js');
+    await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
+  }
   await runSession(tube, options, io, log);
 }
