@@ -35,14 +35,14 @@ export function formatSize(bytes: number): string {
   return `${bytes} B`;
 }
 
-/** `--name value` from argv, else the environment variable, else the default. */
+/** The last `--name value` in argv, else the environment variable, else the default. */
 export function option(
   argv: readonly string[],
   name: string,
   env: string,
   fallback: string,
 ): string {
-  const index = argv.indexOf(`--${name}`);
+  const index = argv.lastIndexOf(`--${name}`);
   if (index !== -1 && argv[index + 1] !== undefined) return argv[index + 1]!;
   return process.env[env] ?? fallback;
 }
