@@ -23,7 +23,17 @@ if (process.platform !== 'linux') {
 // for the copy that ships with npm next to this node.
 const candidates = [
   process.env.npm_config_node_gyp,
-  join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  join(
+    dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  ),
 ];
 const gypScript = candidates.find((path) => path && existsSync(path));
 const [command, args] = gypScript
