@@ -1,9 +1,31 @@
 #!/usr/bin/env node
 // The sockcat command: parse, run, exit. Start-up time matters, so the compile cache is enabled
 // where Node has it (>= 22.1) before anything else is loaded.
+import { createReadStream, fstatSync } from 'node:fs';
 import module from 'node:module';
+import type { Readable } from 'node:stream';
 
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+
+/** Read size for a regular file on stdin; process.stdin reads 64 KiB, which costs twice the CPU. */
+const FILE_READ_SIZE = 1024 * 1024;
+
+/**
+ * Standard input: `sockcat host port < file` reads the file 1 MiB at a time (the same stream
+ * process.stdin would be, fs.ReadStream over fd 0, with a larger read size); a pipe, terminal or
+ * socket is process.stdin itself. Opened on first use, as process.stdin is.
+ */
+function openStdin(): Readable {
+  try {
+    if (fstatSync(0).isFile()) {
+      return createReadStream('', { fd: 0, autoClose: false, highWaterMark: FILE_READ_SIZE });
+    }
+  } catch {
+    // fstat failed: process.stdin reports whatever is wrong with fd 0 when it is read.
+  }
+  return process.stdin;
+}
+let stdin: Readable | undefined;
 
 const { main } = await import('./run.js');
 const controller = new AbortController();
@@ -13,7 +35,10 @@ process.once('SIGTERM', stop);
 // A closed stdout (`sockcat ... | head -c1`) ends the relay quietly; never crash on it.
 process.stdout.on('error', () => {});
 const code = await main(process.argv.slice(2), {
-  stdin: process.stdin,
+  get stdin() {
+    stdin ??= openStdin();
+    return stdin;
+  },
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
