@@ -36,6 +36,13 @@ export interface Options {
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
+/** `-q` and `--quit-after-eof` → 'quit-after-eof', for every option that takes a value. */
+const VALUE_FLAGS = new Map<string, string>(
+  OPTIONS.filter((spec) => spec.value).flatMap((spec) => [
+    ...(spec.short ? [[`-${spec.short}`, spec.name] as const] : []),
+    [`--${spec.name}`, spec.name] as const,
+  ]),
+);
 const LONG_NAMES = OPTIONS.filter((spec) => !spec.noLong).map((spec) => spec.name);
 
 type ParseConfig = NonNullable<Parameters<typeof nodeParseArgs>[0]>['options'];
@@ -94,14 +101,16 @@ export function parseArgs(argv: readonly string[]): Options {
     const arg = argv[index]!;
     if (dashDash !== -1 && index >= dashDash) {
       args.push(arg);
-    } else if (
-      (arg === '-q' || arg === '--quit-after-eof') &&
-      /^-\d+$/.test(argv[index + 1] ?? '')
-    ) {
-      // A negative -q (wait forever, as in nc.openbsd) would otherwise read as an option.
-      args.push(`--quit-after-eof=${argv[++index]}`);
+      continue;
+    }
+    const expanded = expandLongPrefix(arg);
+    const takesValue = VALUE_FLAGS.get(expanded);
+    if (takesValue && /^-\d/.test(argv[index + 1] ?? '')) {
+      // A negative value (-q -1: wait forever, as in nc.openbsd) would otherwise read as an
+      // option; join it so the option's own check can judge it.
+      args.push(`--${takesValue}=${argv[++index]}`);
     } else {
-      args.push(expandLongPrefix(arg));
+      args.push(expanded);
     }
   }
   let parsed: ReturnType<typeof nodeParseArgs>;
@@ -117,6 +126,9 @@ export function parseArgs(argv: readonly string[]): Options {
     throw translateParseError(error);
   }
   const values = parsed.values as Record<string, string | boolean | boolean[] | undefined>;
+  // --help and --version answer whatever else is on the line, as in ncat.
+  if (values['help'] === true) return { ...defaults(), command: 'help' };
+  if (values['version'] === true) return { ...defaults(), command: 'version' };
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const spec = SPEC_BY_NAME.get(token.name)!;
@@ -127,26 +139,15 @@ export function parseArgs(argv: readonly string[]): Options {
   }
 
   const options: Options = {
-    command: 'run',
+    ...defaults(),
     listen: values['listen'] === true,
-    host: undefined,
-    port: DEFAULT_PORT,
-    family: 0,
     numericOnly: values['nodns'] === true,
-    sourceAddress: undefined,
-    sourcePort: undefined,
-    connectTimeout: DEFAULT_CONNECT_TIMEOUT,
-    idleTimeout: undefined,
-    quitAfterEof: undefined,
     verbosity: (values['verbose'] as boolean[] | undefined)?.length ?? 0,
     sendOnly: values['send-only'] === true,
     recvOnly: values['recv-only'] === true,
     noShutdown: values['no-shutdown'] === true,
     crlf: values['crlf'] === true,
-    proxyProtocol: undefined,
   };
-  if (values['help'] === true) return { ...options, command: 'help' };
-  if (values['version'] === true) return { ...options, command: 'version' };
 
   if (values['ipv4'] === true && values['ipv6'] === true) {
     throw new ArgumentError('-4 and -6 cannot be used together');
@@ -202,6 +203,29 @@ export function parseArgs(argv: readonly string[]): Options {
   return options;
 }
 
+/** The options of a bare `sockcat` run, before argv says otherwise. */
+function defaults(): Options {
+  return {
+    command: 'run',
+    listen: false,
+    host: undefined,
+    port: DEFAULT_PORT,
+    family: 0,
+    numericOnly: false,
+    sourceAddress: undefined,
+    sourcePort: undefined,
+    connectTimeout: DEFAULT_CONNECT_TIMEOUT,
+    idleTimeout: undefined,
+    quitAfterEof: undefined,
+    verbosity: 0,
+    sendOnly: false,
+    recvOnly: false,
+    noShutdown: false,
+    crlf: false,
+    proxyProtocol: undefined,
+  };
+}
+
 function refuseUnavailable(spec: OptionSpec): void {
   if (spec.status === 'planned') {
     throw new ArgumentError(`option ${flagNames(spec)} is not implemented yet`);
@@ -213,7 +237,7 @@ function refuseUnavailable(spec: OptionSpec): void {
 
 /** `-q` takes a duration; a negative number means wait forever (nc.openbsd). */
 function parseQuit(text: string): number | undefined {
-  if (/^-\d+$/.test(text.trim())) return undefined;
+  if (/^-\d+(\.\d+)?$/.test(text.trim())) return undefined;
   return parseDuration(text, '-q', true);
 }
 

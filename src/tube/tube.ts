@@ -149,6 +149,7 @@ export class Tube implements AsyncIterable<Buffer> {
   get peerName(): string {
     const remote = this.remote;
     if (!remote) return 'peer';
+    if (this.network === 'unix') return remote.address === '' ? 'unix socket peer' : remote.address;
     return remote.address.includes(':')
       ? `[${remote.address}]:${remote.port}`
       : `${remote.address}:${remote.port}`;
@@ -254,8 +255,10 @@ export class Tube implements AsyncIterable<Buffer> {
    */
   recvAll(options: RecvOptions = {}): Promise<Buffer> {
     return this.#read<Buffer>('recvAll', options, (buffer, eof, done) => {
-      if (eof) return done(buffer.clear());
-      return false;
+      if (!eof) return false;
+      // A connection that failed (reset) is reported; its bytes stay buffered for recv().
+      if (this.#error && !this.#eof) return done(this.#error);
+      return done(buffer.clear());
     });
   }
 
@@ -486,9 +489,11 @@ export class Tube implements AsyncIterable<Buffer> {
   destroy(): void {
     if (this.#destroyed) return;
     this.#destroyed = true;
-    this.#failWaiters(
-      new ClosedError(`receive from ${this.peerName}: the tube is closed`, this.#ctx('read')),
+    this.#error ??= new ClosedError(
+      `connection to ${this.peerName}: the tube is closed`,
+      this.#ctx('read'),
     );
+    this.#failWaiters(this.#error);
     this.#stream.destroy();
   }
 
@@ -497,9 +502,11 @@ export class Tube implements AsyncIterable<Buffer> {
     const socket = this.#stream as Duplex & { resetAndDestroy?: () => void };
     if (typeof socket.resetAndDestroy === 'function' && !this.#destroyed) {
       this.#destroyed = true;
-      this.#failWaiters(
-        new ClosedError(`receive from ${this.peerName}: the tube was reset`, this.#ctx('read')),
+      this.#error ??= new ClosedError(
+        `connection to ${this.peerName}: the tube was reset`,
+        this.#ctx('read'),
       );
+      this.#failWaiters(this.#error);
       socket.resetAndDestroy();
       return;
     }
@@ -551,14 +558,7 @@ export class Tube implements AsyncIterable<Buffer> {
     options: RecvOptions,
     attempt: (buffer: ReceiveBuffer, eof: boolean, done: (value: T | Error) => true) => boolean,
   ): Promise<T> {
-    if (this.#destroyed && !this.#closing) {
-      return Promise.reject(
-        new ClosedError(
-          `${describe(what)} from ${this.peerName}: the tube is closed`,
-          this.#ctx('read'),
-        ),
-      );
-    }
+    // A closed tube still hands out what it had buffered; then the error that closed it.
     const signal = options.signal;
     if (signal?.aborted) {
       return Promise.reject(

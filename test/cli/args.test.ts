@@ -124,3 +124,14 @@ test('the help lists every option of the table', () => {
     assert.ok(help.includes(spec.noLong ? `-${spec.short}` : `--${spec.name}`), spec.name);
   }
 });
+
+test('negative values reach the option that takes them', () => {
+  assert.equal(parseArgs(['-q', '-1.5', 'h', '1']).quitAfterEof, undefined);
+  assert.equal(parseArgs(['--quit', '-1', 'h', '1']).quitAfterEof, undefined);
+  assert.throws(() => parseArgs(['-w', '-1', 'h', '1']), { message: /^invalid -w time "-1"/ });
+});
+
+test('--help and --version answer even next to options not built yet', () => {
+  assert.equal(parseArgs(['--version', '--ssl']).command, 'version');
+  assert.equal(parseArgs(['--broker', '-h']).command, 'help');
+});

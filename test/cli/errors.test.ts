@@ -99,3 +99,20 @@ test('no stack trace for an expected failure, even with -vv', async () => {
   const quiet = await runCli(['-vv', '127.0.0.1', String(port)]);
   assert.doesNotMatch(quiet.stderr, /\n\s+at /);
 });
+
+test('SIGTERM during a session exits 130 without a message', async () => {
+  const { spawnCli, finished, waitForLine } = await import('../helpers/child.js');
+  const child = spawnCli(['-lv', '127.0.0.1', '0']);
+  const match = await waitForLine(child.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+  const { Socket } = await import('node:net');
+  const socket = new Socket();
+  socket.connect(Number(match[1]), '127.0.0.1');
+  await once(socket, 'connect');
+  await waitForLine(child.stderr!, /Connection from/);
+  const result = finished(child);
+  child.kill('SIGTERM');
+  const { code, stderr } = await result;
+  assert.equal(code, 130);
+  assert.equal(stderr, '');
+  socket.destroy();
+});

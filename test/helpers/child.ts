@@ -45,26 +45,59 @@ export function feedStdin(child: ChildProcess, input: string | Buffer): void {
   child.stdin?.end(input);
 }
 
-/** Resolve with the first stderr (or stdout) line matching `pattern`. */
+interface Transcript {
+  text: string;
+  ended: boolean;
+  waiters: Set<() => void>;
+}
+
+const transcripts = new WeakMap<NodeJS.ReadableStream, Transcript>();
+
+/** Everything a stream has printed since the first waitForLine() on it, kept for later waits. */
+function transcriptOf(stream: NodeJS.ReadableStream): Transcript {
+  let transcript = transcripts.get(stream);
+  if (transcript) return transcript;
+  const created: Transcript = { text: '', ended: false, waiters: new Set() };
+  const wake = () => {
+    for (const waiter of [...created.waiters]) waiter();
+  };
+  stream.on('data', (chunk: Buffer | string) => {
+    created.text += chunk.toString();
+    wake();
+  });
+  stream.on('end', () => {
+    created.ended = true;
+    wake();
+  });
+  transcripts.set(stream, created);
+  transcript = created;
+  return transcript;
+}
+
+/**
+ * Resolve with the first match of `pattern` in what the stream printed (since the first call on
+ * this stream), waiting for more output if needed. Lines seen by an earlier wait are not lost.
+ */
 export function waitForLine(
   stream: NodeJS.ReadableStream,
   pattern: RegExp,
 ): Promise<RegExpExecArray> {
+  const transcript = transcriptOf(stream);
   return new Promise((resolve, reject) => {
-    let seen = '';
-    const onData = (chunk: Buffer | string) => {
-      seen += chunk.toString();
-      const match = pattern.exec(seen);
+    const check = () => {
+      const match = pattern.exec(transcript.text);
       if (match) {
-        stream.off('data', onData);
-        stream.off('end', onEnd);
+        transcript.waiters.delete(check);
         resolve(match);
+      } else if (transcript.ended) {
+        transcript.waiters.delete(check);
+        reject(
+          new Error(`stream ended before ${pattern}; got: ${JSON.stringify(transcript.text)}`),
+        );
       }
     };
-    const onEnd = () =>
-      reject(new Error(`stream ended before ${pattern}; got: ${JSON.stringify(seen)}`));
-    stream.on('data', onData);
-    stream.on('end', onEnd);
+    transcript.waiters.add(check);
+    check();
   });
 }
 

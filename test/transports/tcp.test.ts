@@ -209,3 +209,20 @@ test('a peer reset surfaces as SOCKCAT_RESET on receive', async (t) => {
   await assert.rejects(client.recv(), { code: 'SOCKCAT_RESET' });
   client.destroy();
 });
+
+test('bytes that arrived before a reset are still received, then the reset is reported', async (t) => {
+  const listener = await listen('127.0.0.1:0');
+  t.after(() => listener.close());
+  const [client, server] = await Promise.all([
+    connect(`127.0.0.1:${listener.address().port}`),
+    listener.accept(),
+  ]);
+  await server.send('last words\n');
+  // Wait until the bytes are in the client's buffer, then reset.
+  while (client.buffered < 11) await new Promise((resolve) => setImmediate(resolve));
+  server.reset();
+  await assert.rejects(client.recvAll(), { code: 'SOCKCAT_RESET' });
+  assert.equal((await client.recvLine()).toString(), 'last words\n');
+  await assert.rejects(client.recv(), { code: 'SOCKCAT_RESET' });
+  client.destroy();
+});

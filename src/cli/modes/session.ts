@@ -1,4 +1,5 @@
 import { formatHostPort } from '../../address/host-port.js';
+import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
 import type { Tube } from '../../tube/tube.js';
@@ -29,6 +30,9 @@ export async function runSession(tube: Tube, options: Options, io: CliIO, log: L
   if (io.signal) relayOptions.signal = io.signal;
   try {
     const result = await relayStdio(tube, relayOptions);
+    if (result.end === 'aborted') {
+      throw new AbortError(`session with ${peerName(tube)} interrupted`, { op: 'read' });
+    }
     const seconds = ((performance.now() - started) / 1000).toFixed(2);
     log.info(
       1,
