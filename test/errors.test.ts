@@ -9,6 +9,7 @@ import {
   ConnectionResetError,
   EOFError,
   ListenError,
+  ProxyProtocolError,
   ResolveError,
   SockcatError,
   type SockcatErrorCode,
@@ -31,10 +32,11 @@ const pins: [
   Equals<ClosedError['code'], 'SOCKCAT_CLOSED'>,
   Equals<ConnectionResetError['code'], 'SOCKCAT_RESET'>,
   Equals<UnsupportedError['code'], 'SOCKCAT_UNSUPPORTED'>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  Equals<ProxyProtocolError['code'], 'SOCKCAT_PROXY_PROTOCOL'>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 
 test('every error class carries its literal code, its name and context', () => {
-  assert.equal(pins.length, 11);
+  assert.equal(pins.length, 12);
   const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   const cases: Array<[SockcatError, SockcatErrorCode, string]> = [
     [new ArgumentError('bad'), 'SOCKCAT_ARGS', 'ArgumentError'],
@@ -52,6 +54,7 @@ test('every error class carries its literal code, its name and context', () => {
     [new ClosedError('x'), 'SOCKCAT_CLOSED', 'ClosedError'],
     [new ConnectionResetError('x'), 'SOCKCAT_RESET', 'ConnectionResetError'],
     [new UnsupportedError('x'), 'SOCKCAT_UNSUPPORTED', 'UnsupportedError'],
+    [new ProxyProtocolError('x'), 'SOCKCAT_PROXY_PROTOCOL', 'ProxyProtocolError'],
   ];
   for (const [error, code, name] of cases) {
     assert.ok(error instanceof SockcatError);

@@ -57,7 +57,8 @@ export class Engine {
     const { maxConnections, overflow } = this.#options;
     while (!this.#stopped) {
       if (overflow === 'queue' && this.#active.size >= maxConnections) {
-        // Leave new connections in the kernel's queue until a handler finishes.
+        // Take no more connections until a handler finishes: new ones wait in the listener's
+        // queue (up to the backlog; beyond it they are reset).
         await new Promise<void>((resolve) => {
           this.#slotFreed = resolve;
         });
@@ -122,7 +123,8 @@ export class Engine {
         }
       }
       await this.#options.handler(tube, info);
-      await tube.close();
+      // The slot is free now; the graceful close (FIN, wait for the peer's) finishes on its own.
+      void tube.close();
     } catch (error) {
       tube.destroy();
       if (!signal.aborted) {

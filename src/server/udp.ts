@@ -1,4 +1,5 @@
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
+import { formatHostPort } from '../address/host-port.js';
 import { resolveHost } from '../address/resolve.js';
 import { describeSystemError, ListenError } from '../errors.js';
 import { endpointOf } from '../transports/endpoint.js';
@@ -59,7 +60,7 @@ export async function serveUdp(options: UdpServeOptions): Promise<UdpServer> {
   } catch (error) {
     socket.close();
     throw new ListenError(
-      `listen on udp ${address}:${port} failed: ${describeSystemError(error)}`,
+      `listen on udp ${formatHostPort(address, port)} failed: ${describeSystemError(error)}`,
       {
         network: 'udp',
         address,
@@ -76,7 +77,7 @@ export async function serveUdp(options: UdpServeOptions): Promise<UdpServer> {
     options.onError ??
     ((error: Error, info: { remote: Endpoint }) =>
       process.stderr.write(
-        `sockcat serve (udp): handler failed for ${info.remote.address}:${info.remote.port}: ${error.message}\n`,
+        `sockcat serve (udp): handler failed for ${formatHostPort(info.remote.address, info.remote.port)}: ${error.message}\n`,
       ));
   socket.on('error', () => {
     // ICMP errors (port unreachable for an earlier reply) are not the server's concern.

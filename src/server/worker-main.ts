@@ -3,6 +3,7 @@
 import cluster from 'node:cluster';
 import { createServer, type Server as NetServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import { formatHostPort } from '../address/host-port.js';
 import { describeSystemError, ListenError, SockcatError } from '../errors.js';
 import { adoptServer } from '../transports/tcp-listen.js';
 import type { Endpoint } from '../tube/tube.js';
@@ -105,8 +106,16 @@ function processMain(): void {
   config.maxConnections ??= Number.POSITIVE_INFINITY;
   // In a cluster worker, listen() asks the primary for the shared listening socket.
   const server = createServer({ allowHalfOpen: true });
+  const target = config.listen as { host?: string; port?: number; path?: string };
+  const name =
+    target.path !== undefined
+      ? target.path.replace(/^\0/, '@')
+      : formatHostPort(target.host ?? '', target.port ?? 0);
   server.once('error', (error) =>
-    fatal(send, new ListenError(`listen failed: ${describeSystemError(error)}`, { cause: error })),
+    fatal(
+      send,
+      new ListenError(`listen on ${name} failed: ${describeSystemError(error)}`, { cause: error }),
+    ),
   );
   server.listen(config.listen, () => {
     run(config, server, send, (fn) => process.on('message', fn)).catch((error: unknown) =>

@@ -1,3 +1,10 @@
+import {
+  ArgumentError,
+  ListenError,
+  SockcatError,
+  type SockcatErrorCode,
+  UnsupportedError,
+} from '../errors.js';
 import type { Endpoint } from '../tube/tube.js';
 import { logHandlerError } from './engine.js';
 import type { FromWorker, ToWorker } from './messages.js';
@@ -51,7 +58,7 @@ export async function startPool(
             resolve();
             break;
           case 'fatal':
-            reject(Object.assign(new Error(message.message), { code: message.code }));
+            reject(errorFromWorker(message.code, message.message));
             break;
           case 'count':
             counts.set(index, { active: message.active, handled: message.handled });
@@ -132,4 +139,21 @@ export async function startPool(
 export function shareOf(limit: number | undefined, workers: number): number {
   if (limit === undefined || !Number.isFinite(limit)) return Number.POSITIVE_INFINITY;
   return Math.max(1, Math.ceil(limit / workers));
+}
+
+/** Rebuild a worker's error on this side of the thread or process boundary, class included. */
+function errorFromWorker(code: string, message: string): SockcatError {
+  switch (code) {
+    case 'SOCKCAT_LISTEN':
+      return new ListenError(message);
+    case 'SOCKCAT_ARGS':
+      return new ArgumentError(message);
+    case 'SOCKCAT_UNSUPPORTED':
+      return new UnsupportedError(message);
+    default:
+      return new SockcatError(
+        code.startsWith('SOCKCAT_') ? (code as SockcatErrorCode) : 'SOCKCAT_LISTEN',
+        message,
+      );
+  }
 }

@@ -70,7 +70,11 @@ export class Listener implements AsyncIterable<Tube> {
   /** The bound address, with the real port when port 0 was asked for. */
   address(): Endpoint {
     const info = this.#server.address();
-    if (typeof info === 'string') return { address: info, port: 0, family: 0 };
+    if (typeof info === 'string') {
+      // Linux abstract names come back with their leading NUL; show them as "@name".
+      const address = info.startsWith('\0') ? `@${info.slice(1)}` : info;
+      return { address, port: 0, family: 0 };
+    }
     if (info === null) {
       return { address: this.#context.address ?? '', port: this.#context.port ?? 0, family: 0 };
     }

@@ -30,7 +30,9 @@ test('Linux abstract socket names start with @', async (t) => {
   const path = `@sockcat-test-${process.pid}-${Date.now()}`;
   const listener = await listen({ path });
   t.after(() => listener.close());
+  assert.equal(listener.address().address, path);
   const [client, server] = await Promise.all([connect({ path }), listener.accept()]);
+  assert.equal(client.peerName, path);
   await client.sendLine('abstract');
   assert.equal((await server.recvLine({ drop: true })).toString(), 'abstract');
   client.destroy();
