@@ -8,6 +8,11 @@ export interface StdioRelayOptions {
   stdout: Writable;
   /** Only send: what the peer sends is discarded, and the relay ends with stdin (ncat --send-only). */
   sendOnly?: boolean;
+  /**
+   * End as soon as the peer has finished sending, leaving stdin unread. Default false: stdin is
+   * sent to its end first, because the peer may have only half-closed.
+   */
+  endOnPeerEof?: boolean;
   /** Only receive: stdin is not read (ncat --recv-only). */
   recvOnly?: boolean;
   /** Keep the sending side open when stdin ends (ncat --no-shutdown). */
@@ -21,6 +26,8 @@ export interface StdioRelayOptions {
   idleTimeout?: number;
   /** Rewrites each chunk read from stdin before it is sent (for example -C's CRLF encoder). */
   transformSend?: (chunk: Buffer) => Buffer;
+  /** Milliseconds to wait after each chunk sent before reading stdin again (ncat's -d). */
+  sendDelay?: number;
   /** Called with each chunk that went to the peer, and each that came from it (taps). */
   onSend?: (chunk: Buffer) => void;
   onReceive?: (chunk: Buffer) => void;
@@ -50,7 +57,8 @@ function isBrokenPipe(error: unknown): boolean {
  * peer to stdout. End-of-file rules (docs/eof.md):
  * - stdin ends: the sending side is shut down (FIN) unless `noShutdown`; receiving goes on until
  *   the peer closes, or for `quitAfterEof` ms.
- * - the peer ends: the relay finishes once stdout has everything (stdin is left unread).
+ * - the peer ends (FIN): what it sent is written out; stdin goes on being sent until its end,
+ *   then the relay finishes (with `endOnPeerEof`, it finishes at once, stdin left unread).
  * - stdout closes (EPIPE): the relay finishes quietly.
  * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout.
  */
@@ -95,11 +103,16 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
           };
     touch();
 
+    // Each direction's end; the relay ends when both have (or by the rules below).
+    let sendDone = options.recvOnly === true;
+    let receiveDone = false;
+
     const stdinEnded = () => {
       if (finished) return;
       const quit = options.quitAfterEof;
       const afterShutdown = () => {
-        if (options.sendOnly) return finish('stdin-eof');
+        sendDone = true;
+        if (options.sendOnly || receiveDone) return finish('stdin-eof');
         if (quit === 0) return finish('quit-after-eof');
         if (quit !== undefined && Number.isFinite(quit)) {
           quitTimer = setTimeout(() => finish('quit-after-eof'), quit);
@@ -116,7 +129,10 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
         sent += chunk.length;
         touch();
         options.onSend?.(chunk);
-        return tube.send(chunk);
+        const sending = tube.send(chunk);
+        const delay = options.sendDelay;
+        if (!delay) return sending;
+        return sending.then(() => new Promise<void>((resolve) => setTimeout(resolve, delay)));
       });
       input.done.then(stdinEnded, (error: Error) => finish(error));
     }
@@ -136,7 +152,13 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       }
     };
     receive().then(
-      () => finish('peer-eof'),
+      () => {
+        receiveDone = true;
+        // The peer has finished sending, not necessarily receiving: stdin still read from a pipe
+        // or file goes on being sent (no data lost), unless the caller asked to end here (the
+        // CLI does when stdin is a terminal: nobody is waiting to type into a closed session).
+        if (sendDone || options.endOnPeerEof) finish('peer-eof');
+      },
       (error: unknown) => {
         if (isBrokenPipe(error)) finish('stdout-closed');
         else finish(error as Error);

@@ -390,8 +390,10 @@ export class Tube implements AsyncIterable<Buffer> {
     io: { stdin?: Readable; stdout?: Writable; signal?: AbortSignal } = {},
   ): Promise<RelayResult> {
     const { relayStdio } = await import('../relay/stdio-relay.js');
+    const stdin = io.stdin ?? process.stdin;
     return relayStdio(this, {
-      stdin: io.stdin ?? process.stdin,
+      endOnPeerEof: (stdin as { isTTY?: boolean }).isTTY === true,
+      stdin,
       stdout: io.stdout ?? process.stdout,
       ...(io.signal ? { signal: io.signal } : {}),
     });

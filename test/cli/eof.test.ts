@@ -73,12 +73,16 @@ for (const mode of MODES) {
     assert.equal(stdout.toString(), 'after-eof\n');
   });
 
-  test(`${mode}: the peer closes while stdin is open: exit 0 once stdout has everything`, async (t) => {
+  test(`${mode}: the peer closes while piped stdin is open: stdin is still sent, exit 0 at its end`, async (t) => {
     const { peer, child } = await start(mode);
     t.after(() => stop(child));
     const result = finished(child);
     const big = Buffer.alloc(2 * 1024 * 1024, 'x');
     peer.socket.end(big);
+    // The peer only half-closed: what stdin still brings must reach it.
+    child.stdin!.write('late ');
+    child.stdin!.end('words');
+    assert.equal((await peer.data).toString(), 'late words');
     const { code, stdout } = await result;
     assert.equal(code, 0);
     assert.equal(stdout.length, big.length);

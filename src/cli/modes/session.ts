@@ -6,6 +6,7 @@ import type { Tube } from '../../tube/tube.js';
 import type { Options } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { Log } from '../log.js';
+import type { SessionLog } from '../session-log.js';
 
 export function peerName(tube: Tube): string {
   return tube.remote ? formatHostPort(tube.remote.address, tube.remote.port) : 'peer';
@@ -15,7 +16,13 @@ export function peerName(tube: Tube): string {
  * Relay stdin/stdout over one connected tube with the end-of-file rules of docs/eof.md, then
  * close it. Errors propagate to run(), which reports them.
  */
-export async function runSession(tube: Tube, options: Options, io: CliIO, log: Log): Promise<void> {
+export async function runSession(
+  tube: Tube,
+  options: Options,
+  io: CliIO,
+  log: Log,
+  sessionLog?: SessionLog,
+): Promise<void> {
   const started = performance.now();
   const relayOptions: StdioRelayOptions = {
     stdin: io.stdin,
@@ -23,10 +30,18 @@ export async function runSession(tube: Tube, options: Options, io: CliIO, log: L
     sendOnly: options.sendOnly,
     recvOnly: options.recvOnly,
     noShutdown: options.noShutdown,
+    // Interactive use: when the peer is done, so is the session. From a pipe or a file, stdin is
+    // sent to its end first (the peer may only have half-closed; nothing is dropped).
+    endOnPeerEof: (io.stdin as { isTTY?: boolean }).isTTY === true,
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
   if (options.crlf) relayOptions.transformSend = createCrlfEncoder();
+  if (options.delay !== undefined) relayOptions.sendDelay = options.delay;
+  if (sessionLog) {
+    relayOptions.onSend = sessionLog.record;
+    relayOptions.onReceive = sessionLog.record;
+  }
   if (io.signal) relayOptions.signal = io.signal;
   try {
     const result = await relayStdio(tube, relayOptions);
