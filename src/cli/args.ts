@@ -8,6 +8,8 @@ import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 
 /** ncat's port when none is given. */
 export const DEFAULT_PORT = 31337;
+/** ncat's -m default. */
+export const DEFAULT_MAX_CONNS = 100;
 /** ncat gives up connecting after 10 s when -w is not given. */
 export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
@@ -33,6 +35,18 @@ export interface Options {
   crlf: boolean;
   /** Send a PROXY protocol header of this version before any data (connect mode). */
   proxyProtocol: 1 | 2 | undefined;
+  /** -k: accept clients until killed; stdin goes to all of them. */
+  keepOpen: boolean;
+  /** -m: simultaneous connections in listen mode (ncat's default: 100). */
+  maxConns: number;
+  /** -o: session data, both directions, raw. */
+  output: string | undefined;
+  /** -x: session data as a hex dump. */
+  hexDump: string | undefined;
+  /** --append-output: append to -o/-x files instead of truncating them. */
+  appendOutput: boolean;
+  /** -d: wait after each chunk sent, in milliseconds. */
+  delay: number | undefined;
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
@@ -147,6 +161,10 @@ export function parseArgs(argv: readonly string[]): Options {
     recvOnly: values['recv-only'] === true,
     noShutdown: values['no-shutdown'] === true,
     crlf: values['crlf'] === true,
+    keepOpen: values['keep-open'] === true,
+    appendOutput: values['append-output'] === true,
+    output: values['output'] as string | undefined,
+    hexDump: values['hex-dump'] as string | undefined,
   };
 
   if (values['ipv4'] === true && values['ipv6'] === true) {
@@ -163,6 +181,20 @@ export function parseArgs(argv: readonly string[]): Options {
   if (wait !== undefined) options.connectTimeout = parseDuration(wait, '-w');
   const idle = str('idle-timeout');
   if (idle !== undefined) options.idleTimeout = parseDuration(idle, '-i');
+  const delay = str('delay');
+  if (delay !== undefined) options.delay = parseDuration(delay, '-d');
+  const maxConns = str('max-conns');
+  if (maxConns !== undefined) {
+    if (!/^\d+$/.test(maxConns) || Number(maxConns) < 1) {
+      throw new ArgumentError(
+        `invalid -m max connections ${JSON.stringify(maxConns)} (a whole number, at least 1)`,
+      );
+    }
+    options.maxConns = Number(maxConns);
+  }
+  if (options.keepOpen && !options.listen) {
+    throw new ArgumentError('-k (keep open) needs -l (listen mode)');
+  }
   const quit = str('quit-after-eof');
   if (quit !== undefined) options.quitAfterEof = parseQuit(quit);
 
@@ -223,6 +255,12 @@ function defaults(): Options {
     noShutdown: false,
     crlf: false,
     proxyProtocol: undefined,
+    keepOpen: false,
+    maxConns: DEFAULT_MAX_CONNS,
+    output: undefined,
+    hexDump: undefined,
+    appendOutput: false,
+    delay: undefined,
   };
 }
 

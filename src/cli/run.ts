@@ -4,6 +4,7 @@ import { helpText, type Options, parseArgs } from './args.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { createLog, type Log } from './log.js';
+import { openSessionLog, type SessionLog } from './session-log.js';
 
 /** Run parsed options against the given io; resolves to the exit status. Never throws. */
 export async function run(options: Options, io: CliIO): Promise<number> {
@@ -17,17 +18,24 @@ export async function run(options: Options, io: CliIO): Promise<number> {
   }
   const log = createLog(io.stderr, options.verbosity);
   log.info(1, `Version ${VERSION} ( sockcat, ncat-compatible )`);
+  let sessionLog: SessionLog | undefined;
   try {
-    if (options.listen) {
+    sessionLog = openSessionLog(options);
+    if (options.keepOpen) {
+      const { runKeepOpen } = await import('./modes/keep-open.js');
+      await runKeepOpen(options, io, log, sessionLog);
+    } else if (options.listen) {
       const { runListen } = await import('./modes/listen.js');
-      await runListen(options, io, log);
+      await runListen(options, io, log, sessionLog);
     } else {
       const { runConnect } = await import('./modes/connect.js');
-      await runConnect(options, io, log);
+      await runConnect(options, io, log, sessionLog);
     }
     return ExitCode.Ok;
   } catch (error) {
     return report(error, log, io);
+  } finally {
+    sessionLog?.close();
   }
 }
 

@@ -1,4 +1,5 @@
 export { createCrlfEncoder } from './crlf.js';
+export { formatHexDump } from './hexdump.js';
 export {
   type RelayEnd,
   type RelayResult,

@@ -3,10 +3,16 @@ import { connect } from '../../transports/tcp-connect.js';
 import type { Options } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { Log } from '../log.js';
+import type { SessionLog } from '../session-log.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat host port`: connect, then relay stdin/stdout. */
-export async function runConnect(options: Options, io: CliIO, log: Log): Promise<void> {
+export async function runConnect(
+  options: Options,
+  io: CliIO,
+  log: Log,
+  sessionLog?: SessionLog,
+): Promise<void> {
   const connectOptions: ConnectOptions = {
     family: options.family,
     numericOnly: options.numericOnly,
@@ -21,5 +27,5 @@ export async function runConnect(options: Options, io: CliIO, log: Log): Promise
     const { proxyHeaderFor } = await import('./proxy-header.js');
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
   }
-  await runSession(tube, options, io, log);
+  await runSession(tube, options, io, log, sessionLog);
 }

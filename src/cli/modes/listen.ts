@@ -1,12 +1,19 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
+import type { Endpoint } from '../../tube/tube.js';
 import type { Options } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { Log } from '../log.js';
+import type { SessionLog } from '../session-log.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
-export async function runListen(options: Options, io: CliIO, log: Log): Promise<void> {
+export async function runListen(
+  options: Options,
+  io: CliIO,
+  log: Log,
+  sessionLog?: SessionLog,
+): Promise<void> {
   const listenOptions: ListenOptions = {
     family: options.family,
     numericOnly: options.numericOnly,
@@ -15,15 +22,7 @@ export async function runListen(options: Options, io: CliIO, log: Log): Promise<
   };
   if (io.signal) listenOptions.signal = io.signal;
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
-  const bound = listener.address();
-  // One dual-stack socket covers both families when no host is given; say so as ncat does.
-  const addresses =
-    options.host === undefined && options.family === 0 && bound.address === '::'
-      ? ['::', '0.0.0.0']
-      : [bound.address];
-  for (const address of addresses) {
-    log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
-  }
+  logListening(log, options, listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
     tube = await listener.accept(io.signal ? { signal: io.signal } : {});
@@ -31,5 +30,16 @@ export async function runListen(options: Options, io: CliIO, log: Log): Promise<
     await listener.close();
   }
   log.info(1, `Connection from ${peerName(tube)}.`);
-  await runSession(tube, options, io, log);
+  await runSession(tube, options, io, log, sessionLog);
+}
+
+/** "Listening on ..." lines; a dual-stack socket (no host given) is reported as both families. */
+export function logListening(log: Log, options: Options, bound: Endpoint): void {
+  const addresses =
+    options.host === undefined && options.family === 0 && bound.address === '::'
+      ? ['::', '0.0.0.0']
+      : [bound.address];
+  for (const address of addresses) {
+    log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
+  }
 }

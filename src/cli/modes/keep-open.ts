@@ -1,0 +1,95 @@
+import { resolveHost } from '../../address/resolve.js';
+import { AbortError } from '../../errors.js';
+import { createCrlfEncoder } from '../../relay/crlf.js';
+import { pump, writeChunk } from '../../relay/stream-io.js';
+import { serve } from '../../server/serve.js';
+import type { Tube } from '../../tube/tube.js';
+import type { Options } from '../args.js';
+import type { CliIO } from '../io.js';
+import type { Log } from '../log.js';
+import type { SessionLog } from '../session-log.js';
+import { logListening } from './listen.js';
+import { peerName } from './session.js';
+
+function isBrokenPipe(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
+}
+
+/**
+ * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
+ * goes to stdout; stdin goes to every connected client; at stdin EOF every connected client gets
+ * FIN (unless --no-shutdown), and sockcat keeps serving. Built on the public serve().
+ */
+export async function runKeepOpen(
+  options: Options,
+  io: CliIO,
+  log: Log,
+  sessionLog?: SessionLog,
+): Promise<void> {
+  let host = '';
+  if (options.host !== undefined) {
+    const [first] = await resolveHost(options.host, {
+      family: options.family,
+      numericOnly: options.numericOnly,
+    });
+    host = first!.address;
+  }
+  const clients = new Set<Tube>();
+  let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
+  const stopped = new Promise<'stdout-closed' | 'aborted'>((resolve) => {
+    stopRun = resolve;
+  });
+
+  const server = await serve({
+    listen: { host, port: options.port },
+    family: options.family,
+    maxConnections: options.maxConns,
+    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    handler: async (tube) => {
+      log.info(1, `Connection from ${peerName(tube)}.`);
+      clients.add(tube);
+      try {
+        for await (const chunk of tube) {
+          sessionLog?.record(chunk);
+          if (!options.sendOnly) await writeChunk(io.stdout, chunk);
+        }
+      } catch (error) {
+        if (isBrokenPipe(error)) stopRun('stdout-closed');
+        else throw error;
+      } finally {
+        clients.delete(tube);
+      }
+    },
+    onError: (error) => log.info(1, error.message),
+  });
+  logListening(log, options, server.address());
+
+  let input: ReturnType<typeof pump> | undefined;
+  if (!options.recvOnly) {
+    const encode = options.crlf ? createCrlfEncoder() : undefined;
+    input = pump(io.stdin, async (read) => {
+      const chunk = encode ? encode(read) : read;
+      sessionLog?.record(chunk);
+      await Promise.all([...clients].map((tube) => tube.send(chunk).catch(() => {})));
+      if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
+    });
+    input.done.then(
+      () => {
+        // Clients connected now get FIN; later ones get nothing more (as ncat).
+        if (options.noShutdown) return;
+        for (const tube of clients) tube.shutdown('send').catch(() => {});
+      },
+      () => {},
+    );
+  }
+
+  const onAbort = () => stopRun('aborted');
+  io.signal?.addEventListener('abort', onAbort, { once: true });
+  if (io.signal?.aborted) onAbort();
+  const reason = await stopped;
+  io.signal?.removeEventListener('abort', onAbort);
+  input?.stop();
+  await server.close({ gracePeriod: 0 });
+  if (reason === 'aborted') throw new AbortError('interrupted', { op: 'accept' });
+}
