@@ -5,9 +5,12 @@ import { parsePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
+import { parsePortList } from './port-list.js';
 
 /** ncat's port when none is given. */
 export const DEFAULT_PORT = 31337;
+/** Ports a -z scan probes at once unless --scan-concurrency says otherwise. */
+export const DEFAULT_SCAN_CONCURRENCY = 100;
 /** ncat's -m default. */
 export const DEFAULT_MAX_CONNS = 100;
 /** ncat gives up connecting after 10 s when -w is not given. */
@@ -47,6 +50,12 @@ export interface Options {
   appendOutput: boolean;
   /** -d: wait after each chunk sent, in milliseconds. */
   delay: number | undefined;
+  /** -z: connect and close, sending nothing. */
+  zero: boolean;
+  /** -z with a port list or range: every port to probe (undefined: the single `port`). */
+  scanPorts: number[] | undefined;
+  /** --scan-concurrency: ports probed at once. */
+  scanConcurrency: number;
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
@@ -162,6 +171,7 @@ export function parseArgs(argv: readonly string[]): Options {
     noShutdown: values['no-shutdown'] === true,
     crlf: values['crlf'] === true,
     keepOpen: values['keep-open'] === true,
+    zero: values['zero'] === true,
     appendOutput: values['append-output'] === true,
     output: values['output'] as string | undefined,
     hexDump: values['hex-dump'] as string | undefined,
@@ -192,6 +202,17 @@ export function parseArgs(argv: readonly string[]): Options {
     }
     options.maxConns = Number(maxConns);
   }
+  const scanConcurrency = str('scan-concurrency');
+  if (scanConcurrency !== undefined) {
+    if (!/^\d+$/.test(scanConcurrency) || Number(scanConcurrency) < 1) {
+      throw new ArgumentError(
+        `invalid --scan-concurrency ${JSON.stringify(scanConcurrency)} (a whole number, at least 1)`,
+      );
+    }
+    options.scanConcurrency = Number(scanConcurrency);
+  }
+  if (options.zero && options.listen)
+    throw new ArgumentError('-z scans ports; it does not apply to -l');
   if (options.keepOpen && !options.listen) {
     throw new ArgumentError('-k (keep open) needs -l (listen mode)');
   }
@@ -261,6 +282,9 @@ function defaults(): Options {
     hexDump: undefined,
     appendOutput: false,
     delay: undefined,
+    zero: false,
+    scanPorts: undefined,
+    scanConcurrency: DEFAULT_SCAN_CONCURRENCY,
   };
 }
 
@@ -305,7 +329,11 @@ function assignConnectTarget(
   if (host === undefined) throw new ArgumentError('you must specify a host to connect to');
   if (extra.length > 0) throw new ArgumentError(`too many arguments: ${extra.join(' ')}`);
   options.host = unbracket(host);
-  if (port !== undefined) options.port = parsePort(port);
+  if (port !== undefined && options.zero && /[,-]/.test(port)) {
+    options.scanPorts = parsePortList(port);
+  } else if (port !== undefined) {
+    options.port = parsePort(port);
+  }
   if (portFlag !== undefined) options.sourcePort = parsePort(portFlag, 'source port');
 }
 

@@ -161,7 +161,13 @@ export const OPTIONS: readonly OptionSpec[] = [
     short: 'z',
     noLong: true,
     help: 'Zero-I/O mode, report connection status only',
-    status: 'planned',
+    status: 'ready',
+  },
+  {
+    name: 'scan-concurrency',
+    value: 'n',
+    help: 'With -z and a port list: probe at most <n> ports at once (default 100)',
+    status: 'ready',
   },
   {
     name: 'append-output',

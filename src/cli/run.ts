@@ -21,6 +21,10 @@ export async function run(options: Options, io: CliIO): Promise<number> {
   let sessionLog: SessionLog | undefined;
   try {
     sessionLog = openSessionLog(options);
+    if (options.zero) {
+      const { runScan } = await import('./modes/scan.js');
+      return (await runScan(options, io, log)) ? ExitCode.Ok : ExitCode.NetworkError;
+    }
     if (options.keepOpen) {
       const { runKeepOpen } = await import('./modes/keep-open.js');
       await runKeepOpen(options, io, log, sessionLog);

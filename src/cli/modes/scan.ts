@@ -1,0 +1,68 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { AbortError, ConnectionRefusedError, SockcatError, TimeoutError } from '../../errors.js';
+import { type ConnectOptions, connect } from '../../transports/tcp-connect.js';
+import type { Options } from '../args.js';
+import type { CliIO } from '../io.js';
+import type { Log } from '../log.js';
+
+export type PortState = 'open' | 'closed' | 'filtered';
+
+/**
+ * `sockcat -z HOST PORTS`: connect to each port and close at once, sending nothing. With one
+ * port this is ncat's -z (silent, the exit status tells). With a list or range, one line per open
+ * port goes to stdout, closed and filtered ones to stderr with -v, and a summary to stderr.
+ * Exit status: 0 when a port is open, 1 when none is.
+ */
+export async function runScan(options: Options, io: CliIO, log: Log): Promise<boolean> {
+  const host = options.host ?? '';
+  const ports = options.scanPorts ?? [options.port];
+  const connectOptions: ConnectOptions = {
+    family: options.family,
+    numericOnly: options.numericOnly,
+    timeout: options.connectTimeout,
+    ...(options.sourceAddress !== undefined ? { localAddress: options.sourceAddress } : {}),
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
+  if (options.scanPorts === undefined) {
+    // ncat's single-port -z: errors are reported like any failed connect.
+    const tube = await connect({ host, port: options.port }, connectOptions);
+    log.info(1, `Connected to ${formatHostPort(tube.remote?.address ?? host, options.port)}.`);
+    tube.destroy();
+    return true;
+  }
+  const started = performance.now();
+  const states = new Map<number, PortState>();
+  let next = 0;
+  const worker = async () => {
+    while (next < ports.length) {
+      const port = ports[next++]!;
+      const state = await probe(host, port, connectOptions);
+      states.set(port, state);
+      if (state === 'open') io.stdout.write(`${formatHostPort(host, port)} open\n`);
+      else log.info(1, `${formatHostPort(host, port)} ${state}`);
+    }
+  };
+  const workers = Math.min(options.scanConcurrency, ports.length);
+  await Promise.all(Array.from({ length: workers }, worker));
+  const count = (state: PortState) => [...states.values()].filter((s) => s === state).length;
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  log.error(
+    `scanned ${ports.length} port${ports.length === 1 ? '' : 's'} on ${host} in ${seconds} s: ${count('open')} open, ${count('closed')} closed, ${count('filtered')} filtered`,
+  );
+  return count('open') > 0;
+}
+
+async function probe(host: string, port: number, options: ConnectOptions): Promise<PortState> {
+  try {
+    const tube = await connect({ host, port }, options);
+    tube.destroy();
+    return 'open';
+  } catch (error) {
+    if (error instanceof ConnectionRefusedError) return 'closed';
+    if (error instanceof TimeoutError) return 'filtered';
+    if (error instanceof AbortError) throw error;
+    // Unreachable, reset during the handshake: nothing answers there.
+    if (error instanceof SockcatError && error.code === 'SOCKCAT_CONNECT') return 'filtered';
+    throw error;
+  }
+}
