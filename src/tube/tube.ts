@@ -287,17 +287,18 @@ export class Tube implements AsyncIterable<Buffer> {
   }
 
   /** Chunks as they arrive, until the peer finishes sending. */
-  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    for (;;) {
-      let chunk: Buffer;
-      try {
-        chunk = await this.recv();
-      } catch (error) {
-        if (error instanceof EOFError) return;
-        throw error;
-      }
-      yield chunk;
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    // A plain iterator rather than an async generator: one promise per chunk, not three.
+    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    const onChunk = (value: Buffer): IteratorYieldResult<Buffer> => ({ done: false, value });
+    const onError = (error: unknown): IteratorReturnResult<undefined> => {
+      if (error instanceof EOFError) return done;
+      throw error;
+    };
+    return {
+      next: () => this.recv().then(onChunk, onError),
+      return: () => Promise.resolve(done),
+    };
   }
 
   // ---- sending ------------------------------------------------------------------------------
@@ -585,6 +586,19 @@ export class Tube implements AsyncIterable<Buffer> {
         return Promise.reject(error);
       }
     }
+    const timeout = options.timeout ?? this.timeout;
+    if (signal === undefined && !Number.isFinite(timeout)) {
+      // No timer, no signal: the lightest waiter (every chunk of an async iteration comes here).
+      return new Promise<T>((resolve, reject) => {
+        const settle = (value: T | Error): true => {
+          if (value instanceof Error) reject(value);
+          else resolve(value);
+          return true;
+        };
+        this.#waiters.push({ attempt: (buffer, eof) => attempt(buffer, eof, settle), fail: settle });
+        this.#resumeIfBelowMark();
+      });
+    }
     return new Promise<T>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const settle = (value: T | Error): true => {
@@ -615,7 +629,6 @@ export class Tube implements AsyncIterable<Buffer> {
       // The fast path above has just tried this request against the buffer.
       this.#waiters.push(waiter);
       this.#resumeIfBelowMark();
-      const timeout = options.timeout ?? this.timeout;
       if (Number.isFinite(timeout)) {
         timer = setTimeout(() => {
           remove();
