@@ -42,12 +42,24 @@ export class ReceiveBuffer {
     const dlen = delimiter.length;
     if (dlen === 0) return Math.min(from, this.#length);
     if (from + dlen > this.#length) return -1;
-    // Find the chunk holding `from`, walking back from the tail: searches resume near the end.
-    let index = this.#chunks.length - 1;
-    let chunkStart = this.#length - (this.#chunks[index]?.length ?? 0);
-    while (chunkStart > from && index > this.#head) {
-      index--;
-      chunkStart -= this.#chunks[index]!.length;
+    // Find the chunk holding `from` from whichever end is nearer: resumed searches start near the
+    // tail, fresh ones (a line just consumed) near the head; either way the walk stays short.
+    let index: number;
+    let chunkStart: number;
+    if (from * 2 >= this.#length) {
+      index = this.#chunks.length - 1;
+      chunkStart = this.#length - (this.#chunks[index]?.length ?? 0);
+      while (chunkStart > from && index > this.#head) {
+        index--;
+        chunkStart -= this.#chunks[index]!.length;
+      }
+    } else {
+      index = this.#head;
+      chunkStart = 0;
+      while (chunkStart + this.#chunks[index]!.length <= from) {
+        chunkStart += this.#chunks[index]!.length;
+        index++;
+      }
     }
     let local = from - chunkStart;
     for (; index < this.#chunks.length; index++) {
