@@ -4,6 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { runCli } from '../helpers/child.js';
+import { freePort } from '../helpers/ports.js';
 
 async function openPort(t: { after(fn: () => unknown): void }): Promise<number> {
   const server: Server = createServer((socket) => socket.destroy());
@@ -13,20 +14,11 @@ async function openPort(t: { after(fn: () => unknown): void }): Promise<number> 
   return (server.address() as { port: number }).port;
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
-
 test('-z with one port: silent, exit 0 when open, exit 1 with the error when closed', async (t) => {
   const open = await openPort(t);
   const ok = await runCli(['-z', '127.0.0.1', String(open)]);
   assert.deepEqual([ok.code, ok.stdout.toString(), ok.stderr], [0, '', '']);
-  const closed = await closedPort();
+  const closed = await freePort();
   const refused = await runCli(['-z', '127.0.0.1', String(closed)]);
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /failed: Connection refused$/m);
@@ -34,7 +26,7 @@ test('-z with one port: silent, exit 0 when open, exit 1 with the error when clo
 
 test('-z with a list: one stdout line per open port, a summary on stderr', async (t) => {
   const open = await openPort(t);
-  const closed = await closedPort();
+  const closed = await freePort();
   const { code, stdout, stderr } = await runCli(['-z', '127.0.0.1', `${closed},${open}`]);
   assert.equal(code, 0);
   assert.equal(stdout.toString(), `127.0.0.1:${open} open\n`);

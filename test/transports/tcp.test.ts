@@ -5,17 +5,7 @@ import { test } from 'node:test';
 import type { LookupFunction } from '../../src/address/resolve.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
-
-/** A port that refuses: bind it, read it, close it. */
-async function refusedPort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+import { freePort } from '../helpers/ports.js';
 
 test('listen on port 0 reports the real port; connect and accept exchange bytes both ways', async (t) => {
   const listener = await listen({ host: '127.0.0.1', port: 0 });
@@ -89,7 +79,7 @@ test('accept with a timeout loses no connection', async (t) => {
 });
 
 test('a refused connection is a ConnectionRefusedError that keeps the system error', async () => {
-  const port = await refusedPort();
+  const port = await freePort();
   await assert.rejects(connect(`127.0.0.1:${port}`), (error: Error & Record<string, unknown>) => {
     assert.equal(error.name, 'ConnectionRefusedError');
     assert.equal(error.code, 'SOCKCAT_REFUSED');
@@ -164,7 +154,7 @@ test('validation errors are thrown before any I/O', async () => {
 test('source address and port are bound before connecting', async (t) => {
   const listener = await listen('127.0.0.1:0');
   t.after(() => listener.close());
-  const sourcePort = await refusedPort();
+  const sourcePort = await freePort();
   const [client, server] = await Promise.all([
     connect(`127.0.0.1:${listener.address().port}`, {
       localAddress: '127.0.0.1',
