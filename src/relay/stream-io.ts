@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { whenDrained } from '../tube/drain.js';
 
 /**
  * Write one chunk with backpressure: resolves at once while the stream has room, otherwise on
@@ -9,28 +10,7 @@ export function writeChunk(stream: Writable, chunk: Buffer): Promise<void> {
     return Promise.reject(streamClosedError(stream));
   }
   if (stream.write(chunk)) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const cleanup = () => {
-      stream.off('drain', onDrain);
-      stream.off('close', onClose);
-      stream.off('error', onError);
-    };
-    const onDrain = () => {
-      cleanup();
-      resolve();
-    };
-    const onClose = () => {
-      cleanup();
-      reject(streamClosedError(stream));
-    };
-    const onError = (error: Error) => {
-      cleanup();
-      reject(error);
-    };
-    stream.on('drain', onDrain);
-    stream.on('close', onClose);
-    stream.on('error', onError);
-  });
+  return whenDrained(stream, () => streamClosedError(stream));
 }
 
 function streamClosedError(stream: Writable): Error {

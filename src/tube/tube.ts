@@ -12,6 +12,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { RelayResult } from '../relay/stdio-relay.js';
+import { whenDrained } from './drain.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 
 /** One end of a connection, as the transport saw it. */
@@ -360,26 +361,14 @@ export class Tube implements AsyncIterable<Buffer> {
   }
 
   #drained(): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const stream = this.#stream;
-      const cleanup = () => {
-        stream.off('drain', onDrain);
-        stream.off('close', onClose);
-      };
-      const onDrain = () => {
-        cleanup();
-        resolve();
-      };
-      const onClose = () => {
-        cleanup();
-        reject(
-          this.#error ??
-            new ClosedError(`send to ${this.peerName}: connection closed`, this.#ctx('write')),
-        );
-      };
-      stream.on('drain', onDrain);
-      stream.on('close', onClose);
-    });
+    // The tube's own 'error' listener records failures; 'close' then rejects with them.
+    return whenDrained(
+      this.#stream,
+      () =>
+        this.#error ??
+        new ClosedError(`send to ${this.peerName}: connection closed`, this.#ctx('write')),
+      false,
+    );
   }
 
   /**
@@ -595,7 +584,10 @@ export class Tube implements AsyncIterable<Buffer> {
           else resolve(value);
           return true;
         };
-        this.#waiters.push({ attempt: (buffer, eof) => attempt(buffer, eof, settle), fail: settle });
+        this.#waiters.push({
+          attempt: (buffer, eof) => attempt(buffer, eof, settle),
+          fail: settle,
+        });
         this.#resumeIfBelowMark();
       });
     }
