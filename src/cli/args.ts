@@ -56,6 +56,8 @@ export interface Options {
   scanPorts: number[] | undefined;
   /** --scan-concurrency: ports probed at once. */
   scanConcurrency: number;
+  /** --allow/--allowfile/--deny/--denyfile, as given (each may repeat). */
+  access: { allow: string[]; allowFiles: string[]; deny: string[]; denyFiles: string[] };
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
@@ -148,7 +150,10 @@ export function parseArgs(argv: readonly string[]): Options {
   } catch (error) {
     throw translateParseError(error);
   }
-  const values = parsed.values as Record<string, string | boolean | boolean[] | undefined>;
+  const values = parsed.values as Record<
+    string,
+    string | boolean | boolean[] | string[] | undefined
+  >;
   // --help and --version answer whatever else is on the line, as in ncat.
   if (values['help'] === true) return { ...defaults(), command: 'help' };
   if (values['version'] === true) return { ...defaults(), command: 'version' };
@@ -172,6 +177,12 @@ export function parseArgs(argv: readonly string[]): Options {
     crlf: values['crlf'] === true,
     keepOpen: values['keep-open'] === true,
     zero: values['zero'] === true,
+    access: {
+      allow: (values['allow'] as string[] | undefined) ?? [],
+      allowFiles: (values['allowfile'] as string[] | undefined) ?? [],
+      deny: (values['deny'] as string[] | undefined) ?? [],
+      denyFiles: (values['denyfile'] as string[] | undefined) ?? [],
+    },
     appendOutput: values['append-output'] === true,
     output: values['output'] as string | undefined,
     hexDump: values['hex-dump'] as string | undefined,
@@ -285,6 +296,7 @@ function defaults(): Options {
     zero: false,
     scanPorts: undefined,
     scanConcurrency: DEFAULT_SCAN_CONCURRENCY,
+    access: { allow: [], allowFiles: [], deny: [], denyFiles: [] },
   };
 }
 

@@ -13,6 +13,8 @@ export interface EngineOptions {
   proxyTimeout: number;
   worker: string;
   onError: (error: Error, info: { remote: Endpoint; worker: string }) => void;
+  /** Access control on the socket's peer: false resets the connection before the handler. */
+  allow?: ((remote: Endpoint) => boolean) | undefined;
   /** Called whenever the number of active connections changes. */
   onCount?: (active: number, handled: number) => void;
 }
@@ -70,6 +72,11 @@ export class Engine {
       } catch (error) {
         if (error instanceof ClosedError || this.#stopped) return;
         throw error;
+      }
+      if (this.#options.allow && !this.#options.allow(tube.remote ?? NO_ENDPOINT)) {
+        // Refused by access control: reset at once, nothing lingers (no timer, no slot).
+        tube.reset();
+        continue;
       }
       if (this.#active.size >= maxConnections) {
         tube.destroy();

@@ -27,6 +27,7 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
     proxyProtocol: options.proxyProtocol ?? false,
     proxyTimeout: options.proxyTimeout ?? DEFAULT_PROXY_TIMEOUT,
     worker: 'main',
+    allow: options.allow,
     onError: options.onError ?? logHandlerError,
   });
   const address: Endpoint = listener.address();

@@ -63,6 +63,11 @@ export interface ServeOptions {
   backlog?: number;
   /** Options of each connection's tube. */
   tube?: TubeOptions;
+  /**
+   * Access control (inline mode): called with each new connection's peer; false resets it before
+   * any handler runs (the CLI's --allow/--deny).
+   */
+  allow?: (remote: Endpoint) => boolean;
   /** Called once per failed handler (default: one line on stderr). */
   onError?: (error: Error, info: { remote: Endpoint; worker: string }) => void;
 }

@@ -1,9 +1,11 @@
+import { formatHostPort } from '../../address/host-port.js';
 import { resolveHost } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { pump, writeChunk } from '../../relay/stream-io.js';
 import { serve } from '../../server/serve.js';
-import type { Tube } from '../../tube/tube.js';
+import type { Endpoint, Tube } from '../../tube/tube.js';
+import { buildHostFilter } from '../access.js';
 import type { Options } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { Log } from '../log.js';
@@ -35,6 +37,7 @@ export async function runKeepOpen(
     });
     host = first!.address;
   }
+  const filter = await buildHostFilter(options);
   const clients = new Set<Tube>();
   let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
   const stopped = new Promise<'stdout-closed' | 'aborted'>((resolve) => {
@@ -45,6 +48,19 @@ export async function runKeepOpen(
     listen: { host, port: options.port },
     family: options.family,
     maxConnections: options.maxConns,
+    ...(filter
+      ? {
+          allow: (remote: Endpoint) => {
+            const allowed = filter.allows(remote.address);
+            if (!allowed)
+              log.info(
+                1,
+                `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
+              );
+            return allowed;
+          },
+        }
+      : {}),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler: async (tube) => {
       log.info(1, `Connection from ${peerName(tube)}.`);

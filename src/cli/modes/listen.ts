@@ -1,6 +1,7 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
 import type { Endpoint } from '../../tube/tube.js';
+import { buildHostFilter } from '../access.js';
 import type { Options } from '../args.js';
 import type { CliIO } from '../io.js';
 import type { Log } from '../log.js';
@@ -21,11 +22,18 @@ export async function runListen(
     backlog: 10,
   };
   if (io.signal) listenOptions.signal = io.signal;
+  const filter = await buildHostFilter(options);
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
   logListening(log, options, listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
-    tube = await listener.accept(io.signal ? { signal: io.signal } : {});
+    for (;;) {
+      tube = await listener.accept(io.signal ? { signal: io.signal } : {});
+      if (!filter || filter.allows(tube.remote?.address ?? '')) break;
+      // ncat's wording; the refused client is reset at once and the wait goes on.
+      log.info(1, `New connection denied: not allowed (${peerName(tube)})`);
+      tube.reset();
+    }
   } finally {
     await listener.close();
   }
