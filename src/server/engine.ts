@@ -21,7 +21,10 @@ export interface EngineOptions {
 
 interface Active {
   tube: Tube;
-  controller: AbortController;
+  /** Created on first use of info.signal: most handlers never look at it. */
+  controller: AbortController | undefined;
+  /** Set when close() forces this connection. */
+  forced: boolean;
   done: Promise<void>;
 }
 
@@ -87,12 +90,11 @@ export class Engine {
   }
 
   #start(tube: Tube): void {
-    const controller = new AbortController();
     const id = this.#nextId++;
-    const entry: Active = { tube, controller, done: Promise.resolve() };
+    const entry: Active = { tube, controller: undefined, forced: false, done: Promise.resolve() };
     this.#active.add(entry);
     this.#report();
-    entry.done = this.#run(tube, id, controller.signal).finally(() => {
+    entry.done = this.#run(tube, id, entry).finally(() => {
       this.#active.delete(entry);
       this.#handled++;
       this.#report();
@@ -102,12 +104,16 @@ export class Engine {
     });
   }
 
-  async #run(tube: Tube, id: number, signal: AbortSignal): Promise<void> {
+  async #run(tube: Tube, id: number, entry: Active): Promise<void> {
     const info: ConnectionInfo = {
       id,
       remote: tube.remote ?? NO_ENDPOINT,
       local: tube.local ?? NO_ENDPOINT,
-      signal,
+      get signal() {
+        entry.controller ??= new AbortController();
+        if (entry.forced) entry.controller.abort();
+        return entry.controller.signal;
+      },
       worker: this.#options.worker,
     };
     try {
@@ -134,7 +140,8 @@ export class Engine {
       void tube.close();
     } catch (error) {
       tube.destroy();
-      if (!signal.aborted) {
+      // A client that resets or leaves early ends its connection; that is not a handler failure.
+      if (!entry.forced && !isPeerEnding(error)) {
         const failure = error instanceof Error ? error : new Error(String(error));
         this.#options.onError(failure, { remote: info.remote, worker: info.worker });
       }
@@ -165,7 +172,8 @@ export class Engine {
     clearTimeout(timer);
     if (outcome === 'expired') {
       for (const active of this.#active) {
-        active.controller.abort(
+        active.forced = true;
+        active.controller?.abort(
           new ClosedError('server closing: grace period over') as SockcatError,
         );
         active.tube.destroy();
@@ -176,6 +184,12 @@ export class Engine {
       clearTimeout(abandon);
     }
   }
+}
+
+/** Errors a peer causes by going away (reset, early end of file, closed connection). */
+function isPeerEnding(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return code === 'SOCKCAT_RESET' || code === 'SOCKCAT_EOF' || code === 'SOCKCAT_CLOSED';
 }
 
 /** The default onError: one line on stderr. */

@@ -237,3 +237,21 @@ test('invalid options fail before listening', async () => {
     message: /pass the URL of a module/,
   });
 });
+
+test('a client that resets is not reported as a handler failure', async (t) => {
+  const errors: string[] = [];
+  const server = await serve({
+    listen: '127.0.0.1:0',
+    handler: async (tube) => {
+      await tube.recvExactly(100);
+    },
+    onError: (error) => errors.push(error.message),
+  });
+  t.after(() => server.close());
+  const client = await connect(`127.0.0.1:${server.address().port}`);
+  await client.send('partial');
+  while (server.connections === 0) await new Promise((resolve) => setImmediate(resolve));
+  client.reset();
+  while (server.connections > 0) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(errors, []);
+});
