@@ -16,7 +16,8 @@ export type SockcatErrorCode =
   | 'SOCKCAT_CLOSED'
   | 'SOCKCAT_RESET'
   | 'SOCKCAT_PROXY_PROTOCOL'
-  | 'SOCKCAT_UNSUPPORTED';
+  | 'SOCKCAT_UNSUPPORTED'
+  | 'SOCKCAT_EXEC';
 
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix';
 
@@ -30,7 +31,8 @@ export type Operation =
   | 'read'
   | 'write'
   | 'shutdown'
-  | 'close';
+  | 'close'
+  | 'exec';
 
 export interface ErrorContext {
   op?: Operation;
@@ -173,6 +175,20 @@ export class UnsupportedError extends SockcatError {
   declare readonly code: 'SOCKCAT_UNSUPPORTED';
   constructor(message: string, context: ErrorContext = {}) {
     super('SOCKCAT_UNSUPPORTED', message, context);
+  }
+}
+
+/**
+ * A command for `-e`/`-c` (execRelay) could not be started: the program is missing or not
+ * executable, or the working directory does not exist. The system error stays on `cause`.
+ */
+export class ExecError extends SockcatError {
+  declare readonly code: 'SOCKCAT_EXEC';
+  /** The command line as it was given. */
+  readonly command: string;
+  constructor(message: string, command: string, context: ErrorContext = {}) {
+    super('SOCKCAT_EXEC', message, { op: 'exec', ...context });
+    this.command = command;
   }
 }
 

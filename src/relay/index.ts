@@ -1,4 +1,5 @@
 export { createCrlfEncoder } from './crlf.js';
+export { type ExecOptions, type ExecResult, execRelay } from './exec.js';
 export { formatHexDump } from './hexdump.js';
 export {
   type RelayEnd,

@@ -79,7 +79,7 @@ async function threadMain(data: ThreadWorkerData): Promise<void> {
 }
 
 async function openThreadSocket(listen: ThreadListen): Promise<NetServer> {
-  const server = createServer({ allowHalfOpen: true });
+  const server = createServer({ allowHalfOpen: true, noDelay: true });
   try {
     await listenReusePort(server, listen);
   } catch (error) {
@@ -105,7 +105,7 @@ function processMain(): void {
   // JSON has no Infinity: an unlimited share arrives as null.
   config.maxConnections ??= Number.POSITIVE_INFINITY;
   // In a cluster worker, listen() asks the primary for the shared listening socket.
-  const server = createServer({ allowHalfOpen: true });
+  const server = createServer({ allowHalfOpen: true, noDelay: true });
   const target = config.listen as { host?: string; port?: number; path?: string };
   const name =
     target.path !== undefined

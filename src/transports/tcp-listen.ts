@@ -24,7 +24,7 @@ export interface ListenOptions {
    * Default: the backlog.
    */
   maxPending?: number;
-  /** Disable Nagle's algorithm on accepted sockets. Default true. */
+  /** Disable Nagle's algorithm on accepted sockets (set by Node at accept). Default true. */
   noDelay?: boolean;
   lookup?: LookupFunction;
   signal?: AbortSignal;
@@ -51,7 +51,6 @@ export class Listener implements AsyncIterable<Tube> {
   #pending: Socket[] = [];
   #waiters: AcceptWaiter[] = [];
   #maxPending: number;
-  #noDelay: boolean;
   #tubeOptions: TubeOptions;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -61,7 +60,6 @@ export class Listener implements AsyncIterable<Tube> {
   constructor(server: Server, options: ListenOptions, context: ErrorContext) {
     this.#server = server;
     this.#maxPending = options.maxPending ?? options.backlog ?? 511;
-    this.#noDelay = options.noDelay ?? true;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
     server.on('connection', this.#onConnection);
@@ -171,7 +169,6 @@ export class Listener implements AsyncIterable<Tube> {
   }
 
   #wrap(socket: Socket): Tube {
-    socket.setNoDelay(this.#noDelay);
     return new Tube(socket, {
       ...this.#tubeOptions,
       network: this.#context.network ?? 'tcp',
@@ -227,7 +224,8 @@ export async function listen(target: TargetInput, options: ListenOptions = {}): 
     host = first!.address;
   }
   const context: ErrorContext = { op: 'listen', network: 'tcp', address: host, port };
-  const server = createServer({ allowHalfOpen: true });
+  // noDelay here is set by Node as each connection is accepted, cheaper than setNoDelay() after.
+  const server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true });
   const name = formatHostPort(givenHost === '' ? host : givenHost, port);
   const ipv6Only = givenHost === '' && family === 6;
   await bindServer(

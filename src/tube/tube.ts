@@ -724,10 +724,21 @@ function wrapStreamError(error: Error, peer: string, context: ErrorContext): Err
   if (error instanceof SockcatError) return error;
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ECONNRESET' || code === 'EPIPE') {
-    return new ConnectionResetError(`connection to ${peer} reset: ${describeSystemError(error)}`, {
-      ...context,
-      cause: error,
-    });
+    // A reset arrives as an event: a stack would only show the event loop, and capturing one
+    // costs more than the rest of a short connection's life. The cause keeps Node's error.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    try {
+      return new ConnectionResetError(
+        `connection to ${peer} reset: ${describeSystemError(error)}`,
+        {
+          ...context,
+          cause: error,
+        },
+      );
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
   return new ClosedError(`connection to ${peer} failed: ${describeSystemError(error)}`, {
     ...context,
