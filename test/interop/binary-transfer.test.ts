@@ -2,10 +2,11 @@
 // or connects) and both directions (sockcat sends or receives), and arrive with the same SHA-256.
 //
 // The sender's stdin carries the payload then EOF: it shuts down its sending side (FIN) and waits.
-// The receiver's stdin stays open (had it ended, the receiver's FIN would stop a netcat-like sender
-// early): it ends because the peer closed, prints everything and exits 0; the sender then sees the
-// close and exits 0 too. ncat and nc.openbsd in connect mode keep running after the network EOF
-// until their stdin ends too, so as receivers they are told not to read stdin at all.
+// The receiver's stdin stays open, and every receiver is told not to read it (sockcat and ncat:
+// --recv-only, nc.openbsd: -d): after the peer's FIN, sockcat (docs/eof.md row 2) and ncat's
+// connect mode go on sending piped stdin until it ends, so a receiver reading an open pipe would
+// wait for it. The receiver ends because the peer closed, prints everything and exits 0; the sender
+// then sees the close and exits 0 too.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
@@ -121,8 +122,9 @@ async function startSession(
 ): Promise<Session> {
   // The peer's part is the opposite of sockcat's.
   const flags = program.flags[direction === 'sends' ? 'receiving' : 'sending'];
+  const own = direction === 'receives' ? ['--recv-only'] : [];
   if (role === 'listens') {
-    const sockcat = spawnCli(['-lv', LOOPBACK, '0']);
+    const sockcat = spawnCli(['-lv', ...own, LOOPBACK, '0']);
     t.after(() => stop(sockcat));
     const sockcatLog = captureStderr(sockcat);
     const [, port] = await waitForLine(sockcat.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
@@ -136,7 +138,7 @@ async function startSession(
     command: path,
     args: [...flags, ...program.listen.args],
   });
-  const sockcat = spawnCli(['-v', LOOPBACK, String(listening.port)]);
+  const sockcat = spawnCli(['-v', ...own, LOOPBACK, String(listening.port)]);
   t.after(() => stop(sockcat));
   const sockcatLog = captureStderr(sockcat);
   return {
