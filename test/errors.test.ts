@@ -8,6 +8,7 @@ import {
   ConnectionRefusedError,
   ConnectionResetError,
   EOFError,
+  ExecError,
   ListenError,
   ProxyProtocolError,
   ResolveError,
@@ -33,10 +34,11 @@ const pins: [
   Equals<ConnectionResetError['code'], 'SOCKCAT_RESET'>,
   Equals<UnsupportedError['code'], 'SOCKCAT_UNSUPPORTED'>,
   Equals<ProxyProtocolError['code'], 'SOCKCAT_PROXY_PROTOCOL'>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true];
+  Equals<ExecError['code'], 'SOCKCAT_EXEC'>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 test('every error class carries its literal code, its name and context', () => {
-  assert.equal(pins.length, 12);
+  assert.equal(pins.length, 13);
   const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   const cases: Array<[SockcatError, SockcatErrorCode, string]> = [
     [new ArgumentError('bad'), 'SOCKCAT_ARGS', 'ArgumentError'],
@@ -55,6 +57,7 @@ test('every error class carries its literal code, its name and context', () => {
     [new ConnectionResetError('x'), 'SOCKCAT_RESET', 'ConnectionResetError'],
     [new UnsupportedError('x'), 'SOCKCAT_UNSUPPORTED', 'UnsupportedError'],
     [new ProxyProtocolError('x'), 'SOCKCAT_PROXY_PROTOCOL', 'ProxyProtocolError'],
+    [new ExecError('x', 'cmd'), 'SOCKCAT_EXEC', 'ExecError'],
   ];
   for (const [error, code, name] of cases) {
     assert.ok(error instanceof SockcatError);

@@ -73,16 +73,19 @@ for (const mode of MODES) {
     assert.equal(stdout.toString(), 'after-eof\n');
   });
 
-  test(`${mode}: the peer closes while piped stdin is open: stdin is still sent, exit 0 at its end`, async (t) => {
+  test(`${mode}: the peer closes while piped stdin is open`, async (t) => {
     const { peer, child } = await start(mode);
     t.after(() => stop(child));
     const result = finished(child);
     const big = Buffer.alloc(2 * 1024 * 1024, 'x');
     peer.socket.end(big);
-    // The peer only half-closed: what stdin still brings must reach it.
-    child.stdin!.write('late ');
-    child.stdin!.end('words');
-    assert.equal((await peer.data).toString(), 'late words');
+    if (mode === 'connect') {
+      // Connect mode (as ncat): the peer only half-closed; what stdin still brings reaches it.
+      child.stdin!.write('late ');
+      child.stdin!.end('words');
+      assert.equal((await peer.data).toString(), 'late words');
+    }
+    // Listen mode (as ncat): exit once stdout has everything, stdin left unread.
     const { code, stdout } = await result;
     assert.equal(code, 0);
     assert.equal(stdout.length, big.length);

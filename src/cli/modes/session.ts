@@ -30,9 +30,10 @@ export async function runSession(
     sendOnly: options.sendOnly,
     recvOnly: options.recvOnly,
     noShutdown: options.noShutdown,
-    // Interactive use: when the peer is done, so is the session. From a pipe or a file, stdin is
-    // sent to its end first (the peer may only have half-closed; nothing is dropped).
-    endOnPeerEof: (io.stdin as { isTTY?: boolean }).isTTY === true,
+    // The peer's FIN ends the session at once in listen mode (as ncat) and on a terminal (nobody
+    // waits to type into a finished session); in connect mode piped stdin is first sent to its
+    // end (as ncat: the peer may only have half-closed).
+    endOnPeerEof: options.listen || (io.stdin as { isTTY?: boolean }).isTTY === true,
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
