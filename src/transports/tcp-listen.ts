@@ -83,6 +83,11 @@ export class Listener implements AsyncIterable<Tube> {
     return this.#closed;
   }
 
+  /** Connections accepted by the kernel and held here until accept() hands them out. */
+  get pending(): number {
+    return this.#pending.length;
+  }
+
   /** Wait for the next connection. Cancel safety: safe; a connection is never lost to a timeout. */
   accept(options: AcceptOptions = {}): Promise<Tube> {
     const first = this.#pending.shift();

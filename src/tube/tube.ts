@@ -144,6 +144,9 @@ export class Tube implements AsyncIterable<Buffer> {
     stream.on('end', this.#onEnd);
     stream.on('error', this.#onError);
     stream.on('close', this.#onClose);
+    // A socket held paused before it was handed over (a listener's queue) must flow now: a 'data'
+    // listener alone does not resume an explicitly paused stream.
+    stream.resume();
   }
 
   /** `host:port` of the peer, for messages. */

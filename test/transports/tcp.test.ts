@@ -216,3 +216,16 @@ test('bytes that arrived before a reset are still received, then the reset is re
   await assert.rejects(client.recv(), { code: 'SOCKCAT_RESET' });
   client.destroy();
 });
+
+test('a connection that waited in the listener queue still receives its bytes', async (t) => {
+  const listener = await listen('127.0.0.1:0');
+  t.after(() => listener.close());
+  const client = await connect(`127.0.0.1:${listener.address().port}`);
+  await client.send('sent before accept');
+  // Nobody is in accept(): the connection is held (paused) in the listener's queue.
+  while (listener.pending === 0) await new Promise((resolve) => setImmediate(resolve));
+  const server = await listener.accept();
+  assert.equal((await server.recvExactly(18, { timeout: 5000 })).toString(), 'sent before accept');
+  client.destroy();
+  server.destroy();
+});
