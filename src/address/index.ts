@@ -21,8 +21,10 @@ export { MAX_PORT, parsePort, validatePort } from './port.js';
 export {
   type Family,
   interleaveFamilies,
+  type ListenAddress,
   type LookupFunction,
   type ResolvedAddress,
   type ResolveOptions,
   resolveHost,
+  resolveListenAddress,
 } from './resolve.js';

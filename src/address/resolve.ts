@@ -112,3 +112,29 @@ export function interleaveFamilies(addresses: readonly ResolvedAddress[]): Resol
   }
   return ordered;
 }
+
+/** The address to bind for listening, and whether the socket must be IPv6 only. */
+export interface ListenAddress {
+  address: string;
+  family: 4 | 6;
+  /** True for `-6` without a host: the wildcard socket must not take IPv4 too. */
+  ipv6Only: boolean;
+}
+
+/**
+ * Where to listen: without a host the wildcard of the family ('::', dual-stack unless IPv6 is
+ * forced; '0.0.0.0' for IPv4); with one, its first resolved address.
+ */
+export async function resolveListenAddress(
+  host: string,
+  options: ResolveOptions = {},
+): Promise<ListenAddress> {
+  const family = options.family ?? 0;
+  if (host === '') {
+    return family === 4
+      ? { address: '0.0.0.0', family: 4, ipv6Only: false }
+      : { address: '::', family: 6, ipv6Only: family === 6 };
+  }
+  const [first] = await resolveHost(host, options);
+  return { address: first!.address, family: first!.family, ipv6Only: false };
+}

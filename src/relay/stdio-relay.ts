@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { TimeoutError } from '../errors.js';
 import type { Tube } from '../tube/tube.js';
-import { pump, writeChunk } from './stream-io.js';
+import { isBrokenPipe, pump, writeChunk } from './stream-io.js';
 
 export interface StdioRelayOptions {
   stdin: Readable;
@@ -43,13 +43,6 @@ export interface RelayResult {
   sent: number;
   /** Bytes received from the peer. */
   received: number;
-}
-
-function isBrokenPipe(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return (
-    code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
-  );
 }
 
 /**

@@ -13,6 +13,14 @@ export function writeChunk(stream: Writable, chunk: Buffer): Promise<void> {
   return whenDrained(stream, () => streamClosedError(stream));
 }
 
+/** A write failed because the reader went away (stdout closed: `sockcat … | head -c1`). */
+export function isBrokenPipe(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return (
+    code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED' || code === 'ERR_STREAM_WRITE_AFTER_END'
+  );
+}
+
 function streamClosedError(stream: Writable): Error {
   const error =
     stream.errored ?? Object.assign(new Error('write after the stream closed'), { code: 'EPIPE' });

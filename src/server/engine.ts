@@ -1,3 +1,4 @@
+import { formatHostPort } from '../address/host-port.js';
 import { ClosedError, type SockcatError } from '../errors.js';
 import type { Listener } from '../transports/tcp-listen.js';
 import type { Endpoint, Tube } from '../tube/tube.js';
@@ -194,9 +195,7 @@ function isPeerEnding(error: unknown): boolean {
 
 /** The default onError: one line on stderr. */
 export function logHandlerError(error: Error, info: { remote: Endpoint; worker: string }): void {
-  const peer = info.remote.address.includes(':')
-    ? `[${info.remote.address}]:${info.remote.port}`
-    : `${info.remote.address}:${info.remote.port}`;
+  const peer = formatHostPort(info.remote.address, info.remote.port);
   process.stderr.write(
     `sockcat serve (${info.worker}): handler failed for ${peer}: ${error.message}\n`,
   );

@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { resolveHost } from '../address/resolve.js';
+import { resolveListenAddress } from '../address/resolve.js';
 import { isUnixTarget, parseTarget, unixSocketPath } from '../transports/target.js';
 import type { Endpoint } from '../tube/tube.js';
 import type { FromWorker, WorkerConfig } from './messages.js';
@@ -31,9 +31,7 @@ export async function serveProcesses(
     endpoint = () => ({ address: shown, port: 0, family: 0 });
   } else {
     const { host, port } = parseTarget(options.listen);
-    const family = options.family ?? 0;
-    let address = host === '' ? (family === 4 ? '0.0.0.0' : '::') : host;
-    if (host !== '') address = (await resolveHost(host, { family }))[0]!.address;
+    const { address, ipv6Only } = await resolveListenAddress(host, { family: options.family ?? 0 });
     // Port 0: pick the port here, so that a replacement worker listens on the same one even when
     // the cluster closed the shared socket after its last worker died.
     requestedPort = port === 0 ? await freePort(address) : port;
@@ -41,7 +39,7 @@ export async function serveProcesses(
       host: address,
       port: requestedPort,
       backlog: options.backlog ?? 511,
-      ipv6Only: host === '' && family === 6,
+      ipv6Only,
     };
     endpoint = (p) => ({ address, port: p, family: address.includes(':') ? 6 : 4 });
   }

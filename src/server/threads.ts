@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { resolveHost } from '../address/resolve.js';
+import { resolveListenAddress } from '../address/resolve.js';
 import { UnsupportedError } from '../errors.js';
 import { isUnixTarget, parseTarget } from '../transports/target.js';
 import type { FromWorker, ThreadListen, ThreadWorkerData, WorkerConfig } from './messages.js';
@@ -20,23 +20,14 @@ export async function serveThreads(
     );
   }
   const { host, port } = parseTarget(options.listen);
-  const family = options.family ?? 0;
-  let listen: ThreadListen;
-  if (host === '') {
-    listen =
-      family === 4
-        ? { host: '0.0.0.0', port, family: 4, backlog: options.backlog ?? 511, ipv6Only: false }
-        : { host: '::', port, family: 6, backlog: options.backlog ?? 511, ipv6Only: family === 6 };
-  } else {
-    const [first] = await resolveHost(host, { family });
-    listen = {
-      host: first!.address,
-      port,
-      family: first!.family,
-      backlog: options.backlog ?? 511,
-      ipv6Only: false,
-    };
-  }
+  const bind = await resolveListenAddress(host, { family: options.family ?? 0 });
+  const listen: ThreadListen = {
+    host: bind.address,
+    port,
+    family: bind.family,
+    backlog: options.backlog ?? 511,
+    ipv6Only: bind.ipv6Only,
+  };
   const start = (index: number, port: number): WorkerHandle => {
     const name = `thread ${index + 1}`;
     const data: ThreadWorkerData = {

@@ -1,6 +1,6 @@
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
 import { formatHostPort } from '../address/host-port.js';
-import { resolveHost } from '../address/resolve.js';
+import { resolveListenAddress } from '../address/resolve.js';
 import { describeSystemError, ListenError } from '../errors.js';
 import { endpointOf } from '../transports/endpoint.js';
 import { parseTarget, type TargetInput } from '../transports/target.js';
@@ -38,17 +38,10 @@ export interface UdpServer {
 /** Serve datagrams on the event loop: the handler runs once per datagram. */
 export async function serveUdp(options: UdpServeOptions): Promise<UdpServer> {
   const { host, port } = parseTarget(options.listen);
-  const family = options.family ?? 0;
-  const address =
-    host === ''
-      ? family === 4
-        ? '0.0.0.0'
-        : '::'
-      : (await resolveHost(host, { family }))[0]!.address;
-  const socket: DgramSocket = createSocket({
-    type: address.includes(':') ? 'udp6' : 'udp4',
-    ipv6Only: host === '' && family === 6,
+  const { address, family, ipv6Only } = await resolveListenAddress(host, {
+    family: options.family ?? 0,
   });
+  const socket: DgramSocket = createSocket({ type: family === 6 ? 'udp6' : 'udp4', ipv6Only });
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once('error', reject);

@@ -1,6 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { formatHostPort } from '../address/host-port.js';
-import { type Family, type LookupFunction, resolveHost } from '../address/resolve.js';
+import { type Family, type LookupFunction, resolveListenAddress } from '../address/resolve.js';
 import {
   AbortError,
   ClosedError,
@@ -215,24 +215,16 @@ export class Listener implements AsyncIterable<Tube> {
 export async function listen(target: TargetInput, options: ListenOptions = {}): Promise<Listener> {
   if (isUnixTarget(target)) return listenUnix(unixSocketPath(target), target.path, options);
   const { host: givenHost, port } = parseTarget(target);
-  const family = options.family ?? 0;
-  let host: string;
-  if (givenHost === '') {
-    host = family === 4 ? '0.0.0.0' : '::';
-  } else {
-    const [first] = await resolveHost(givenHost, {
-      family,
-      numericOnly: options.numericOnly ?? false,
-      ...(options.lookup ? { lookup: options.lookup } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    host = first!.address;
-  }
+  const { address: host, ipv6Only } = await resolveListenAddress(givenHost, {
+    family: options.family ?? 0,
+    numericOnly: options.numericOnly ?? false,
+    ...(options.lookup ? { lookup: options.lookup } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
   const context: ErrorContext = { op: 'listen', network: 'tcp', address: host, port };
   // noDelay here is set by Node as each connection is accepted, cheaper than setNoDelay() after.
   const server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true });
   const name = formatHostPort(givenHost === '' ? host : givenHost, port);
-  const ipv6Only = givenHost === '' && family === 6;
   await bindServer(
     server,
     { host, port, backlog: options.backlog ?? 511, ipv6Only },

@@ -1,4 +1,5 @@
 import type { Duplex, Readable, Writable } from 'node:stream';
+import { formatHostPort } from '../address/host-port.js';
 import {
   AbortError,
   ClosedError,
@@ -154,9 +155,7 @@ export class Tube implements AsyncIterable<Buffer> {
     const remote = this.remote;
     if (!remote) return 'peer';
     if (this.network === 'unix') return remote.address === '' ? 'unix socket peer' : remote.address;
-    return remote.address.includes(':')
-      ? `[${remote.address}]:${remote.port}`
-      : `${remote.address}:${remote.port}`;
+    return formatHostPort(remote.address, remote.port);
   }
 
   /** Bytes waiting in the receive buffer. */

@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { interleaveFamilies, type LookupFunction, resolveHost } from '../../src/address/resolve.js';
+import {
+  interleaveFamilies,
+  type LookupFunction,
+  resolveHost,
+  resolveListenAddress,
+} from '../../src/address/resolve.js';
 
 const fakeLookup =
   (answers: Array<{ address: string; family: number }>): LookupFunction =>
@@ -75,4 +80,27 @@ test('interleaves families, keeping the first answer first (RFC 8305)', () => {
   ]);
   assert.deepEqual(interleaveFamilies([v4(1), v6(1)]), [v4(1), v6(1)]);
   assert.deepEqual(interleaveFamilies([]), []);
+});
+
+test('listen address: the wildcard of the family without a host, else the first address', async () => {
+  assert.deepEqual(await resolveListenAddress(''), { address: '::', family: 6, ipv6Only: false });
+  assert.deepEqual(await resolveListenAddress('', { family: 6 }), {
+    address: '::',
+    family: 6,
+    ipv6Only: true,
+  });
+  assert.deepEqual(await resolveListenAddress('', { family: 4 }), {
+    address: '0.0.0.0',
+    family: 4,
+    ipv6Only: false,
+  });
+  const lookup = fakeLookup([{ address: '10.0.0.7', family: 4 }]);
+  assert.deepEqual(await resolveListenAddress('host.test', { lookup }), {
+    address: '10.0.0.7',
+    family: 4,
+    ipv6Only: false,
+  });
+  await assert.rejects(resolveListenAddress('host.test', { numericOnly: true }), {
+    code: 'SOCKCAT_ARGS',
+  });
 });

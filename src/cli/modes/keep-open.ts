@@ -1,8 +1,8 @@
 import { formatHostPort } from '../../address/host-port.js';
-import { resolveHost } from '../../address/resolve.js';
+import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
-import { pump, writeChunk } from '../../relay/stream-io.js';
+import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { serve } from '../../server/serve.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
@@ -12,11 +12,6 @@ import type { Log } from '../log.js';
 import type { SessionLog } from '../session-log.js';
 import { logListening } from './listen.js';
 import { peerName } from './session.js';
-
-function isBrokenPipe(error: unknown): boolean {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'EPIPE' || code === 'ERR_STREAM_DESTROYED';
-}
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -29,14 +24,17 @@ export async function runKeepOpen(
   log: Log,
   sessionLog?: SessionLog,
 ): Promise<void> {
-  let host = '';
-  if (options.host !== undefined) {
-    const [first] = await resolveHost(options.host, {
-      family: options.family,
-      numericOnly: options.numericOnly,
-    });
-    host = first!.address;
-  }
+  // A host is resolved here for -n (serve() has no such option); serve() then binds the literal.
+  // Without one, serve() picks the wildcard itself (IPv6 only under -6).
+  const host =
+    options.host === undefined
+      ? ''
+      : (
+          await resolveListenAddress(options.host, {
+            family: options.family,
+            numericOnly: options.numericOnly,
+          })
+        ).address;
   const filter = await buildHostFilter(options);
   const clients = new Set<Tube>();
   let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
