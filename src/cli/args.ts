@@ -58,6 +58,31 @@ export interface Options {
   scanConcurrency: number;
   /** --allow/--allowfile/--deny/--denyfile, as given (each may repeat). */
   access: { allow: string[]; allowFiles: string[]; deny: string[]; denyFiles: string[] };
+  /** -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module). */
+  exec: ExecSpec | undefined;
+  /** -u: UDP instead of TCP. */
+  udp: boolean;
+  /** -U: Unix domain socket; `host` is then the socket path (`@name`: abstract). */
+  unixSocket: boolean;
+  /** -t: answer Telnet negotiations (refuse every DO and WILL). */
+  telnet: boolean;
+  /** --broker: listen, relay every client's bytes to all others. */
+  broker: boolean;
+  /** --chat: --broker with client names and escaped control characters. */
+  chat: boolean;
+  /** --json[=FILE]: NDJSON events; '' means standard error. */
+  json: string | undefined;
+  /** --progress: a transfer meter on standard error when it is a terminal. */
+  progress: boolean;
+  /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
+  dialect: 'ncat' | 'openbsd';
+}
+
+/** What -e, -c or --js-exec asked to run for each connection. */
+export interface ExecSpec {
+  kind: 'exec' | 'sh' | 'js';
+  /** The command line (-e, -c) or the module path (--js-exec), as given. */
+  command: string;
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
@@ -129,6 +154,11 @@ export function parseArgs(argv: readonly string[]): Options {
       continue;
     }
     const expanded = expandLongPrefix(arg);
+    if (expanded === '--json') {
+      // An optional value (getopt_long's optional_argument): only `--json=FILE` gives one.
+      args.push('--json=');
+      continue;
+    }
     const takesValue = VALUE_FLAGS.get(expanded);
     if (takesValue && /^-\d/.test(argv[index + 1] ?? '')) {
       // A negative value (-q -1: wait forever, as in nc.openbsd) would otherwise read as an
@@ -186,7 +216,43 @@ export function parseArgs(argv: readonly string[]): Options {
     appendOutput: values['append-output'] === true,
     output: values['output'] as string | undefined,
     hexDump: values['hex-dump'] as string | undefined,
+    udp: values['udp'] === true,
+    unixSocket: values['unixsock'] === true,
+    telnet: values['telnet'] === true,
+    chat: values['chat'] === true,
+    // --chat is --broker with names, and both listen (as in ncat).
+    broker: values['broker'] === true || values['chat'] === true,
+    json: values['json'] as string | undefined,
+    progress: values['progress'] === true,
   };
+  if (options.broker) options.listen = true;
+
+  const execs = (
+    [
+      ['exec', 'exec', '-e'],
+      ['sh-exec', 'sh', '-c'],
+      ['js-exec', 'js', '--js-exec'],
+    ] as const
+  ).filter(([name]) => values[name] !== undefined);
+  if (execs.length > 1) {
+    throw new ArgumentError(
+      `${execs.map(([, , flag]) => flag).join(' and ')} cannot be used together (one command per connection)`,
+    );
+  }
+  if (execs[0]) {
+    const [name, kind, flag] = execs[0];
+    const command = values[name] as string;
+    if (command.trim() === '') throw new ArgumentError(`option ${flag} needs a command`);
+    options.exec = { kind, command };
+  }
+  if (options.exec && options.zero) {
+    throw new ArgumentError('-z sends nothing; it cannot be used with -e, -c or --js-exec');
+  }
+  if (options.exec && options.broker) {
+    throw new ArgumentError(
+      '--broker and --chat relay between clients; -e, -c and --js-exec cannot be used with them',
+    );
+  }
 
   if (values['ipv4'] === true && values['ipv6'] === true) {
     throw new ArgumentError('-4 and -6 cannot be used together');
@@ -297,6 +363,15 @@ function defaults(): Options {
     scanPorts: undefined,
     scanConcurrency: DEFAULT_SCAN_CONCURRENCY,
     access: { allow: [], allowFiles: [], deny: [], denyFiles: [] },
+    exec: undefined,
+    udp: false,
+    unixSocket: false,
+    telnet: false,
+    broker: false,
+    chat: false,
+    json: undefined,
+    progress: false,
+    dialect: 'ncat',
   };
 }
 

@@ -282,6 +282,23 @@ export const OPTIONS: readonly OptionSpec[] = [
     help: 'Send a PROXY protocol header with the connection addresses first',
     status: 'ready',
   },
+  {
+    name: 'json',
+    value: 'FILE',
+    help: 'NDJSON events on stderr, or appended to FILE (--json=FILE)',
+    status: 'ready',
+  },
+  {
+    name: 'progress',
+    help: 'Show a transfer meter on stderr when it is a terminal',
+    status: 'planned',
+  },
+  {
+    name: 'dialect',
+    value: 'ncat|openbsd',
+    help: 'Flag meanings: ncat (default) or OpenBSD netcat (also when run as nc)',
+    status: 'planned',
+  },
   { name: 'version', help: 'Display version information and exit', status: 'ready' },
 ];
 

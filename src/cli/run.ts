@@ -1,6 +1,8 @@
 import { SockcatError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { helpText, type Options, parseArgs } from './args.js';
+import type { Context } from './context.js';
+import { createEventSink, type EventSink } from './events.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { createLog, type Log } from './log.js';
@@ -18,28 +20,41 @@ export async function run(options: Options, io: CliIO): Promise<number> {
   }
   const log = createLog(io.stderr, options.verbosity);
   log.info(1, `Version ${VERSION} ( sockcat, ncat-compatible )`);
+  let events: EventSink = createEventSink(undefined, io.stderr);
   let sessionLog: SessionLog | undefined;
   try {
+    events = createEventSink(options.json, io.stderr);
     sessionLog = openSessionLog(options);
+    const ctx: Context = { options, io, log, sessionLog, events };
     if (options.zero) {
       const { runScan } = await import('./modes/scan.js');
-      return (await runScan(options, io, log)) ? ExitCode.Ok : ExitCode.NetworkError;
+      return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;
     }
     if (options.keepOpen) {
       const { runKeepOpen } = await import('./modes/keep-open.js');
-      await runKeepOpen(options, io, log, sessionLog);
+      await runKeepOpen(ctx);
     } else if (options.listen) {
       const { runListen } = await import('./modes/listen.js');
-      await runListen(options, io, log, sessionLog);
+      await runListen(ctx);
     } else {
       const { runConnect } = await import('./modes/connect.js');
-      await runConnect(options, io, log, sessionLog);
+      await runConnect(ctx);
     }
     return ExitCode.Ok;
   } catch (error) {
-    return report(error, log, io);
+    const status = report(error, log, io);
+    if (status !== 130) {
+      events.emit({
+        event: 'error',
+        code: error instanceof SockcatError ? error.code : 'SOCKCAT_INTERNAL',
+        message: error instanceof Error ? error.message : String(error),
+        exitStatus: status,
+      });
+    }
+    return status;
   } finally {
     sessionLog?.close();
+    events.close();
   }
 }
 

@@ -1,18 +1,11 @@
 import type { ConnectOptions } from '../../transports/tcp-connect.js';
 import { connect } from '../../transports/tcp-connect.js';
-import type { Options } from '../args.js';
-import type { CliIO } from '../io.js';
-import type { Log } from '../log.js';
-import type { SessionLog } from '../session-log.js';
+import type { Context } from '../context.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat host port`: connect, then relay stdin/stdout. */
-export async function runConnect(
-  options: Options,
-  io: CliIO,
-  log: Log,
-  sessionLog?: SessionLog,
-): Promise<void> {
+export async function runConnect(ctx: Context): Promise<void> {
+  const { options, io, log } = ctx;
   const connectOptions: ConnectOptions = {
     family: options.family,
     numericOnly: options.numericOnly,
@@ -27,5 +20,5 @@ export async function runConnect(
     const { proxyHeaderFor } = await import('./proxy-header.js');
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
   }
-  await runSession(tube, options, io, log, sessionLog);
+  await runSession(ctx, tube, 'connected');
 }

@@ -1,29 +1,22 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
-import { AbortError } from '../../errors.js';
+import { AbortError, SockcatError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { serve } from '../../server/serve.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
-import type { Options } from '../args.js';
-import type { CliIO } from '../io.js';
-import type { Log } from '../log.js';
-import type { SessionLog } from '../session-log.js';
+import type { Context } from '../context.js';
 import { logListening } from './listen.js';
-import { peerName } from './session.js';
+import { openSessionEvent, peerName } from './session.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
  * goes to stdout; stdin goes to every connected client; at stdin EOF every connected client gets
  * FIN (unless --no-shutdown), and sockcat keeps serving. Built on the public serve().
  */
-export async function runKeepOpen(
-  options: Options,
-  io: CliIO,
-  log: Log,
-  sessionLog?: SessionLog,
-): Promise<void> {
+export async function runKeepOpen(ctx: Context): Promise<void> {
+  const { options, io, log, sessionLog } = ctx;
   // A host is resolved here for -n (serve() has no such option); serve() then binds the literal.
   // Without one, serve() picks the wildcard itself (IPv6 only under -6).
   const host =
@@ -62,6 +55,9 @@ export async function runKeepOpen(
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler: async (tube) => {
       log.info(1, `Connection from ${peerName(tube)}.`);
+      const started = performance.now();
+      const id = openSessionEvent(ctx, tube, 'accepted');
+      let reason = 'peer-eof';
       clients.add(tube);
       try {
         for await (const chunk of tube) {
@@ -69,15 +65,26 @@ export async function runKeepOpen(
           if (!options.sendOnly) await writeChunk(io.stdout, chunk);
         }
       } catch (error) {
-        if (isBrokenPipe(error)) stopRun('stdout-closed');
-        else throw error;
+        reason = error instanceof SockcatError ? error.code : 'error';
+        if (isBrokenPipe(error)) {
+          reason = 'stdout-closed';
+          stopRun('stdout-closed');
+        } else throw error;
       } finally {
         clients.delete(tube);
+        ctx.events.emit({
+          event: 'closed',
+          id,
+          reason,
+          sent: tube.bytesSent,
+          received: tube.bytesReceived,
+          durationMs: Math.round(performance.now() - started),
+        });
       }
     },
     onError: (error) => log.info(1, error.message),
   });
-  logListening(log, options, server.address());
+  logListening(ctx, server.address());
 
   let input: ReturnType<typeof pump> | undefined;
   if (!options.recvOnly) {

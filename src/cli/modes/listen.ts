@@ -2,19 +2,12 @@ import { formatHostPort } from '../../address/host-port.js';
 import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
-import type { Options } from '../args.js';
-import type { CliIO } from '../io.js';
-import type { Log } from '../log.js';
-import type { SessionLog } from '../session-log.js';
+import type { Context } from '../context.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
-export async function runListen(
-  options: Options,
-  io: CliIO,
-  log: Log,
-  sessionLog?: SessionLog,
-): Promise<void> {
+export async function runListen(ctx: Context): Promise<void> {
+  const { options, io, log } = ctx;
   const listenOptions: ListenOptions = {
     family: options.family,
     numericOnly: options.numericOnly,
@@ -24,7 +17,7 @@ export async function runListen(
   if (io.signal) listenOptions.signal = io.signal;
   const filter = await buildHostFilter(options);
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
-  logListening(log, options, listener.address());
+  logListening(ctx, listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
     for (;;) {
@@ -38,11 +31,12 @@ export async function runListen(
     await listener.close();
   }
   log.info(1, `Connection from ${peerName(tube)}.`);
-  await runSession(tube, options, io, log, sessionLog);
+  await runSession(ctx, tube, 'accepted');
 }
 
 /** "Listening on ..." lines; a dual-stack socket (no host given) is reported as both families. */
-export function logListening(log: Log, options: Options, bound: Endpoint): void {
+export function logListening(ctx: Context, bound: Endpoint): void {
+  const { options, log } = ctx;
   const addresses =
     options.host === undefined && options.family === 0 && bound.address === '::'
       ? ['::', '0.0.0.0']
@@ -50,4 +44,9 @@ export function logListening(log: Log, options: Options, bound: Endpoint): void 
   for (const address of addresses) {
     log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
   }
+  ctx.events.emit({
+    event: 'listening',
+    transport: 'tcp',
+    local: { address: bound.address, port: bound.port },
+  });
 }

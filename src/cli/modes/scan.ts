@@ -1,9 +1,7 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError, ConnectionRefusedError, SockcatError, TimeoutError } from '../../errors.js';
 import { type ConnectOptions, connect } from '../../transports/tcp-connect.js';
-import type { Options } from '../args.js';
-import type { CliIO } from '../io.js';
-import type { Log } from '../log.js';
+import type { Context } from '../context.js';
 
 export type PortState = 'open' | 'closed' | 'filtered';
 
@@ -13,7 +11,8 @@ export type PortState = 'open' | 'closed' | 'filtered';
  * port goes to stdout, closed and filtered ones to stderr with -v, and a summary to stderr.
  * Exit status: 0 when a port is open, 1 when none is.
  */
-export async function runScan(options: Options, io: CliIO, log: Log): Promise<boolean> {
+export async function runScan(ctx: Context): Promise<boolean> {
+  const { options, io, log } = ctx;
   const host = options.host ?? '';
   const ports = options.scanPorts ?? [options.port];
   const connectOptions: ConnectOptions = {
@@ -27,6 +26,7 @@ export async function runScan(options: Options, io: CliIO, log: Log): Promise<bo
     // ncat's single-port -z: errors are reported like any failed connect.
     const tube = await connect({ host, port: options.port }, connectOptions);
     log.info(1, `Connected to ${formatHostPort(tube.remote?.address ?? host, options.port)}.`);
+    ctx.events.emit({ event: 'scan', host, port: options.port, state: 'open' });
     tube.destroy();
     return true;
   }
@@ -38,6 +38,7 @@ export async function runScan(options: Options, io: CliIO, log: Log): Promise<bo
       const port = ports[next++]!;
       const state = await probe(host, port, connectOptions);
       states.set(port, state);
+      ctx.events.emit({ event: 'scan', host, port, state });
       if (state === 'open') io.stdout.write(`${formatHostPort(host, port)} open\n`);
       else log.info(1, `${formatHostPort(host, port)} ${state}`);
     }
@@ -45,7 +46,17 @@ export async function runScan(options: Options, io: CliIO, log: Log): Promise<bo
   const workers = Math.min(options.scanConcurrency, ports.length);
   await Promise.all(Array.from({ length: workers }, worker));
   const count = (state: PortState) => [...states.values()].filter((s) => s === state).length;
-  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  const durationMs = performance.now() - started;
+  const seconds = (durationMs / 1000).toFixed(2);
+  ctx.events.emit({
+    event: 'scan-done',
+    host,
+    ports: ports.length,
+    open: count('open'),
+    closed: count('closed'),
+    filtered: count('filtered'),
+    durationMs: Math.round(durationMs),
+  });
   log.error(
     `scanned ${ports.length} port${ports.length === 1 ? '' : 's'} on ${host} in ${seconds} s: ${count('open')} open, ${count('closed')} closed, ${count('filtered')} filtered`,
   );

@@ -2,14 +2,46 @@ import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
-import type { Tube } from '../../tube/tube.js';
-import type { Options } from '../args.js';
-import type { CliIO } from '../io.js';
-import type { Log } from '../log.js';
-import type { SessionLog } from '../session-log.js';
+import type { Endpoint, Tube } from '../../tube/tube.js';
+import type { Context } from '../context.js';
+import type { EventEndpoint, Transport } from '../events.js';
 
 export function peerName(tube: Tube): string {
-  return tube.remote ? formatHostPort(tube.remote.address, tube.remote.port) : 'peer';
+  const remote = tube.remote;
+  if (!remote) return 'peer';
+  if (remote.family === 0) return remote.address || 'peer';
+  return formatHostPort(remote.address, remote.port);
+}
+
+/** An endpoint as --json reports it: a Unix socket by its path, an IP endpoint by address:port. */
+export function eventEndpoint(endpoint: Endpoint | undefined): EventEndpoint | undefined {
+  if (!endpoint) return undefined;
+  // Unix sockets are family 0 with the path (or @name) as the address.
+  if (endpoint.family === 0) return { path: endpoint.address };
+  return { address: endpoint.address, port: endpoint.port };
+}
+
+/**
+ * Emit the `connected` / `accepted` event for a new session and return its id, for the
+ * `closed` event that ends it.
+ */
+export function openSessionEvent(
+  ctx: Context,
+  tube: Tube,
+  how: 'connected' | 'accepted',
+  transport: Transport = tube.remote?.family === 0 ? 'unix' : 'tcp',
+): number {
+  const id = ctx.events.nextId();
+  if (!ctx.events.enabled) return id;
+  const local = eventEndpoint(tube.local);
+  ctx.events.emit({
+    event: how,
+    transport,
+    id,
+    ...(local ? { local } : {}),
+    remote: eventEndpoint(tube.remote) ?? { path: '' },
+  });
+  return id;
 }
 
 /**
@@ -17,13 +49,13 @@ export function peerName(tube: Tube): string {
  * close it. Errors propagate to run(), which reports them.
  */
 export async function runSession(
+  ctx: Context,
   tube: Tube,
-  options: Options,
-  io: CliIO,
-  log: Log,
-  sessionLog?: SessionLog,
+  how: 'connected' | 'accepted',
 ): Promise<void> {
+  const { options, io, log, sessionLog } = ctx;
   const started = performance.now();
+  const id = openSessionEvent(ctx, tube, how);
   const relayOptions: StdioRelayOptions = {
     stdin: io.stdin,
     stdout: io.stdout,
@@ -46,13 +78,21 @@ export async function runSession(
   if (io.signal) relayOptions.signal = io.signal;
   try {
     const result = await relayStdio(tube, relayOptions);
+    const durationMs = performance.now() - started;
+    ctx.events.emit({
+      event: 'closed',
+      id,
+      reason: result.end,
+      sent: result.sent,
+      received: result.received,
+      durationMs: Math.round(durationMs),
+    });
     if (result.end === 'aborted') {
       throw new AbortError(`session with ${peerName(tube)} interrupted`, { op: 'read' });
     }
-    const seconds = ((performance.now() - started) / 1000).toFixed(2);
     log.info(
       1,
-      `${result.sent} bytes sent, ${result.received} bytes received in ${seconds} seconds.`,
+      `${result.sent} bytes sent, ${result.received} bytes received in ${(durationMs / 1000).toFixed(2)} seconds.`,
     );
     log.info(2, `session with ${peerName(tube)} ended: ${result.end}`);
   } finally {

@@ -1,0 +1,16 @@
+import type { Options } from './args.js';
+import type { EventSink } from './events.js';
+import type { CliIO } from './io.js';
+import type { Log } from './log.js';
+import type { SessionLog } from './session-log.js';
+
+/** What every mode runs with: the parsed options, the outside world, and the run's sinks. */
+export interface Context {
+  options: Options;
+  io: CliIO;
+  log: Log;
+  /** -o / -x taps; undefined when neither is given. */
+  sessionLog: SessionLog | undefined;
+  /** --json events; a disabled sink when not given. */
+  events: EventSink;
+}

@@ -1,0 +1,98 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { ArgumentError } from '../errors.js';
+
+/** Bumped when an event's meaning or a field's type changes; new fields do not bump it. */
+export const EVENTS_SCHEMA_VERSION = 1;
+
+/** Where a socket is: an IP endpoint, or a Unix socket path. */
+export type EventEndpoint = { address: string; port: number } | { path: string };
+
+export type Transport = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
+
+/**
+ * One line of `--json` output. Every event also carries `v` (the schema version) and `time`
+ * (ISO 8601). Documented in docs/json-events.md; the same events in every mode.
+ */
+export type CliEvent =
+  | { event: 'listening'; transport: Transport; local: EventEndpoint }
+  | {
+      event: 'connected';
+      transport: Transport;
+      id: number;
+      local?: EventEndpoint;
+      remote: EventEndpoint;
+    }
+  | {
+      event: 'accepted';
+      transport: Transport;
+      id: number;
+      local?: EventEndpoint;
+      remote: EventEndpoint;
+    }
+  | { event: 'denied'; transport: Transport; remote: EventEndpoint; reason: string }
+  | {
+      event: 'closed';
+      id: number;
+      /** Why the session ended: peer-eof, stdin-eof, idle-timeout, reset, aborted, ... */
+      reason: string;
+      sent: number;
+      received: number;
+      durationMs: number;
+    }
+  | { event: 'exec'; id: number; command: string; pid: number | undefined }
+  | { event: 'exited'; id: number; code: number | null; signal: string | null }
+  | { event: 'scan'; host: string; port: number; state: 'open' | 'closed' | 'filtered' }
+  | {
+      event: 'scan-done';
+      host: string;
+      ports: number;
+      open: number;
+      closed: number;
+      filtered: number;
+      durationMs: number;
+    }
+  | { event: 'error'; code: string; message: string; exitStatus: number };
+
+/** Receives events; a no-op sink when --json is not given. */
+export interface EventSink {
+  readonly enabled: boolean;
+  emit(event: CliEvent): void;
+  /** A fresh connection id (1, 2, ...), unique within the run. */
+  nextId(): number;
+  close(): void;
+}
+
+/**
+ * The sink for `--json[=FILE]`: NDJSON on stderr (FILE empty or '-') or appended to FILE, one
+ * write per event so lines never interleave. `target` undefined: events are counted, not written.
+ */
+export function createEventSink(target: string | undefined, stderr: Writable): EventSink {
+  let id = 0;
+  const nextId = () => ++id;
+  if (target === undefined) {
+    return { enabled: false, emit() {}, nextId, close() {} };
+  }
+  let fd: number | undefined;
+  if (target !== '' && target !== '-') {
+    try {
+      fd = openSync(target, 'a', 0o644);
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+      throw new ArgumentError(`cannot open --json file ${JSON.stringify(target)}: ${reason}`);
+    }
+  }
+  return {
+    enabled: true,
+    nextId,
+    emit(event) {
+      const line = `${JSON.stringify({ v: EVENTS_SCHEMA_VERSION, time: new Date().toISOString(), ...event })}\n`;
+      if (fd === undefined) stderr.write(line);
+      else writeSync(fd, line);
+    },
+    close() {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    },
+  };
+}
