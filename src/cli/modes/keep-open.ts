@@ -1,12 +1,13 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
-import { AbortError, SockcatError } from '../../errors.js';
+import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { serve } from '../../server/serve.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
+import { closeReasonOf } from '../events.js';
 import { logListening } from './listen.js';
 import { openSessionEvent, peerName } from './session.js';
 
@@ -43,11 +44,18 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       ? {
           allow: (remote: Endpoint) => {
             const allowed = filter.allows(remote.address);
-            if (!allowed)
+            if (!allowed) {
               log.info(
                 1,
                 `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
               );
+              ctx.events.emit({
+                event: 'denied',
+                transport: 'tcp',
+                remote: { address: remote.address, port: remote.port },
+                reason: 'not allowed',
+              });
+            }
             return allowed;
           },
         }
@@ -65,7 +73,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
           if (!options.sendOnly) await writeChunk(io.stdout, chunk);
         }
       } catch (error) {
-        reason = error instanceof SockcatError ? error.code : 'error';
+        reason = closeReasonOf(error);
         if (isBrokenPipe(error)) {
           reason = 'stdout-closed';
           stopRun('stdout-closed');

@@ -3,7 +3,7 @@ import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
-import { peerName, runSession } from './session.js';
+import { eventEndpoint, peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
 export async function runListen(ctx: Context): Promise<void> {
@@ -25,6 +25,9 @@ export async function runListen(ctx: Context): Promise<void> {
       if (!filter || filter.allows(tube.remote?.address ?? '')) break;
       // ncat's wording; the refused client is reset at once and the wait goes on.
       log.info(1, `New connection denied: not allowed (${peerName(tube)})`);
+      const remote = eventEndpoint(tube.remote);
+      if (remote)
+        ctx.events.emit({ event: 'denied', transport: 'tcp', remote, reason: 'not allowed' });
       tube.reset();
     }
   } finally {

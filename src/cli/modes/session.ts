@@ -1,10 +1,10 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
-import { relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
+import { type RelayResult, relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
-import type { EventEndpoint, Transport } from '../events.js';
+import { closeReasonOf, type EventEndpoint, type Transport } from '../events.js';
 
 export function peerName(tube: Tube): string {
   const remote = tube.remote;
@@ -76,17 +76,25 @@ export async function runSession(
     relayOptions.onReceive = sessionLog.record;
   }
   if (io.signal) relayOptions.signal = io.signal;
-  try {
-    const result = await relayStdio(tube, relayOptions);
-    const durationMs = performance.now() - started;
+  const closed = (reason: string, sent: number, received: number, durationMs: number) =>
     ctx.events.emit({
       event: 'closed',
       id,
-      reason: result.end,
-      sent: result.sent,
-      received: result.received,
+      reason,
+      sent,
+      received,
       durationMs: Math.round(durationMs),
     });
+  try {
+    let result: RelayResult;
+    try {
+      result = await relayStdio(tube, relayOptions);
+    } catch (error) {
+      closed(closeReasonOf(error), tube.bytesSent, tube.bytesReceived, performance.now() - started);
+      throw error;
+    }
+    const durationMs = performance.now() - started;
+    closed(result.end, result.sent, result.received, durationMs);
     if (result.end === 'aborted') {
       throw new AbortError(`session with ${peerName(tube)} interrupted`, { op: 'read' });
     }
