@@ -57,7 +57,8 @@ class Active implements ConnectionInfo {
   }
 
   get signal(): AbortSignal {
-    const controller = (this[CONTROLLER] ??= new AbortController());
+    this[CONTROLLER] ??= new AbortController();
+    const controller = this[CONTROLLER];
     if (this[FORCED]) controller.abort();
     return controller.signal;
   }
