@@ -28,7 +28,7 @@ export interface OptionSpec {
 export const OPTIONS: readonly OptionSpec[] = [
   { name: 'ipv4', short: '4', noLong: true, help: 'Use IPv4 only', status: 'ready' },
   { name: 'ipv6', short: '6', noLong: true, help: 'Use IPv6 only', status: 'ready' },
-  { name: 'unixsock', short: 'U', help: 'Use Unix domain sockets only', status: 'planned' },
+  { name: 'unixsock', short: 'U', help: 'Use Unix domain sockets only', status: 'ready' },
   {
     name: 'vsock',
     help: 'Use vsock sockets only',

@@ -4,11 +4,12 @@ import { AbortError, SockcatError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { serve } from '../../server/serve.js';
+import type { TargetInput } from '../../transports/target.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
-import { logListening } from './listen.js';
-import { openSessionEvent, peerName } from './session.js';
+import { clientName, listenTarget, logListening } from './listen.js';
+import { openSessionEvent } from './session.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -19,15 +20,20 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   // A host is resolved here for -n (serve() has no such option); serve() then binds the literal.
   // Without one, serve() picks the wildcard itself (IPv6 only under -6).
-  const host =
-    options.host === undefined
-      ? ''
-      : (
-          await resolveListenAddress(options.host, {
-            family: options.family,
-            numericOnly: options.numericOnly,
-          })
-        ).address;
+  const target: TargetInput = options.unixSocket
+    ? await listenTarget(ctx)
+    : {
+        host:
+          options.host === undefined
+            ? ''
+            : (
+                await resolveListenAddress(options.host, {
+                  family: options.family,
+                  numericOnly: options.numericOnly,
+                })
+              ).address,
+        port: options.port,
+      };
   const filter = await buildHostFilter(options);
   const clients = new Set<Tube>();
   let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
@@ -36,7 +42,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   });
 
   const server = await serve({
-    listen: { host, port: options.port },
+    listen: target,
     family: options.family,
     maxConnections: options.maxConns,
     ...(filter
@@ -54,7 +60,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       : {}),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler: async (tube) => {
-      log.info(1, `Connection from ${peerName(tube)}.`);
+      log.info(1, `Connection from ${clientName(tube)}.`);
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
@@ -111,6 +117,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const reason = await stopped;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
+  // For a Unix socket this also removes the socket file.
   await server.close({ gracePeriod: 0 });
   if (reason === 'aborted') throw new AbortError('interrupted', { op: 'accept' });
 }
