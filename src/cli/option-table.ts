@@ -133,7 +133,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'ready',
   },
   { name: 'nodns', short: 'n', help: 'Do not resolve hostnames via DNS', status: 'ready' },
-  { name: 'telnet', short: 't', help: 'Answer Telnet negotiations', status: 'planned' },
+  { name: 'telnet', short: 't', help: 'Answer Telnet negotiations', status: 'ready' },
   { name: 'udp', short: 'u', help: 'Use UDP instead of default TCP', status: 'planned' },
   {
     name: 'sctp',

@@ -3,6 +3,7 @@ import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError, SockcatError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { TargetInput } from '../../transports/target.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
@@ -65,10 +66,20 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
       clients.add(tube);
+      const telnet = options.telnet ? createTelnetParser() : undefined;
       try {
         for await (const chunk of tube) {
           sessionLog?.record(chunk);
-          if (!options.sendOnly) await writeChunk(io.stdout, chunk);
+          let data = chunk;
+          if (telnet) {
+            const answer = telnet.feed(chunk);
+            data = answer.data;
+            if (answer.reply.length > 0) {
+              sessionLog?.record(answer.reply);
+              await tube.send(answer.reply).catch(() => {});
+            }
+          }
+          if (!options.sendOnly && data.length > 0) await writeChunk(io.stdout, data);
         }
       } catch (error) {
         reason = error instanceof SockcatError ? error.code : 'error';

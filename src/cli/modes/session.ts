@@ -71,6 +71,11 @@ export async function runSession(
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
   if (options.crlf) relayOptions.transformSend = createCrlfEncoder();
   if (options.delay !== undefined) relayOptions.sendDelay = options.delay;
+  if (options.telnet) {
+    const { createTelnetParser } = await import('../../relay/telnet.js');
+    const parser = createTelnetParser();
+    relayOptions.transformReceive = (chunk) => parser.feed(chunk);
+  }
   if (sessionLog) {
     relayOptions.onSend = sessionLog.record;
     relayOptions.onReceive = sessionLog.record;
