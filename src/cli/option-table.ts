@@ -291,7 +291,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'progress',
     help: 'Show a transfer meter on stderr when it is a terminal',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'dialect',

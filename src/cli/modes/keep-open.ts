@@ -9,6 +9,7 @@ import type { TargetInput } from '../../transports/target.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
+import { progressMeterFor } from '../progress.js';
 import { clientName, listenTarget, logListening } from './listen.js';
 import { openSessionEvent } from './session.js';
 
@@ -37,6 +38,8 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       };
   const filter = await buildHostFilter(options);
   const clients = new Set<Tube>();
+  // One meter for the whole run: every client's bytes together.
+  const meter = progressMeterFor(options.progress, io.stderr);
   let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
   const stopped = new Promise<'stdout-closed' | 'aborted'>((resolve) => {
     stopRun = resolve;
@@ -70,6 +73,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       try {
         for await (const chunk of tube) {
           sessionLog?.record(chunk);
+          meter?.received(chunk.length);
           let data = chunk;
           if (telnet) {
             const answer = telnet.feed(chunk);
@@ -109,6 +113,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     input = pump(io.stdin, async (read) => {
       const chunk = encode ? encode(read) : read;
       sessionLog?.record(chunk);
+      meter?.sent(chunk.length * clients.size);
       await Promise.all([...clients].map((tube) => tube.send(chunk).catch(() => {})));
       if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
     });
@@ -128,6 +133,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const reason = await stopped;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
+  meter?.finish();
   // For a Unix socket this also removes the socket file.
   await server.close({ gracePeriod: 0 });
   if (reason === 'aborted') throw new AbortError('interrupted', { op: 'accept' });

@@ -5,6 +5,7 @@ import { relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import type { EventEndpoint, Transport } from '../events.js';
+import { progressMeterFor } from '../progress.js';
 
 export function peerName(tube: Tube): string {
   const remote = tube.remote;
@@ -76,13 +77,26 @@ export async function runSession(
     const parser = createTelnetParser();
     relayOptions.transformReceive = (chunk) => parser.feed(chunk);
   }
-  if (sessionLog) {
-    relayOptions.onSend = sessionLog.record;
-    relayOptions.onReceive = sessionLog.record;
+  const meter = progressMeterFor(options.progress, io.stderr);
+  if (sessionLog || meter) {
+    relayOptions.onSend = (chunk) => {
+      sessionLog?.record(chunk);
+      meter?.sent(chunk.length);
+    };
+    relayOptions.onReceive = (chunk) => {
+      sessionLog?.record(chunk);
+      meter?.received(chunk.length);
+    };
   }
   if (io.signal) relayOptions.signal = io.signal;
   try {
-    const result = await relayStdio(tube, relayOptions);
+    let result: Awaited<ReturnType<typeof relayStdio>>;
+    try {
+      result = await relayStdio(tube, relayOptions);
+    } finally {
+      // The meter's last line ends before any other message.
+      meter?.finish();
+    }
     const durationMs = performance.now() - started;
     ctx.events.emit({
       event: 'closed',
