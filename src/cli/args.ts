@@ -295,6 +295,9 @@ export function parseArgs(argv: readonly string[]): Options {
     }
     options.scanConcurrency = Number(scanConcurrency);
   }
+  if (options.zero && options.progress) {
+    throw new ArgumentError('--progress shows a transfer; -z transfers nothing');
+  }
   if (options.zero && options.listen)
     throw new ArgumentError('-z scans ports; it does not apply to -l');
   if (options.keepOpen && !options.listen) {

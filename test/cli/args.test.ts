@@ -173,3 +173,10 @@ test('-U: ports, IP options, access lists and -u are refused', () => {
     assert.throws(() => parseArgs(argv), { code: 'SOCKCAT_ARGS', message }, argv.join(' '));
   }
 });
+
+test('--progress with -z is an error: nothing is transferred', () => {
+  assert.throws(() => parseArgs(['-z', '--progress', 'h', '1']), {
+    code: 'SOCKCAT_ARGS',
+    message: '--progress shows a transfer; -z transfers nothing',
+  });
+});

@@ -192,3 +192,15 @@ test('-U connect to a missing socket: exit 1 with the system error', async (t) =
   assert.equal(result.code, 1);
   assert.equal(result.stderr, `sockcat: connect to ${path} failed: No such file or directory\n`);
 });
+
+test('-z -U: exit 0 when somebody listens on the socket, 1 when not', async (t) => {
+  const dir = tempDir(t);
+  const path = join(dir, 'z.sock');
+  const listener = await listen({ path });
+  t.after(() => listener.close());
+  const open = await runCli(['-z', '-U', path]);
+  assert.equal(open.code, 0, open.stderr);
+  assert.equal(open.stderr, '');
+  const closed = await runCli(['-z', '-U', join(dir, 'nobody')]);
+  assert.equal(closed.code, 1);
+});
