@@ -2,7 +2,7 @@ import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, UnsupportedError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
@@ -187,6 +187,13 @@ export function parseArgs(argv: readonly string[]): Options {
   // --help and --version answer whatever else is on the line, as in ncat.
   if (values['help'] === true) return { ...defaults(), command: 'help' };
   if (values['version'] === true) return { ...defaults(), command: 'version' };
+  if (values['unixsock'] === true && values['udp'] === true) {
+    // Checked before the option statuses, so that -u alone being unbuilt does not hide it.
+    throw new UnsupportedError('Unix datagram sockets (-U -u) are not available yet', {
+      op: 'parse',
+      network: 'unix',
+    });
+  }
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const spec = SPEC_BY_NAME.get(token.name)!;
@@ -288,6 +295,9 @@ export function parseArgs(argv: readonly string[]): Options {
     }
     options.scanConcurrency = Number(scanConcurrency);
   }
+  if (options.zero && options.progress) {
+    throw new ArgumentError('--progress shows a transfer; -z transfers nothing');
+  }
   if (options.zero && options.listen)
     throw new ArgumentError('-z scans ports; it does not apply to -l');
   if (options.keepOpen && !options.listen) {
@@ -325,7 +335,9 @@ export function parseArgs(argv: readonly string[]): Options {
   }
   const portFlag = str('source-port');
   const positionals = parsed.positionals;
-  if (options.listen) {
+  if (options.unixSocket) {
+    assignUnixTarget(options, positionals, portFlag, values);
+  } else if (options.listen) {
     assignListenTarget(options, positionals, portFlag);
   } else {
     assignConnectTarget(options, positionals, portFlag);
@@ -422,6 +434,57 @@ function assignConnectTarget(
     options.port = parsePort(port);
   }
   if (portFlag !== undefined) options.sourcePort = parsePort(portFlag, 'source port');
+}
+
+/**
+ * -U: the one positional argument is the socket path (`@name`: a Linux abstract socket). Ports,
+ * source addresses, IP families and IP access lists have no meaning there: each is an error.
+ */
+function assignUnixTarget(
+  options: Options,
+  positionals: string[],
+  portFlag: string | undefined,
+  values: Record<string, unknown>,
+) {
+  const [path, ...extra] = positionals;
+  if (portFlag !== undefined) {
+    throw new ArgumentError(`-p ${portFlag}: a Unix socket (-U) has no port`);
+  }
+  if (path === undefined) {
+    throw new ArgumentError(
+      `you must specify the path of a socket to ${options.listen ? 'listen on' : 'connect to'} (-U)`,
+    );
+  }
+  if (extra.length > 0) {
+    throw new ArgumentError(
+      `too many arguments: ${extra.join(' ')} (with -U the only argument is the socket path)`,
+    );
+  }
+  if (path === '' || path === '@') {
+    throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(path)}`);
+  }
+  const conflicts = [
+    ['-4', values['ipv4']],
+    ['-6', values['ipv6']],
+    ['-s', values['source']],
+  ].filter(([, value]) => value !== undefined);
+  if (conflicts.length > 0) {
+    throw new ArgumentError(
+      `${conflicts.map(([flag]) => flag).join(' and ')} cannot be used with -U: a Unix socket has no IP address`,
+    );
+  }
+  const { access } = options;
+  if (
+    access.allow.length +
+    access.allowFiles.length +
+    access.deny.length +
+    access.denyFiles.length
+  ) {
+    throw new ArgumentError(
+      '--allow and --deny filter IP addresses; Unix socket clients have none (use the permissions of the socket directory instead)',
+    );
+  }
+  options.host = path;
 }
 
 /** The --help text, generated from the option table. */

@@ -8,3 +8,9 @@ export {
   type StdioRelayOptions,
 } from './stdio-relay.js';
 export { type Pump, pump, writeChunk } from './stream-io.js';
+export {
+  createTelnetParser,
+  TelnetCommand,
+  type TelnetOutput,
+  type TelnetParser,
+} from './telnet.js';

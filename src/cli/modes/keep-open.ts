@@ -3,13 +3,16 @@ import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
+import type { TargetInput } from '../../transports/target.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
-import { logListening } from './listen.js';
-import { openSessionEvent, peerName } from './session.js';
+import { progressMeterFor } from '../progress.js';
+import { clientName, listenTarget, logListening } from './listen.js';
+import { openSessionEvent } from './session.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -20,24 +23,31 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   // A host is resolved here for -n (serve() has no such option); serve() then binds the literal.
   // Without one, serve() picks the wildcard itself (IPv6 only under -6).
-  const host =
-    options.host === undefined
-      ? ''
-      : (
-          await resolveListenAddress(options.host, {
-            family: options.family,
-            numericOnly: options.numericOnly,
-          })
-        ).address;
+  const target: TargetInput = options.unixSocket
+    ? await listenTarget(ctx)
+    : {
+        host:
+          options.host === undefined
+            ? ''
+            : (
+                await resolveListenAddress(options.host, {
+                  family: options.family,
+                  numericOnly: options.numericOnly,
+                })
+              ).address,
+        port: options.port,
+      };
   const filter = await buildHostFilter(options);
   const clients = new Set<Tube>();
+  // One meter for the whole run: every client's bytes together.
+  const meter = progressMeterFor(options.progress, io.stderr);
   let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
   const stopped = new Promise<'stdout-closed' | 'aborted'>((resolve) => {
     stopRun = resolve;
   });
 
   const server = await serve({
-    listen: { host, port: options.port },
+    listen: target,
     family: options.family,
     maxConnections: options.maxConns,
     ...(filter
@@ -62,15 +72,26 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       : {}),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler: async (tube) => {
-      log.info(1, `Connection from ${peerName(tube)}.`);
+      log.info(1, `Connection from ${clientName(tube)}.`);
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
       clients.add(tube);
+      const telnet = options.telnet ? createTelnetParser() : undefined;
       try {
         for await (const chunk of tube) {
           sessionLog?.record(chunk);
-          if (!options.sendOnly) await writeChunk(io.stdout, chunk);
+          meter?.received(chunk.length);
+          let data = chunk;
+          if (telnet) {
+            const answer = telnet.feed(chunk);
+            data = answer.data;
+            if (answer.reply.length > 0) {
+              sessionLog?.record(answer.reply);
+              await tube.send(answer.reply).catch(() => {});
+            }
+          }
+          if (!options.sendOnly && data.length > 0) await writeChunk(io.stdout, data);
         }
       } catch (error) {
         reason = closeReasonOf(error);
@@ -100,6 +121,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     input = pump(io.stdin, async (read) => {
       const chunk = encode ? encode(read) : read;
       sessionLog?.record(chunk);
+      meter?.sent(chunk.length * clients.size);
       await Promise.all([...clients].map((tube) => tube.send(chunk).catch(() => {})));
       if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
     });
@@ -119,6 +141,8 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const reason = await stopped;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
+  meter?.finish();
+  // For a Unix socket this also removes the socket file.
   await server.close({ gracePeriod: 0 });
   if (reason === 'aborted') throw new AbortError('interrupted', { op: 'accept' });
 }

@@ -1,8 +1,10 @@
 import { formatHostPort } from '../../address/host-port.js';
+import type { TargetInput } from '../../transports/target.js';
 import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
-import type { Endpoint } from '../../tube/tube.js';
+import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
+import { prepareUnixListenPath } from '../unix-path.js';
 import { eventEndpoint, peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
@@ -16,7 +18,7 @@ export async function runListen(ctx: Context): Promise<void> {
   };
   if (io.signal) listenOptions.signal = io.signal;
   const filter = await buildHostFilter(options);
-  const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
+  const listener = await listen(await listenTarget(ctx), listenOptions);
   logListening(ctx, listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
@@ -31,15 +33,41 @@ export async function runListen(ctx: Context): Promise<void> {
       tube.reset();
     }
   } finally {
+    // For a Unix socket this also removes the socket file.
     await listener.close();
   }
-  log.info(1, `Connection from ${peerName(tube)}.`);
+  log.info(1, `Connection from ${clientName(tube)}.`);
   await runSession(ctx, tube, 'accepted');
+}
+
+/**
+ * Where -l listens: the socket path with -U (made ready by prepareUnixListenPath), else host and
+ * port as given.
+ */
+export async function listenTarget(ctx: Context): Promise<TargetInput> {
+  const { options, log } = ctx;
+  if (options.unixSocket) {
+    const path = options.host ?? '';
+    await prepareUnixListenPath(path, log);
+    return { path };
+  }
+  return { host: options.host ?? '', port: options.port };
+}
+
+/** An accepted client as "Connection from ..." names it; Unix clients have no name (ncat's words). */
+export function clientName(tube: Tube): string {
+  if (tube.network === 'unix') return 'a client on Unix domain socket';
+  return peerName(tube);
 }
 
 /** "Listening on ..." lines; a dual-stack socket (no host given) is reported as both families. */
 export function logListening(ctx: Context, bound: Endpoint): void {
   const { options, log } = ctx;
+  if (options.unixSocket) {
+    log.info(1, `Listening on ${bound.address}`);
+    ctx.events.emit({ event: 'listening', transport: 'unix', local: { path: bound.address } });
+    return;
+  }
   const addresses =
     options.host === undefined && options.family === 0 && bound.address === '::'
       ? ['::', '0.0.0.0']
