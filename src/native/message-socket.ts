@@ -1,10 +1,12 @@
 import {
   AbortError,
   ClosedError,
+  ConnectError,
   ConnectionRefusedError,
   ConnectionResetError,
   EOFError,
   type ErrorContext,
+  ListenError,
   type Network,
   type Operation,
   PermissionError,
@@ -380,11 +382,9 @@ export function systemError(what: string, error: unknown, context: ErrorContext)
     case 'EOPNOTSUPP':
       return new UnsupportedError(`${what} failed: ${reason}`, full);
     default:
-      return new SockcatError(
-        context.op === 'bind' ? 'SOCKCAT_LISTEN' : 'SOCKCAT_CONNECT',
-        `${what} failed: ${reason}`,
-        full,
-      );
+      return context.op === 'bind'
+        ? new ListenError(`${what} failed: ${reason}`, full)
+        : new ConnectError(`${what} failed: ${reason}`, full);
   }
 }
 
