@@ -16,8 +16,12 @@ export async function runListen(ctx: Context): Promise<void> {
   };
   if (io.signal) listenOptions.signal = io.signal;
   const filter = await buildHostFilter(options);
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
   logListening(ctx, listener.address());
+  exec?.listening(listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
     for (;;) {
@@ -31,17 +35,22 @@ export async function runListen(ctx: Context): Promise<void> {
     await listener.close();
   }
   log.info(1, `Connection from ${peerName(tube)}.`);
-  await runSession(ctx, tube, 'accepted');
+  if (exec) await exec.session(tube, 'accepted');
+  else await runSession(ctx, tube, 'accepted');
 }
 
-/** "Listening on ..." lines; a dual-stack socket (no host given) is reported as both families. */
+/** The addresses a listener serves: a dual-stack socket (no host given) is both families. */
+export function listeningAddresses(ctx: Context, bound: Endpoint): string[] {
+  const { options } = ctx;
+  return options.host === undefined && options.family === 0 && bound.address === '::'
+    ? ['::', '0.0.0.0']
+    : [bound.address];
+}
+
+/** "Listening on ..." lines, one per address family served. */
 export function logListening(ctx: Context, bound: Endpoint): void {
-  const { options, log } = ctx;
-  const addresses =
-    options.host === undefined && options.family === 0 && bound.address === '::'
-      ? ['::', '0.0.0.0']
-      : [bound.address];
-  for (const address of addresses) {
+  const { log } = ctx;
+  for (const address of listeningAddresses(ctx, bound)) {
     log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
   }
   ctx.events.emit({
