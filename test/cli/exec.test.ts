@@ -85,6 +85,7 @@ describe('connect mode', () => {
     const peer = await listener.accept();
     t.after(() => peer.destroy());
     assert.equal((await peer.recvAll()).length, 0);
+    await peer.shutdown('send');
     const result = await done;
     assert.equal(result.code, 1);
     assert.equal(
@@ -104,6 +105,7 @@ describe('listen mode', () => {
     const tube = await client(t, port);
     const expected = `127.0.0.1 ${tube.local!.port} 127.0.0.1 ${port} TCP\n`;
     assert.equal((await tube.recvAll()).toString(), expected + expected);
+    await tube.shutdown('send');
     assert.equal((await done).code, 0);
   });
 
