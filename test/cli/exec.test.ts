@@ -209,6 +209,22 @@ describe('keep open', () => {
     assert.equal((await done).code, 130);
   });
 
+  test('-k: SIGTERM ends the running children and reaps them before exiting 130', async (t) => {
+    const { child, port } = await startListener(t, [
+      '-k',
+      '--json',
+      '-c',
+      'echo up; exec /bin/sleep 1000',
+    ]);
+    const tube = await client(t, port);
+    assert.equal((await tube.recvLine()).toString(), 'up\n');
+    const pid = Number((await waitForLine(child.stderr!, /"event":"exec"[^\n]*"pid":(\d+)/))[1]);
+    const done = finished(child);
+    child.kill('SIGTERM');
+    assert.equal((await done).code, 130);
+    assert.equal(alive(pid), false);
+  });
+
   test('-k -m 1: a second client is closed while the first child runs', async (t) => {
     const { port } = await startListener(t, ['-k', '-m', '1', '-e', '/bin/cat']);
     const first = await client(t, port);
@@ -416,6 +432,29 @@ describe('--js-exec', () => {
     await tube.shutdown('send');
     assert.equal((await done).code, 0);
   });
+});
+
+test('--js-exec in connect mode with -i: an idle connection ends the module, exit 1', async (t) => {
+  const dir = await tempDir(t);
+  const module = join(dir, 'waiter.mjs');
+  await writeFile(module, 'export default async (tube) => { await tube.recvAll(); };\n');
+  const listener = await listen('127.0.0.1:0');
+  t.after(() => listener.close());
+  const child = spawnCli([
+    '-i',
+    '200ms',
+    '--js-exec',
+    module,
+    '127.0.0.1',
+    String(listener.address().port),
+  ]);
+  t.after(() => stop(child));
+  const done = finished(child);
+  const peer = await listener.accept();
+  t.after(() => peer.destroy());
+  const result = await done;
+  assert.equal(result.code, 1);
+  assert.equal(result.stderr, 'sockcat: idle timeout expired (200 ms)\n');
 });
 
 describe('arguments', () => {
