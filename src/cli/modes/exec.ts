@@ -116,12 +116,20 @@ async function runExecSession(
   const id = openSessionEvent(ctx, tube, how);
   const peer = peerName(tube);
   // One signal ends the session: the idle timer, an interrupt, or the server shutting down.
-  const idleController = new AbortController();
-  const signals = [idleController.signal];
-  if (io.signal) signals.push(io.signal);
-  if (sessionOptions.signal) signals.push(sessionOptions.signal);
-  const signal = signals.length === 1 ? idleController.signal : AbortSignal.any(signals);
-  const idle = watchIdle(tube, options.idleTimeout, () => idleController.abort());
+  // (Listeners rather than AbortSignal.any: a long -k run would pile dependents on io.signal.)
+  const controller = new AbortController();
+  let idleExpired = false;
+  const end = () => controller.abort();
+  const outer = [io.signal, sessionOptions.signal].filter((s): s is AbortSignal => !!s);
+  for (const source of outer) {
+    if (source.aborted) end();
+    else source.addEventListener('abort', end, { once: true });
+  }
+  const signal = controller.signal;
+  const idle = watchIdle(tube, options.idleTimeout, () => {
+    idleExpired = !signal.aborted;
+    end();
+  });
   let reason = 'exited';
   let failure: Error | undefined;
   try {
@@ -130,7 +138,7 @@ async function runExecSession(
     log.info(2, `session with ${peer} ended: ${reason}`);
   } catch (error) {
     tube.destroy();
-    if (idleController.signal.aborted) {
+    if (idleExpired) {
       reason = 'idle-timeout';
       const ms = options.idleTimeout ?? 0;
       failure = new TimeoutError(`idle timeout expired (${ms} ms)`, ms, { op: 'read' });
@@ -143,6 +151,7 @@ async function runExecSession(
     }
   } finally {
     idle.stop();
+    for (const source of outer) source.removeEventListener('abort', end);
     events.emit({
       event: 'closed',
       id,
