@@ -71,6 +71,34 @@ describe('connect mode', () => {
     assert.equal(result.stderr, '');
   });
 
+  test('--json: connected, exec, exited and closed, with one id', async (t) => {
+    const listener = await listen('127.0.0.1:0');
+    t.after(() => listener.close());
+    const port = listener.address().port;
+    const child = spawnCli(['--json', '-c', 'echo hi; exit 3', '127.0.0.1', String(port)]);
+    t.after(() => stop(child));
+    const done = finished(child);
+    const peer = await listener.accept();
+    t.after(() => peer.destroy());
+    assert.equal((await peer.recvAll()).toString(), 'hi\n');
+    await peer.shutdown('send');
+    const result = await done;
+    assert.equal(result.code, 0, "the child exit status is not sockcat's (as ncat)");
+    const events = jsonEvents(result.stderr);
+    assert.deepEqual(
+      events.map((event) => event['event']),
+      ['connected', 'exec', 'exited', 'closed'],
+    );
+    const [connected, exec, exited, closed] = events;
+    assert.deepEqual(connected!['remote'], { address: '127.0.0.1', port });
+    assert.equal(typeof exec!['pid'], 'number');
+    assert.equal(exited!['code'], 3);
+    assert.equal(closed!['reason'], 'exited');
+    assert.equal(closed!['received'], 0);
+    assert.equal(closed!['sent'], 3);
+    assert.equal(new Set(events.map((event) => event['id'])).size, 1);
+  });
+
   test('-e: a program that cannot be started is one line, exit 1; the connection is closed', async (t) => {
     const listener = await listen('127.0.0.1:0');
     t.after(() => listener.close());
