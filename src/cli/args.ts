@@ -323,6 +323,8 @@ export function parseArgs(argv: readonly string[]): Options {
       );
     options.proxyProtocol = version;
   }
+  if (options.exec) validateExec(options, options.exec);
+
   const source = str('source');
   if (source !== undefined) {
     const address = unbracket(source);
@@ -343,6 +345,45 @@ export function parseArgs(argv: readonly string[]): Options {
     assignConnectTarget(options, positionals, portFlag);
   }
   return options;
+}
+
+/** The flag that asked for each exec kind, for messages. */
+const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
+
+/**
+ * Options that cannot work with -e/-c/--js-exec fail by name rather than being ignored: sockcat's
+ * own stdin and stdout are not relayed there, and a --js-exec module does its own sending.
+ */
+function validateExec(options: Options, exec: ExecSpec): void {
+  const flag = EXEC_FLAG[exec.kind];
+  if (options.udp) throw new ArgumentError(`-u with ${flag} is not implemented yet`);
+  const stdio: [boolean, string][] = [
+    [options.sendOnly, '--send-only'],
+    [options.recvOnly, '--recv-only'],
+    [options.noShutdown, '--no-shutdown'],
+    [options.quitAfterEof !== undefined, '-q'],
+  ];
+  for (const [given, name] of stdio) {
+    if (given) {
+      throw new ArgumentError(
+        `${name} is about standard input and output, which ${flag} does not relay; it cannot be used with ${flag}`,
+      );
+    }
+  }
+  if (exec.kind !== 'js') return;
+  const taps: [boolean, string][] = [
+    [options.crlf, '-C'],
+    [options.output !== undefined, '-o'],
+    [options.hexDump !== undefined, '-x'],
+    [options.delay !== undefined, '-d'],
+  ];
+  for (const [given, name] of taps) {
+    if (given) {
+      throw new ArgumentError(
+        `${name} cannot be used with --js-exec: the module sends and receives on the connection itself`,
+      );
+    }
+  }
 }
 
 /** The options of a bare `sockcat` run, before argv says otherwise. */

@@ -41,14 +41,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     short: 'c',
     value: 'command',
     help: 'Executes the given command via /bin/sh',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'exec',
     short: 'e',
     value: 'command',
     help: 'Executes the given command',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'lua-exec',
@@ -61,7 +61,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'js-exec',
     value: 'filename',
     help: 'Runs a JavaScript module per connection',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'source-route',

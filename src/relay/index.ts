@@ -1,5 +1,6 @@
 export { createCrlfEncoder } from './crlf.js';
 export { type ExecOptions, type ExecResult, execRelay } from './exec.js';
+export type { JsExecHandler, JsExecInfo } from './exec-module.js';
 export { formatHexDump } from './hexdump.js';
 export {
   type RelayEnd,

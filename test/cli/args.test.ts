@@ -180,3 +180,32 @@ test('--progress with -z is an error: nothing is transferred', () => {
     message: '--progress shows a transfer; -z transfers nothing',
   });
 });
+
+test('-e, -c, --js-exec: one of them, and not with options about stdin/stdout', () => {
+  assert.deepEqual(parseArgs(['-l', '-e', '/bin/cat -n', '1']).exec, {
+    kind: 'exec',
+    command: '/bin/cat -n',
+  });
+  assert.deepEqual(parseArgs(['--sh-exec', 'wc -c', 'h', '1']).exec, {
+    kind: 'sh',
+    command: 'wc -c',
+  });
+  assert.deepEqual(parseArgs(['--js-exec', 'm.mjs', '-i', '1', 'h', '1']).exec, {
+    kind: 'js',
+    command: 'm.mjs',
+  });
+  assert.throws(() => parseArgs(['-e', '/bin/cat', '-c', 'cat', 'h', '1']), {
+    code: 'SOCKCAT_ARGS',
+    message: '-e and -c cannot be used together (one command per connection)',
+  });
+  assert.throws(() => parseArgs(['-l', '-e', '/bin/cat', '--no-shutdown', '1']), {
+    message:
+      '--no-shutdown is about standard input and output, which -e does not relay; it cannot be used with -e',
+  });
+  assert.throws(() => parseArgs(['--js-exec', 'm.mjs', '-x', 'dump', 'h', '1']), {
+    message:
+      '-x cannot be used with --js-exec: the module sends and receives on the connection itself',
+  });
+  // -C, -o, -x and -d apply to -e and -c.
+  assert.equal(parseArgs(['-C', '-o', 'f', '-d', '1', '-c', 'cat', 'h', '1']).crlf, true);
+});

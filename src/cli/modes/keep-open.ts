@@ -38,6 +38,9 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
         port: options.port,
       };
   const filter = await buildHostFilter(options);
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
   const clients = new Set<Tube>();
   // One meter for the whole run: every client's bytes together.
   const meter = progressMeterFor(options.progress, io.stderr);
@@ -70,9 +73,11 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
           },
         }
       : {}),
-    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-    handler: async (tube) => {
+    // An exec session keeps its own idle timer (the child is ended with the connection).
+    ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
+    handler: async (tube, info) => {
       log.info(1, `Connection from ${clientName(tube)}.`);
+      if (exec) return exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
@@ -114,9 +119,11 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     onError: (error) => log.info(1, error.message),
   });
   logListening(ctx, server.address());
+  exec?.listening(server.address());
 
   let input: ReturnType<typeof pump> | undefined;
-  if (!options.recvOnly) {
+  // With -e/-c/--js-exec stdin is not read (as ncat).
+  if (!options.recvOnly && !exec) {
     const encode = options.crlf ? createCrlfEncoder() : undefined;
     input = pump(io.stdin, async (read) => {
       const chunk = encode ? encode(read) : read;

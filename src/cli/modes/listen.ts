@@ -18,8 +18,12 @@ export async function runListen(ctx: Context): Promise<void> {
   };
   if (io.signal) listenOptions.signal = io.signal;
   const filter = await buildHostFilter(options);
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
   const listener = await listen(await listenTarget(ctx), listenOptions);
   logListening(ctx, listener.address());
+  exec?.listening(listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
     for (;;) {
@@ -37,7 +41,8 @@ export async function runListen(ctx: Context): Promise<void> {
     await listener.close();
   }
   log.info(1, `Connection from ${clientName(tube)}.`);
-  await runSession(ctx, tube, 'accepted');
+  if (exec) await exec.session(tube, 'accepted');
+  else await runSession(ctx, tube, 'accepted');
 }
 
 /**
@@ -60,7 +65,16 @@ export function clientName(tube: Tube): string {
   return peerName(tube);
 }
 
-/** "Listening on ..." lines; a dual-stack socket (no host given) is reported as both families. */
+/** The addresses a listener serves: a dual-stack socket (no host given) is both families. */
+export function listeningAddresses(ctx: Context, bound: Endpoint): string[] {
+  const { options } = ctx;
+  if (options.unixSocket) return [bound.address];
+  return options.host === undefined && options.family === 0 && bound.address === '::'
+    ? ['::', '0.0.0.0']
+    : [bound.address];
+}
+
+/** "Listening on ..." lines, one per address family served. */
 export function logListening(ctx: Context, bound: Endpoint): void {
   const { options, log } = ctx;
   if (options.unixSocket) {
@@ -68,11 +82,7 @@ export function logListening(ctx: Context, bound: Endpoint): void {
     ctx.events.emit({ event: 'listening', transport: 'unix', local: { path: bound.address } });
     return;
   }
-  const addresses =
-    options.host === undefined && options.family === 0 && bound.address === '::'
-      ? ['::', '0.0.0.0']
-      : [bound.address];
-  for (const address of addresses) {
+  for (const address of listeningAddresses(ctx, bound)) {
     log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
   }
   ctx.events.emit({
