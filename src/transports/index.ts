@@ -13,3 +13,10 @@ export {
   type UnixDatagramOptions,
   UnixDatagramSocket,
 } from './unix-datagram.js';
+export {
+  applyDatagramOptions,
+  applyListenerOptions,
+  applySocketOptions,
+  type DatagramSocketOptions,
+  type SocketOptions,
+} from './socket-options.js';
