@@ -3,6 +3,7 @@ import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
+import type { Transport } from '../events.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
@@ -35,7 +36,7 @@ export async function runListen(ctx: Context): Promise<void> {
 }
 
 /** "Listening on ..." lines; a dual-stack socket (no host given) is reported as both families. */
-export function logListening(ctx: Context, bound: Endpoint): void {
+export function logListening(ctx: Context, bound: Endpoint, transport: Transport = 'tcp'): void {
   const { options, log } = ctx;
   const addresses =
     options.host === undefined && options.family === 0 && bound.address === '::'
@@ -46,7 +47,7 @@ export function logListening(ctx: Context, bound: Endpoint): void {
   }
   ctx.events.emit({
     event: 'listening',
-    transport: 'tcp',
+    transport,
     local: { address: bound.address, port: bound.port },
   });
 }

@@ -6,7 +6,13 @@ import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import type { EventEndpoint, Transport } from '../events.js';
 
-export function peerName(tube: Tube): string {
+/** Anything with endpoints: a Tube, a UdpConnection, a UDP peer session. */
+export interface HasEndpoints {
+  readonly local?: Endpoint | undefined;
+  readonly remote?: Endpoint | undefined;
+}
+
+export function peerName(tube: HasEndpoints): string {
   const remote = tube.remote;
   if (!remote) return 'peer';
   if (remote.family === 0) return remote.address || 'peer';
@@ -27,7 +33,7 @@ export function eventEndpoint(endpoint: Endpoint | undefined): EventEndpoint | u
  */
 export function openSessionEvent(
   ctx: Context,
-  tube: Tube,
+  tube: HasEndpoints,
   how: 'connected' | 'accepted',
   transport: Transport = tube.remote?.family === 0 ? 'unix' : 'tcp',
 ): number {
