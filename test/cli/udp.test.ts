@@ -126,6 +126,37 @@ test('connect: --recv-only sends nothing and does not end at stdin EOF; -i ends 
   assert.equal(result.stderr, 'sockcat: idle timeout expired (300 ms)\n');
 });
 
+test('connect: --send-only discards datagrams and ends at stdin EOF (U6)', async (t) => {
+  const peer = await udpPeer(t);
+  const child = spawnCli(['-u', '--send-only', '--json', '127.0.0.1', String(peer.port)]);
+  t.after(() => stop(child));
+  const done = finished(child);
+  child.stdin!.write('out');
+  const { from } = await peer.next();
+  await peer.send('discarded', from.port);
+  await peer.send('also discarded', from.port);
+  child.stdin!.end();
+  const result = await done;
+  assert.equal(result.code, 0);
+  assert.equal(result.stdout.length, 0);
+  assert.match(result.stderr, /"event":"closed","id":1,"reason":"stdin-eof","sent":3/);
+});
+
+test('connect: a closed stdout ends quietly with status 0 (U8)', async (t) => {
+  const peer = await udpPeer(t);
+  const child = spawnCli(['-u', '--json', '127.0.0.1', String(peer.port)]);
+  t.after(() => stop(child));
+  const done = finished(child);
+  child.stdout!.destroy();
+  child.stdin!.write('hi');
+  const { from } = await peer.next();
+  await peer.send('to a closed stdout', from.port);
+  const result = await done;
+  assert.equal(result.code, 0);
+  assert.match(result.stderr, /"event":"closed","id":1,"reason":"stdout-closed"/);
+  assert.doesNotMatch(result.stderr, /sockcat: /);
+});
+
 async function startListen(args: string[]) {
   const child = spawnCli(['-v', '-u', '-l', ...args, '127.0.0.1', '0']);
   // Collect the output from the start: finished() only sees what arrives after it is called.
@@ -158,6 +189,24 @@ test('listen: the first sender is the peer; others are refused; stdin EOF does n
   const result = await done;
   assert.equal(result.code, 130);
   assert.equal(result.stdout.toString(), 'hello after stdin EOF');
+});
+
+test('listen: stdin written before the first datagram goes to its sender (U10)', async (t) => {
+  const { child, port } = await startListen([]);
+  t.after(() => stop(child));
+  child.stdin!.write('early');
+  const a = await udpPeer(t);
+  await a.send('hello', port);
+  assert.equal((await a.next()).data.toString(), 'early');
+});
+
+test('listen -k: stdin written before any peer goes to the first one (U13)', async (t) => {
+  const { child, port } = await startListen(['-k']);
+  t.after(() => stop(child));
+  child.stdin!.write('early');
+  const a = await udpPeer(t);
+  await a.send('hello', port);
+  assert.equal((await a.next()).data.toString(), 'early');
 });
 
 test('listen: --deny drops the sender and waits for an allowed one', async (t) => {
@@ -195,7 +244,7 @@ test('listen -k: several peers, each answered; stdin goes to every live peer', a
 });
 
 test('listen -k: a session expires after -i without datagrams; the peer may start a new one', async (t) => {
-  const { child, port, done } = await startListen(['-k', '-i', '100ms', '--json']);
+  const { child, port } = await startListen(['-k', '-i', '100ms', '--json']);
   t.after(() => stop(child));
   const a = await udpPeer(t);
   await a.send('first', port);
@@ -255,6 +304,45 @@ test('-u refuses what UDP cannot do yet, exit 2', async () => {
     assert.equal(result.code, 2, args.join(' '));
     assert.match(result.stderr, message);
   }
+});
+
+test('IPv6 and dual stack: -u -l without a host answers IPv4 and IPv6 peers from the right address', async (t) => {
+  const child = spawnCli(['-v', '-u', '-l', '-k', '-p', '0']);
+  t.after(() => stop(child));
+  const match = await waitForLine(child.stderr!, /Listening on 0\.0\.0\.0:(\d+)/);
+  const port = Number(match[1]);
+  assert.match(
+    await waitForLine(child.stderr!, /Listening on \[::\]:\d+/).then((m) => m[0]),
+    new RegExp(`\\[::\\]:${port}`),
+  );
+  const v4 = await udpPeer(t, '127.0.0.1');
+  const v6 = await udpPeer(t, '::1');
+  await v4.send('four', port);
+  await waitForLine(child.stderr!, new RegExp(`Connection from 127\\.0\\.0\\.1:${v4.port}\\.`));
+  await v6.send('six', port);
+  await waitForLine(child.stderr!, new RegExp(`Connection from \\[::1\\]:${v6.port}\\.`));
+  child.stdin!.write('both');
+  const four = await v4.next();
+  const six = await v6.next();
+  assert.equal(four.data.toString(), 'both');
+  assert.equal(four.from.address, '127.0.0.1');
+  assert.equal(six.data.toString(), 'both');
+  assert.equal(six.from.address, '::1');
+});
+
+test('connect over IPv6 with -6 and a source address', async (t) => {
+  const peer = await udpPeer(t, '::1');
+  const child = spawnCli(['-v', '-6', '-u', '-s', '::1', '::1', String(peer.port)]);
+  t.after(() => stop(child));
+  const done = finished(child);
+  child.stdin!.write('v6');
+  const { data, from } = await peer.next();
+  assert.equal(data.toString(), 'v6');
+  assert.equal(from.address, '::1');
+  child.stdin!.end();
+  const result = await done;
+  assert.equal(result.code, 0);
+  assert.match(result.stderr, new RegExp(`Connected to \\[::1\\]:${peer.port}\\.`));
 });
 
 test('toDatagrams: a read up to the maximum is one datagram, a larger one is split', () => {
