@@ -397,7 +397,6 @@ function refuseWithUdp(
   if (options.exec) {
     throw new ArgumentError('-u with -e, -c or --js-exec is not implemented yet');
   }
-  if (options.zero) throw new ArgumentError('-z with -u is not implemented yet');
   if (options.telnet)
     throw new ArgumentError('-t (Telnet) needs a stream; it cannot be used with -u');
   if (values['proxy-protocol'] !== undefined) {

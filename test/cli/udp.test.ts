@@ -297,7 +297,6 @@ test('listen -k --deny: denied senders get no session', async (t) => {
 
 test('-u refuses what UDP cannot do yet, exit 2', async () => {
   for (const [args, message] of [
-    [['-u', '-z', '127.0.0.1', '1'], /-z with -u is not implemented yet/],
     [['-u', '--proxy-protocol', 'v1', '127.0.0.1', '1'], /--proxy-protocol is for TCP/],
   ] as const) {
     const result = await runCli(args);
@@ -343,6 +342,42 @@ test('connect over IPv6 with -6 and a source address', async (t) => {
   const result = await done;
   assert.equal(result.code, 0);
   assert.match(result.stderr, new RegExp(`Connected to \\[::1\\]:${peer.port}\\.`));
+});
+
+test('-z -u: one port, as ncat: exit 1 with the refusal when closed, 0 otherwise', async (t) => {
+  const closed = await closedUdpPort();
+  const refused = await runCli(['-z', '-u', '127.0.0.1', String(closed)]);
+  assert.equal(refused.code, 1);
+  assert.equal(
+    refused.stderr,
+    `sockcat: udp 127.0.0.1:${closed} refused the datagrams: Connection refused (ICMP port unreachable)\n`,
+  );
+  const echo = await udpPeer(t);
+  echo.socket.on('message', (data, from) => echo.socket.send(data, from.port, from.address));
+  const open = await runCli(['-v', '-z', '-u', '--json', '127.0.0.1', String(echo.port)]);
+  assert.equal(open.code, 0);
+  assert.equal(open.stdout.length, 0, 'the reply is not printed');
+  assert.match(open.stderr, /sockcat: UDP packet sent successfully\n/);
+  assert.match(open.stderr, /"event":"scan","host":"127\.0\.0\.1","port":\d+,"state":"open"/);
+});
+
+test('-z -u with a list: open (answered), closed (refused), open|filtered (silent)', async (t) => {
+  const echo = await udpPeer(t);
+  echo.socket.on('message', (data, from) => echo.socket.send(data, from.port, from.address));
+  const silent = await udpPeer(t);
+  const closed = await closedUdpPort();
+  const ports = [echo.port, closed, silent.port];
+  const result = await runCli(['-z', '-u', '-w', '100ms', '127.0.0.1', ports.join(',')]);
+  assert.equal(result.code, 0);
+  const lines = result.stdout.toString().split('\n').filter(Boolean).sort();
+  assert.deepEqual(
+    lines,
+    [`127.0.0.1:${echo.port} open`, `127.0.0.1:${silent.port} open|filtered`].sort(),
+  );
+  assert.match(
+    result.stderr,
+    /sockcat: scanned 3 UDP ports on 127\.0\.0\.1 in \d+\.\d\d s: 1 open, 1 closed, 1 open\|filtered\n/,
+  );
 });
 
 test('toDatagrams: a read up to the maximum is one datagram, a larger one is split', () => {
