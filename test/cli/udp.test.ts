@@ -1,7 +1,7 @@
 // -u: connect mode, listen mode (first peer) and -k (one session per peer), against node:dgram
 // sockets on loopback port 0. docs/eof.md's UDP rows.
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -94,6 +94,24 @@ test('connect: -q waits for replies after stdin EOF; --json reports the session'
     result.stderr,
     /"event":"closed","id":1,"reason":"quit-after-eof","sent":5,"received":6/,
   );
+});
+
+test('connect: -o records each datagram sent and received', async (t) => {
+  const peer = await udpPeer(t);
+  const dir = await mkdtemp(join(tmpdir(), 'sockcat-udp-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'session');
+  const child = spawnCli(['-u', '-q', '10', '-o', file, '127.0.0.1', String(peer.port)]);
+  t.after(() => stop(child));
+  const done = finished(child);
+  void waitForLine(child.stdout!, /^/);
+  child.stdin!.write('out ');
+  const { from } = await peer.next();
+  await peer.send('in', from.port);
+  await waitForLine(child.stdout!, /in/);
+  child.kill('SIGTERM');
+  assert.equal((await done).code, 130);
+  assert.equal(await readFile(file, 'utf8'), 'out in');
 });
 
 test('connect: -C turns LF into CRLF in each datagram', async (t) => {
