@@ -405,14 +405,28 @@ export class UdpListener {
         if (options.allow && !options.allow(remote)) return;
         cleanup();
         this.#accepted = true;
-        socket.connect(rinfo.port, rinfo.address, () => {
-          resolve(
-            new UdpConnection(
-              socket,
-              { address: rinfo.address, port: rinfo.port },
+        // The connection listens at once, so that nothing the peer sends next is missed while
+        // the socket is being connected (it filters other senders until then).
+        const connection = new UdpConnection(
+          socket,
+          { address: rinfo.address, port: rinfo.port },
+          {
+            first: data,
+            ...(this.#receiveQueue === undefined ? {} : { receiveQueue: this.#receiveQueue }),
+          },
+        );
+        socket.connect(rinfo.port, rinfo.address, (error?: Error) => {
+          if (!error) return resolve(connection);
+          void connection.close();
+          reject(
+            new ConnectError(
+              `connect udp socket to ${formatHostPort(remote.address, remote.port)} failed: ${describeSystemError(error)}`,
               {
-                first: data,
-                ...(this.#receiveQueue === undefined ? {} : { receiveQueue: this.#receiveQueue }),
+                op: 'accept',
+                network: 'udp',
+                address: remote.address,
+                port: remote.port,
+                cause: error,
               },
             ),
           );

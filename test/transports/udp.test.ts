@@ -97,11 +97,13 @@ test('listenUdp: accept() takes the first allowed sender, its datagram included'
   const accepting = listener.accept({ allow: (remote) => remote.port === allowed.port });
   await denied.send('no', port);
   await allowed.send('yes', port);
+  await allowed.send('right after', port);
   const connection = await accepting;
   t.after(() => connection.close());
   await listener.close();
   assert.equal(connection.remote.port, allowed.port);
   assert.equal((await connection.recv())?.toString(), 'yes');
+  assert.equal((await connection.recv())?.toString(), 'right after', 'nothing lost while connecting');
   await connection.send('answer');
   assert.equal((await allowed.next()).data.toString(), 'answer');
 });
