@@ -103,7 +103,11 @@ test('listenUdp: accept() takes the first allowed sender, its datagram included'
   await listener.close();
   assert.equal(connection.remote.port, allowed.port);
   assert.equal((await connection.recv())?.toString(), 'yes');
-  assert.equal((await connection.recv())?.toString(), 'right after', 'nothing lost while connecting');
+  assert.equal(
+    (await connection.recv())?.toString(),
+    'right after',
+    'nothing lost while connecting',
+  );
   await connection.send('answer');
   assert.equal((await allowed.next()).data.toString(), 'answer');
 });
