@@ -30,7 +30,8 @@ export async function run(options: Options, io: CliIO): Promise<number> {
       const { runScan } = await import('./modes/scan.js');
       return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;
     }
-    if (options.keepOpen) {
+    if (options.broker) await (await import('./modes/broker.js')).runBroker(ctx);
+    else if (options.keepOpen) {
       const { runKeepOpen } = await import('./modes/keep-open.js');
       await runKeepOpen(ctx);
     } else if (options.listen) {
