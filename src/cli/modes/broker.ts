@@ -163,7 +163,8 @@ export async function runBroker(ctx: Context): Promise<void> {
       1,
       `Closing connection from ${client.peer}: slow consumer (more than ${MAX_PENDING_PER_CLIENT} bytes waiting for it)`,
     );
-    client.tube.destroy();
+    // A reset where the transport can: bytes were lost, the client must not take it for an end.
+    client.tube.reset();
     wakeSenders();
   };
   /** Queue `message` for every client but `from`; record it once in -o/-x, as ncat does. */
