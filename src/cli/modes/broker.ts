@@ -125,7 +125,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   const filter = await buildHostFilter(options);
   const clients = new Set<Client>();
   let nextUser = 1;
-  let stopping = false;
+  let stopping: StopReason | undefined;
   let stopRun!: (reason: StopReason) => void;
   const stopped = new Promise<StopReason>((resolve) => {
     stopRun = resolve;
@@ -234,7 +234,7 @@ export async function runBroker(ctx: Context): Promise<void> {
         if (wait) await wait;
       }
     } catch (error) {
-      reason = client.reason ?? (stopping ? 'aborted' : reasonOf(error));
+      reason = client.reason ?? stopping ?? reasonOf(error);
     } finally {
       clients.delete(client);
       if (!options.sendOnly) {
@@ -316,7 +316,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   io.signal?.addEventListener('abort', onAbort, { once: true });
   if (io.signal?.aborted) onAbort();
   const reason = await stopped;
-  stopping = true;
+  stopping = reason;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
   for (const waiter of roomWaiters.splice(0)) waiter.resolve();
