@@ -21,7 +21,7 @@ async function startBroker(t: import('node:test').TestContext, args: string[]) {
 
 /** Wait until the broker has logged `n` "Connection from" lines in all. */
 function connections(child: ChildProcess, n: number) {
-  return waitForLine(child.stderr!, new RegExp(`^(?:[^]*?Connection from ){${n}}`));
+  return waitForLine(child.stderr!, new RegExp(`^(?:[\\s\\S]*?Connection from ){${n}}`));
 }
 
 async function clients(t: import('node:test').TestContext, port: number, n: number) {
@@ -74,7 +74,7 @@ test('--broker: each client reaches all the others but not itself; stdin reaches
   assert.equal(result.code, 130);
   assert.equal(result.stdout.length, 0, 'nothing on stdout');
   // The whole of stderr (waitForLine has been reading it all along).
-  const [stderr] = await waitForLine(child.stderr!, /[^]*/);
+  const [stderr] = await waitForLine(child.stderr!, /[\s\S]*/);
   const events = jsonEvents(stderr);
   assert.deepEqual(
     events.filter((e) => e.event === 'accepted').map((e) => e.id),

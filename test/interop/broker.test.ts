@@ -24,7 +24,7 @@ function client(t: TestContext, command: string, port: number): ChildProcess {
 }
 
 function connections(broker: ChildProcess, n: number) {
-  return waitForLine(broker.stderr!, new RegExp(`^(?:[^]*?Connection from ){${n}}`));
+  return waitForLine(broker.stderr!, new RegExp(`^(?:[\\s\\S]*?Connection from ){${n}}`));
 }
 
 test('--broker with ncat and nc.openbsd clients: fan-out to all others, not back to the sender', async (t) => {
@@ -51,7 +51,7 @@ test('--broker with ncat and nc.openbsd clients: fan-out to all others, not back
   x.stdin!.end();
   const result = await done;
   assert.equal(result.code, 0);
-  const [xOut] = await waitForLine(x.stdout!, /[^]*/);
+  const [xOut] = await waitForLine(x.stdout!, /[\s\S]*/);
   assert.equal(xOut, 'from nc\nfrom the broker\n');
 });
 

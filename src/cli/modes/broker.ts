@@ -93,7 +93,7 @@ class Client {
         this.#queued -= chunk.length;
         // Resolves at once while the socket has room, else when it drains (backpressure).
         await this.tube.send(chunk);
-        this.#onProgress();
+        if (this.#queued < SENDER_PAUSE_AT) this.#onProgress();
       }
     } catch {
       // The connection failed; its reader sees that and ends the session.
@@ -143,6 +143,7 @@ export async function runBroker(ctx: Context): Promise<void> {
     return receivers === 0;
   };
   const wakeSenders = () => {
+    if (roomWaiters.length === 0) return;
     for (let i = 0; i < roomWaiters.length; ) {
       const waiter = roomWaiters[i]!;
       if (hasRoom(waiter.from)) {
@@ -216,6 +217,8 @@ export async function runBroker(ctx: Context): Promise<void> {
     log.info(1, `Connection from ${client.peer}${chat ? ` as ${client.name}` : ''}.`);
     const others = [...clients];
     clients.add(client);
+    // A newcomer has room: senders held back by the others may go on.
+    wakeSenders();
     if (chat) {
       const address = tube.remote?.address ?? 'peer';
       const list = others.map((c) => `${c.tube.remote?.address ?? 'peer'} as ${c.name}`);
