@@ -18,11 +18,17 @@ import { eventEndpoint, openSessionEvent, peerName } from './session.js';
  */
 export const MAX_PENDING_PER_CLIENT = 1024 * 1024;
 /**
- * Senders (clients and stdin) are read from only while at least one receiver has less than this
- * waiting: the broker goes at the pace of its fastest receiver, and the others may lag by up to
- * MAX_PENDING_PER_CLIENT.
+ * Senders (clients and stdin) are read from only while no receiver has this much waiting: the
+ * broker goes at the pace of its slowest receiver (backpressure), so a receiver that is merely
+ * slower is never dropped...
  */
 export const SENDER_PAUSE_AT = 64 * 1024;
+/**
+ * ...unless it holds the senders back this long (its queue never fell below SENDER_PAUSE_AT).
+ * Then the senders go on without it: it catches up, or its queue reaches MAX_PENDING_PER_CLIENT
+ * and it is cut off. One client that stops reading stalls the others for this long at most.
+ */
+export const SLOW_CONSUMER_GRACE_MS = 1000;
 /** A chat line still unfinished at this many bytes is sent as it is, with its prefix. */
 export const MAX_CHAT_LINE = 16 * 1024;
 /** Receive buffer of each client's tube: what it sends is forwarded at once, so keep it small. */
@@ -42,6 +48,8 @@ class Client {
   reason: string | undefined;
   /** False once it left, was cut off, or stops receiving. */
   receiving = true;
+  /** When its queue last reached SENDER_PAUSE_AT (performance.now()); undefined while below. */
+  behindSince: number | undefined;
   #queue: Buffer[] = [];
   #queued = 0;
   #writing = false;
@@ -65,6 +73,7 @@ class Client {
     if (this.#queued + chunk.length > MAX_PENDING_PER_CLIENT) return false;
     this.#queue.push(chunk);
     this.#queued += chunk.length;
+    if (this.#queued >= SENDER_PAUSE_AT) this.behindSince ??= performance.now();
     if (!this.#writing) void this.#write();
     return true;
   }
@@ -72,6 +81,7 @@ class Client {
   /** Hand everything queued to the socket at once (it leaves: its graceful close flushes it). */
   release(): void {
     this.receiving = false;
+    this.behindSince = undefined;
     const rest = this.#queue;
     this.#queue = [];
     this.#queued = 0;
@@ -81,6 +91,7 @@ class Client {
   /** Forget what is queued (the connection is being destroyed). */
   discard(): void {
     this.receiving = false;
+    this.behindSince = undefined;
     this.#queue = [];
     this.#queued = 0;
   }
@@ -93,7 +104,10 @@ class Client {
         this.#queued -= chunk.length;
         // Resolves at once while the socket has room, else when it drains (backpressure).
         await this.tube.send(chunk);
-        if (this.#queued < SENDER_PAUSE_AT) this.#onProgress();
+        if (this.#queued < SENDER_PAUSE_AT && this.behindSince !== undefined) {
+          this.behindSince = undefined;
+          this.#onProgress();
+        }
       }
     } catch {
       // The connection failed; its reader sees that and ends the session.
@@ -133,17 +147,28 @@ export async function runBroker(ctx: Context): Promise<void> {
 
   // ---- fan-out with per-client bounds ------------------------------------------------------
   const roomWaiters: { from: Client | undefined; resolve: () => void }[] = [];
-  const hasRoom = (from: Client | undefined): boolean => {
-    let receivers = 0;
+  let graceTimer: NodeJS.Timeout | undefined;
+  /**
+   * Until when receivers behind hold `from` back: the last end of their grace periods (they may
+   * catch up sooner); undefined when none is behind.
+   */
+  const heldUntil = (from: Client | undefined): number | undefined => {
+    let until: number | undefined;
     for (const client of clients) {
-      if (client === from || !client.receiving) continue;
-      if (client.queued < SENDER_PAUSE_AT) return true;
-      receivers++;
+      if (client === from || client.behindSince === undefined || !client.receiving) continue;
+      const end = client.behindSince + SLOW_CONSUMER_GRACE_MS;
+      if (until === undefined || end > until) until = end;
     }
-    return receivers === 0;
+    return until;
+  };
+  const hasRoom = (from: Client | undefined): boolean => {
+    const until = heldUntil(from);
+    return until === undefined || until <= performance.now();
   };
   const wakeSenders = () => {
     if (roomWaiters.length === 0) return;
+    clearTimeout(graceTimer);
+    graceTimer = undefined;
     for (let i = 0; i < roomWaiters.length; ) {
       const waiter = roomWaiters[i]!;
       if (hasRoom(waiter.from)) {
@@ -151,11 +176,23 @@ export async function runBroker(ctx: Context): Promise<void> {
         waiter.resolve();
       } else i++;
     }
+    // Senders still held: look again when the earliest grace period ends.
+    let next: number | undefined;
+    for (const waiter of roomWaiters) {
+      const until = heldUntil(waiter.from);
+      if (until !== undefined && (next === undefined || until < next)) next = until;
+    }
+    if (next !== undefined) {
+      graceTimer = setTimeout(wakeSenders, Math.max(1, next - performance.now()));
+    }
   };
-  /** Resolves when the sender may go on (some receiver has room). */
+  /** Resolves when the sender may go on (no receiver within its grace period is behind). */
   const room = (from: Client | undefined): Promise<void> | undefined => {
     if (hasRoom(from)) return undefined;
-    return new Promise((resolve) => roomWaiters.push({ from, resolve }));
+    return new Promise((resolve) => {
+      roomWaiters.push({ from, resolve });
+      if (graceTimer === undefined) wakeSenders();
+    });
   };
   const cutOff = (client: Client) => {
     client.reason = 'slow-consumer';
@@ -322,6 +359,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   stopping = reason;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
+  clearTimeout(graceTimer);
   for (const waiter of roomWaiters.splice(0)) waiter.resolve();
   await server.close({ gracePeriod: 0 });
   if (reason === 'aborted') throw new AbortError('interrupted', { op: 'accept' });
