@@ -222,3 +222,14 @@ test('--chat with -C: stdin lines end in CRLF; what clients send is untouched', 
   await a.sendLine('plain');
   assert.equal((await b.recvUntil('plain\n')).toString(), '<user0> hi\r\n<user1> plain\n');
 });
+
+test('--broker -i: an idle client is closed on its own; --json says idle-timeout', async (t) => {
+  const { child, port } = await startBroker(t, ['--broker', '-i', '200ms', '--json']);
+  const [a] = (await clients(t, port, 1)) as [Tube];
+  assert.equal((await a.recvAll()).length, 0, 'closed by the broker');
+  await waitForLine(child.stderr!, /"event":"closed","id":1,"reason":"idle-timeout"/);
+  // The broker goes on.
+  const [b, c] = (await clients(t, port, 2)) as [Tube, Tube];
+  await b.sendLine('still brokering');
+  assert.equal((await c.recvLine()).toString(), 'still brokering\n');
+});
