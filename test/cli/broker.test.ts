@@ -224,7 +224,7 @@ test('--chat with -C: stdin lines end in CRLF; what clients send is untouched', 
 });
 
 test('--broker -i: an idle client is closed on its own; --json says idle-timeout', async (t) => {
-  const { child, port } = await startBroker(t, ['--broker', '-i', '200ms', '--json']);
+  const { child, port } = await startBroker(t, ['--broker', '-i', '2s', '--json']);
   const [a] = (await clients(t, port, 1)) as [Tube];
   assert.equal((await a.recvAll()).length, 0, 'closed by the broker');
   await waitForLine(child.stderr!, /"event":"closed","id":1,"reason":"idle-timeout"/);
