@@ -14,7 +14,7 @@ import { eventEndpoint, openSessionEvent, peerName } from './session.js';
 /**
  * Bytes that may wait for one client beyond what its socket holds. A client that falls further
  * behind is disconnected ("slow consumer"): one client that stops reading must neither grow the
- * broker's memory without bound nor hold up the others.
+ * broker's memory without bound nor hold up the others for long (see SLOW_CONSUMER_GRACE_MS).
  */
 export const MAX_PENDING_PER_CLIENT = 1024 * 1024;
 /**
@@ -44,7 +44,7 @@ class Client {
   /** The chat name, `<user1>`, `<user2>`, ... */
   readonly name: string;
   readonly peer: string;
-  /** Set when the broker ends the connection itself (slow-consumer, aborted). */
+  /** Set when the broker cuts the connection itself ('slow-consumer'). */
   reason: string | undefined;
   /** False once it left, was cut off, or stops receiving. */
   receiving = true;
