@@ -5,6 +5,7 @@
 // Each bench is also a program of its own: node dist/bench/<name>.js with the flags listed at the
 // top of its file. --quick shrinks every size about tenfold and runs each case once: a smoke run,
 // not a measurement. Other flags are passed to every bench (e.g. --runs 5).
+import { benchBrokerFanout } from './broker-fanout.js';
 import { benchCliBulk } from './cli-bulk.js';
 import { type BenchRow, flag, option, printTable } from './common.js';
 import { benchDelimiterSearch } from './delimiter-search.js';
@@ -19,6 +20,7 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
     quick: ['--bytes', '10M', '--long', '1M', '--runs', '1'],
   },
   'cli-bulk': { run: benchCliBulk, quick: ['--bytes', '100M', '--runs', '1'] },
+  'broker-fanout': { run: benchBrokerFanout, quick: ['--bytes', '4M', '--seconds', '3'] },
 };
 
 const argv = process.argv.slice(2);

@@ -260,6 +260,12 @@ export function parseArgs(argv: readonly string[]): Options {
       '--broker and --chat relay between clients; -e, -c and --js-exec cannot be used with them',
     );
   }
+  // As ncat 7.93, which refuses both ("UDP mode does not support connection brokering").
+  if (options.broker && (options.udp || options.unixSocket)) {
+    throw new ArgumentError(
+      `--broker and --chat work over TCP only; ${options.udp ? '-u (UDP)' : '-U (Unix sockets)'} cannot be used with them`,
+    );
+  }
 
   if (options.udp) refuseWithUdp(options, values);
 

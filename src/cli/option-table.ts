@@ -213,8 +213,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     multiple: true,
     status: 'ready',
   },
-  { name: 'broker', help: 'Enable connection brokering mode', status: 'planned' },
-  { name: 'chat', help: 'Start a simple chat server', status: 'planned' },
+  { name: 'broker', help: 'Enable connection brokering mode', status: 'ready' },
+  { name: 'chat', help: 'Start a simple chat server', status: 'ready' },
   {
     name: 'proxy',
     value: 'addr[:port]',

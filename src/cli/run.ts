@@ -30,7 +30,9 @@ export async function run(options: Options, io: CliIO): Promise<number> {
       const { runScan } = await import('./modes/scan.js');
       return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;
     }
-    if (options.udp && options.listen) {
+    if (options.broker) {
+      await (await import('./modes/broker.js')).runBroker(ctx);
+    } else if (options.udp && options.listen) {
       const { runUdpListen } = await import('./modes/udp-listen.js');
       await runUdpListen(ctx);
     } else if (options.udp) {
