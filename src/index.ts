@@ -1,5 +1,6 @@
 export * from './address/index.js';
 export * from './errors.js';
+export * from './proxy/index.js';
 export * from './proxy-protocol/index.js';
 export * from './relay/index.js';
 export * from './server/index.js';

@@ -10,6 +10,7 @@ import {
   EOFError,
   ExecError,
   ListenError,
+  ProxyError,
   ProxyProtocolError,
   ResolveError,
   SockcatError,
@@ -34,8 +35,9 @@ const pins: [
   Equals<ConnectionResetError['code'], 'SOCKCAT_RESET'>,
   Equals<UnsupportedError['code'], 'SOCKCAT_UNSUPPORTED'>,
   Equals<ProxyProtocolError['code'], 'SOCKCAT_PROXY_PROTOCOL'>,
+  Equals<ProxyError['code'], 'SOCKCAT_PROXY'>,
   Equals<ExecError['code'], 'SOCKCAT_EXEC'>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 test('every error class carries its literal code, its name and context', () => {
   assert.equal(pins.length, 13);
@@ -57,6 +59,7 @@ test('every error class carries its literal code, its name and context', () => {
     [new ConnectionResetError('x'), 'SOCKCAT_RESET', 'ConnectionResetError'],
     [new UnsupportedError('x'), 'SOCKCAT_UNSUPPORTED', 'UnsupportedError'],
     [new ProxyProtocolError('x'), 'SOCKCAT_PROXY_PROTOCOL', 'ProxyProtocolError'],
+    [new ProxyError('x', '127.0.0.1:1080'), 'SOCKCAT_PROXY', 'ProxyError'],
     [new ExecError('x', 'cmd'), 'SOCKCAT_EXEC', 'ExecError'],
   ];
   for (const [error, code, name] of cases) {

@@ -1,3 +1,5 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { ipFamily } from '../../address/ip.js';
 import type { ConnectOptions } from '../../transports/tcp-connect.js';
 import { connect } from '../../transports/tcp-connect.js';
 import type { Context } from '../context.js';
@@ -14,11 +16,31 @@ export async function runConnect(ctx: Context): Promise<void> {
   if (options.sourceAddress !== undefined) connectOptions.localAddress = options.sourceAddress;
   if (options.sourcePort !== undefined) connectOptions.localPort = options.sourcePort;
   if (io.signal) connectOptions.signal = io.signal;
-  const tube = await connect({ host: options.host ?? '', port: options.port }, connectOptions);
-  log.info(1, `Connected to ${peerName(tube)}.`);
+  const host = options.host ?? '';
+  let via: string[] | undefined;
+  if (options.proxy.length > 0) {
+    const { formatProxy } = await import('../../proxy/proxy-spec.js');
+    connectOptions.proxy = options.proxy;
+    connectOptions.proxyDns = options.proxyDns;
+    via = options.proxy.map(formatProxy);
+    if (options.proxyDns === 'remote' && ipFamily(host) === 0) {
+      log.info(1, `Host ${host} will be resolved by the proxy.`);
+    }
+  }
+  const tube = await connect({ host, port: options.port }, connectOptions);
+  if (via) {
+    log.info(1, `Connected to ${formatHostPort(host, options.port)} through ${via.join(' -> ')}.`);
+  } else {
+    log.info(1, `Connected to ${peerName(tube)}.`);
+  }
   if (options.proxyProtocol !== undefined) {
     const { proxyHeaderFor } = await import('./proxy-header.js');
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
   }
-  await runSession(ctx, tube, 'connected');
+  await runSession(
+    ctx,
+    tube,
+    'connected',
+    via && { remote: { address: host, port: options.port }, proxy: via },
+  );
 }

@@ -1,0 +1,94 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { resolveListenAddress } from '../../address/resolve.js';
+import { AbortError, SockcatError } from '../../errors.js';
+import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
+import { createSocks5Handler, type ProxyServerOptions } from '../../proxy/socks5-server.js';
+import { serve } from '../../server/serve.js';
+import type { Endpoint } from '../../tube/tube.js';
+import { buildHostFilter } from '../access.js';
+import type { Context } from '../context.js';
+import { logListening } from './listen.js';
+import { openSessionEvent, peerName } from './session.js';
+
+/**
+ * `sockcat -l --proxy-type http|socks5`: a proxy server (ncat's HTTP one, and a SOCKS5 one ncat
+ * lacks) on the public serve(): clients until interrupted, at most -m at once, --allow/--deny on
+ * clients, --proxy-auth required of them, every handshake bounded by -w (default 10 s). Standard
+ * input is not read.
+ */
+export async function runProxyServer(ctx: Context): Promise<void> {
+  const { options, io, log } = ctx;
+  const host =
+    options.host === undefined
+      ? ''
+      : (
+          await resolveListenAddress(options.host, {
+            family: options.family,
+            numericOnly: options.numericOnly,
+          })
+        ).address;
+  const filter = await buildHostFilter(options);
+  const handlerOptions: ProxyServerOptions = {
+    handshakeTimeout: options.connectTimeout,
+    connectTimeout: options.connectTimeout,
+    family: options.family,
+    log: (message) => log.info(1, message),
+    ...(options.proxyServerAuth ? { auth: options.proxyServerAuth } : {}),
+  };
+  const proxyHandler =
+    options.proxyServer === 'socks5'
+      ? createSocks5Handler(handlerOptions)
+      : createHttpProxyHandler(handlerOptions);
+
+  const server = await serve({
+    listen: { host, port: options.port },
+    family: options.family,
+    maxConnections: options.maxConns,
+    ...(filter
+      ? {
+          allow: (remote: Endpoint) => {
+            const allowed = filter.allows(remote.address);
+            if (!allowed) {
+              log.info(
+                1,
+                `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
+              );
+            }
+            return allowed;
+          },
+        }
+      : {}),
+    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    handler: async (tube, info) => {
+      log.info(1, `Connection from ${peerName(tube)}.`);
+      const started = performance.now();
+      const id = openSessionEvent(ctx, tube, 'accepted');
+      let reason = 'peer-eof';
+      try {
+        await proxyHandler(tube, info);
+      } catch (error) {
+        reason = error instanceof SockcatError ? error.code : 'error';
+        throw error;
+      } finally {
+        ctx.events.emit({
+          event: 'closed',
+          id,
+          reason,
+          sent: tube.bytesSent,
+          received: tube.bytesReceived,
+          durationMs: Math.round(performance.now() - started),
+        });
+      }
+    },
+    onError: (error) => log.info(1, error.message),
+  });
+  logListening(ctx, server.address());
+
+  await new Promise<void>((resolve) => {
+    if (!io.signal) return;
+    if (io.signal.aborted) return resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close({ gracePeriod: 0 });
+  throw new AbortError('interrupted', { op: 'accept' });
+}
