@@ -90,8 +90,15 @@ async function attempt(
   options: ProxyChainOptions,
 ): Promise<{ kind: 'connected'; socket: Socket } | AuthRequired> {
   const first = chain[0]!;
+  // Loaded before connecting: between the connect and the SOCKS client's own listeners there
+  // must be no turn of the event loop in which an error finds nobody listening.
+  if (chain.some((hop) => hop.type !== 'http')) await import('socks');
   const socket = await options.connect(first.host, first.port);
   const onAbort = () => socket.destroy();
+  // Errors reach the handshake in progress through its own listeners (or as 'close'); this one
+  // only keeps an error between two handshakes from being unhandled.
+  const ignore = () => {};
+  socket.on('error', ignore);
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for (let hop = 0; hop < chain.length; hop++) {
@@ -101,13 +108,24 @@ async function attempt(
       const host = await destinationHost(next.host, proxy, name, options);
       const destination = formatHostPort(host, next.port);
       const timeoutMs = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
+      // The socket is half-open capable: a proxy's FIN in the middle of a handshake must end it
+      // (the SOCKS client only watches 'close').
+      const onEnd = () => socket.destroy();
+      socket.once('end', onEnd);
       const handshake =
         proxy.type === 'http'
           ? httpConnect(socket, name, destination, authorizations[hop])
           : socksConnect(socket, proxy, name, host, next.port, destination, timeoutMs + 1000).then(
               () => ({ kind: 'connected' as const }),
             );
-      const result = await withDeadline(handshake, socket, timeoutMs, name, destination, options);
+      const result = await withDeadline(
+        handshake,
+        socket,
+        timeoutMs,
+        name,
+        destination,
+        options,
+      ).finally(() => socket.off('end', onEnd));
       if (result.kind === 'auth-required') {
         socket.destroy();
         return { ...result, hop };
@@ -119,6 +137,7 @@ async function attempt(
     socket.destroy();
     throw error;
   } finally {
+    socket.off('error', ignore);
     options.signal?.removeEventListener('abort', onAbort);
   }
 }
