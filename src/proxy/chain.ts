@@ -47,6 +47,11 @@ export async function connectThroughProxies(
   options: ProxyChainOptions,
 ): Promise<Socket> {
   if (chain.length === 0) throw new ProxyError('empty proxy chain', '');
+  // What can be refused without a byte on the wire is refused first.
+  for (const [hop, proxy] of chain.entries()) {
+    const next = chain[hop + 1] ?? target;
+    if (proxy.type === 'socks4' && ipFamily(next.host) === 6) throw socks4Ipv6(proxy, next.host);
+  }
   const authorizations: Array<string | undefined> = chain.map(() => undefined);
   for (;;) {
     const result = await attempt(target, chain, authorizations, options);
@@ -195,12 +200,7 @@ async function destinationHost(
   options: ProxyChainOptions,
 ): Promise<string> {
   const literal = ipFamily(host);
-  if (literal === 6 && proxy.type === 'socks4') {
-    throw new ProxyError(
-      `proxy ${name} is SOCKS4, which cannot carry the IPv6 destination ${host} (use socks5 or http)`,
-      name,
-    );
-  }
+  if (literal === 6 && proxy.type === 'socks4') throw socks4Ipv6(proxy, host);
   const dns = options.dns ?? 'remote';
   if (literal !== 0 || dns === 'remote') return host;
   if (dns === 'none') {
@@ -221,4 +221,12 @@ async function destinationHost(
     if (dns === 'local') throw error;
   }
   return host;
+}
+
+function socks4Ipv6(proxy: ProxyHop, host: string): ProxyError {
+  const name = formatHostPort(proxy.host, proxy.port);
+  return new ProxyError(
+    `proxy ${name} is SOCKS4, which cannot carry the IPv6 destination ${host} (use socks5 or http)`,
+    name,
+  );
 }
