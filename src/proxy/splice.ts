@@ -8,10 +8,18 @@ export interface SpliceResult {
 }
 
 /**
+ * Bytes queued for one destination before its source is paused. Sockets' own mark (16 KiB) would
+ * pause the source after every 64 KiB read and halve relay throughput; this bounds memory per
+ * direction to about this much plus one read.
+ */
+export const SPLICE_QUEUE_BYTES = 256 * 1024;
+
+/**
  * Copy both ways between two connected streams until both directions ended, passing end of file
  * across per direction (a FIN from one side becomes a FIN to the other; the other direction goes
- * on), with backpressure (`pipe`). An error or reset on either side destroys both. `signal`
- * destroys both at once. Resolves when both streams are closed; never rejects.
+ * on), with backpressure (the source pauses while more than SPLICE_QUEUE_BYTES wait to be
+ * written). An error or reset on either side destroys both. `signal` destroys both at once.
+ * Resolves when both streams are closed; never rejects.
  */
 export function splice(a: Duplex, b: Duplex, signal?: AbortSignal): Promise<SpliceResult> {
   return new Promise<SpliceResult>((resolve) => {
@@ -26,37 +34,31 @@ export function splice(a: Duplex, b: Duplex, signal?: AbortSignal): Promise<Spli
       signal?.removeEventListener('abort', destroyBoth);
       resolve(result);
     };
-    a.on('data', (chunk: Buffer) => {
-      result.aToB += chunk.length;
-    });
-    b.on('data', (chunk: Buffer) => {
-      result.bToA += chunk.length;
-    });
-    a.on('error', destroyBoth);
-    b.on('error', destroyBoth);
-    a.once('close', () => {
-      // A side that closed without ending cleanly (reset) takes the other down with it.
-      if (!b.destroyed && !(a.readableEnded && a.writableFinished)) b.destroy();
-      onClose();
-    });
-    b.once('close', () => {
-      if (!a.destroyed && !(b.readableEnded && b.writableFinished)) a.destroy();
-      onClose();
-    });
-    // Both directions finished: nothing more can flow, release the sockets.
-    const maybeDone = () => {
-      if (a.readableEnded && b.readableEnded && a.writableFinished && b.writableFinished) {
-        a.destroy();
-        b.destroy();
-      }
+    const copy = (from: Duplex, to: Duplex, count: (n: number) => void) => {
+      from.on('data', (chunk: Buffer) => {
+        count(chunk.length);
+        if (!to.write(chunk) && to.writableLength > SPLICE_QUEUE_BYTES) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
+      });
+      from.once('end', () => to.end());
+      from.on('error', destroyBoth);
+      from.once('close', () => {
+        // A side that closed without ending cleanly (reset) takes the other down with it.
+        if (!to.destroyed && !(from.readableEnded && from.writableFinished)) to.destroy();
+        onClose();
+      });
     };
-    a.on('end', maybeDone);
-    b.on('end', maybeDone);
-    a.on('finish', maybeDone);
-    b.on('finish', maybeDone);
+    copy(a, b, (n) => {
+      result.aToB += n;
+    });
+    copy(b, a, (n) => {
+      result.bToA += n;
+    });
     signal?.addEventListener('abort', destroyBoth, { once: true });
     if (signal?.aborted) destroyBoth();
-    a.pipe(b);
-    b.pipe(a);
+    a.resume();
+    b.resume();
   });
 }

@@ -120,6 +120,20 @@ test('curl --socks5-hostname through sockcat -l --proxy-type socks5, with and wi
   assert.notEqual(without.code, 0);
 });
 
+/**
+ * The CLI with `text` on stdin, kept open until the echo came back: ncat's proxy server closes
+ * the whole tunnel when the client half-closes, so an EOF sent early would lose the reply.
+ */
+async function echoThrough(t: TestContext, args: string[], text: string) {
+  const child = spawnCli(args);
+  t.after(() => stop(child));
+  const done = finished(child);
+  child.stdin!.write(text);
+  await waitForLine(child.stdout!, new RegExp(text));
+  child.stdin!.end();
+  return done;
+}
+
 test('sockcat --proxy through ncat -l --proxy-type http, open and with --proxy-auth (Digest)', async (t) => {
   const ncat = requirePeer(t, 'ncat');
   if (!ncat) return;
@@ -130,7 +144,8 @@ test('sockcat --proxy through ncat -l --proxy-type http, open and with --proxy-a
     ready: /Listening on/,
     reportsPort: false,
   });
-  const through = await runCli(
+  const through = await echoThrough(
+    t,
     ['--proxy', `127.0.0.1:${open.port}`, '127.0.0.1', String(echo)],
     'via ncat\n',
   );
@@ -143,7 +158,8 @@ test('sockcat --proxy through ncat -l --proxy-type http, open and with --proxy-a
     ready: /Listening on/,
     reportsPort: false,
   });
-  const authed = await runCli(
+  const authed = await echoThrough(
+    t,
     ['--proxy', `127.0.0.1:${locked.port}`, '--proxy-auth', 'joe:pw', '127.0.0.1', String(echo)],
     'digest\n',
   );
