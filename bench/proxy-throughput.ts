@@ -15,6 +15,7 @@
 // from 52700-52799, checked free with `ss`.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -132,12 +133,28 @@ async function startSocat(sinkPort: number): Promise<{ child: ChildProcess; port
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux; clock ticks of 10 ms). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** The relay's pid: the proxy itself, or socat's child forked for this connection. */
+function relayPid(relay: ChildProcess | undefined): number | undefined {
+  if (relay?.pid === undefined) return undefined;
+  if (relay.spawnfile !== 'socat') return relay.pid;
+  const children = readFileSync(`/proc/${relay.pid}/task/${relay.pid}/children`, 'utf8').trim();
+  return children === '' ? undefined : Number(children.split(' ')[0]);
+}
+
+/** One transfer: wall seconds, and CPU seconds of the relay in the middle (0 for direct). */
 async function sendOnce(
   sinkPort: number,
   counts: AsyncIterator<string>,
   bytes: number,
   proxy: ProxyHop | number | undefined,
-): Promise<number> {
+  relay: ChildProcess | undefined,
+): Promise<{ seconds: number; relayCpu: number }> {
   const block = Buffer.alloc(WRITE_SIZE, 0x61);
   const start = performance.now();
   const port = typeof proxy === 'number' ? proxy : sinkPort;
@@ -145,13 +162,20 @@ async function sendOnce(
     { host: '127.0.0.1', port },
     { timeout: RUN_TIMEOUT_MS, ...(typeof proxy === 'object' ? { proxy } : {}) },
   );
+  const forks = relay?.spawnfile === 'socat';
+  const proxyPid = forks ? undefined : relay?.pid;
+  const cpuBefore = proxyPid === undefined ? 0 : cpuSeconds(proxyPid);
   for (let sent = 0; sent < bytes; sent += WRITE_SIZE) await tube.send(block);
+  // Read before the end: socat's child (forked for this connection, CPU from zero) exits with
+  // the connection. What is left to relay then is at most the queued bytes.
+  const pid = forks ? relayPid(relay) : proxyPid;
+  const cpuAfter = pid === undefined ? 0 : cpuSeconds(pid);
   await tube.shutdown('send');
   const { value } = await counts.next();
   const seconds = secondsSince(start);
   tube.destroy();
   if (Number(value) !== bytes) throw new Error(`sink counted ${value} of ${bytes} bytes`);
-  return seconds;
+  return { seconds, relayCpu: cpuAfter - cpuBefore };
 }
 
 export async function benchProxyThroughput(argv: readonly string[] = []): Promise<BenchRow[]> {
@@ -179,21 +203,27 @@ export async function benchProxyThroughput(argv: readonly string[] = []): Promis
     const counts = lines(sinkChild, 'stdout');
     const sinkPort = Number((await firstMatch(counts, /^port (\d+)$/))[1]);
     const proxies = new Map<Case, ProxyHop | number | undefined>([['direct', undefined]]);
+    const relays = new Map<Case, ChildProcess>();
     if (cases.includes('socat')) {
       const socat = await startSocat(sinkPort);
       children.push(socat.child);
+      relays.set('socat', socat.child);
       proxies.set('socat', socat.port);
     }
     for (const type of ['socks5', 'http'] as const) {
       if (!cases.includes(type)) continue;
       const proxy = await startProxy(type);
       children.push(proxy.child);
+      relays.set(type, proxy.child);
       proxies.set(type, { type, host: '127.0.0.1', port: proxy.port });
     }
     const seconds = new Map<Case, number[]>(cases.map((name) => [name, []]));
+    const relayCpu = new Map<Case, number[]>(cases.map((name) => [name, []]));
     for (let run = 0; run < runs; run++) {
       for (const name of cases) {
-        seconds.get(name)!.push(await sendOnce(sinkPort, counts, bytes, proxies.get(name)));
+        const result = await sendOnce(sinkPort, counts, bytes, proxies.get(name), relays.get(name));
+        seconds.get(name)!.push(result.seconds);
+        relayCpu.get(name)!.push(result.relayCpu);
       }
     }
     sinkChild.stdin!.end();
@@ -205,7 +235,11 @@ export async function benchProxyThroughput(argv: readonly string[] = []): Promis
         case: CASE_NAMES[name],
         value: bytes / 1e6 / s,
         unit: 'MB/s',
-        note: `${formatSize(bytes)} x${runs}${direct ? `, vs direct ${(direct / s).toFixed(2)}x` : ''}`,
+        note: `${formatSize(bytes)} x${runs}${direct ? `, vs direct ${(direct / s).toFixed(2)}x` : ''}${
+          relays.has(name)
+            ? `, relay CPU s/GB ${(median(relayCpu.get(name)!) / (bytes / 1e9)).toFixed(2)}`
+            : ''
+        }`,
       };
     });
   } finally {
