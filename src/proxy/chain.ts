@@ -110,7 +110,7 @@ async function attempt(
       const proxy = chain[hop]!;
       const next = chain[hop + 1] ?? target;
       const name = formatHostPort(proxy.host, proxy.port);
-      const host = await destinationHost(next.host, proxy, name, options);
+      const host = await destinationHost(next.host, proxy, options);
       const destination = formatHostPort(host, next.port);
       const timeoutMs = options.handshakeTimeout ?? DEFAULT_HANDSHAKE_TIMEOUT;
       // The socket is half-open capable: a proxy's FIN in the middle of a handshake must end it
@@ -196,7 +196,6 @@ function withDeadline<T>(
 async function destinationHost(
   host: string,
   proxy: ProxyHop,
-  name: string,
   options: ProxyChainOptions,
 ): Promise<string> {
   const literal = ipFamily(host);

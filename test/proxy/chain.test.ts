@@ -210,6 +210,7 @@ test('--proxy-dns both falls back to the name when it does not resolve here', as
 test('SOCKS4 cannot carry an IPv6 destination: refused before any byte', async () => {
   await assert.rejects(connect({ host: '::1', port: 80 }, { proxy: hop('socks4', 1) }), {
     code: 'SOCKCAT_PROXY',
-    message: 'proxy 127.0.0.1:1 is SOCKS4, which cannot carry the IPv6 destination ::1 (use socks5 or http)',
+    message:
+      'proxy 127.0.0.1:1 is SOCKS4, which cannot carry the IPv6 destination ::1 (use socks5 or http)',
   });
 });
