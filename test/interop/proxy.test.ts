@@ -121,6 +121,13 @@ test('curl --socks5-hostname through sockcat -l --proxy-type socks5, with and wi
 });
 
 /**
+ * ncat 7.93's proxy server ignores the listen address: it binds every address, IPv4 and IPv6, each
+ * on its own port when the port is 0. -4 leaves one socket (its port is then unambiguous) and
+ * --allow turns away anything but loopback clients while it runs.
+ */
+const NCAT_PROXY_LOOPBACK = ['-4', '--allow', '127.0.0.1'];
+
+/**
  * The CLI with `text` on stdin, kept open until the echo came back: ncat's proxy server closes
  * the whole tunnel when the client half-closes, so an EOF sent early would lose the reply.
  */
@@ -140,7 +147,7 @@ test('sockcat --proxy through ncat -l --proxy-type http, open and with --proxy-a
   const echo = await startEcho(t);
   const open = await startListeningPeer(t, {
     command: ncat,
-    args: ['-lv', '--proxy-type', 'http', '127.0.0.1', '0'],
+    args: ['-lv', ...NCAT_PROXY_LOOPBACK, '--proxy-type', 'http', '127.0.0.1', '0'],
     ready: /Listening on/,
     reportsPort: false,
   });
@@ -154,7 +161,16 @@ test('sockcat --proxy through ncat -l --proxy-type http, open and with --proxy-a
   assert.equal(through.code, 0);
   const locked = await startListeningPeer(t, {
     command: ncat,
-    args: ['-lv', '--proxy-type', 'http', '--proxy-auth', 'joe:pw', '127.0.0.1', '0'],
+    args: [
+      '-lv',
+      ...NCAT_PROXY_LOOPBACK,
+      '--proxy-type',
+      'http',
+      '--proxy-auth',
+      'joe:pw',
+      '127.0.0.1',
+      '0',
+    ],
     ready: /Listening on/,
     reportsPort: false,
   });
