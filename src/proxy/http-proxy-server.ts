@@ -130,7 +130,10 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
       options.log?.(`HTTP ${method} ${client} -> ${destination}`);
       options.onTunnel?.({ client, destination, protocol: 'http-forward' });
     }
-    await splice(tube.toStream(), upstream.toStream(), info.signal);
+    await splice(tube.toStream(), upstream.toStream(), {
+      signal: info.signal,
+      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    });
   };
 }
 

@@ -32,6 +32,8 @@ export interface ProxyServerOptions {
   handshakeTimeout?: number;
   /** Milliseconds to connect to the destination. Default 10000. */
   connectTimeout?: number;
+  /** Close a tunnel when nothing moved either way for this many milliseconds. Default: none. */
+  idleTimeout?: number;
   /** Family for resolving destination names (0: any). */
   family?: Family;
   /** Called before connecting to a destination; false refuses it (SOCKS5 0x02, HTTP 403). */
@@ -133,7 +135,10 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
     await tube.send(encodeReply(Socks5Reply.Succeeded, bound));
     options.log?.(`SOCKS5 tunnel ${client} -> ${destination}`);
     options.onTunnel?.({ client, destination, protocol: 'socks5' });
-    await splice(tube.toStream(), upstream.toStream(), info.signal);
+    await splice(tube.toStream(), upstream.toStream(), {
+      signal: info.signal,
+      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    });
   };
 }
 

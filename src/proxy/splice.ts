@@ -14,14 +14,22 @@ export interface SpliceResult {
  */
 export const SPLICE_QUEUE_BYTES = 256 * 1024;
 
+export interface SpliceOptions {
+  /** Destroys both streams at once. */
+  signal?: AbortSignal;
+  /** Destroy both when nothing moved either way for this many milliseconds. */
+  idleTimeout?: number;
+}
+
 /**
  * Copy both ways between two connected streams until both directions ended, passing end of file
  * across per direction (a FIN from one side becomes a FIN to the other; the other direction goes
  * on), with backpressure (the source pauses while more than SPLICE_QUEUE_BYTES wait to be
- * written). An error or reset on either side destroys both. `signal` destroys both at once.
+ * written). An error or reset on either side destroys both, as do `signal` and `idleTimeout`.
  * Resolves when both streams are closed; never rejects.
  */
-export function splice(a: Duplex, b: Duplex, signal?: AbortSignal): Promise<SpliceResult> {
+export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
+  const { signal, idleTimeout } = options;
   return new Promise<SpliceResult>((resolve) => {
     const result: SpliceResult = { aToB: 0, bToA: 0 };
     let open = 2;
@@ -29,14 +37,20 @@ export function splice(a: Duplex, b: Duplex, signal?: AbortSignal): Promise<Spli
       a.destroy();
       b.destroy();
     };
+    const idleTimer =
+      idleTimeout !== undefined && Number.isFinite(idleTimeout)
+        ? setTimeout(destroyBoth, idleTimeout).unref()
+        : undefined;
     const onClose = () => {
       if (--open > 0) return;
+      if (idleTimer) clearTimeout(idleTimer);
       signal?.removeEventListener('abort', destroyBoth);
       resolve(result);
     };
     const copy = (from: Duplex, to: Duplex, count: (n: number) => void) => {
       from.on('data', (chunk: Buffer) => {
         count(chunk.length);
+        idleTimer?.refresh();
         if (!to.write(chunk) && to.writableLength > SPLICE_QUEUE_BYTES) {
           from.pause();
           to.once('drain', () => from.resume());

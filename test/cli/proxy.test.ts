@@ -342,3 +342,17 @@ test('--proxy-dns none refuses a host name; local resolves it here', async (t) =
   assert.equal(local.stdout.toString(), 'local\n');
   await waitForLine(socks.child.stderr!, /SOCKS5 tunnel 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/);
 });
+
+test('-i closes an idle tunnel on a proxy server', async (t) => {
+  const target = await echo(t);
+  const server = await startProxyServer(t, 'socks5', ['-i', '300ms']);
+  const tube = await connect(
+    { host: '127.0.0.1', port: target },
+    { proxy: { type: 'socks5', host: '127.0.0.1', port: server.port } },
+  );
+  t.after(() => tube.destroy());
+  await tube.sendLine('before idle');
+  assert.equal((await tube.recvLine()).toString(), 'before idle\n');
+  // Nothing more is sent: the server closes the tunnel, which ends the stream here.
+  assert.equal((await tube.recvAll()).length, 0);
+});

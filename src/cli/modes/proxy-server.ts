@@ -34,6 +34,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     family: options.family,
     log: (message) => log.info(1, message),
     ...(options.proxyServerAuth ? { auth: options.proxyServerAuth } : {}),
+    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
   };
   const proxyHandler =
     options.proxyServer === 'socks5'
