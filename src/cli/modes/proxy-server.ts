@@ -84,6 +84,14 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     onError: (error) => log.info(1, error.message),
   });
   logListening(ctx, server.address());
+  const bound = server.address().address;
+  const loopback = /^127\./.test(bound) || bound === '::1' || bound === '::ffff:127.0.0.1';
+  if (!loopback && !filter && !options.proxyServerAuth) {
+    // An open proxy reachable from the network relays for anyone: say so once, whatever -v.
+    log.error(
+      `warning: open ${options.proxyServer} proxy on ${formatHostPort(bound, server.address().port)}: anyone who can reach it can use it (restrict with --allow or --proxy-auth)`,
+    );
+  }
 
   await new Promise<void>((resolve) => {
     if (!io.signal) return;
