@@ -12,6 +12,8 @@ import { socksConnect } from './socks-connect.js';
 
 /** Per-hop handshake deadline when none is given (ncat's connect timeout). */
 export const DEFAULT_HANDSHAKE_TIMEOUT = 10_000;
+/** The longest delay a Node timer takes (the SOCKS client's backstop must stay finite). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface ProxyChainOptions {
   /** Opens the TCP connection to the first proxy (resolution, happy eyeballs, source address). */
@@ -120,9 +122,15 @@ async function attempt(
       const handshake =
         proxy.type === 'http'
           ? httpConnect(socket, name, destination, authorizations[hop])
-          : socksConnect(socket, proxy, name, host, next.port, destination, timeoutMs + 1000).then(
-              () => ({ kind: 'connected' as const }),
-            );
+          : socksConnect(
+              socket,
+              proxy,
+              name,
+              host,
+              next.port,
+              destination,
+              Math.min(timeoutMs + 1000, MAX_TIMER_MS),
+            ).then(() => ({ kind: 'connected' as const }));
       const result = await withDeadline(
         handshake,
         socket,
