@@ -11,7 +11,12 @@ import {
   parseRequestHead,
 } from './http-head.js';
 import { isIncompleteHandshake, readHandshake } from './read-handshake.js';
-import { DEFAULT_PROXY_HANDSHAKE_TIMEOUT, type ProxyServerOptions } from './socks5-server.js';
+import {
+  clientBytes,
+  DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
+  type ProxyServerOptions,
+  type TunnelInfo,
+} from './socks5-server.js';
 import { splice } from './splice.js';
 
 /** The replies, byte for byte as ncat 7.93's proxy server sends them (HTTP/1.0, no body). */
@@ -121,19 +126,24 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
         `connect to ${destination} failed: ${(error as Error).message}`,
       );
     }
+    let tunnel: TunnelInfo;
     if (forward === undefined) {
       await tube.send(REPLY.ok);
       options.log?.(`HTTP CONNECT tunnel ${client} -> ${destination}`);
-      options.onTunnel?.({ client, destination, protocol: 'http-connect' });
+      tunnel = { client, destination, protocol: 'http-connect' };
+      options.onTunnel?.(tunnel);
     } else {
       await upstream.send(forward);
       options.log?.(`HTTP ${method} ${client} -> ${destination}`);
-      options.onTunnel?.({ client, destination, protocol: 'http-forward' });
+      tunnel = { client, destination, protocol: 'http-forward' };
+      options.onTunnel?.(tunnel);
     }
-    await splice(tube.toStream(), upstream.toStream(), {
+    const clientStream = tube.toStream();
+    const bytes = await splice(clientStream, upstream.toStream(), {
       signal: info.signal,
       ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     });
+    options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
   };
 }
 

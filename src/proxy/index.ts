@@ -41,6 +41,7 @@ export {
   type Socks5Request,
 } from './socks5-messages.js';
 export {
+  type ClientBytes,
   createSocks5Handler,
   DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
   type ProxyServerOptions,

@@ -1,4 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
+import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { formatHostPort } from '../address/host-port.js';
 import type { Family } from '../address/resolve.js';
 import { SockcatError } from '../errors.js';
@@ -19,7 +21,7 @@ import {
   type Socks5ReplyCode,
   USERPASS_VERSION,
 } from './socks5-messages.js';
-import { splice } from './splice.js';
+import { type SpliceResult, splice } from './splice.js';
 
 /** Milliseconds a client gets for its whole handshake (greeting to request) by default. */
 export const DEFAULT_PROXY_HANDSHAKE_TIMEOUT = 10_000;
@@ -42,6 +44,25 @@ export interface ProxyServerOptions {
   log?: (message: string) => void;
   /** Told about every tunnel opened (the CLI's --json). */
   onTunnel?: (tunnel: TunnelInfo) => void;
+  /** Told when a tunnel has closed, with the bytes exchanged with the client (handshake included). */
+  onTunnelEnd?: (tunnel: TunnelInfo, client: ClientBytes) => void;
+}
+
+/** Bytes exchanged with a proxy client over its whole connection. */
+export interface ClientBytes {
+  /** Sent to the client: replies, then what the destination sent. */
+  sent: number;
+  /** Received from the client: its handshake, then what it sent the destination. */
+  received: number;
+}
+
+/**
+ * The client's totals after a tunnel: the socket's own counters when it is a socket, else the
+ * tube's handshake counts plus the tunnel's (which may count bytes pushed back twice).
+ */
+export function clientBytes(stream: Duplex, tube: Tube, tunnel: SpliceResult): ClientBytes {
+  if (stream instanceof Socket) return { sent: stream.bytesWritten, received: stream.bytesRead };
+  return { sent: tube.bytesSent + tunnel.bToA, received: tube.bytesReceived + tunnel.aToB };
 }
 
 export interface TunnelInfo {
@@ -134,11 +155,14 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
     const bound = upstream.local;
     await tube.send(encodeReply(Socks5Reply.Succeeded, bound));
     options.log?.(`SOCKS5 tunnel ${client} -> ${destination}`);
-    options.onTunnel?.({ client, destination, protocol: 'socks5' });
-    await splice(tube.toStream(), upstream.toStream(), {
+    const tunnel: TunnelInfo = { client, destination, protocol: 'socks5' };
+    options.onTunnel?.(tunnel);
+    const clientStream = tube.toStream();
+    const bytes = await splice(clientStream, upstream.toStream(), {
       signal: info.signal,
       ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     });
+    options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
   };
 }
 

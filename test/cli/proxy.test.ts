@@ -356,3 +356,19 @@ test('-i closes an idle tunnel on a proxy server', async (t) => {
   // Nothing more is sent: the server closes the tunnel, which ends the stream here.
   assert.equal((await tube.recvAll()).length, 0);
 });
+
+test('--json on a proxy server: accepted, then closed with the bytes of handshake and tunnel', async (t) => {
+  const target = await echo(t);
+  const server = await startProxyServer(t, 'socks5', ['--json']);
+  const result = await runCli(
+    ['--proxy', `socks5://127.0.0.1:${server.port}`, '127.0.0.1', String(target)],
+    'hello\n',
+  );
+  assert.equal(result.stdout.toString(), 'hello\n');
+  const [line] = await waitForLine(server.child.stderr!, /\{[^\n]*"event":"closed"[^\n]*\}/);
+  const closed = JSON.parse(line);
+  // Received: greeting 05 01 00 (3), request (10), "hello\n" (6). Sent: 05 00 (2), reply (10), echo (6).
+  assert.equal(closed.received, 19);
+  assert.equal(closed.sent, 18);
+  await waitForLine(server.child.stderr!, /"event":"accepted"/);
+});

@@ -2,7 +2,11 @@ import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError, SockcatError } from '../../errors.js';
 import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
-import { createSocks5Handler, type ProxyServerOptions } from '../../proxy/socks5-server.js';
+import {
+  type ClientBytes,
+  createSocks5Handler,
+  type ProxyServerOptions,
+} from '../../proxy/socks5-server.js';
 import { serve } from '../../server/serve.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
@@ -28,6 +32,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
           })
         ).address;
   const filter = await buildHostFilter(options);
+  const tunnelBytes = new Map<string, ClientBytes>();
   const handlerOptions: ProxyServerOptions = {
     handshakeTimeout: options.connectTimeout,
     connectTimeout: options.connectTimeout,
@@ -35,6 +40,8 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     log: (message) => log.info(1, message),
     ...(options.proxyServerAuth ? { auth: options.proxyServerAuth } : {}),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    // The tube stops counting when the tunnel takes its socket over: the tunnel's bytes come here.
+    onTunnelEnd: (tunnel, client) => tunnelBytes.set(tunnel.client, client),
   };
   const proxyHandler =
     options.proxyServer === 'socks5'
@@ -71,12 +78,14 @@ export async function runProxyServer(ctx: Context): Promise<void> {
         reason = error instanceof SockcatError ? error.code : 'error';
         throw error;
       } finally {
+        const tunnel = tunnelBytes.get(tube.peerName);
+        tunnelBytes.delete(tube.peerName);
         ctx.events.emit({
           event: 'closed',
           id,
           reason,
-          sent: tube.bytesSent,
-          received: tube.bytesReceived,
+          sent: tunnel?.sent ?? tube.bytesSent,
+          received: tunnel?.received ?? tube.bytesReceived,
           durationMs: Math.round(performance.now() - started),
         });
       }
