@@ -218,26 +218,27 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'proxy',
     value: 'addr[:port]',
-    help: 'Specify address of host to proxy through',
-    status: 'planned',
+    help: 'Specify address of host to proxy through (repeat or comma-list for a chain)',
+    multiple: true,
+    status: 'ready',
   },
   {
     name: 'proxy-type',
     value: 'type',
     help: 'Specify proxy type ("http", "socks4", "socks5")',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'proxy-auth',
     value: 'auth',
     help: 'Authenticate with HTTP or SOCKS proxy server',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'proxy-dns',
     value: 'type',
     help: 'Specify where to resolve proxy destination',
-    status: 'planned',
+    status: 'ready',
   },
   { name: 'ssl', help: 'Connect or listen with SSL', status: 'planned' },
   {
