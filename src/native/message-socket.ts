@@ -189,6 +189,20 @@ export class MessageSocket implements AsyncIterable<Message> {
     });
   }
 
+  /**
+   * Connect a datagram socket to one peer: send() then needs no address, and only that peer's
+   * messages are received.
+   */
+  connect(to: SocketAddress): void {
+    if (this.#closed) throw this.#closedError('connect');
+    const address = toNativeAddress(to);
+    try {
+      this.#addon.connect(this.#fd, address);
+    } catch (error) {
+      throw this.#systemError('connect', error, address);
+    }
+  }
+
   /** Stop sending (seqpacket and connected sockets): the peer reads the end of the stream. */
   shutdown(): void {
     if (this.#closed) return;

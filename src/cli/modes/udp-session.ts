@@ -1,9 +1,23 @@
 import { AbortError, ConnectionRefusedError, SockcatError, TimeoutError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
-import type { UdpConnection } from '../../transports/udp.js';
+import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
+import type { Transport } from '../events.js';
 import { openSessionEvent, peerName } from './session.js';
+
+/**
+ * One connected datagram peer, as the session relays it: a UdpConnection, or a Unix datagram
+ * socket connected to its peer (`-U -u`).
+ */
+export interface DatagramPeer extends AsyncIterable<Buffer> {
+  readonly local?: Endpoint | undefined;
+  readonly remote?: Endpoint | undefined;
+  /** The largest datagram send() takes; longer stdin reads are split. */
+  readonly maxDatagram: number;
+  send(datagram: Buffer): Promise<void>;
+  close(): void | Promise<void>;
+}
 
 /** Why a UDP session ended without an error. */
 type UdpEnd = 'stdin-eof' | 'quit-after-eof' | 'stdout-closed' | 'aborted';
@@ -41,12 +55,13 @@ export function errorReason(error: unknown): string {
  */
 export async function runUdpSession(
   ctx: Context,
-  connection: UdpConnection,
+  connection: DatagramPeer,
   how: 'connected' | 'accepted',
+  transport: Transport = 'udp',
 ): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   const started = performance.now();
-  const id = openSessionEvent(ctx, connection, how, 'udp');
+  const id = openSessionEvent(ctx, connection, how, transport);
   let sent = 0;
   let received = 0;
   let input: ReturnType<typeof pump> | undefined;
