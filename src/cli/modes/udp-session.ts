@@ -3,7 +3,7 @@ import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
-import type { Transport } from '../events.js';
+import { closeReasonOf, type Transport } from '../events.js';
 import { openSessionEvent, peerName } from './session.js';
 
 /**
@@ -33,14 +33,6 @@ export function toDatagrams(chunk: Buffer, max: number): Buffer[] {
     pieces.push(chunk.subarray(offset, offset + max));
   }
   return pieces;
-}
-
-/** The `closed` event's reason for a session that ended with an error. */
-export function errorReason(error: unknown): string {
-  if (error instanceof ConnectionRefusedError) return 'refused';
-  if (error instanceof TimeoutError) return 'idle-timeout';
-  if (error instanceof SockcatError) return error.code;
-  return 'error';
 }
 
 /**
@@ -163,7 +155,7 @@ export async function runUdpSession(
     log.info(1, `${sent} bytes sent, ${received} bytes received in ${seconds} seconds.`);
     log.info(2, `session with ${peerName(connection)} ended: ${end}`);
   } catch (error) {
-    if (!(error instanceof AbortError)) closed(errorReason(error));
+    if (!(error instanceof AbortError)) closed(closeReasonOf(error));
     throw error;
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
