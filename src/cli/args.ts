@@ -74,6 +74,8 @@ export interface Options {
   udp: boolean;
   /** -U: Unix domain socket; `host` is then the socket path (`@name`: abstract). */
   unixSocket: boolean;
+  /** --seqpacket: with -U, a SOCK_SEQPACKET socket instead of a stream. */
+  seqpacket: boolean;
   /** -t: answer Telnet negotiations (refuse every DO and WILL). */
   telnet: boolean;
   /** --broker: listen, relay every client's bytes to all others. */
@@ -242,6 +244,7 @@ export function parseArgs(
     hexDump: values['hex-dump'] as string | undefined,
     udp: values['udp'] === true,
     unixSocket: values['unixsock'] === true,
+    seqpacket: values['seqpacket'] === true,
     telnet: values['telnet'] === true,
     chat: values['chat'] === true,
     // --chat is --broker with names, and both listen (as in ncat).
@@ -363,6 +366,9 @@ export function parseArgs(
   assignProxy(options, values, env);
   const portFlag = str('source-port');
   const positionals = parsed.positionals;
+  if (options.seqpacket && !options.unixSocket) {
+    throw new ArgumentError('--seqpacket is a Unix socket type: it needs -U');
+  }
   if (options.unixSocket) {
     assignUnixTarget(options, positionals, portFlag, values);
   } else if (options.listen) {
@@ -445,6 +451,7 @@ function defaults(): Options {
     exec: undefined,
     udp: false,
     unixSocket: false,
+    seqpacket: false,
     telnet: false,
     broker: false,
     chat: false,
@@ -633,6 +640,9 @@ function assignUnixTarget(
   }
   if (path === '' || path === '@') {
     throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(path)}`);
+  }
+  if (options.seqpacket && (options.udp || options.zero)) {
+    throw new ArgumentError(`--seqpacket cannot be used with ${options.udp ? '-u' : '-z'}`);
   }
   if (options.udp && options.zero) {
     throw new ArgumentError(

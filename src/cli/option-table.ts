@@ -284,6 +284,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'ready',
   },
   {
+    name: 'seqpacket',
+    help: 'With -U: a Unix SOCK_SEQPACKET socket (messages keep their boundaries)',
+    status: 'ready',
+  },
+  {
     name: 'json',
     value: 'FILE',
     help: 'NDJSON events on stderr, or appended to FILE (--json=FILE)',

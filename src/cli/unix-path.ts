@@ -1,7 +1,10 @@
 import { lstat, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
-import { ListenError } from '../errors.js';
+import { ConnectionRefusedError, ListenError } from '../errors.js';
 import type { Log } from './log.js';
+
+/** What listens on the path: a stream, seqpacket or datagram Unix socket. */
+export type SocketKind = 'stream' | 'seqpacket' | 'datagram';
 
 /**
  * Make a Unix socket path ready to listen on, better than ncat 7.93 (which fails with "Address
@@ -12,7 +15,11 @@ import type { Log } from './log.js';
  * - a socket file nobody listens on (connecting is refused: left by a killed process): removed.
  * Any other condition (no permission, missing directory) is left for listen() to report.
  */
-export async function prepareUnixListenPath(path: string, log: Log): Promise<void> {
+export async function prepareUnixListenPath(
+  path: string,
+  log: Log,
+  kind: SocketKind = 'stream',
+): Promise<void> {
   if (path.startsWith('@')) return;
   const context = { op: 'listen', network: 'unix', address: path } as const;
   let stats: Awaited<ReturnType<typeof lstat>>;
@@ -27,17 +34,18 @@ export async function prepareUnixListenPath(path: string, log: Log): Promise<voi
       context,
     );
   }
-  const answer = await probe(path);
+  const answer = await (kind === 'stream' ? probe(path) : probeNative(path, kind));
+  const verb = kind === 'datagram' ? 'receiving' : 'listening';
   if (answer === 'listening') {
     throw new ListenError(
-      `listen on ${path} failed: Address already in use (another program is listening on it)`,
+      `listen on ${path} failed: Address already in use (another program is ${verb} on it)`,
       context,
     );
   }
   if (answer === 'refused') {
     try {
       await unlink(path);
-      log.info(2, `removed stale socket ${path} (nobody was listening on it)`);
+      log.info(2, `removed stale socket ${path} (nobody was ${verb} on it)`);
     } catch {
       // Gone already, or not ours to remove: listen() reports what is left.
     }
@@ -57,4 +65,23 @@ function probe(path: string): Promise<'listening' | 'refused' | 'unknown'> {
       resolve(error.code === 'ECONNREFUSED' ? 'refused' : 'unknown');
     });
   });
+}
+
+/** The same question for the addon's socket types (a stream connect cannot ask them). */
+async function probeNative(
+  path: string,
+  kind: 'seqpacket' | 'datagram',
+): Promise<'listening' | 'refused' | 'unknown'> {
+  try {
+    if (kind === 'seqpacket') {
+      const { connectSeqpacket } = await import('../transports/seqpacket.js');
+      (await connectSeqpacket(path)).close();
+    } else {
+      const { openUnixDatagram } = await import('../transports/unix-datagram.js');
+      (await openUnixDatagram({ connect: path })).close();
+    }
+    return 'listening';
+  } catch (error) {
+    return error instanceof ConnectionRefusedError ? 'refused' : 'unknown';
+  }
 }

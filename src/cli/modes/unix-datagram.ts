@@ -1,8 +1,9 @@
-import { ArgumentError, ConnectionRefusedError, ListenError } from '../../errors.js';
+import { ArgumentError } from '../../errors.js';
 import type { Message, SocketAddress } from '../../native/message-socket.js';
 import { openUnixDatagram, type UnixDatagramSocket } from '../../transports/unix-datagram.js';
 import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
+import { prepareUnixListenPath } from '../unix-path.js';
 import { type DatagramPeer, runUdpSession } from './udp-session.js';
 
 /** Unix datagrams longer than this are split (the default socket buffer takes ~208 KiB). */
@@ -77,7 +78,7 @@ export async function runUnixDatagramListen(ctx: Context): Promise<void> {
     throw new ArgumentError('-k with -U -u (many Unix datagram peers) is not implemented yet');
   }
   const path = options.host ?? '';
-  await removeStaleDatagramSocket(path, log.info.bind(log, 2));
+  await prepareUnixListenPath(path, log, 'datagram');
   const socket = await openUnixDatagram({ path });
   log.info(1, `Listening on ${path}`);
   ctx.events.emit({ event: 'listening', transport: 'unix-dgram', local: { path } });
@@ -93,33 +94,4 @@ export async function runUnixDatagramListen(ctx: Context): Promise<void> {
   const peer = new UnixDatagramPeer(socket, first.from, first);
   log.info(1, `Connection from ${peer.remote?.address}.`);
   await runUdpSession(ctx, peer, 'accepted', 'unix-dgram');
-}
-
-/** A datagram socket file nobody receives on (sending is refused) is replaced, as for -U -l. */
-async function removeStaleDatagramSocket(path: string, note: (message: string) => void) {
-  if (path.startsWith('@')) return;
-  const { lstat, unlink } = await import('node:fs/promises');
-  const stats = await lstat(path).catch(() => undefined);
-  if (!stats) return;
-  const context = { op: 'listen', network: 'unixgram', address: path } as const;
-  if (!stats.isSocket()) {
-    throw new ListenError(
-      `listen on ${path} failed: ${JSON.stringify(path)} exists and is not a socket (sockcat will not replace it)`,
-      context,
-    );
-  }
-  try {
-    (await openUnixDatagram({ connect: path })).close();
-  } catch (error) {
-    if (error instanceof ConnectionRefusedError) {
-      await unlink(path).catch(() => {});
-      note(`removed stale socket ${path} (nobody was receiving on it)`);
-      return;
-    }
-    return;
-  }
-  throw new ListenError(
-    `listen on ${path} failed: Address already in use (another program is receiving on it)`,
-    context,
-  );
 }
