@@ -2,7 +2,7 @@ import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
-import { ArgumentError, UnsupportedError } from '../errors.js';
+import { ArgumentError } from '../errors.js';
 import {
   type ProxyAuth,
   type ProxyDns,

@@ -225,7 +225,7 @@ function setBuffers(addon: NativeAddon, fd: number, options: SocketOptions): voi
 /** The fd of a bound dgram socket, without touching its deprecated `_handle` getter. */
 function datagramFd(socket: DatagramSocket): number {
   const state = Object.getOwnPropertySymbols(socket)
-    .filter((symbol) => symbol.description === 'state')
+    .filter((symbol) => symbol.description === 'state symbol')
     .map(
       (symbol) => (socket as unknown as Record<symbol, { handle?: { fd?: number } }>)[symbol],
     )[0];

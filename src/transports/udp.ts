@@ -17,11 +17,16 @@ import {
   describeSystemError,
   type ErrorContext,
   ListenError,
-  type SockcatError,
+  SockcatError,
   TimeoutError,
 } from '../errors.js';
 import type { Endpoint } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
+import {
+  applyDatagramOptions,
+  type DatagramSocketOptions,
+  validateSocketOptions,
+} from './socket-options.js';
 import { parseTarget, type TargetInput } from './target.js';
 
 /**
@@ -44,6 +49,8 @@ export interface UdpConnectOptions {
   localPort?: number;
   /** Datagrams buffered while nobody receives (default 1024); beyond, new ones are dropped. */
   receiveQueue?: number;
+  /** Broadcast, multicast, TTL, TOS, buffer sizes, device: see DatagramSocketOptions. */
+  socket?: DatagramSocketOptions;
   lookup?: LookupFunction;
   signal?: AbortSignal;
 }
@@ -280,6 +287,7 @@ export async function connectUdp(
   if (host === '') throw new ArgumentError('connect needs a host');
   if (port === 0) throw new ArgumentError('cannot send to udp port 0');
   if (options.localPort !== undefined) validatePort(options.localPort, 'source port');
+  if (options.socket) validateSocketOptions(options.socket);
   const localAddress =
     options.localAddress === undefined ? undefined : unbracket(options.localAddress);
   const localFamily = localAddress === undefined ? 0 : ipFamily(localAddress);
@@ -302,7 +310,9 @@ export async function connectUdp(
   });
   const socket = createSocket({ type: chosen!.family === 6 ? 'udp6' : 'udp4' });
   try {
-    if (localAddress !== undefined || options.localPort !== undefined) {
+    // Options go on before connect(): connecting to a broadcast address needs SO_BROADCAST, and
+    // Node sets options only on a bound socket.
+    if (localAddress !== undefined || options.localPort !== undefined || options.socket) {
       await step(socket, (done) =>
         socket.bind(
           {
@@ -313,9 +323,11 @@ export async function connectUdp(
         ),
       );
     }
+    if (options.socket) applyDatagramOptions(socket, options.socket);
     await step(socket, (done) => socket.connect(port, chosen!.address, done));
   } catch (error) {
     socket.close();
+    if (error instanceof SockcatError) throw error;
     const detail = describeSystemError(error);
     const where = chosen!.address === host ? '' : ` (${chosen!.address})`;
     throw new ConnectError(`connect to udp ${name}${where} failed: ${detail}`, {

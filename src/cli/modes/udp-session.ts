@@ -1,4 +1,4 @@
-import { AbortError, ConnectionRefusedError, SockcatError, TimeoutError } from '../../errors.js';
+import { AbortError, TimeoutError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import type { Endpoint } from '../../tube/tube.js';
