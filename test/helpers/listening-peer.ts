@@ -42,9 +42,13 @@ export async function startListeningPeer(
 
 /**
  * The TCP port a process listens on, from Linux's /proc: the LISTEN entry of /proc/PID/net/tcp{,6}
- * whose socket inode is one of the process's file descriptors.
+ * whose socket inode is one of the process's file descriptors. `tables` orders the search (only
+ * `['tcp6']` for the port an IPv6 client must use when IPv4 and IPv6 have separate sockets).
  */
-export async function listeningPortOf(pid: number): Promise<number> {
+export async function listeningPortOf(
+  pid: number,
+  tables: readonly ('tcp' | 'tcp6')[] = ['tcp', 'tcp6'],
+): Promise<number> {
   const inodes = new Set<string>();
   for (const fd of await readdir(`/proc/${pid}/fd`)) {
     const link = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
@@ -52,7 +56,7 @@ export async function listeningPortOf(pid: number): Promise<number> {
     if (inode !== undefined) inodes.add(inode);
   }
   const LISTEN = '0A';
-  for (const table of ['tcp', 'tcp6']) {
+  for (const table of tables) {
     const text = await readFile(`/proc/${pid}/net/${table}`, 'utf8');
     // sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode ...
     for (const line of text.trim().split('\n').slice(1)) {
