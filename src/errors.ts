@@ -17,9 +17,11 @@ export type SockcatErrorCode =
   | 'SOCKCAT_RESET'
   | 'SOCKCAT_PROXY_PROTOCOL'
   | 'SOCKCAT_UNSUPPORTED'
-  | 'SOCKCAT_EXEC';
+  | 'SOCKCAT_EXEC'
+  | 'SOCKCAT_PERMISSION';
 
-export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix';
+/** Go's names: `unixgram` is Unix datagram, `unixpacket` Unix seqpacket, `ip` a raw IP socket. */
+export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix' | 'unixgram' | 'unixpacket' | 'ip';
 
 /** The operation an error happened in, as Go's net.OpError names it. */
 export type Operation =
@@ -32,7 +34,11 @@ export type Operation =
   | 'write'
   | 'shutdown'
   | 'close'
-  | 'exec';
+  | 'exec'
+  | 'bind'
+  | 'send'
+  | 'receive'
+  | 'setsockopt';
 
 export interface ErrorContext {
   op?: Operation;
@@ -175,6 +181,17 @@ export class UnsupportedError extends SockcatError {
   declare readonly code: 'SOCKCAT_UNSUPPORTED';
   constructor(message: string, context: ErrorContext = {}) {
     super('SOCKCAT_UNSUPPORTED', message, context);
+  }
+}
+
+/**
+ * The system refused the operation for lack of privilege: raw sockets without root or
+ * CAP_NET_RAW, binding to a device, a port below 1024. The message says what grants it.
+ */
+export class PermissionError extends SockcatError {
+  declare readonly code: 'SOCKCAT_PERMISSION';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_PERMISSION', message, context);
   }
 }
 

@@ -1,5 +1,12 @@
 export * from './address/index.js';
 export * from './errors.js';
+export {
+  type Message,
+  MessageSocket,
+  type ReceiveOptions,
+  type SocketAddress,
+} from './native/message-socket.js';
+export * from './packet/index.js';
 export * from './proxy-protocol/index.js';
 export * from './relay/index.js';
 export * from './server/index.js';

@@ -10,6 +10,7 @@ import {
   EOFError,
   ExecError,
   ListenError,
+  PermissionError,
   ProxyProtocolError,
   ResolveError,
   SockcatError,
@@ -35,10 +36,11 @@ const pins: [
   Equals<UnsupportedError['code'], 'SOCKCAT_UNSUPPORTED'>,
   Equals<ProxyProtocolError['code'], 'SOCKCAT_PROXY_PROTOCOL'>,
   Equals<ExecError['code'], 'SOCKCAT_EXEC'>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true];
+  Equals<PermissionError['code'], 'SOCKCAT_PERMISSION'>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 test('every error class carries its literal code, its name and context', () => {
-  assert.equal(pins.length, 13);
+  assert.equal(pins.length, 14);
   const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   const cases: Array<[SockcatError, SockcatErrorCode, string]> = [
     [new ArgumentError('bad'), 'SOCKCAT_ARGS', 'ArgumentError'],
@@ -58,6 +60,7 @@ test('every error class carries its literal code, its name and context', () => {
     [new UnsupportedError('x'), 'SOCKCAT_UNSUPPORTED', 'UnsupportedError'],
     [new ProxyProtocolError('x'), 'SOCKCAT_PROXY_PROTOCOL', 'ProxyProtocolError'],
     [new ExecError('x', 'cmd'), 'SOCKCAT_EXEC', 'ExecError'],
+    [new PermissionError('x'), 'SOCKCAT_PERMISSION', 'PermissionError'],
   ];
   for (const [error, code, name] of cases) {
     assert.ok(error instanceof SockcatError);

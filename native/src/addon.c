@@ -8,7 +8,9 @@
 #include <node_api.h>
 
 #include "errors.h"
+#include "poller.h"
 #include "reuseport.h"
+#include "sock.h"
 
 static const char *errno_code(int err) {
   switch (err) {
@@ -24,6 +26,21 @@ static const char *errno_code(int err) {
     case ENOMEM: return "ENOMEM";
     case EPROTONOSUPPORT: return "EPROTONOSUPPORT";
     case ENOPROTOOPT: return "ENOPROTOOPT";
+    case ECONNREFUSED: return "ECONNREFUSED";
+    case ECONNRESET: return "ECONNRESET";
+    case ENOENT: return "ENOENT";
+    case ENOTCONN: return "ENOTCONN";
+    case EPIPE: return "EPIPE";
+    case EMSGSIZE: return "EMSGSIZE";
+    case ENODEV: return "ENODEV";
+    case EBADF: return "EBADF";
+    case EISCONN: return "EISCONN";
+    case EDESTADDRREQ: return "EDESTADDRREQ";
+    case EHOSTUNREACH: return "EHOSTUNREACH";
+    case ENETUNREACH: return "ENETUNREACH";
+    case ENOTSOCK: return "ENOTSOCK";
+    case EOPNOTSUPP: return "EOPNOTSUPP";
+    case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
     default: return "EUNKNOWN";
   }
 }
@@ -48,8 +65,24 @@ napi_value sockcat_throw_errno(napi_env env, int err, const char *syscall) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
     {"listenReusePort", NULL, sockcat_listen_reuseport, NULL, NULL, NULL, napi_default, NULL},
+    {"socket", NULL, sockcat_socket, NULL, NULL, NULL, napi_default, NULL},
+    {"bind", NULL, sockcat_bind, NULL, NULL, NULL, napi_default, NULL},
+    {"connect", NULL, sockcat_connect, NULL, NULL, NULL, napi_default, NULL},
+    {"listen", NULL, sockcat_listen, NULL, NULL, NULL, napi_default, NULL},
+    {"accept", NULL, sockcat_accept, NULL, NULL, NULL, napi_default, NULL},
+    {"send", NULL, sockcat_send, NULL, NULL, NULL, napi_default, NULL},
+    {"recv", NULL, sockcat_recv, NULL, NULL, NULL, napi_default, NULL},
+    {"shutdown", NULL, sockcat_shutdown, NULL, NULL, NULL, napi_default, NULL},
+    {"close", NULL, sockcat_close, NULL, NULL, NULL, napi_default, NULL},
+    {"getsockname", NULL, sockcat_getsockname, NULL, NULL, NULL, napi_default, NULL},
+    {"getpeername", NULL, sockcat_getpeername, NULL, NULL, NULL, napi_default, NULL},
+    {"setsockoptInt", NULL, sockcat_setsockopt_int, NULL, NULL, NULL, napi_default, NULL},
+    {"getsockoptInt", NULL, sockcat_getsockopt_int, NULL, NULL, NULL, napi_default, NULL},
+    {"setsockoptBuffer", NULL, sockcat_setsockopt_buffer, NULL, NULL, NULL, napi_default, NULL},
+    {"constants", NULL, NULL, NULL, NULL, sockcat_constants(env), napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  if (sockcat_define_poller(env, exports) != 0) return NULL;
   return exports;
 }
 

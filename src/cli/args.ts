@@ -2,7 +2,7 @@ import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, UnsupportedError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
@@ -187,6 +187,13 @@ export function parseArgs(argv: readonly string[]): Options {
   // --help and --version answer whatever else is on the line, as in ncat.
   if (values['help'] === true) return { ...defaults(), command: 'help' };
   if (values['version'] === true) return { ...defaults(), command: 'version' };
+  if (values['unixsock'] === true && values['udp'] === true) {
+    // Checked before the option statuses, so that -u alone being unbuilt does not hide it.
+    throw new UnsupportedError('Unix datagram sockets (-U -u) are not available yet', {
+      op: 'parse',
+      network: 'unix',
+    });
+  }
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const spec = SPEC_BY_NAME.get(token.name)!;
@@ -288,6 +295,9 @@ export function parseArgs(argv: readonly string[]): Options {
     }
     options.scanConcurrency = Number(scanConcurrency);
   }
+  if (options.zero && options.progress) {
+    throw new ArgumentError('--progress shows a transfer; -z transfers nothing');
+  }
   if (options.zero && options.listen)
     throw new ArgumentError('-z scans ports; it does not apply to -l');
   if (options.keepOpen && !options.listen) {
@@ -313,6 +323,8 @@ export function parseArgs(argv: readonly string[]): Options {
       );
     options.proxyProtocol = version;
   }
+  if (options.exec) validateExec(options, options.exec);
+
   const source = str('source');
   if (source !== undefined) {
     const address = unbracket(source);
@@ -325,12 +337,53 @@ export function parseArgs(argv: readonly string[]): Options {
   }
   const portFlag = str('source-port');
   const positionals = parsed.positionals;
-  if (options.listen) {
+  if (options.unixSocket) {
+    assignUnixTarget(options, positionals, portFlag, values);
+  } else if (options.listen) {
     assignListenTarget(options, positionals, portFlag);
   } else {
     assignConnectTarget(options, positionals, portFlag);
   }
   return options;
+}
+
+/** The flag that asked for each exec kind, for messages. */
+const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
+
+/**
+ * Options that cannot work with -e/-c/--js-exec fail by name rather than being ignored: sockcat's
+ * own stdin and stdout are not relayed there, and a --js-exec module does its own sending.
+ */
+function validateExec(options: Options, exec: ExecSpec): void {
+  const flag = EXEC_FLAG[exec.kind];
+  if (options.udp) throw new ArgumentError(`-u with ${flag} is not implemented yet`);
+  const stdio: [boolean, string][] = [
+    [options.sendOnly, '--send-only'],
+    [options.recvOnly, '--recv-only'],
+    [options.noShutdown, '--no-shutdown'],
+    [options.quitAfterEof !== undefined, '-q'],
+  ];
+  for (const [given, name] of stdio) {
+    if (given) {
+      throw new ArgumentError(
+        `${name} is about standard input and output, which ${flag} does not relay; it cannot be used with ${flag}`,
+      );
+    }
+  }
+  if (exec.kind !== 'js') return;
+  const taps: [boolean, string][] = [
+    [options.crlf, '-C'],
+    [options.output !== undefined, '-o'],
+    [options.hexDump !== undefined, '-x'],
+    [options.delay !== undefined, '-d'],
+  ];
+  for (const [given, name] of taps) {
+    if (given) {
+      throw new ArgumentError(
+        `${name} cannot be used with --js-exec: the module sends and receives on the connection itself`,
+      );
+    }
+  }
 }
 
 /** The options of a bare `sockcat` run, before argv says otherwise. */
@@ -422,6 +475,57 @@ function assignConnectTarget(
     options.port = parsePort(port);
   }
   if (portFlag !== undefined) options.sourcePort = parsePort(portFlag, 'source port');
+}
+
+/**
+ * -U: the one positional argument is the socket path (`@name`: a Linux abstract socket). Ports,
+ * source addresses, IP families and IP access lists have no meaning there: each is an error.
+ */
+function assignUnixTarget(
+  options: Options,
+  positionals: string[],
+  portFlag: string | undefined,
+  values: Record<string, unknown>,
+) {
+  const [path, ...extra] = positionals;
+  if (portFlag !== undefined) {
+    throw new ArgumentError(`-p ${portFlag}: a Unix socket (-U) has no port`);
+  }
+  if (path === undefined) {
+    throw new ArgumentError(
+      `you must specify the path of a socket to ${options.listen ? 'listen on' : 'connect to'} (-U)`,
+    );
+  }
+  if (extra.length > 0) {
+    throw new ArgumentError(
+      `too many arguments: ${extra.join(' ')} (with -U the only argument is the socket path)`,
+    );
+  }
+  if (path === '' || path === '@') {
+    throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(path)}`);
+  }
+  const conflicts = [
+    ['-4', values['ipv4']],
+    ['-6', values['ipv6']],
+    ['-s', values['source']],
+  ].filter(([, value]) => value !== undefined);
+  if (conflicts.length > 0) {
+    throw new ArgumentError(
+      `${conflicts.map(([flag]) => flag).join(' and ')} cannot be used with -U: a Unix socket has no IP address`,
+    );
+  }
+  const { access } = options;
+  if (
+    access.allow.length +
+    access.allowFiles.length +
+    access.deny.length +
+    access.denyFiles.length
+  ) {
+    throw new ArgumentError(
+      '--allow and --deny filter IP addresses; Unix socket clients have none (use the permissions of the socket directory instead)',
+    );
+  }
+  options.host = path;
 }
 
 /** The --help text, generated from the option table. */

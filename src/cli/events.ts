@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, SockcatError } from '../errors.js';
 
 /** Bumped when an event's meaning or a field's type changes; new fields do not bump it. */
 export const EVENTS_SCHEMA_VERSION = 1;
@@ -95,4 +95,14 @@ export function createEventSink(target: string | undefined, stderr: Writable): E
       fd = undefined;
     },
   };
+}
+
+/**
+ * The `reason` of a `closed` event for a session that ended with an error: timeout, reset,
+ * aborted, or the error's code in lower case without its prefix (`closed`, `exec`, ...).
+ */
+export function closeReasonOf(error: unknown): string {
+  if (!(error instanceof SockcatError)) return 'error';
+  if (error.code === 'SOCKCAT_ABORTED') return 'aborted';
+  return error.code.replace(/^SOCKCAT_/, '').toLowerCase();
 }

@@ -28,7 +28,7 @@ export interface OptionSpec {
 export const OPTIONS: readonly OptionSpec[] = [
   { name: 'ipv4', short: '4', noLong: true, help: 'Use IPv4 only', status: 'ready' },
   { name: 'ipv6', short: '6', noLong: true, help: 'Use IPv6 only', status: 'ready' },
-  { name: 'unixsock', short: 'U', help: 'Use Unix domain sockets only', status: 'planned' },
+  { name: 'unixsock', short: 'U', help: 'Use Unix domain sockets only', status: 'ready' },
   {
     name: 'vsock',
     help: 'Use vsock sockets only',
@@ -41,14 +41,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     short: 'c',
     value: 'command',
     help: 'Executes the given command via /bin/sh',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'exec',
     short: 'e',
     value: 'command',
     help: 'Executes the given command',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'lua-exec',
@@ -61,7 +61,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'js-exec',
     value: 'filename',
     help: 'Runs a JavaScript module per connection',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'source-route',
@@ -133,7 +133,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'ready',
   },
   { name: 'nodns', short: 'n', help: 'Do not resolve hostnames via DNS', status: 'ready' },
-  { name: 'telnet', short: 't', help: 'Answer Telnet negotiations', status: 'planned' },
+  { name: 'telnet', short: 't', help: 'Answer Telnet negotiations', status: 'ready' },
   { name: 'udp', short: 'u', help: 'Use UDP instead of default TCP', status: 'planned' },
   {
     name: 'sctp',
@@ -291,7 +291,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'progress',
     help: 'Show a transfer meter on stderr when it is a terminal',
-    status: 'planned',
+    status: 'ready',
   },
   {
     name: 'dialect',

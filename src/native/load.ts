@@ -1,8 +1,57 @@
 import { createRequire } from 'node:module';
 import { UnsupportedError } from '../errors.js';
 
+/** A socket address as the addon takes and returns it. */
+export type NativeAddress =
+  | { path: string }
+  | { address: string; port: number; family?: 4 | 6 }
+  | { family: number };
+
+/** One message from recv(): a zero-length `data` on a seqpacket socket is the end of stream. */
+export interface NativeMessage {
+  data: Buffer;
+  address?: NativeAddress;
+  /** The message was longer than the size asked for; the kernel dropped the rest. */
+  truncated: boolean;
+}
+
+/** Readiness of a file descriptor from the event loop (native/src/poller.c). */
+export interface NativePoller {
+  /** Wait for these events; (false, false) stops. While started it keeps the loop alive. */
+  start(readable: boolean, writable: boolean): void;
+  stop(): void;
+  ref(): void;
+  unref(): void;
+  /** Before the fd is closed. */
+  close(): void;
+}
+
 /** What the optional addon in native/ exports. */
 export interface NativeAddon {
+  /** Non-blocking, close-on-exec socket(2); returns the fd. */
+  socket(domain: number, type: number, protocol: number): number;
+  bind(fd: number, address: NativeAddress): void;
+  /** True when connected at once, false when in progress (wait until writable). */
+  connect(fd: number, address: NativeAddress): boolean;
+  listen(fd: number, backlog: number): void;
+  /** A waiting connection, or null. */
+  accept(fd: number): { fd: number; address: NativeAddress } | null;
+  /** Bytes sent, or -1 when the socket buffer is full. */
+  send(fd: number, data: Buffer, address?: NativeAddress | null): number;
+  /** A message, or null when none is waiting. */
+  recv(fd: number, maxSize: number): NativeMessage | null;
+  shutdown(fd: number, how: 0 | 1 | 2): void;
+  close(fd: number): void;
+  getsockname(fd: number): NativeAddress;
+  getpeername(fd: number): NativeAddress | null;
+  setsockoptInt(fd: number, level: number, name: number, value: number): void;
+  getsockoptInt(fd: number, level: number, name: number): number;
+  setsockoptBuffer(fd: number, level: number, name: number, value: Buffer): void;
+  readonly constants: Readonly<Record<NativeConstant, number>>;
+  Poller: new (
+    fd: number,
+    callback: (status: number, readable: boolean, writable: boolean) => void,
+  ) => NativePoller;
   /** A listening TCP socket with SO_REUSEADDR and SO_REUSEPORT set; returns its fd. */
   listenReusePort(
     family: 4 | 6,
@@ -12,6 +61,43 @@ export interface NativeAddon {
     ipv6Only: boolean,
   ): number;
 }
+
+export type NativeConstant =
+  | 'AF_UNIX'
+  | 'AF_INET'
+  | 'AF_INET6'
+  | 'SOCK_STREAM'
+  | 'SOCK_DGRAM'
+  | 'SOCK_SEQPACKET'
+  | 'SOCK_RAW'
+  | 'SOL_SOCKET'
+  | 'IPPROTO_IP'
+  | 'IPPROTO_IPV6'
+  | 'IPPROTO_TCP'
+  | 'IPPROTO_UDP'
+  | 'IPPROTO_ICMP'
+  | 'IPPROTO_ICMPV6'
+  | 'IPPROTO_RAW'
+  | 'SO_REUSEADDR'
+  | 'SO_REUSEPORT'
+  | 'SO_KEEPALIVE'
+  | 'SO_SNDBUF'
+  | 'SO_RCVBUF'
+  | 'SO_BROADCAST'
+  | 'SO_BINDTODEVICE'
+  | 'SO_ERROR'
+  | 'SO_TYPE'
+  | 'TCP_NODELAY'
+  | 'TCP_KEEPIDLE'
+  | 'TCP_KEEPINTVL'
+  | 'TCP_KEEPCNT'
+  | 'IP_TTL'
+  | 'IP_TOS'
+  | 'IP_HDRINCL'
+  | 'IPV6_UNICAST_HOPS'
+  | 'IPV6_TCLASS'
+  | 'IP_MULTICAST_TTL'
+  | 'IP_MULTICAST_LOOP';
 
 let cached: NativeAddon | null | undefined;
 let loadError: unknown;

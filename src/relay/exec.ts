@@ -32,6 +32,17 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL when the child has to be ended. Default 2000. */
   killGraceMs?: number;
+  /** Called once the child runs, with its process id (the `--json` 'exec' event). */
+  onSpawn?: (pid: number | undefined) => void;
+  /** Called once the child has been reaped, with its exit status or the signal that ended it. */
+  onExit?: (exitCode: number | null, signal: string | null) => void;
+  /** Rewrites each chunk of the child's output before it is sent (for example -C's CRLF encoder). */
+  transformSend?: (chunk: Buffer) => Buffer;
+  /** Milliseconds to wait after each chunk sent before reading the child's output again (-d). */
+  sendDelay?: number;
+  /** Called with each chunk sent to the peer (after transformSend), and each received (taps). */
+  onSend?: (chunk: Buffer) => void;
+  onReceive?: (chunk: Buffer) => void;
 }
 
 export interface ExecResult {
@@ -43,6 +54,11 @@ export interface ExecResult {
   sent: number;
   /** Bytes received from the peer and written to the child's stdin. */
   received: number;
+  /**
+   * How the connection ended: 'closed' gracefully after the child closed its output, or 'reset'
+   * (the connection failed first, and the child was ended).
+   */
+  end: 'closed' | 'reset';
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
@@ -127,7 +143,7 @@ function protoOf(network: Network | undefined): string {
  * 7.93 reports "localhost", empty ports and "TCP"; NCAT_* keep that for scripts written against
  * it, while SOCKCAT_* tell the truth (the socket path when known, "UNIX").
  */
-function connectionEnv(tube: Tube): Record<string, string> {
+export function connectionEnv(tube: Tube): Record<string, string> {
   const endpoint = (e: Endpoint | undefined) => ({
     address: e?.address ?? '',
     port: e === undefined || tube.network === 'unix' ? '' : String(e.port),
@@ -246,6 +262,7 @@ export async function execRelay(tube: Tube, options: ExecOptions): Promise<ExecR
     else await tube.close();
     throw error;
   }
+  options.onSpawn?.(child.pid);
   return relay(tube, child, options);
 }
 
@@ -293,9 +310,14 @@ function relay(tube: Tube, child: ChildProcess, options: ExecOptions): Promise<E
   };
 
   // Child -> peer. When the child closes its stdout, the peer gets FIN.
-  const output = pump(stdout, (chunk) => {
+  const { transformSend, sendDelay, onSend, onReceive } = options;
+  const output = pump(stdout, (read) => {
+    const chunk = transformSend ? transformSend(read) : read;
     sent += chunk.length;
-    return tube.send(chunk);
+    onSend?.(chunk);
+    const sending = tube.send(chunk);
+    if (!sendDelay) return sending;
+    return sending.then(() => new Promise<void>((resolve) => setTimeout(resolve, sendDelay)));
   });
   output.done.then(() => {
     if (!finished && !ending) return tube.shutdown('send').catch(endChild);
@@ -304,6 +326,7 @@ function relay(tube: Tube, child: ChildProcess, options: ExecOptions): Promise<E
   // Peer -> child. At the peer's FIN the child's stdin is closed.
   const input = async () => {
     for await (const chunk of tube) {
+      onReceive?.(chunk);
       try {
         await writeChunk(stdin, chunk);
       } catch {
@@ -328,12 +351,20 @@ function relay(tube: Tube, child: ChildProcess, options: ExecOptions): Promise<E
     child.once('close', (exitCode: number | null, exitSignal: NodeJS.Signals | null) => {
       finished = true;
       if (killTimer) clearTimeout(killTimer);
+      options.onExit?.(exitCode, exitSignal);
       output.stop();
       stdin.destroy();
       tube.close().then(() => {
         signal?.removeEventListener('abort', onAbort);
         if (aborted) reject(aborted);
-        else resolve({ exitCode, signal: exitSignal, sent, received });
+        else
+          resolve({
+            exitCode,
+            signal: exitSignal,
+            sent,
+            received,
+            end: ending ? 'reset' : 'closed',
+          });
       });
     });
   });

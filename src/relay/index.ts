@@ -1,5 +1,6 @@
 export { createCrlfEncoder } from './crlf.js';
 export { type ExecOptions, type ExecResult, execRelay } from './exec.js';
+export type { JsExecHandler, JsExecInfo } from './exec-module.js';
 export { formatHexDump } from './hexdump.js';
 export {
   type RelayEnd,
@@ -8,3 +9,9 @@ export {
   type StdioRelayOptions,
 } from './stdio-relay.js';
 export { type Pump, pump, writeChunk } from './stream-io.js';
+export {
+  createTelnetParser,
+  TelnetCommand,
+  type TelnetOutput,
+  type TelnetParser,
+} from './telnet.js';

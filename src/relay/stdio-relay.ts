@@ -26,6 +26,12 @@ export interface StdioRelayOptions {
   idleTimeout?: number;
   /** Rewrites each chunk read from stdin before it is sent (for example -C's CRLF encoder). */
   transformSend?: (chunk: Buffer) => Buffer;
+  /**
+   * Rewrites each chunk received before it goes to stdout, and may answer the peer (for example
+   * -t's Telnet negotiation): `reply` is sent at once (counted as sent and passed to `onSend`),
+   * unless the sending side is already shut down. `onReceive` sees the chunk as received.
+   */
+  transformReceive?: (chunk: Buffer) => { data: Buffer; reply?: Buffer };
   /** Milliseconds to wait after each chunk sent before reading stdin again (ncat's -d). */
   sendDelay?: number;
   /** Called with each chunk that went to the peer, and each that came from it (taps). */
@@ -98,6 +104,8 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
 
     // Each direction's end; the relay ends when both have (or by the rules below).
     let sendDone = options.recvOnly === true;
+    /** FIN sent (or being sent): nothing more can go to the peer. */
+    let shutDown = false;
     let receiveDone = false;
 
     const stdinEnded = () => {
@@ -112,6 +120,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
         }
       };
       if (options.noShutdown) return afterShutdown();
+      shutDown = true;
       tube.shutdown('send').then(afterShutdown, (error: Error) => finish(error));
     };
 
@@ -135,13 +144,25 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       tube.shutdown('recv').catch(() => {});
       return;
     }
+    const transformReceive = options.transformReceive;
     const receive = async () => {
       for await (const chunk of tube) {
         if (finished) return;
         received += chunk.length;
         touch();
         options.onReceive?.(chunk);
-        await writeChunk(stdout, chunk);
+        if (!transformReceive) {
+          await writeChunk(stdout, chunk);
+          continue;
+        }
+        const { data, reply } = transformReceive(chunk);
+        if (reply && reply.length > 0 && !shutDown) {
+          sent += reply.length;
+          options.onSend?.(reply);
+          // A peer that is gone cannot be answered; its end shows up on the receiving side.
+          await tube.send(reply).catch(() => {});
+        }
+        if (data.length > 0) await writeChunk(stdout, data);
       }
     };
     receive().then(

@@ -1,5 +1,6 @@
 import { formatHostPort } from '../address/host-port.js';
 import { ClosedError, type SockcatError } from '../errors.js';
+import type { ProxyHeader } from '../proxy-protocol/index.js';
 import type { Listener } from '../transports/tcp-listen.js';
 import type { Endpoint, Tube } from '../tube/tube.js';
 import { readProxyHeader } from './proxy-header.js';
@@ -20,16 +21,48 @@ export interface EngineOptions {
   onCount?: (active: number, handled: number) => void;
 }
 
-interface Active {
-  tube: Tube;
-  /** Created on first use of info.signal: most handlers never look at it. */
-  controller: AbortController | undefined;
-  /** Set when close() forces this connection. */
-  forced: boolean;
-  done: Promise<void>;
-}
-
 const NO_ENDPOINT: Endpoint = { address: '', port: 0, family: 0 };
+const TUBE = Symbol('tube');
+const CONTROLLER = Symbol('controller');
+const FORCED = Symbol('forced');
+const DONE = Symbol('done');
+
+/**
+ * One connection being handled: its bookkeeping, and the ConnectionInfo its handler sees. A
+ * class (the signal getter lives on the prototype), so that a server holding many idle
+ * connections pays for one small object each.
+ */
+class Active implements ConnectionInfo {
+  id: number;
+  remote: Endpoint;
+  local: Endpoint;
+  proxy?: ProxyHeader;
+  worker: string;
+  // The engine's own fields are symbol-keyed: a handler that logs or copies its info sees only
+  // the ConnectionInfo fields.
+  readonly [TUBE]: Tube;
+  /** Created on first use of info.signal: most handlers never look at it. */
+  [CONTROLLER]: AbortController | undefined;
+  /** Set when close() forces this connection. */
+  [FORCED] = false;
+  /** Settles when the handler has finished and the connection is released. */
+  [DONE]: Promise<void> | undefined;
+
+  constructor(tube: Tube, id: number, worker: string) {
+    this[TUBE] = tube;
+    this.id = id;
+    this.remote = tube.remote ?? NO_ENDPOINT;
+    this.local = tube.local ?? NO_ENDPOINT;
+    this.worker = worker;
+  }
+
+  get signal(): AbortSignal {
+    this[CONTROLLER] ??= new AbortController();
+    const controller = this[CONTROLLER];
+    if (this[FORCED]) controller.abort();
+    return controller.signal;
+  }
+}
 
 /**
  * The accept loop and per-connection lifecycle shared by every concurrency mode: limits, PROXY
@@ -91,61 +124,49 @@ export class Engine {
   }
 
   #start(tube: Tube): void {
-    const id = this.#nextId++;
-    const entry: Active = { tube, controller: undefined, forced: false, done: Promise.resolve() };
+    const entry = new Active(tube, this.#nextId++, this.#options.worker);
     this.#active.add(entry);
     this.#report();
-    entry.done = this.#run(tube, id, entry).finally(() => {
-      this.#active.delete(entry);
-      this.#handled++;
-      this.#report();
-      const freed = this.#slotFreed;
-      this.#slotFreed = undefined;
-      freed?.();
-    });
+    // Plain promise chaining rather than an async function: no suspended frame per connection
+    // while the handler runs.
+    const handled = this.#options.proxyProtocol
+      ? this.#readProxyHeader(entry).then(() => this.#options.handler(tube, entry))
+      : callHandler(this.#options.handler, entry);
+    entry[DONE] = handled.then(
+      () => this.#finish(entry, undefined),
+      (error: unknown) => this.#finish(entry, error),
+    );
   }
 
-  async #run(tube: Tube, id: number, entry: Active): Promise<void> {
-    const info: ConnectionInfo = {
-      id,
-      remote: tube.remote ?? NO_ENDPOINT,
-      local: tube.local ?? NO_ENDPOINT,
-      get signal() {
-        entry.controller ??= new AbortController();
-        if (entry.forced) entry.controller.abort();
-        return entry.controller.signal;
-      },
-      worker: this.#options.worker,
-    };
-    try {
-      if (this.#options.proxyProtocol) {
-        const header = await readProxyHeader(tube, {
-          required: this.#options.proxyProtocol === true,
-          timeout: this.#options.proxyTimeout,
-        });
-        if (header) {
-          info.proxy = header;
-          if (header.command === 'proxy' && header.source && header.destination) {
-            const family = header.protocol.endsWith('6')
-              ? 6
-              : header.protocol.endsWith('4')
-                ? 4
-                : 0;
-            info.remote = { ...header.source, family };
-            info.local = { ...header.destination, family };
-          }
-        }
-      }
-      await this.#options.handler(tube, info);
-      // The slot is free now; the graceful close (FIN, wait for the peer's) finishes on its own.
-      void tube.close();
-    } catch (error) {
-      tube.destroy();
-      // A client that resets or leaves early ends its connection; that is not a handler failure.
-      if (!entry.forced && !isPeerEnding(error)) {
+  #finish(entry: Active, error: unknown): void {
+    if (error === undefined) {
+      void entry[TUBE].close();
+    } else {
+      entry[TUBE].destroy();
+      if (!entry[FORCED] && !isPeerEnding(error)) {
         const failure = error instanceof Error ? error : new Error(String(error));
-        this.#options.onError(failure, { remote: info.remote, worker: info.worker });
+        this.#options.onError(failure, { remote: entry.remote, worker: entry.worker });
       }
+    }
+    this.#active.delete(entry);
+    this.#handled++;
+    this.#report();
+    const freed = this.#slotFreed;
+    this.#slotFreed = undefined;
+    freed?.();
+  }
+
+  async #readProxyHeader(entry: Active): Promise<void> {
+    const header = await readProxyHeader(entry[TUBE], {
+      required: this.#options.proxyProtocol === true,
+      timeout: this.#options.proxyTimeout,
+    });
+    if (!header) return;
+    entry.proxy = header;
+    if (header.command === 'proxy' && header.source && header.destination) {
+      const family = header.protocol.endsWith('6') ? 6 : header.protocol.endsWith('4') ? 4 : 0;
+      entry.remote = { ...header.source, family };
+      entry.local = { ...header.destination, family };
     }
   }
 
@@ -164,7 +185,7 @@ export class Engine {
       await this.#listener.close();
     }
     await this.#loop.catch(() => {});
-    const all = () => Promise.all([...this.#active].map((a) => a.done));
+    const all = () => Promise.all([...this.#active].map((a) => a[DONE]));
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<'expired'>((resolve) => {
       timer = setTimeout(() => resolve('expired'), gracePeriod);
@@ -173,11 +194,11 @@ export class Engine {
     clearTimeout(timer);
     if (outcome === 'expired') {
       for (const active of this.#active) {
-        active.forced = true;
-        active.controller?.abort(
+        active[FORCED] = true;
+        active[CONTROLLER]?.abort(
           new ClosedError('server closing: grace period over') as SockcatError,
         );
-        active.tube.destroy();
+        active[TUBE].destroy();
       }
       // A handler that ignores both its signal and its dead connection is abandoned after 1 s.
       let abandon: NodeJS.Timeout | undefined;
@@ -199,4 +220,13 @@ export function logHandlerError(error: Error, info: { remote: Endpoint; worker: 
   process.stderr.write(
     `sockcat serve (${info.worker}): handler failed for ${peer}: ${error.message}\n`,
   );
+}
+
+/** Run a handler, turning a synchronous throw into a rejection. */
+function callHandler(handler: Handler, entry: Active): Promise<void> {
+  try {
+    return Promise.resolve(handler(entry[TUBE], entry));
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }

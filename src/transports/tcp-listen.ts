@@ -174,6 +174,15 @@ export class Listener implements AsyncIterable<Tube> {
   }
 
   #wrap(socket: Socket): Tube {
+    if (this.#context.network === 'unix') {
+      // A Unix client is usually unbound (no name); this end is the listening path.
+      return new Tube(socket, {
+        ...this.#tubeOptions,
+        network: 'unix',
+        local: this.address(),
+        remote: { address: '', port: 0, family: 0 },
+      });
+    }
     return new Tube(socket, {
       ...this.#tubeOptions,
       network: this.#context.network ?? 'tcp',

@@ -81,6 +81,10 @@ interface Waiter {
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const DEFAULT_CLOSE_TIMEOUT = 2000;
 const NEWLINE = Buffer.from('\n');
+const ITERATION_DONE: IteratorReturnResult<undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+});
 
 function toBuffer(data: string | Uint8Array): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
@@ -291,18 +295,88 @@ export class Tube implements AsyncIterable<Buffer> {
 
   /** Chunks as they arrive, until the peer finishes sending. */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    // A plain iterator rather than an async generator: one promise per chunk, not three.
-    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
-    const onChunk = (value: Buffer): IteratorYieldResult<Buffer> => ({ done: false, value });
-    const onError = (error: unknown): IteratorReturnResult<undefined> => {
-      if (error instanceof EOFError) return done;
-      throw error;
-    };
-    return {
-      next: () => this.recv().then(onChunk, onError),
-      return: () => Promise.resolve(done),
-    };
+    return new Tube.#Iterator(this);
   }
+
+  /**
+   * The async iterator: a plain object rather than an async generator, and its own waiter for
+   * the whole iteration, so that a pending next() costs one promise and no closures (servers
+   * hold one per idle connection). A plain end of file ends the loop without building an
+   * EOFError; a failed or shut-down tube throws as recv() would.
+   */
+  static #Iterator = class TubeIterator implements AsyncIterator<Buffer>, Waiter {
+    #tube: Tube;
+    #resolve: ((result: IteratorResult<Buffer>) => void) | undefined;
+    #reject: ((error: unknown) => void) | undefined;
+
+    constructor(tube: Tube) {
+      this.#tube = tube;
+    }
+
+    next(): Promise<IteratorResult<Buffer>> {
+      const tube = this.#tube;
+      if (this.#resolve) {
+        return Promise.reject(new Error('Tube iterator: next() called while one is pending'));
+      }
+      if (tube.#waiters.length === 0) {
+        const outcome = this.#outcome(tube.#buffer, tube.#ended());
+        if (outcome !== undefined) {
+          tube.#resumeIfBelowMark();
+          return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+        }
+      }
+      return new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+        this.#resolve = resolve;
+        this.#reject = reject;
+        tube.#waiters.push(this);
+        tube.#resumeIfBelowMark();
+      });
+    }
+
+    return(): Promise<IteratorResult<Buffer>> {
+      const waiters = this.#tube.#waiters;
+      const index = waiters.indexOf(this);
+      if (index !== -1) {
+        waiters.splice(index, 1);
+        this.#settle(ITERATION_DONE);
+      }
+      return Promise.resolve(ITERATION_DONE);
+    }
+
+    /** Waiter: settles the pending next() when the buffer or the end of the stream answers it. */
+    attempt(buffer: ReceiveBuffer, eof: boolean): boolean {
+      const outcome = this.#outcome(buffer, eof);
+      if (outcome === undefined) return false;
+      this.#settle(outcome);
+      return true;
+    }
+
+    fail(error: Error): void {
+      this.#settle(error);
+    }
+
+    #outcome(buffer: ReceiveBuffer, eof: boolean): IteratorResult<Buffer> | Error | undefined {
+      if (buffer.length > 0)
+        return { done: false, value: buffer.consume(Number.POSITIVE_INFINITY) };
+      if (!eof) return undefined;
+      const tube = this.#tube;
+      if (!tube.#error && !tube.#recvShut) return ITERATION_DONE;
+      let failure: Error | undefined;
+      tube.#eofError('recv', (error: Error) => {
+        failure = error;
+        return true;
+      });
+      return failure;
+    }
+
+    #settle(outcome: IteratorResult<Buffer> | Error): void {
+      const resolve = this.#resolve;
+      const reject = this.#reject;
+      this.#resolve = this.#reject = undefined;
+      if (outcome instanceof Error) reject?.(outcome);
+      else resolve?.(outcome);
+    }
+  };
 
   // ---- sending ------------------------------------------------------------------------------
 

@@ -135,3 +135,77 @@ test('--help and --version answer even next to options not built yet', () => {
   assert.equal(parseArgs(['--version', '--ssl']).command, 'version');
   assert.equal(parseArgs(['--broker', '-h']).command, 'help');
 });
+
+test('-U: the one argument is the socket path, in both modes; -t and --progress are flags', () => {
+  const connect = parseArgs(['-U', '/tmp/s']);
+  assert.equal(connect.unixSocket, true);
+  assert.equal(connect.host, '/tmp/s');
+  assert.equal(connect.listen, false);
+  const listen = parseArgs(['-lkU', '@abstract', '-t', '--progress']);
+  assert.deepEqual(
+    [
+      listen.unixSocket,
+      listen.listen,
+      listen.keepOpen,
+      listen.host,
+      listen.telnet,
+      listen.progress,
+    ],
+    [true, true, true, '@abstract', true, true],
+  );
+  // A path that looks like a number is still a path.
+  assert.equal(parseArgs(['-l', '-U', '4444']).host, '4444');
+});
+
+test('-U: ports, IP options, access lists and -u are refused', () => {
+  assert.throws(() => parseArgs(['-U', '-u', 'p']), {
+    code: 'SOCKCAT_UNSUPPORTED',
+    message: 'Unix datagram sockets (-U -u) are not available yet',
+  });
+  const cases: Array<[string[], string | RegExp]> = [
+    [['-U', 'p', '80'], 'too many arguments: 80 (with -U the only argument is the socket path)'],
+    [['-lU', '-p', '1', 'p'], '-p 1: a Unix socket (-U) has no port'],
+    [['-U', '-6', 'p'], '-6 cannot be used with -U: a Unix socket has no IP address'],
+    [['-lU', '--deny', '10.0.0.1', 'p'], /^--allow and --deny filter IP addresses/],
+    [['-lU', '@'], 'invalid Unix socket path "@"'],
+  ];
+  for (const [argv, message] of cases) {
+    assert.throws(() => parseArgs(argv), { code: 'SOCKCAT_ARGS', message }, argv.join(' '));
+  }
+});
+
+test('--progress with -z is an error: nothing is transferred', () => {
+  assert.throws(() => parseArgs(['-z', '--progress', 'h', '1']), {
+    code: 'SOCKCAT_ARGS',
+    message: '--progress shows a transfer; -z transfers nothing',
+  });
+});
+
+test('-e, -c, --js-exec: one of them, and not with options about stdin/stdout', () => {
+  assert.deepEqual(parseArgs(['-l', '-e', '/bin/cat -n', '1']).exec, {
+    kind: 'exec',
+    command: '/bin/cat -n',
+  });
+  assert.deepEqual(parseArgs(['--sh-exec', 'wc -c', 'h', '1']).exec, {
+    kind: 'sh',
+    command: 'wc -c',
+  });
+  assert.deepEqual(parseArgs(['--js-exec', 'm.mjs', '-i', '1', 'h', '1']).exec, {
+    kind: 'js',
+    command: 'm.mjs',
+  });
+  assert.throws(() => parseArgs(['-e', '/bin/cat', '-c', 'cat', 'h', '1']), {
+    code: 'SOCKCAT_ARGS',
+    message: '-e and -c cannot be used together (one command per connection)',
+  });
+  assert.throws(() => parseArgs(['-l', '-e', '/bin/cat', '--no-shutdown', '1']), {
+    message:
+      '--no-shutdown is about standard input and output, which -e does not relay; it cannot be used with -e',
+  });
+  assert.throws(() => parseArgs(['--js-exec', 'm.mjs', '-x', 'dump', 'h', '1']), {
+    message:
+      '-x cannot be used with --js-exec: the module sends and receives on the connection itself',
+  });
+  // -C, -o, -x and -d apply to -e and -c.
+  assert.equal(parseArgs(['-C', '-o', 'f', '-d', '1', '-c', 'cat', 'h', '1']).crlf, true);
+});

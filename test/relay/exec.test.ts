@@ -126,7 +126,13 @@ test(
     await client.send('world\n');
     await client.shutdown('send');
     assert.equal((await client.recvAll()).toString(), 'hello\nworld\n');
-    assert.deepEqual(await relay, { exitCode: 0, signal: null, sent: 12, received: 12 });
+    assert.deepEqual(await relay, {
+      exitCode: 0,
+      signal: null,
+      sent: 12,
+      received: 12,
+      end: 'closed',
+    });
     assert.equal(server.closed, true);
     await client.close();
   },
@@ -145,7 +151,13 @@ test(
     await client.send('request');
     await client.shutdown('send');
     assert.equal((await client.recvAll()).toString(), 'after EOF\n');
-    assert.deepEqual(await relay, { exitCode: 0, signal: null, sent: 10, received: 7 });
+    assert.deepEqual(await relay, {
+      exitCode: 0,
+      signal: null,
+      sent: 10,
+      received: 7,
+      end: 'closed',
+    });
   },
 );
 
@@ -207,7 +219,13 @@ test('shell: true runs the command through /bin/sh -c, pipes included', SAFETY, 
   await client.send('hello xyz\n');
   await client.shutdown('send');
   assert.equal((await client.recvAll()).toString(), 'HELLO YZ\n');
-  assert.deepEqual(await relay, { exitCode: 0, signal: null, sent: 9, received: 10 });
+  assert.deepEqual(await relay, {
+    exitCode: 0,
+    signal: null,
+    sent: 9,
+    received: 10,
+    end: 'closed',
+  });
 });
 
 test(
@@ -261,7 +279,13 @@ test(
     assert.equal((await client.recvAll()).toString(), 'hi\n');
     await client.sendLine('ping');
     await client.shutdown('send');
-    assert.deepEqual(await relay, { exitCode: 7, signal: null, sent: 3, received: 5 });
+    assert.deepEqual(await relay, {
+      exitCode: 7,
+      signal: null,
+      sent: 3,
+      received: 5,
+      end: 'closed',
+    });
     await client.close();
   },
 );
@@ -283,7 +307,13 @@ test(
     assert.ok(existsSync(`/proc/${shell}`));
     client.reset();
     const result = await relay;
-    assert.deepEqual(result, { exitCode: null, signal: 'SIGTERM', sent: result.sent, received: 0 });
+    assert.deepEqual(result, {
+      exitCode: null,
+      signal: 'SIGTERM',
+      sent: result.sent,
+      received: 0,
+      end: 'reset',
+    });
     // Reaped: no zombie left behind.
     assert.equal(existsSync(`/proc/${shell}`), false);
     assert.deepEqual(childPids(), []);
@@ -435,7 +465,13 @@ test(
         const relay = execRelay(server, { command: '/bin/true' });
         assert.equal((await client.recvAll()).length, 0);
         await client.close();
-        assert.deepEqual(await relay, { exitCode: 0, signal: null, sent: 0, received: 0 });
+        assert.deepEqual(await relay, {
+          exitCode: 0,
+          signal: null,
+          sent: 0,
+          received: 0,
+          end: 'closed',
+        });
       } else {
         const relay = execRelay(server, { command: '/bin/cat' });
         await client.send(`connection ${i}`);
@@ -488,3 +524,32 @@ test(
     assert.equal(env.get('SOCKCAT_REMOTE_PORT'), '');
   },
 );
+
+test('hooks: onSpawn, onExit, transformSend and the onSend/onReceive taps', SAFETY, async (t) => {
+  const { client, server } = await pair(t);
+  const calls: string[] = [];
+  const sentChunks: Buffer[] = [];
+  const receivedChunks: Buffer[] = [];
+  let spawned: number | undefined;
+  const relay = execRelay(server, {
+    command: '/bin/cat',
+    onSpawn: (pid) => {
+      spawned = pid;
+      calls.push('spawn');
+    },
+    onExit: (code, signal) => calls.push(`exit ${code} ${signal}`),
+    transformSend: (chunk) => Buffer.from(chunk.toString().toUpperCase()),
+    onSend: (chunk) => sentChunks.push(chunk),
+    onReceive: (chunk) => receivedChunks.push(chunk),
+  });
+  await client.send('abc\n');
+  await client.shutdown('send');
+  assert.equal((await client.recvAll()).toString(), 'ABC\n');
+  await client.close();
+  const result = await relay;
+  assert.equal(typeof spawned, 'number');
+  assert.deepEqual(calls, ['spawn', 'exit 0 null']);
+  assert.equal(Buffer.concat(sentChunks).toString(), 'ABC\n');
+  assert.equal(Buffer.concat(receivedChunks).toString(), 'abc\n');
+  assert.deepEqual(result, { exitCode: 0, signal: null, sent: 4, received: 4, end: 'closed' });
+});

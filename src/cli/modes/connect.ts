@@ -14,11 +14,18 @@ export async function runConnect(ctx: Context): Promise<void> {
   if (options.sourceAddress !== undefined) connectOptions.localAddress = options.sourceAddress;
   if (options.sourcePort !== undefined) connectOptions.localPort = options.sourcePort;
   if (io.signal) connectOptions.signal = io.signal;
-  const tube = await connect({ host: options.host ?? '', port: options.port }, connectOptions);
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
+  const target = options.unixSocket
+    ? { path: options.host ?? '' }
+    : { host: options.host ?? '', port: options.port };
+  const tube = await connect(target, connectOptions);
   log.info(1, `Connected to ${peerName(tube)}.`);
   if (options.proxyProtocol !== undefined) {
     const { proxyHeaderFor } = await import('./proxy-header.js');
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
   }
-  await runSession(ctx, tube, 'connected');
+  if (exec) await exec.session(tube, 'connected');
+  else await runSession(ctx, tube, 'connected');
 }

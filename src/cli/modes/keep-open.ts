@@ -1,14 +1,18 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
-import { AbortError, SockcatError } from '../../errors.js';
+import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
+import type { TargetInput } from '../../transports/target.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
-import { logListening } from './listen.js';
-import { openSessionEvent, peerName } from './session.js';
+import { closeReasonOf } from '../events.js';
+import { progressMeterFor } from '../progress.js';
+import { clientName, listenTarget, logListening } from './listen.js';
+import { openSessionEvent } from './session.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -19,53 +23,83 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   // A host is resolved here for -n (serve() has no such option); serve() then binds the literal.
   // Without one, serve() picks the wildcard itself (IPv6 only under -6).
-  const host =
-    options.host === undefined
-      ? ''
-      : (
-          await resolveListenAddress(options.host, {
-            family: options.family,
-            numericOnly: options.numericOnly,
-          })
-        ).address;
+  const target: TargetInput = options.unixSocket
+    ? await listenTarget(ctx)
+    : {
+        host:
+          options.host === undefined
+            ? ''
+            : (
+                await resolveListenAddress(options.host, {
+                  family: options.family,
+                  numericOnly: options.numericOnly,
+                })
+              ).address,
+        port: options.port,
+      };
   const filter = await buildHostFilter(options);
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
   const clients = new Set<Tube>();
+  // One meter for the whole run: every client's bytes together.
+  const meter = progressMeterFor(options.progress, io.stderr);
   let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
   const stopped = new Promise<'stdout-closed' | 'aborted'>((resolve) => {
     stopRun = resolve;
   });
 
   const server = await serve({
-    listen: { host, port: options.port },
+    listen: target,
     family: options.family,
     maxConnections: options.maxConns,
     ...(filter
       ? {
           allow: (remote: Endpoint) => {
             const allowed = filter.allows(remote.address);
-            if (!allowed)
+            if (!allowed) {
               log.info(
                 1,
                 `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
               );
+              ctx.events.emit({
+                event: 'denied',
+                transport: 'tcp',
+                remote: { address: remote.address, port: remote.port },
+                reason: 'not allowed',
+              });
+            }
             return allowed;
           },
         }
       : {}),
-    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-    handler: async (tube) => {
-      log.info(1, `Connection from ${peerName(tube)}.`);
+    // An exec session keeps its own idle timer (the child is ended with the connection).
+    ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
+    handler: async (tube, info) => {
+      log.info(1, `Connection from ${clientName(tube)}.`);
+      if (exec) return exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
       clients.add(tube);
+      const telnet = options.telnet ? createTelnetParser() : undefined;
       try {
         for await (const chunk of tube) {
           sessionLog?.record(chunk);
-          if (!options.sendOnly) await writeChunk(io.stdout, chunk);
+          meter?.received(chunk.length);
+          let data = chunk;
+          if (telnet) {
+            const answer = telnet.feed(chunk);
+            data = answer.data;
+            if (answer.reply.length > 0) {
+              sessionLog?.record(answer.reply);
+              await tube.send(answer.reply).catch(() => {});
+            }
+          }
+          if (!options.sendOnly && data.length > 0) await writeChunk(io.stdout, data);
         }
       } catch (error) {
-        reason = error instanceof SockcatError ? error.code : 'error';
+        reason = closeReasonOf(error);
         if (isBrokenPipe(error)) {
           reason = 'stdout-closed';
           stopRun('stdout-closed');
@@ -85,13 +119,16 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     onError: (error) => log.info(1, error.message),
   });
   logListening(ctx, server.address());
+  exec?.listening(server.address());
 
   let input: ReturnType<typeof pump> | undefined;
-  if (!options.recvOnly) {
+  // With -e/-c/--js-exec stdin is not read (as ncat).
+  if (!options.recvOnly && !exec) {
     const encode = options.crlf ? createCrlfEncoder() : undefined;
     input = pump(io.stdin, async (read) => {
       const chunk = encode ? encode(read) : read;
       sessionLog?.record(chunk);
+      meter?.sent(chunk.length * clients.size);
       await Promise.all([...clients].map((tube) => tube.send(chunk).catch(() => {})));
       if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
     });
@@ -111,6 +148,8 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const reason = await stopped;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
+  meter?.finish();
+  // For a Unix socket this also removes the socket file.
   await server.close({ gracePeriod: 0 });
   if (reason === 'aborted') throw new AbortError('interrupted', { op: 'accept' });
 }

@@ -1,9 +1,11 @@
 import { formatHostPort } from '../../address/host-port.js';
+import type { TargetInput } from '../../transports/target.js';
 import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
-import type { Endpoint } from '../../tube/tube.js';
+import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
-import { peerName, runSession } from './session.js';
+import { prepareUnixListenPath } from '../unix-path.js';
+import { eventEndpoint, peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
 export async function runListen(ctx: Context): Promise<void> {
@@ -16,8 +18,12 @@ export async function runListen(ctx: Context): Promise<void> {
   };
   if (io.signal) listenOptions.signal = io.signal;
   const filter = await buildHostFilter(options);
-  const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
+  const listener = await listen(await listenTarget(ctx), listenOptions);
   logListening(ctx, listener.address());
+  exec?.listening(listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
     for (;;) {
@@ -25,23 +31,58 @@ export async function runListen(ctx: Context): Promise<void> {
       if (!filter || filter.allows(tube.remote?.address ?? '')) break;
       // ncat's wording; the refused client is reset at once and the wait goes on.
       log.info(1, `New connection denied: not allowed (${peerName(tube)})`);
+      const remote = eventEndpoint(tube.remote);
+      if (remote)
+        ctx.events.emit({ event: 'denied', transport: 'tcp', remote, reason: 'not allowed' });
       tube.reset();
     }
   } finally {
+    // For a Unix socket this also removes the socket file.
     await listener.close();
   }
-  log.info(1, `Connection from ${peerName(tube)}.`);
-  await runSession(ctx, tube, 'accepted');
+  log.info(1, `Connection from ${clientName(tube)}.`);
+  if (exec) await exec.session(tube, 'accepted');
+  else await runSession(ctx, tube, 'accepted');
 }
 
-/** "Listening on ..." lines; a dual-stack socket (no host given) is reported as both families. */
+/**
+ * Where -l listens: the socket path with -U (made ready by prepareUnixListenPath), else host and
+ * port as given.
+ */
+export async function listenTarget(ctx: Context): Promise<TargetInput> {
+  const { options, log } = ctx;
+  if (options.unixSocket) {
+    const path = options.host ?? '';
+    await prepareUnixListenPath(path, log);
+    return { path };
+  }
+  return { host: options.host ?? '', port: options.port };
+}
+
+/** An accepted client as "Connection from ..." names it; Unix clients have no name (ncat's words). */
+export function clientName(tube: Tube): string {
+  if (tube.network === 'unix') return 'a client on Unix domain socket';
+  return peerName(tube);
+}
+
+/** The addresses a listener serves: a dual-stack socket (no host given) is both families. */
+export function listeningAddresses(ctx: Context, bound: Endpoint): string[] {
+  const { options } = ctx;
+  if (options.unixSocket) return [bound.address];
+  return options.host === undefined && options.family === 0 && bound.address === '::'
+    ? ['::', '0.0.0.0']
+    : [bound.address];
+}
+
+/** "Listening on ..." lines, one per address family served. */
 export function logListening(ctx: Context, bound: Endpoint): void {
   const { options, log } = ctx;
-  const addresses =
-    options.host === undefined && options.family === 0 && bound.address === '::'
-      ? ['::', '0.0.0.0']
-      : [bound.address];
-  for (const address of addresses) {
+  if (options.unixSocket) {
+    log.info(1, `Listening on ${bound.address}`);
+    ctx.events.emit({ event: 'listening', transport: 'unix', local: { path: bound.address } });
+    return;
+  }
+  for (const address of listeningAddresses(ctx, bound)) {
     log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
   }
   ctx.events.emit({

@@ -22,6 +22,14 @@ export async function runScan(ctx: Context): Promise<boolean> {
     ...(options.sourceAddress !== undefined ? { localAddress: options.sourceAddress } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
+  if (options.unixSocket) {
+    // -z -U: does anybody listen on this socket? (as ncat: connect and close)
+    const tube = await connect({ path: host }, connectOptions);
+    log.info(1, `Connected to ${host}.`);
+    ctx.events.emit({ event: 'scan', host, port: 0, state: 'open' });
+    tube.destroy();
+    return true;
+  }
   if (options.scanPorts === undefined) {
     // ncat 7.93's single-port -z: silent, the exit status tells; the connect error is shown
     // only with -v. Errors other than a closed or filtered port (resolution) fail as usual.

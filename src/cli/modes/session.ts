@@ -1,10 +1,11 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
-import { relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
+import { type RelayResult, relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
-import type { EventEndpoint, Transport } from '../events.js';
+import { closeReasonOf, type EventEndpoint, type Transport } from '../events.js';
+import { progressMeterFor } from '../progress.js';
 
 export function peerName(tube: Tube): string {
   const remote = tube.remote;
@@ -71,22 +72,45 @@ export async function runSession(
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
   if (options.crlf) relayOptions.transformSend = createCrlfEncoder();
   if (options.delay !== undefined) relayOptions.sendDelay = options.delay;
-  if (sessionLog) {
-    relayOptions.onSend = sessionLog.record;
-    relayOptions.onReceive = sessionLog.record;
+  if (options.telnet) {
+    const { createTelnetParser } = await import('../../relay/telnet.js');
+    const parser = createTelnetParser();
+    relayOptions.transformReceive = (chunk) => parser.feed(chunk);
+  }
+  const meter = progressMeterFor(options.progress, io.stderr);
+  if (sessionLog || meter) {
+    relayOptions.onSend = (chunk) => {
+      sessionLog?.record(chunk);
+      meter?.sent(chunk.length);
+    };
+    relayOptions.onReceive = (chunk) => {
+      sessionLog?.record(chunk);
+      meter?.received(chunk.length);
+    };
   }
   if (io.signal) relayOptions.signal = io.signal;
-  try {
-    const result = await relayStdio(tube, relayOptions);
-    const durationMs = performance.now() - started;
+  const closed = (reason: string, sent: number, received: number, durationMs: number) =>
     ctx.events.emit({
       event: 'closed',
       id,
-      reason: result.end,
-      sent: result.sent,
-      received: result.received,
+      reason,
+      sent,
+      received,
       durationMs: Math.round(durationMs),
     });
+  try {
+    let result: RelayResult;
+    try {
+      result = await relayStdio(tube, relayOptions);
+    } catch (error) {
+      closed(closeReasonOf(error), tube.bytesSent, tube.bytesReceived, performance.now() - started);
+      throw error;
+    } finally {
+      // The meter's last line ends before any other message.
+      meter?.finish();
+    }
+    const durationMs = performance.now() - started;
+    closed(result.end, result.sent, result.received, durationMs);
     if (result.end === 'aborted') {
       throw new AbortError(`session with ${peerName(tube)} interrupted`, { op: 'read' });
     }

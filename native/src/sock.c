@@ -1,0 +1,367 @@
+/*
+ * Thin wrappers over the socket syscalls, for socket types Node has no API for (Unix datagram and
+ * seqpacket, raw IP) and for options it does not expose. Every socket is non-blocking and
+ * close-on-exec; EAGAIN is a normal result (null / -1), not an exception; other failures throw
+ * errors shaped like Node's system errors. The JavaScript side (src/native/) waits for
+ * readiness with a Poller (poller.c) and owns the semantics.
+ */
+#define _GNU_SOURCE /* accept4 */
+#include "sock.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "address.h"
+#include "errors.h"
+
+#define MAX_ARGS 4
+
+typedef struct {
+  size_t count;
+  napi_value values[MAX_ARGS];
+} args_t;
+
+static int get_args(napi_env env, napi_callback_info info, args_t *args, size_t needed) {
+  args->count = MAX_ARGS;
+  napi_get_cb_info(env, info, &args->count, args->values, NULL, NULL);
+  if (args->count < needed) {
+    napi_throw_type_error(env, NULL, "missing arguments");
+    return -1;
+  }
+  return 0;
+}
+
+static int get_int(napi_env env, napi_value value, int32_t *out, const char *what) {
+  if (napi_get_value_int32(env, value, out) != napi_ok) {
+    char message[96];
+    snprintf(message, sizeof message, "%s must be a number", what);
+    napi_throw_type_error(env, NULL, message);
+    return -1;
+  }
+  return 0;
+}
+
+static napi_value int_value(napi_env env, int32_t number) {
+  napi_value value;
+  napi_create_int32(env, number, &value);
+  return value;
+}
+
+static napi_value null_value(napi_env env) {
+  napi_value value;
+  napi_get_null(env, &value);
+  return value;
+}
+
+static napi_value undefined_value(napi_env env) {
+  napi_value value;
+  napi_get_undefined(env, &value);
+  return value;
+}
+
+/* socket(domain, type, protocol) -> fd; non-blocking and close-on-exec. */
+napi_value sockcat_socket(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t domain, type, protocol;
+  if (get_args(env, info, &args, 3) || get_int(env, args.values[0], &domain, "domain") ||
+      get_int(env, args.values[1], &type, "type") ||
+      get_int(env, args.values[2], &protocol, "protocol")) {
+    return NULL;
+  }
+  int fd = socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
+  if (fd < 0) return sockcat_throw_errno(env, errno, "socket");
+  return int_value(env, fd);
+}
+
+/* bind(fd, address) */
+napi_value sockcat_bind(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd;
+  struct sockaddr_storage address;
+  socklen_t length;
+  if (get_args(env, info, &args, 2) || get_int(env, args.values[0], &fd, "fd") ||
+      sockcat_address_from_js(env, args.values[1], &address, &length)) {
+    return NULL;
+  }
+  if (bind(fd, (struct sockaddr *)&address, length) < 0) {
+    return sockcat_throw_errno(env, errno, "bind");
+  }
+  return undefined_value(env);
+}
+
+/* connect(fd, address) -> true when connected, false when in progress (wait for writable). */
+napi_value sockcat_connect(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd;
+  struct sockaddr_storage address;
+  socklen_t length;
+  if (get_args(env, info, &args, 2) || get_int(env, args.values[0], &fd, "fd") ||
+      sockcat_address_from_js(env, args.values[1], &address, &length)) {
+    return NULL;
+  }
+  napi_value result;
+  int rc;
+  do {
+    rc = connect(fd, (struct sockaddr *)&address, length);
+  } while (rc < 0 && errno == EINTR);
+  if (rc < 0 && errno != EINPROGRESS && errno != EAGAIN) {
+    return sockcat_throw_errno(env, errno, "connect");
+  }
+  napi_get_boolean(env, rc == 0, &result);
+  return result;
+}
+
+/* listen(fd, backlog) */
+napi_value sockcat_listen(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd, backlog;
+  if (get_args(env, info, &args, 2) || get_int(env, args.values[0], &fd, "fd") ||
+      get_int(env, args.values[1], &backlog, "backlog")) {
+    return NULL;
+  }
+  if (listen(fd, backlog) < 0) return sockcat_throw_errno(env, errno, "listen");
+  return undefined_value(env);
+}
+
+/* accept(fd) -> { fd, address } or null when no connection is waiting. */
+napi_value sockcat_accept(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd;
+  if (get_args(env, info, &args, 1) || get_int(env, args.values[0], &fd, "fd")) return NULL;
+  struct sockaddr_storage address;
+  socklen_t length = sizeof address;
+  int client;
+  do {
+    client = accept4(fd, (struct sockaddr *)&address, &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
+  } while (client < 0 && errno == EINTR);
+  if (client < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return null_value(env);
+    return sockcat_throw_errno(env, errno, "accept");
+  }
+  napi_value result;
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "fd", int_value(env, client));
+  napi_set_named_property(env, result, "address", sockcat_address_to_js(env, &address, length));
+  return result;
+}
+
+/*
+ * send(fd, data, address?) -> bytes sent, or -1 when the socket buffer is full (wait for
+ * writable). `address` (or null/undefined) is for unconnected datagram and raw sockets.
+ */
+napi_value sockcat_send(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd;
+  if (get_args(env, info, &args, 2) || get_int(env, args.values[0], &fd, "fd")) return NULL;
+  void *data;
+  size_t size;
+  bool is_buffer = false;
+  napi_is_buffer(env, args.values[1], &is_buffer);
+  if (!is_buffer) {
+    napi_throw_type_error(env, NULL, "data must be a Buffer");
+    return NULL;
+  }
+  napi_get_buffer_info(env, args.values[1], &data, &size);
+  struct sockaddr_storage address;
+  socklen_t length = 0;
+  napi_valuetype type = napi_undefined;
+  if (args.count > 2) napi_typeof(env, args.values[2], &type);
+  if (type != napi_undefined && type != napi_null) {
+    if (sockcat_address_from_js(env, args.values[2], &address, &length)) return NULL;
+  }
+  ssize_t sent;
+  do {
+    sent = sendto(fd, data, size, MSG_NOSIGNAL, length ? (struct sockaddr *)&address : NULL,
+                  length);
+  } while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return int_value(env, -1);
+    return sockcat_throw_errno(env, errno, "send");
+  }
+  return int_value(env, (int32_t)sent);
+}
+
+/*
+ * recv(fd, maxSize) -> { data, address, truncated } or null when nothing is waiting. A
+ * zero-length `data` on a stream or seqpacket socket is the end of the stream. `truncated`:
+ * the message was longer than maxSize (the rest is lost, as the kernel discards it).
+ */
+napi_value sockcat_recv(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd, max_size;
+  if (get_args(env, info, &args, 2) || get_int(env, args.values[0], &fd, "fd") ||
+      get_int(env, args.values[1], &max_size, "maxSize")) {
+    return NULL;
+  }
+  if (max_size < 0) max_size = 0;
+  void *data = NULL;
+  napi_value buffer;
+  if (napi_create_buffer(env, (size_t)max_size, &data, &buffer) != napi_ok) return NULL;
+  struct sockaddr_storage address;
+  struct iovec vector = {.iov_base = data, .iov_len = (size_t)max_size};
+  struct msghdr message = {
+      .msg_name = &address, .msg_namelen = sizeof address, .msg_iov = &vector, .msg_iovlen = 1};
+  ssize_t received;
+  do {
+    received = recvmsg(fd, &message, 0);
+  } while (received < 0 && errno == EINTR);
+  if (received < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return null_value(env);
+    return sockcat_throw_errno(env, errno, "recv");
+  }
+  napi_value result, value, slice;
+  napi_create_object(env, &result);
+  if ((size_t)received < (size_t)max_size) {
+    /* A copy of the used part: a small datagram must not pin a maxSize buffer. */
+    void *copy;
+    napi_create_buffer_copy(env, (size_t)received, data, &copy, &slice);
+  } else {
+    slice = buffer;
+  }
+  napi_set_named_property(env, result, "data", slice);
+  if (message.msg_namelen > 0) {
+    napi_set_named_property(env, result, "address",
+                            sockcat_address_to_js(env, &address, message.msg_namelen));
+  }
+  napi_get_boolean(env, (message.msg_flags & MSG_TRUNC) != 0, &value);
+  napi_set_named_property(env, result, "truncated", value);
+  return result;
+}
+
+/* shutdown(fd, how): 0 read, 1 write, 2 both. ENOTCONN is not an error here. */
+napi_value sockcat_shutdown(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd, how;
+  if (get_args(env, info, &args, 2) || get_int(env, args.values[0], &fd, "fd") ||
+      get_int(env, args.values[1], &how, "how")) {
+    return NULL;
+  }
+  if (shutdown(fd, how) < 0 && errno != ENOTCONN) return sockcat_throw_errno(env, errno, "shutdown");
+  return undefined_value(env);
+}
+
+/* close(fd) */
+napi_value sockcat_close(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd;
+  if (get_args(env, info, &args, 1) || get_int(env, args.values[0], &fd, "fd")) return NULL;
+  /* On Linux the fd is released even when close() reports EINTR: never retry. */
+  if (close(fd) < 0 && errno != EINTR) return sockcat_throw_errno(env, errno, "close");
+  return undefined_value(env);
+}
+
+static napi_value name_of(napi_env env, napi_callback_info info, int peer) {
+  args_t args;
+  int32_t fd;
+  if (get_args(env, info, &args, 1) || get_int(env, args.values[0], &fd, "fd")) return NULL;
+  struct sockaddr_storage address;
+  socklen_t length = sizeof address;
+  int rc = peer ? getpeername(fd, (struct sockaddr *)&address, &length)
+                : getsockname(fd, (struct sockaddr *)&address, &length);
+  if (rc < 0) {
+    if (peer && errno == ENOTCONN) return null_value(env);
+    return sockcat_throw_errno(env, errno, peer ? "getpeername" : "getsockname");
+  }
+  return sockcat_address_to_js(env, &address, length);
+}
+
+napi_value sockcat_getsockname(napi_env env, napi_callback_info info) {
+  return name_of(env, info, 0);
+}
+
+/* getpeername(fd) -> address, or null when not connected. */
+napi_value sockcat_getpeername(napi_env env, napi_callback_info info) {
+  return name_of(env, info, 1);
+}
+
+/* setsockoptInt(fd, level, name, value) */
+napi_value sockcat_setsockopt_int(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd, level, name, value;
+  if (get_args(env, info, &args, 4) || get_int(env, args.values[0], &fd, "fd") ||
+      get_int(env, args.values[1], &level, "level") ||
+      get_int(env, args.values[2], &name, "name") ||
+      get_int(env, args.values[3], &value, "value")) {
+    return NULL;
+  }
+  int option = value;
+  if (setsockopt(fd, level, name, &option, sizeof option) < 0) {
+    return sockcat_throw_errno(env, errno, "setsockopt");
+  }
+  return undefined_value(env);
+}
+
+/* getsockoptInt(fd, level, name) -> value */
+napi_value sockcat_getsockopt_int(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd, level, name;
+  if (get_args(env, info, &args, 3) || get_int(env, args.values[0], &fd, "fd") ||
+      get_int(env, args.values[1], &level, "level") ||
+      get_int(env, args.values[2], &name, "name")) {
+    return NULL;
+  }
+  int option = 0;
+  socklen_t length = sizeof option;
+  if (getsockopt(fd, level, name, &option, &length) < 0) {
+    return sockcat_throw_errno(env, errno, "getsockopt");
+  }
+  return int_value(env, option);
+}
+
+/* setsockoptBuffer(fd, level, name, buffer): options whose value is a struct or a string. */
+napi_value sockcat_setsockopt_buffer(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd, level, name;
+  if (get_args(env, info, &args, 4) || get_int(env, args.values[0], &fd, "fd") ||
+      get_int(env, args.values[1], &level, "level") ||
+      get_int(env, args.values[2], &name, "name")) {
+    return NULL;
+  }
+  bool is_buffer = false;
+  napi_is_buffer(env, args.values[3], &is_buffer);
+  if (!is_buffer) {
+    napi_throw_type_error(env, NULL, "value must be a Buffer");
+    return NULL;
+  }
+  void *data;
+  size_t size;
+  napi_get_buffer_info(env, args.values[3], &data, &size);
+  if (setsockopt(fd, level, name, data, (socklen_t)size) < 0) {
+    return sockcat_throw_errno(env, errno, "setsockopt");
+  }
+  return undefined_value(env);
+}
+
+#define CONSTANT(name) {#name, name}
+
+napi_value sockcat_constants(napi_env env) {
+  static const struct {
+    const char *name;
+    int value;
+  } table[] = {
+      CONSTANT(AF_UNIX),       CONSTANT(AF_INET),         CONSTANT(AF_INET6),
+      CONSTANT(SOCK_STREAM),   CONSTANT(SOCK_DGRAM),      CONSTANT(SOCK_SEQPACKET),
+      CONSTANT(SOCK_RAW),      CONSTANT(SOL_SOCKET),      CONSTANT(IPPROTO_IP),
+      CONSTANT(IPPROTO_IPV6),  CONSTANT(IPPROTO_TCP),     CONSTANT(IPPROTO_UDP),
+      CONSTANT(IPPROTO_ICMP),  CONSTANT(IPPROTO_ICMPV6),  CONSTANT(IPPROTO_RAW),
+      CONSTANT(SO_REUSEADDR),  CONSTANT(SO_REUSEPORT),    CONSTANT(SO_KEEPALIVE),
+      CONSTANT(SO_SNDBUF),     CONSTANT(SO_RCVBUF),       CONSTANT(SO_BROADCAST),
+      CONSTANT(SO_BINDTODEVICE), CONSTANT(SO_ERROR),      CONSTANT(SO_TYPE),
+      CONSTANT(TCP_NODELAY),   CONSTANT(TCP_KEEPIDLE),    CONSTANT(TCP_KEEPINTVL),
+      CONSTANT(TCP_KEEPCNT),   CONSTANT(IP_TTL),          CONSTANT(IP_TOS),
+      CONSTANT(IP_HDRINCL),    CONSTANT(IPV6_UNICAST_HOPS), CONSTANT(IPV6_TCLASS),
+      CONSTANT(IP_MULTICAST_TTL), CONSTANT(IP_MULTICAST_LOOP),
+  };
+  napi_value object;
+  napi_create_object(env, &object);
+  for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+    napi_set_named_property(env, object, table[i].name, int_value(env, table[i].value));
+  }
+  return object;
+}

@@ -1,0 +1,255 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { AbortError, ExecError, SockcatError, TimeoutError } from '../../errors.js';
+import { createCrlfEncoder } from '../../relay/crlf.js';
+import { connectionEnv, type ExecOptions, execRelay } from '../../relay/exec.js';
+import type { JsExecHandler } from '../../relay/exec-module.js';
+import type { Endpoint, Tube } from '../../tube/tube.js';
+import type { ExecSpec } from '../args.js';
+import type { Context } from '../context.js';
+import { loadJsExecHandler } from '../js-exec.js';
+import { listeningAddresses } from './listen.js';
+import { openSessionEvent, peerName } from './session.js';
+
+/** The flag that asked for each kind, for messages. */
+const FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
+
+export interface SessionOptions {
+  /** Aborted when the server shuts down (-k). */
+  signal?: AbortSignal;
+  /**
+   * -k: a failure ends only this connection and is reported on stderr; otherwise it propagates
+   * to run(), which reports it and sets the exit status.
+   */
+  keepOpen?: boolean;
+}
+
+/**
+ * -e, -c and --js-exec in every mode: connect, listen, and listen -k call `session()` with each
+ * connected tube instead of relaying stdin/stdout. sockcat's own stdin and stdout are not used
+ * (as ncat); -o/-x, -C, -d and -i apply to the connection.
+ */
+export interface ExecMode {
+  /** After binding: warn when anyone may reach the command (no --allow, not loopback). */
+  listening(bound: Endpoint): void;
+  /** Run the command (or the module) for one connection; resolves when it is over. */
+  session(tube: Tube, how: 'connected' | 'accepted', options?: SessionOptions): Promise<void>;
+}
+
+/**
+ * Prepare exec mode before anything is bound or connected: a --js-exec module is loaded here,
+ * once, so that a bad one fails with status 2 before a client can arrive.
+ */
+export async function prepareExec(ctx: Context, spec: ExecSpec): Promise<ExecMode> {
+  const handler =
+    spec.kind === 'js' ? await loadJsExecHandler(spec.command, process.cwd()) : undefined;
+  return {
+    listening: (bound) => warnIfExposed(ctx, spec, bound),
+    session: (tube, how, options = {}) => runExecSession(ctx, spec, handler, tube, how, options),
+  };
+}
+
+function isLoopback(address: string): boolean {
+  const v4 = address.startsWith('::ffff:') ? address.slice(7) : address;
+  return /^127\./.test(v4) || address === '::1';
+}
+
+/**
+ * The one-line warning for a listener that runs a command for anyone: a non-loopback address
+ * (the wildcard included) without --allow/--allowfile. Printed at every verbosity.
+ */
+function warnIfExposed(ctx: Context, spec: ExecSpec, bound: Endpoint): void {
+  const { options, log } = ctx;
+  if (options.unixSocket || bound.family === 0) return;
+  if (options.access.allow.length + options.access.allowFiles.length > 0) return;
+  if (isLoopback(bound.address)) return;
+  const where = listeningAddresses(ctx, bound)
+    .map((address) => formatHostPort(address, bound.port))
+    .join(' and ');
+  const what = spec.kind === 'js' ? 'module' : 'command';
+  log.error(
+    `warning: ${FLAG[spec.kind]} on ${where} without --allow: anyone who can reach this port can run the ${what}`,
+  );
+}
+
+/**
+ * -i for an exec session: nothing sent or received for `ms`. The relay's taps call touch(); a
+ * --js-exec module's traffic is seen through the tube's byte counters when the timer fires.
+ */
+function watchIdle(tube: Tube, ms: number | undefined, onIdle: () => void) {
+  if (ms === undefined) return { touch() {}, stop() {} };
+  let seen = tube.bytesSent + tube.bytesReceived;
+  const timer = setTimeout(() => {
+    const now = tube.bytesSent + tube.bytesReceived;
+    if (now !== seen) {
+      seen = now;
+      timer.refresh();
+      return;
+    }
+    onIdle();
+  }, ms);
+  return {
+    touch() {
+      seen = tube.bytesSent + tube.bytesReceived;
+      timer.refresh();
+    },
+    stop() {
+      clearTimeout(timer);
+    },
+  };
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.split('\n', 1)[0] ?? '';
+}
+
+async function runExecSession(
+  ctx: Context,
+  spec: ExecSpec,
+  handler: JsExecHandler | undefined,
+  tube: Tube,
+  how: 'connected' | 'accepted',
+  sessionOptions: SessionOptions,
+): Promise<void> {
+  const { options, io, log, events } = ctx;
+  const started = performance.now();
+  const id = openSessionEvent(ctx, tube, how);
+  const peer = peerName(tube);
+  // One signal ends the session: the idle timer, an interrupt, or the server shutting down.
+  // (Listeners rather than AbortSignal.any: a long -k run would pile dependents on io.signal.)
+  const controller = new AbortController();
+  let idleExpired = false;
+  const end = () => controller.abort();
+  const outer = [io.signal, sessionOptions.signal].filter((s): s is AbortSignal => !!s);
+  for (const source of outer) {
+    if (source.aborted) end();
+    else source.addEventListener('abort', end, { once: true });
+  }
+  const signal = controller.signal;
+  const idle = watchIdle(tube, options.idleTimeout, () => {
+    idleExpired = !signal.aborted;
+    end();
+  });
+  let reason = 'exited';
+  let failure: Error | undefined;
+  try {
+    if (handler) reason = await runModule(spec, handler, tube, signal, !!sessionOptions.keepOpen);
+    else reason = await runCommand(ctx, spec, tube, id, signal, idle.touch);
+    log.info(2, `session with ${peer} ended: ${reason}`);
+  } catch (error) {
+    tube.destroy();
+    if (idleExpired) {
+      reason = 'idle-timeout';
+      const ms = options.idleTimeout ?? 0;
+      failure = new TimeoutError(`idle timeout expired (${ms} ms)`, ms, { op: 'read' });
+    } else if (error instanceof AbortError) {
+      reason = 'aborted';
+      failure = error;
+    } else {
+      reason = error instanceof ExecError ? 'exec-failed' : 'error';
+      failure = error instanceof Error ? error : new Error(String(error));
+    }
+  } finally {
+    idle.stop();
+    for (const source of outer) source.removeEventListener('abort', end);
+    events.emit({
+      event: 'closed',
+      id,
+      reason,
+      sent: tube.bytesSent,
+      received: tube.bytesReceived,
+      durationMs: Math.round(performance.now() - started),
+    });
+  }
+  if (!failure) return;
+  if (!sessionOptions.keepOpen) throw failure;
+  // -k: this connection ends, the server goes on. A shutdown is not worth a line.
+  if (reason === 'aborted') return;
+  if (reason === 'idle-timeout') log.info(1, `${failure.message} (${peer})`);
+  else if (failure instanceof SockcatError) log.error(failure.message);
+  else log.error(`internal error: ${firstLine(failure)}`);
+}
+
+/** -e / -c: the child's stdio is the connection. Resolves with the closed event's reason. */
+async function runCommand(
+  ctx: Context,
+  spec: ExecSpec,
+  tube: Tube,
+  id: number,
+  signal: AbortSignal,
+  touch: () => void,
+): Promise<string> {
+  const { options, log, sessionLog, events } = ctx;
+  const command = spec.command;
+  const tap = (chunk: Buffer) => {
+    touch();
+    sessionLog?.record(chunk);
+  };
+  let pid: number | undefined;
+  const execOptions: ExecOptions = {
+    command,
+    shell: spec.kind === 'sh',
+    signal,
+    onSpawn: (spawned) => {
+      pid = spawned;
+      log.info(2, `Executing ${JSON.stringify(command)} (pid ${pid})`);
+      events.emit({ event: 'exec', id, command, pid });
+    },
+    onExit: (code, exitSignal) => {
+      log.info(
+        2,
+        `pid ${pid} ${code === null ? `ended by ${exitSignal}` : `exited with status ${code}`}`,
+      );
+      events.emit({ event: 'exited', id, code, signal: exitSignal });
+    },
+    onSend: tap,
+    onReceive: tap,
+  };
+  if (options.crlf) execOptions.transformSend = createCrlfEncoder();
+  if (options.delay !== undefined) execOptions.sendDelay = options.delay;
+  const result = await execRelay(tube, execOptions);
+  return result.end === 'reset' ? 'reset' : 'exited';
+}
+
+/**
+ * --js-exec: the module's default export runs with the tube. Returning closes the connection
+ * gracefully (FIN after pending writes); throwing resets it and reports the error in one line.
+ */
+async function runModule(
+  spec: ExecSpec,
+  handler: JsExecHandler,
+  tube: Tube,
+  signal: AbortSignal,
+  keepOpen: boolean,
+): Promise<string> {
+  const env = connectionEnv(tube);
+  const onAbort = () => tube.destroy();
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    if (signal.aborted) onAbort();
+    try {
+      await handler(tube, {
+        remote: tube.remote,
+        local: tube.local,
+        proto: env['SOCKCAT_PROTO'] ?? 'TCP',
+        env,
+        signal,
+      });
+    } catch (error) {
+      if (signal.aborted) throw error;
+      tube.reset();
+      throw new ExecError(
+        `--js-exec ${JSON.stringify(spec.command)} failed for ${peerName(tube)}: ${firstLine(error)}`,
+        spec.command,
+        { cause: error },
+      );
+    }
+    if (signal.aborted) throw new AbortError('--js-exec session ended', { op: 'exec' });
+    // -k frees the slot at once; the graceful close finishes on its own.
+    if (keepOpen) void tube.close();
+    else await tube.close();
+    return 'returned';
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}

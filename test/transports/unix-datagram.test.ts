@@ -1,0 +1,131 @@
+// Unix datagram sockets through the native addon: boundaries, addresses, errors, fd hygiene.
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import {
+  AbortError,
+  ClosedError,
+  ConnectionRefusedError,
+  ListenError,
+  TimeoutError,
+} from '../../src/errors.js';
+import { loadNative } from '../../src/native/load.js';
+import { openUnixDatagram } from '../../src/transports/unix-datagram.js';
+
+const skip = loadNative() ? false : 'the native addon is not built';
+const unique = () => `@sockcat-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
+
+async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'sockcat-dgram-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('messages keep their boundaries and order; the sender is reported', { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const server = await openUnixDatagram({ path: join(dir, 'server.sock') });
+  const client = await openUnixDatagram({ path: join(dir, 'client.sock') });
+  t.after(() => {
+    server.close();
+    client.close();
+  });
+  await client.send('one', { path: join(dir, 'server.sock') });
+  await client.send(Buffer.alloc(0), { path: join(dir, 'server.sock') });
+  await client.send('three', { path: join(dir, 'server.sock') });
+  const received = [await server.receive(), await server.receive(), await server.receive()];
+  assert.deepEqual(
+    received.map((m) => m.data.toString()),
+    ['one', '', 'three'],
+  );
+  assert.deepEqual(received[0]!.from, { path: join(dir, 'client.sock') });
+  assert.deepEqual(server.local, { path: join(dir, 'server.sock') });
+  // The reply goes back to the address the message came from.
+  await server.send('reply', received[0]!.from);
+  assert.equal((await client.receive()).data.toString(), 'reply');
+});
+
+test('abstract names, connected sockets, unbound senders', { skip }, async (t) => {
+  const name = unique();
+  const server = await openUnixDatagram({ path: name });
+  const connected = await openUnixDatagram({ connect: name });
+  t.after(() => {
+    server.close();
+    connected.close();
+  });
+  assert.deepEqual(connected.remote, { path: name });
+  await connected.send('from an unbound socket');
+  const message = await server.receive();
+  assert.equal(message.data.toString(), 'from an unbound socket');
+  // An unbound socket has no name to reply to: no sender address.
+  assert.equal(message.from, undefined);
+});
+
+test('a message longer than maxMessageSize arrives truncated, and says so', { skip }, async (t) => {
+  const name = unique();
+  const server = await openUnixDatagram({ path: name, maxMessageSize: 4 });
+  const client = await openUnixDatagram({ connect: name });
+  t.after(() => {
+    server.close();
+    client.close();
+  });
+  await client.send('abcdefgh');
+  const message = await server.receive();
+  assert.equal(message.data.toString(), 'abcd');
+  assert.equal(message.truncated, true);
+});
+
+test('errors: refused peer, address in use, timeout, abort, closed', { skip }, async (t) => {
+  const name = unique();
+  await assert.rejects(openUnixDatagram({ connect: name }), ConnectionRefusedError);
+  const server = await openUnixDatagram({ path: name });
+  t.after(() => server.close());
+  await assert.rejects(openUnixDatagram({ path: name }), (error: Error) => {
+    assert.ok(error instanceof ListenError);
+    assert.match(error.message, /Address already in use/);
+    return true;
+  });
+  const client = await openUnixDatagram({ connect: name });
+  await assert.rejects(server.receive({ timeout: 20 }), TimeoutError);
+  const controller = new AbortController();
+  const pending = server.receive({ signal: controller.signal });
+  controller.abort();
+  await assert.rejects(pending, AbortError);
+  // Nothing was consumed by the cancelled receives.
+  await client.send('still here');
+  assert.equal((await server.receive()).data.toString(), 'still here');
+  const waiting = server.receive();
+  server.close();
+  await assert.rejects(waiting, ClosedError);
+  // The peer is gone: sending to it is refused.
+  await assert.rejects(client.send('anyone?'), ConnectionRefusedError);
+  client.close();
+  await assert.rejects(client.send('x'), ClosedError);
+});
+
+test('a socket bound to a file removes it on close', { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const path = join(dir, 'bound.sock');
+  const socket = await openUnixDatagram({ path });
+  assert.equal(existsSync(path), true);
+  socket.close();
+  socket.close();
+  assert.equal(existsSync(path), false);
+});
+
+test('10,000 sockets opened and closed leave no file descriptor behind', { skip }, async () => {
+  const count = () => readdirSync('/proc/self/fd').length;
+  const before = count();
+  for (let round = 0; round < 100; round++) {
+    const sockets = await Promise.all(
+      Array.from({ length: 100 }, () => openUnixDatagram({ path: unique() })),
+    );
+    // Half of them have a receive pending (a started poller) when closed.
+    const pending = sockets.slice(0, 50).map((s) => s.receive().catch((error: Error) => error));
+    for (const socket of sockets) socket.close();
+    for (const outcome of await Promise.all(pending)) assert.ok(outcome instanceof ClosedError);
+  }
+  assert.equal(count(), before);
+});
