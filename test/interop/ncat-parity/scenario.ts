@@ -74,9 +74,14 @@ export interface Scenario {
   /**
    * The tool's arguments. Placeholders: `{port}` (see mode), `{free}` (a loopback port nobody
    * listens on: a refused destination, or a source port for -p), `{file}` (a file in a fresh
-   * temporary directory).
+   * temporary directory), `{path}` (a Unix socket path in that directory; see `unix`).
    */
   args: string[];
+  /**
+   * Unix stream sockets: the runner listens on (connect mode), or connects to (listen mode),
+   * `{path}`, a socket path in a fresh temporary directory.
+   */
+  unix?: boolean;
   /** The peer's address (connect mode: where the runner listens; listen mode: peer 0's source). */
   host?: '127.0.0.1' | '::1';
   /** Listen mode: the stderr line that says the tool is ready (default: the first "Listening on"). */
