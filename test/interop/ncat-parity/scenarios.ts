@@ -559,6 +559,57 @@ export const SCENARIOS: Scenario[] = [
 
   // --- Keep listening, connection limits, access control ---------------------------------------
   {
+    name: 'listen -k -i: an idle client',
+    mode: 'listen',
+    args: ['-k', '-i', '300ms', '-l', '127.0.0.1', '{port}'],
+    stdinOpen: true,
+    steps: [{ op: 'send', data: 'a' }, { op: 'waitEof' }, { op: 'interrupt' }],
+    expect: { code: 2, stdout: 'a', ...ERROR },
+    deviation: {
+      reason: '25. -i with -k closes each idle client on its own',
+      sockcat: { code: 130 },
+    },
+  },
+  {
+    name: 'connect -x: binary bytes in the hex dump',
+    mode: 'connect',
+    args: ['-x', '{file}', '127.0.0.1', '{port}'],
+    stdin: BINARY,
+    steps: [{ op: 'waitEof' }, { op: 'close' }],
+    expect: { received: [show(BINARY)], file: '<1258 bytes, sha256 8aff80a2febecc1b…>' },
+  },
+  {
+    name: 'connect -o and -x together',
+    mode: 'connect',
+    args: ['-o', '{file}', '-x', '{file}.hex', '127.0.0.1', '{port}'],
+    stdin: 'abc',
+    steps: [{ op: 'waitEof' }, { op: 'close' }],
+    expect: { received: ['abc'], file: 'abc' },
+  },
+  {
+    name: 'listen -d: a delay between chunks',
+    mode: 'listen',
+    args: ['-d', '10ms', '-l', '127.0.0.1', '{port}'],
+    stdin: 'delayed\n',
+    steps: [{ op: 'waitEof' }, { op: 'end' }],
+    expect: { received: ['delayed\n'] },
+  },
+  {
+    name: 'connect --no-shutdown: the peer closes first, stdin open',
+    mode: 'connect',
+    args: ['--no-shutdown', '127.0.0.1', '{port}'],
+    stdinOpen: true,
+    steps: [
+      { op: 'send', data: 'bye\n' },
+      { op: 'end' },
+      { op: 'waitStdout', bytes: 4 },
+      { op: 'stdin', data: 'late' },
+      { op: 'waitReceived', bytes: 4 },
+      { op: 'stdinEnd' },
+    ],
+    expect: { stdout: 'bye\n', received: ['late'] },
+  },
+  {
     name: 'listen -k: two clients, stdin goes to both, both print',
     mode: 'listen',
     args: ['-k', '-l', '127.0.0.1', '{port}'],
