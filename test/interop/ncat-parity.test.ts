@@ -203,6 +203,12 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
     const dir = await mkdtemp(join(tmpdir(), 'sockcat-parity-'));
     t.after(() => rm(dir, { recursive: true, force: true }));
     values['path'] = join(dir, 'socket');
+    if (scenario.staleSocket) {
+      // A process that exits while listening leaves its socket file behind.
+      const script = `require('node:net').createServer().listen(${JSON.stringify(values['path'])}, () => process.exit(0))`;
+      const maker = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+      await once(maker, 'exit');
+    }
   }
   if (uses('file')) {
     file = join(dirname(values['path']!), 'session');

@@ -92,6 +92,8 @@ export interface Scenario {
   stdinOpen?: boolean;
   /** The conversation. It must lead the tool to exit (peer close, stdin EOF, -i, -q, SIGINT). */
   steps?: Step[];
+  /** A stale socket file (nothing listening) at `{path}` before the run. */
+  staleSocket?: boolean;
   /** Content of `{file}` before the run (for --append-output). */
   fileBefore?: string;
   /**

@@ -1054,6 +1054,28 @@ export const SCENARIOS: Scenario[] = [
     expect: { code: 2, received: [], file: 'data', ...ERROR },
   },
   {
+    name: 'listen -U on a stale socket file',
+    mode: 'listen',
+    unix: true,
+    staleSocket: true,
+    args: ['-l', '-U', '{path}'],
+    stdin: 'abc',
+    steps: [{ op: 'waitEof' }, { op: 'send', data: 'ok' }, { op: 'end' }],
+    expect: { code: 2, received: [], ...ERROR },
+    deviation: {
+      reason: '19. -l -U replaces a stale socket file',
+      sockcat: { code: 0, stdout: 'ok', received: ['abc'], stderr: 'empty' },
+    },
+  },
+  {
+    name: 'connect -U to a stale socket file: refused',
+    mode: 'none',
+    staleSocket: true,
+    args: ['-U', '{path}'],
+    stdin: '',
+    expect: { code: 1, received: [], ...ERROR },
+  },
+  {
     name: 'connect -U -z',
     mode: 'connect',
     unix: true,
