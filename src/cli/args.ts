@@ -261,6 +261,8 @@ export function parseArgs(argv: readonly string[]): Options {
     );
   }
 
+  if (options.udp) refuseWithUdp(options, values);
+
   if (values['ipv4'] === true && values['ipv6'] === true) {
     throw new ArgumentError('-4 and -6 cannot be used together');
   }
@@ -434,6 +436,32 @@ function refuseUnavailable(spec: OptionSpec): void {
   }
   if (spec.status === 'refused') {
     throw new ArgumentError(`option ${flagNames(spec)} is not supported: ${spec.reason}`);
+  }
+}
+
+/** Options that do not work over UDP (yet), each refused with the reason. */
+function refuseWithUdp(
+  options: Options,
+  values: Record<string, string | boolean | boolean[] | string[] | undefined>,
+): void {
+  if (options.broker) {
+    throw new ArgumentError('-u: UDP mode does not support --broker or --chat (as in ncat)');
+  }
+  if (options.exec) {
+    throw new ArgumentError('-u with -e, -c or --js-exec is not implemented yet');
+  }
+  if (options.telnet)
+    throw new ArgumentError('-t (Telnet) needs a stream; it cannot be used with -u');
+  if (values['proxy-protocol'] !== undefined) {
+    throw new ArgumentError('--proxy-protocol is for TCP; it cannot be used with -u');
+  }
+  if (values['proxy'] !== undefined) {
+    throw new ArgumentError('--proxy relays TCP; it cannot be used with -u');
+  }
+  for (const name of Object.keys(values)) {
+    if (name.startsWith('ssl') && values[name] !== undefined && values[name] !== false) {
+      throw new ArgumentError(`--${name}: TLS over UDP (DTLS) is not supported with -u`);
+    }
   }
 }
 

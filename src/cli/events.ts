@@ -42,7 +42,13 @@ export type CliEvent =
     }
   | { event: 'exec'; id: number; command: string; pid: number | undefined }
   | { event: 'exited'; id: number; code: number | null; signal: string | null }
-  | { event: 'scan'; host: string; port: number; state: 'open' | 'closed' | 'filtered' }
+  | {
+      event: 'scan';
+      host: string;
+      port: number;
+      /** 'open|filtered': a UDP port that neither answered nor refused (-z -u). */
+      state: 'open' | 'closed' | 'filtered' | 'open|filtered';
+    }
   | {
       event: 'scan-done';
       host: string;

@@ -134,7 +134,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'nodns', short: 'n', help: 'Do not resolve hostnames via DNS', status: 'ready' },
   { name: 'telnet', short: 't', help: 'Answer Telnet negotiations', status: 'ready' },
-  { name: 'udp', short: 'u', help: 'Use UDP instead of default TCP', status: 'planned' },
+  { name: 'udp', short: 'u', help: 'Use UDP instead of default TCP', status: 'ready' },
   {
     name: 'sctp',
     help: 'Use SCTP instead of default TCP',

@@ -30,7 +30,13 @@ export async function run(options: Options, io: CliIO): Promise<number> {
       const { runScan } = await import('./modes/scan.js');
       return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;
     }
-    if (options.keepOpen) {
+    if (options.udp && options.listen) {
+      const { runUdpListen } = await import('./modes/udp-listen.js');
+      await runUdpListen(ctx);
+    } else if (options.udp) {
+      const { runUdpConnect } = await import('./modes/udp-connect.js');
+      await runUdpConnect(ctx);
+    } else if (options.keepOpen) {
       const { runKeepOpen } = await import('./modes/keep-open.js');
       await runKeepOpen(ctx);
     } else if (options.listen) {

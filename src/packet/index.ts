@@ -14,3 +14,4 @@ export {
   type Ipv4Header,
   type Ipv4HeaderFields,
 } from './ipv4.js';
+export { encodeUdpDatagram, type UdpFields } from './udp.js';

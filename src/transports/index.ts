@@ -5,9 +5,27 @@ export {
   SeqpacketListener,
   type SeqpacketOptions,
 } from './seqpacket.js';
+export {
+  applyDatagramOptions,
+  applyListenerOptions,
+  applySocketOptions,
+  type DatagramSocketOptions,
+  type SocketOptions,
+} from './socket-options.js';
 export { parseTarget, type Target, type TargetInput } from './target.js';
 export { type ConnectOptions, connect } from './tcp-connect.js';
 export { type AcceptOptions, Listener, type ListenOptions, listen } from './tcp-listen.js';
+export {
+  connectUdp,
+  listenUdp,
+  MAX_UDP_PAYLOAD,
+  type UdpAcceptOptions,
+  UdpConnection,
+  type UdpConnectOptions,
+  UdpListener,
+  type UdpListenOptions,
+  type UdpRecvOptions,
+} from './udp.js';
 export {
   openUnixDatagram,
   type UnixDatagramOptions,

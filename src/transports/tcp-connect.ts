@@ -21,6 +21,7 @@ import {
 } from '../errors.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
+import { applySocketOptions, type SocketOptions, validateSocketOptions } from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 
 export interface ConnectOptions {
@@ -40,6 +41,8 @@ export interface ConnectOptions {
   noDelay?: boolean;
   /** Enable TCP keepalive with this initial delay in milliseconds. */
   keepAlive?: number;
+  /** TTL, TOS, keepalive probes, buffer sizes, device: see SocketOptions. */
+  socket?: SocketOptions;
   lookup?: LookupFunction;
   signal?: AbortSignal;
   /** Options of the returned tube (default receive timeout, buffer size). */
@@ -58,6 +61,7 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
   const { host, port } = parseTarget(target);
   if (host === '') throw new ArgumentError('connect needs a host');
   if (options.localPort !== undefined) validatePort(options.localPort, 'source port');
+  if (options.socket) validateSocketOptions(options.socket);
   const localAddress =
     options.localAddress === undefined ? undefined : unbracket(options.localAddress);
   const localFamily = localAddress === undefined ? 0 : ipFamily(localAddress);
@@ -125,6 +129,14 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
     ]);
     socket.setNoDelay(options.noDelay ?? true);
     if (options.keepAlive !== undefined) socket.setKeepAlive(true, options.keepAlive);
+    if (options.socket) {
+      try {
+        applySocketOptions(socket, options.socket);
+      } catch (error) {
+        socket.destroy();
+        throw error;
+      }
+    }
     return new Tube(socket, {
       ...options.tube,
       network: 'tcp',

@@ -11,6 +11,7 @@ import {
 } from '../errors.js';
 import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
+import { applyListenerOptions, type SocketOptions } from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 
 export interface ListenOptions {
@@ -30,6 +31,12 @@ export interface ListenOptions {
   signal?: AbortSignal;
   /** Options for each accepted tube. */
   tube?: TubeOptions;
+  /**
+   * Socket options for accepted TCP connections (see SocketOptions). They are set on the
+   * listening socket, which accepted sockets inherit them from (Linux), so a failure shows when
+   * listening rather than per connection.
+   */
+  socket?: SocketOptions;
 }
 
 export interface AcceptOptions {
@@ -240,6 +247,14 @@ export async function listen(target: TargetInput, options: ListenOptions = {}): 
     name,
     context,
   );
+  if (options.socket) {
+    try {
+      applyListenerOptions(server, options.socket);
+    } catch (error) {
+      server.close();
+      throw error;
+    }
+  }
   return new Listener(server, options, context);
 }
 

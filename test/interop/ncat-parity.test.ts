@@ -280,7 +280,7 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
     ]).catch(() => false);
     if (ready && !scenario.unix) {
       const pid = child.pid!;
-      const v6 = await listeningPortOf(pid, ['tcp6']).catch(() => undefined);
+      const v6 = await listeningPortOf(pid, 'tcp', { ipv6Only: true }).catch(() => undefined);
       ports = { v4: await listeningPortOf(pid).catch(() => v6 ?? 0), v6 };
     }
     if (ready) {

@@ -4,6 +4,7 @@ import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
+import type { Transport } from '../events.js';
 import { prepareUnixListenPath } from '../unix-path.js';
 import { eventEndpoint, peerName, runSession } from './session.js';
 
@@ -75,7 +76,7 @@ export function listeningAddresses(ctx: Context, bound: Endpoint): string[] {
 }
 
 /** "Listening on ..." lines, one per address family served. */
-export function logListening(ctx: Context, bound: Endpoint): void {
+export function logListening(ctx: Context, bound: Endpoint, transport: Transport = 'tcp'): void {
   const { options, log } = ctx;
   if (options.unixSocket) {
     log.info(1, `Listening on ${bound.address}`);
@@ -87,7 +88,7 @@ export function logListening(ctx: Context, bound: Endpoint): void {
   }
   ctx.events.emit({
     event: 'listening',
-    transport: 'tcp',
+    transport,
     local: { address: bound.address, port: bound.port },
   });
 }

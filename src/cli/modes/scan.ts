@@ -12,6 +12,10 @@ export type PortState = 'open' | 'closed' | 'filtered';
  * Exit status: 0 when a port is open, 1 when none is.
  */
 export async function runScan(ctx: Context): Promise<boolean> {
+  if (ctx.options.udp) {
+    const { runUdpScan } = await import('./udp-scan.js');
+    return runUdpScan(ctx);
+  }
   const { options, io, log } = ctx;
   const host = options.host ?? '';
   const ports = options.scanPorts ?? [options.port];

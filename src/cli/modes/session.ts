@@ -7,7 +7,13 @@ import type { Context } from '../context.js';
 import { closeReasonOf, type EventEndpoint, type Transport } from '../events.js';
 import { progressMeterFor } from '../progress.js';
 
-export function peerName(tube: Tube): string {
+/** Anything with endpoints: a Tube, a UdpConnection, a UDP peer session. */
+export interface HasEndpoints {
+  readonly local?: Endpoint | undefined;
+  readonly remote?: Endpoint | undefined;
+}
+
+export function peerName(tube: HasEndpoints): string {
   const remote = tube.remote;
   if (!remote) return 'peer';
   if (remote.family === 0) return remote.address || 'peer';
@@ -28,7 +34,7 @@ export function eventEndpoint(endpoint: Endpoint | undefined): EventEndpoint | u
  */
 export function openSessionEvent(
   ctx: Context,
-  tube: Tube,
+  tube: HasEndpoints,
   how: 'connected' | 'accepted',
   transport: Transport = tube.remote?.family === 0 ? 'unix' : 'tcp',
 ): number {

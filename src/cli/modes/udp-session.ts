@@ -1,0 +1,160 @@
+import { AbortError, ConnectionRefusedError, SockcatError, TimeoutError } from '../../errors.js';
+import { createCrlfEncoder } from '../../relay/crlf.js';
+import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import type { UdpConnection } from '../../transports/udp.js';
+import type { Context } from '../context.js';
+import { openSessionEvent, peerName } from './session.js';
+
+/** Why a UDP session ended without an error. */
+type UdpEnd = 'stdin-eof' | 'quit-after-eof' | 'stdout-closed' | 'aborted';
+
+/**
+ * Cut one read from stdin into datagrams: each read is one datagram, and a read larger than the
+ * UDP maximum is split into maximum-size datagrams (the last one shorter).
+ */
+export function toDatagrams(chunk: Buffer, max: number): Buffer[] {
+  if (chunk.length <= max) return [chunk];
+  const pieces: Buffer[] = [];
+  for (let offset = 0; offset < chunk.length; offset += max) {
+    pieces.push(chunk.subarray(offset, offset + max));
+  }
+  return pieces;
+}
+
+/** The `closed` event's reason for a session that ended with an error. */
+export function errorReason(error: unknown): string {
+  if (error instanceof ConnectionRefusedError) return 'refused';
+  if (error instanceof TimeoutError) return 'idle-timeout';
+  if (error instanceof SockcatError) return error.code;
+  return 'error';
+}
+
+/**
+ * Relay stdin/stdout with one UDP peer (connect mode, and listen mode without -k), by the UDP
+ * rows of docs/eof.md:
+ * - every read from stdin is sent as one datagram (split at the UDP maximum); every datagram
+ *   received is written to stdout as it is;
+ * - stdin EOF: connect mode ends at once (ncat), or after `-q`; listen mode goes on receiving
+ *   (ncat), or ends after `-q`;
+ * - an ICMP port unreachable ends the session with ConnectionRefusedError (exit 1);
+ * - `-i`: no datagram either way for that long ends it with a TimeoutError.
+ */
+export async function runUdpSession(
+  ctx: Context,
+  connection: UdpConnection,
+  how: 'connected' | 'accepted',
+): Promise<void> {
+  const { options, io, log, sessionLog } = ctx;
+  const started = performance.now();
+  const id = openSessionEvent(ctx, connection, how, 'udp');
+  let sent = 0;
+  let received = 0;
+  let input: ReturnType<typeof pump> | undefined;
+  let quitTimer: NodeJS.Timeout | undefined;
+  let idleTimer: NodeJS.Timeout | undefined;
+  let onAbort = () => {};
+
+  const outcome = new Promise<UdpEnd>((resolve, reject) => {
+    let finished = false;
+    const finish = (end: UdpEnd | Error) => {
+      if (finished) return;
+      finished = true;
+      if (end instanceof Error) reject(end);
+      else resolve(end);
+    };
+    onAbort = () => finish('aborted');
+    io.signal?.addEventListener('abort', onAbort, { once: true });
+    if (io.signal?.aborted) return finish('aborted');
+
+    const idle = options.idleTimeout;
+    const touch =
+      idle === undefined
+        ? () => {}
+        : () => {
+            if (idleTimer) idleTimer.refresh();
+            else
+              idleTimer = setTimeout(
+                () =>
+                  finish(
+                    new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' }),
+                  ),
+                idle,
+              );
+          };
+    touch();
+
+    const stdinEnded = () => {
+      const quit = options.quitAfterEof;
+      log.info(2, 'EOF on stdin');
+      if (options.sendOnly) return finish('stdin-eof');
+      if (quit === 0) return finish('quit-after-eof');
+      if (quit !== undefined && Number.isFinite(quit)) {
+        quitTimer = setTimeout(() => finish('quit-after-eof'), quit);
+        return;
+      }
+      // ncat: connect mode ends at stdin EOF (UDP has no FIN to wait for); listen mode goes on.
+      if (how === 'connected') finish('stdin-eof');
+    };
+
+    if (!options.recvOnly) {
+      const encode = options.crlf ? createCrlfEncoder() : undefined;
+      input = pump(io.stdin, async (read) => {
+        const chunk = encode ? encode(read) : read;
+        for (const datagram of toDatagrams(chunk, connection.maxDatagram)) {
+          if (finished) return;
+          sessionLog?.record(datagram);
+          await connection.send(datagram);
+          sent += datagram.length;
+          touch();
+          if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
+        }
+      });
+      input.done.then(stdinEnded, (error: Error) => finish(error));
+    }
+
+    const receive = async () => {
+      for await (const datagram of connection) {
+        if (finished) return;
+        received += datagram.length;
+        touch();
+        // --send-only: datagrams are read (an ICMP refusal still ends the session) and dropped.
+        if (options.sendOnly) continue;
+        sessionLog?.record(datagram);
+        await writeChunk(io.stdout, datagram);
+      }
+    };
+    receive().then(
+      () => {},
+      (error: unknown) => finish(isBrokenPipe(error) ? 'stdout-closed' : (error as Error)),
+    );
+  });
+
+  const closed = (reason: string) =>
+    ctx.events.emit({
+      event: 'closed',
+      id,
+      reason,
+      sent,
+      received,
+      durationMs: Math.round(performance.now() - started),
+    });
+  try {
+    const end = await outcome;
+    closed(end);
+    if (end === 'aborted') {
+      throw new AbortError(`session with ${peerName(connection)} interrupted`, { op: 'read' });
+    }
+    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    log.info(1, `${sent} bytes sent, ${received} bytes received in ${seconds} seconds.`);
+    log.info(2, `session with ${peerName(connection)} ended: ${end}`);
+  } catch (error) {
+    if (!(error instanceof AbortError)) closed(errorReason(error));
+    throw error;
+  } finally {
+    io.signal?.removeEventListener('abort', onAbort);
+    if (quitTimer) clearTimeout(quitTimer);
+    if (idleTimer) clearTimeout(idleTimer);
+    input?.stop();
+    await connection.close();
+  }
+}
