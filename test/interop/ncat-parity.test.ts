@@ -5,7 +5,8 @@
 // line, bytes, end of file, exit); each run has a safety timeout that fails it instead of hanging.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
+import { EventEmitter, once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { constants, tmpdir } from 'node:os';
@@ -16,7 +17,7 @@ import { listeningPortOf } from '../helpers/listening-peer.js';
 import { BIN, ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
-import type { Outcome, Scenario, Step } from './ncat-parity/scenario.js';
+import type { Data, Outcome, Scenario, Step } from './ncat-parity/scenario.js';
 import { show } from './ncat-parity/scenario.js';
 import { SCENARIOS } from './ncat-parity/scenarios.js';
 
@@ -56,6 +57,69 @@ interface Run {
   stderr: string;
 }
 
+/** What a peer needs of its connection: a TCP or Unix socket, or a UdpLink. */
+interface Link extends EventEmitter {
+  write(data: Data): unknown;
+  end(): unknown;
+  destroy(): unknown;
+  resetAndDestroy(): unknown;
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+}
+
+/**
+ * A UDP peer as a Link: each datagram is a 'data' event; there is no FIN, so end() does nothing.
+ * In connect mode the tool's address is learnt from its first datagram.
+ */
+class UdpLink extends EventEmitter implements Link {
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+
+  constructor(
+    readonly socket: DgramSocket,
+    remote?: { address: string; port: number },
+  ) {
+    super();
+    this.remoteAddress = remote?.address;
+    this.remotePort = remote?.port;
+    socket.on('message', (message: Buffer, from: RemoteInfo) => {
+      this.remoteAddress ??= from.address;
+      this.remotePort ??= from.port;
+      this.emit('data', message);
+    });
+    // An ICMP "port unreachable" after the tool left.
+    socket.on('error', () => {});
+    socket.on('close', () => this.emit('close'));
+  }
+
+  write(data: Data): void {
+    if (this.remotePort === undefined) throw new Error('no datagram from the tool yet');
+    this.socket.send(data, this.remotePort, this.remoteAddress);
+  }
+
+  end(): void {}
+
+  destroy(): void {
+    try {
+      this.socket.close();
+    } catch {
+      // Closed already.
+    }
+  }
+
+  resetAndDestroy(): void {
+    this.destroy();
+  }
+}
+
+/** A loopback UDP socket on a port of its own. */
+async function udpSocket(host: string): Promise<DgramSocket> {
+  const socket = createSocket(host === '::1' ? 'udp6' : 'udp4');
+  socket.bind(0, host);
+  await once(socket, 'listening');
+  return socket;
+}
+
 /** One peer connection and what it saw. */
 class Peer {
   readonly chunks: Buffer[] = [];
@@ -64,7 +128,10 @@ class Peer {
   ended = false;
   private readonly waiters = new Set<() => void>();
 
-  constructor(readonly socket: Socket) {
+  constructor(
+    readonly socket: Link,
+    readonly datagrams = false,
+  ) {
     socket.on('data', (chunk: Buffer) => {
       this.chunks.push(chunk);
       this.received += chunk.length;
@@ -174,7 +241,12 @@ async function connectPeer(
   target: { host: string; port: number } | { path: string },
   index: number,
   notes: string[],
+  udp = false,
 ): Promise<Peer | undefined> {
+  if (udp && 'host' in target) {
+    const socket = await udpSocket(target.host);
+    return new Peer(new UdpLink(socket, { address: target.host, port: target.port }), true);
+  }
   const socket = connect({ ...target, allowHalfOpen: true });
   const peer = new Peer(socket);
   const failure = await new Promise<string | undefined>((resolve) => {
@@ -217,7 +289,13 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
   }
 
   let nextAccepted: (() => Promise<Socket>) | undefined;
-  if (scenario.mode === 'connect') {
+  let udpPeer: Peer | undefined;
+  if (scenario.mode === 'connect' && scenario.udp) {
+    const socket = await udpSocket(host);
+    udpPeer = new Peer(new UdpLink(socket), true);
+    t.after(() => udpPeer?.socket.destroy());
+    values['port'] = String(socket.address().port);
+  } else if (scenario.mode === 'connect') {
     const server = createServer({ allowHalfOpen: true });
     nextAccepted = acceptQueue(server);
     if (scenario.unix) server.listen(values['path']);
@@ -270,7 +348,9 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
   };
 
   // The first peer: the tool's connection (connect mode), or the runner's first client.
-  if (scenario.mode === 'connect') {
+  if (udpPeer) {
+    peers.push(udpPeer);
+  } else if (scenario.mode === 'connect') {
     const socket = await Promise.race([nextAccepted!(), gone]);
     if (socket) peers.push(new Peer(socket));
   } else if (scenario.mode === 'listen') {
@@ -280,12 +360,13 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
     ]).catch(() => false);
     if (ready && !scenario.unix) {
       const pid = child.pid!;
-      const v6 = await listeningPortOf(pid, 'tcp', { ipv6Only: true }).catch(() => undefined);
-      ports = { v4: await listeningPortOf(pid).catch(() => v6 ?? 0), v6 };
+      const protocol = scenario.udp ? 'udp' : 'tcp';
+      const v6 = await listeningPortOf(pid, protocol, { ipv6Only: true }).catch(() => undefined);
+      ports = { v4: await listeningPortOf(pid, protocol).catch(() => v6 ?? 0), v6 };
     }
     if (ready) {
       listening = true;
-      const peer = await connectPeer(targetFor(host), 0, notes);
+      const peer = await connectPeer(targetFor(host), 0, notes, scenario.udp);
       if (peer) peers.push(peer);
     }
   }
@@ -312,7 +393,7 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
   // The tool is gone: every peer connection ends (FIN or reset) and has all it will receive.
   await Promise.all(
     peers.map(async (peer) => {
-      await peer.until(() => peer.eof, 'the end of the run').catch(() => {});
+      if (!peer.datagrams) await peer.until(() => peer.eof, 'the end of the run').catch(() => {});
       peer.socket.destroy();
     }),
   );
@@ -340,7 +421,7 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
     switch (step.op) {
       case 'connect': {
         const address = step.host ?? '127.0.0.1';
-        const peer = await connectPeer(targetFor(address), step.peer, notes);
+        const peer = await connectPeer(targetFor(address), step.peer, notes, scenario.udp);
         if (peer) peers[step.peer] = peer;
         return;
       }

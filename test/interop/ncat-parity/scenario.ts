@@ -92,6 +92,12 @@ export interface Scenario {
   stdinOpen?: boolean;
   /** The conversation. It must lead the tool to exit (peer close, stdin EOF, -i, -q, SIGINT). */
   steps?: Step[];
+  /**
+   * UDP: the runner's peer is a UDP socket (connect mode: it learns the tool's address from its
+   * first datagram, so the tool speaks first; listen mode: it sends to the tool's port). There is
+   * no FIN: `end` does nothing and `waitEof` never holds.
+   */
+  udp?: boolean;
   /** A stale socket file (nothing listening) at `{path}` before the run. */
   staleSocket?: boolean;
   /** Content of `{file}` before the run (for --append-output). */
