@@ -1,13 +1,15 @@
 // Every benchmark in sequence, then one table. `npm run bench` (after `npx tsc -p .`).
 //
-//   node dist/bench/run.js [--quick] [--only recv-line,delimiter-search,cli-bulk]
+//   node dist/bench/run.js [--quick] [--only recv-line,delimiter-search,cli-bulk,proxy-throughput]
 //
 // Each bench is also a program of its own: node dist/bench/<name>.js with the flags listed at the
 // top of its file. --quick shrinks every size about tenfold and runs each case once: a smoke run,
 // not a measurement. Other flags are passed to every bench (e.g. --runs 5).
+import { benchBrokerFanout } from './broker-fanout.js';
 import { benchCliBulk } from './cli-bulk.js';
 import { type BenchRow, flag, option, printTable } from './common.js';
 import { benchDelimiterSearch } from './delimiter-search.js';
+import { benchProxyThroughput } from './proxy-throughput.js';
 import { benchRecvLine } from './recv-line.js';
 
 // ---- parameters ------------------------------------------------------------------------------
@@ -19,6 +21,8 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
     quick: ['--bytes', '10M', '--long', '1M', '--runs', '1'],
   },
   'cli-bulk': { run: benchCliBulk, quick: ['--bytes', '100M', '--runs', '1'] },
+  'broker-fanout': { run: benchBrokerFanout, quick: ['--bytes', '4M', '--seconds', '3'] },
+  'proxy-throughput': { run: benchProxyThroughput, quick: ['--bytes', '64M', '--runs', '1'] },
 };
 
 const argv = process.argv.slice(2);

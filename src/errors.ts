@@ -16,6 +16,7 @@ export type SockcatErrorCode =
   | 'SOCKCAT_CLOSED'
   | 'SOCKCAT_RESET'
   | 'SOCKCAT_PROXY_PROTOCOL'
+  | 'SOCKCAT_PROXY'
   | 'SOCKCAT_UNSUPPORTED'
   | 'SOCKCAT_EXEC'
   | 'SOCKCAT_PERMISSION';
@@ -38,7 +39,8 @@ export type Operation =
   | 'bind'
   | 'send'
   | 'receive'
-  | 'setsockopt';
+  | 'setsockopt'
+  | 'proxy';
 
 export interface ErrorContext {
   op?: Operation;
@@ -173,6 +175,22 @@ export class ProxyProtocolError extends SockcatError {
   declare readonly code: 'SOCKCAT_PROXY_PROTOCOL';
   constructor(message: string, context: ErrorContext = {}) {
     super('SOCKCAT_PROXY_PROTOCOL', message, { op: 'read', ...context });
+  }
+}
+
+/**
+ * A proxy (HTTP CONNECT, SOCKS4/4a/5) refused, failed or broke the protocol while tunnelling, or
+ * a client of sockcat's proxy servers sent a bad handshake. `proxy` names the proxy (host:port);
+ * `reply` is what it answered when it answered (`403 Forbidden`, `SOCKS5 reply 0x05`).
+ */
+export class ProxyError extends SockcatError {
+  declare readonly code: 'SOCKCAT_PROXY';
+  readonly proxy: string;
+  readonly reply: string | undefined;
+  constructor(message: string, proxy: string, context: ErrorContext & { reply?: string } = {}) {
+    super('SOCKCAT_PROXY', message, { op: 'proxy', ...context });
+    this.proxy = proxy;
+    this.reply = context.reply;
   }
 }
 

@@ -7,6 +7,7 @@ export {
   type SocketAddress,
 } from './native/message-socket.js';
 export * from './packet/index.js';
+export * from './proxy/index.js';
 export * from './proxy-protocol/index.js';
 export * from './relay/index.js';
 export * from './server/index.js';

@@ -11,6 +11,7 @@ import {
   ExecError,
   ListenError,
   PermissionError,
+  ProxyError,
   ProxyProtocolError,
   ResolveError,
   SockcatError,
@@ -35,12 +36,13 @@ const pins: [
   Equals<ConnectionResetError['code'], 'SOCKCAT_RESET'>,
   Equals<UnsupportedError['code'], 'SOCKCAT_UNSUPPORTED'>,
   Equals<ProxyProtocolError['code'], 'SOCKCAT_PROXY_PROTOCOL'>,
+  Equals<ProxyError['code'], 'SOCKCAT_PROXY'>,
   Equals<ExecError['code'], 'SOCKCAT_EXEC'>,
   Equals<PermissionError['code'], 'SOCKCAT_PERMISSION'>,
-] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 test('every error class carries its literal code, its name and context', () => {
-  assert.equal(pins.length, 14);
+  assert.equal(pins.length, 15);
   const cause = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
   const cases: Array<[SockcatError, SockcatErrorCode, string]> = [
     [new ArgumentError('bad'), 'SOCKCAT_ARGS', 'ArgumentError'],
@@ -59,6 +61,7 @@ test('every error class carries its literal code, its name and context', () => {
     [new ConnectionResetError('x'), 'SOCKCAT_RESET', 'ConnectionResetError'],
     [new UnsupportedError('x'), 'SOCKCAT_UNSUPPORTED', 'UnsupportedError'],
     [new ProxyProtocolError('x'), 'SOCKCAT_PROXY_PROTOCOL', 'ProxyProtocolError'],
+    [new ProxyError('x', '127.0.0.1:1080'), 'SOCKCAT_PROXY', 'ProxyError'],
     [new ExecError('x', 'cmd'), 'SOCKCAT_EXEC', 'ExecError'],
     [new PermissionError('x'), 'SOCKCAT_PERMISSION', 'PermissionError'],
   ];

@@ -3,6 +3,16 @@ import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
 import { ArgumentError, UnsupportedError } from '../errors.js';
+import {
+  type ProxyAuth,
+  type ProxyDns,
+  type ProxyHop,
+  type ProxyType,
+  parseProxyAuth,
+  parseProxyChain,
+  parseProxyDns,
+  parseProxyType,
+} from '../proxy/proxy-spec.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
@@ -76,6 +86,17 @@ export interface Options {
   progress: boolean;
   /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
   dialect: 'ncat' | 'openbsd';
+  /**
+   * --proxy (repeated, or comma lists): the chain to tunnel through, first hop first; empty when
+   * not given. Plain hops carry --proxy-type and --proxy-auth; URL hops their own.
+   */
+  proxy: ProxyHop[];
+  /** --proxy-dns: where destination names are resolved (ncat's default: remote). */
+  proxyDns: ProxyDns;
+  /** -l --proxy-type http|socks5: run a proxy server instead of a plain listener. */
+  proxyServer: 'http' | 'socks5' | undefined;
+  /** Credentials the proxy server requires (-l --proxy-auth, or NCAT_PROXY_AUTH). */
+  proxyServerAuth: ProxyAuth | undefined;
 }
 
 /** What -e, -c or --js-exec asked to run for each connection. */
@@ -144,7 +165,10 @@ function translateParseError(error: unknown): ArgumentError {
  * Parse argv (without node and the script) into Options. Pure: no I/O, never exits; throws
  * ArgumentError naming the flag and the value.
  */
-export function parseArgs(argv: readonly string[]): Options {
+export function parseArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): Options {
   const dashDash = argv.indexOf('--');
   const args: string[] = [];
   for (let index = 0; index < argv.length; index++) {
@@ -260,6 +284,12 @@ export function parseArgs(argv: readonly string[]): Options {
       '--broker and --chat relay between clients; -e, -c and --js-exec cannot be used with them',
     );
   }
+  // As ncat 7.93, which refuses both ("UDP mode does not support connection brokering").
+  if (options.broker && (options.udp || options.unixSocket)) {
+    throw new ArgumentError(
+      `--broker and --chat work over TCP only; ${options.udp ? '-u (UDP)' : '-U (Unix sockets)'} cannot be used with them`,
+    );
+  }
 
   if (options.udp) refuseWithUdp(options, values);
 
@@ -337,6 +367,7 @@ export function parseArgs(argv: readonly string[]): Options {
     }
     options.sourceAddress = address;
   }
+  assignProxy(options, values, env);
   const portFlag = str('source-port');
   const positionals = parsed.positionals;
   if (options.unixSocket) {
@@ -427,7 +458,85 @@ function defaults(): Options {
     json: undefined,
     progress: false,
     dialect: 'ncat',
+    proxy: [],
+    proxyDns: 'remote',
+    proxyServer: undefined,
+    proxyServerAuth: undefined,
   };
+}
+
+/**
+ * --proxy, --proxy-type, --proxy-auth, --proxy-dns. Connecting: the chain (plain hops take the
+ * type and credentials, URL hops their own). Listening: --proxy-type http|socks5 makes a proxy
+ * server and --proxy-auth its required credentials. NCAT_PROXY_AUTH stands in for --proxy-auth.
+ */
+function assignProxy(
+  options: Options,
+  values: Record<string, string | boolean | boolean[] | string[] | undefined>,
+  env: Readonly<Record<string, string | undefined>>,
+): void {
+  const proxies = (values['proxy'] as string[] | undefined) ?? [];
+  const typeText = values['proxy-type'] as string | undefined;
+  const type: ProxyType | undefined = typeText === undefined ? undefined : parseProxyType(typeText);
+  const authText = (values['proxy-auth'] as string | undefined) ?? env['NCAT_PROXY_AUTH'];
+  const authGiven = values['proxy-auth'] !== undefined;
+  const auth = authText === undefined || authText === '' ? undefined : parseProxyAuth(authText);
+  const dnsText = values['proxy-dns'] as string | undefined;
+  if (dnsText !== undefined) options.proxyDns = parseProxyDns(dnsText);
+  if (options.listen) {
+    if (proxies.length > 0) {
+      throw new ArgumentError(
+        '--proxy connects through a proxy; it cannot be used with -l (for a proxy server use -l --proxy-type http|socks5)',
+      );
+    }
+    if (dnsText !== undefined) {
+      throw new ArgumentError('--proxy-dns applies to connecting through a proxy, not to -l');
+    }
+    if (type === undefined) {
+      if (authGiven) throw new ArgumentError('--proxy-auth with -l needs --proxy-type http|socks5');
+      return;
+    }
+    if (type === 'socks4') {
+      throw new ArgumentError(
+        'invalid --proxy-type "socks4" with -l: sockcat\'s proxy servers speak http and socks5',
+      );
+    }
+    const conflicts = [
+      [options.exec !== undefined, '-e, -c and --js-exec'],
+      [options.broker, '--broker and --chat'],
+      [options.udp, '-u'],
+      [options.unixSocket, '-U'],
+      [options.sendOnly || options.recvOnly, '--send-only and --recv-only'],
+      [options.output !== undefined || options.hexDump !== undefined, '-o and -x'],
+    ] as const;
+    for (const [conflict, flags] of conflicts) {
+      if (conflict) {
+        throw new ArgumentError(`${flags} cannot be used with a proxy server (-l --proxy-type)`);
+      }
+    }
+    options.proxyServer = type;
+    options.proxyServerAuth = auth;
+    return;
+  }
+  if (proxies.length === 0) {
+    if (type !== undefined) {
+      throw new ArgumentError('--proxy-type given without a proxy address (--proxy)');
+    }
+    if (authGiven) throw new ArgumentError('--proxy-auth given without a proxy address (--proxy)');
+    if (dnsText !== undefined) {
+      throw new ArgumentError('--proxy-dns given without a proxy address (--proxy)');
+    }
+    return;
+  }
+  if (options.udp) throw new ArgumentError('--proxy tunnels TCP; it cannot be used with -u');
+  if (options.unixSocket) throw new ArgumentError('--proxy cannot be used with -U');
+  if (options.zero) throw new ArgumentError('-z cannot scan through a proxy (--proxy)');
+  options.proxy = parseProxyChain(proxies, { type: type ?? 'http', auth });
+  for (const hop of options.proxy) {
+    if (hop.type === 'socks4' && hop.auth && hop.auth.password !== '') {
+      throw new ArgumentError('--proxy-auth for a socks4 proxy is a user id only (no ":password")');
+    }
+  }
 }
 
 function refuseUnavailable(spec: OptionSpec): void {

@@ -21,7 +21,10 @@ export type CliEvent =
       transport: Transport;
       id: number;
       local?: EventEndpoint;
+      /** Through proxies: the destination as given (its address may be a host name). */
       remote: EventEndpoint;
+      /** The proxy chain, first hop first (`socks5://127.0.0.1:1080`), when --proxy was given. */
+      proxy?: string[];
     }
   | {
       event: 'accepted';

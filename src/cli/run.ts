@@ -30,7 +30,12 @@ export async function run(options: Options, io: CliIO): Promise<number> {
       const { runScan } = await import('./modes/scan.js');
       return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;
     }
-    if (options.udp && options.listen) {
+    if (options.proxyServer !== undefined) {
+      const { runProxyServer } = await import('./modes/proxy-server.js');
+      await runProxyServer(ctx);
+    } else if (options.broker) {
+      await (await import('./modes/broker.js')).runBroker(ctx);
+    } else if (options.udp && options.listen) {
       const { runUdpListen } = await import('./modes/udp-listen.js');
       await runUdpListen(ctx);
     } else if (options.udp) {
@@ -68,7 +73,7 @@ export async function run(options: Options, io: CliIO): Promise<number> {
 export async function main(argv: readonly string[], io: CliIO): Promise<number> {
   let options: Options;
   try {
-    options = parseArgs(argv);
+    options = parseArgs(argv, io.env);
   } catch (error) {
     return report(error, createLog(io.stderr, 0), io);
   }

@@ -19,6 +19,7 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import type { ProxyDns, ProxyHop } from '../proxy/proxy-spec.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import { applySocketOptions, type SocketOptions, validateSocketOptions } from './socket-options.js';
@@ -47,6 +48,15 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Options of the returned tube (default receive timeout, buffer size). */
   tube?: TubeOptions;
+  /**
+   * Tunnel through a proxy, or a chain of proxies (first hop first). `timeout` then bounds the
+   * TCP connect to the first proxy. See docs/library.md ("Proxies").
+   */
+  proxy?: ProxyHop | readonly ProxyHop[];
+  /** Where proxies resolve destination names: 'remote' (default, as ncat), 'local', 'both', 'none'. */
+  proxyDns?: ProxyDns;
+  /** Milliseconds each proxy gets to answer its handshake. Default: `timeout`, else 10000. */
+  proxyTimeout?: number;
 }
 
 const DEFAULT_ATTEMPT_DELAY = 250;
@@ -74,6 +84,52 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
       `source address ${localAddress} is IPv${localFamily} but IPv${options.family} was requested`,
     );
   }
+  const open = (toHost: string, toPort: number) =>
+    openSocket(toHost, toPort, family, localAddress, options);
+  let socket: Socket;
+  if (options.proxy === undefined) {
+    socket = await open(host, port);
+  } else {
+    const { connectThroughProxies } = await import('../proxy/chain.js');
+    const chain: readonly ProxyHop[] = Array.isArray(options.proxy)
+      ? options.proxy
+      : [options.proxy as ProxyHop];
+    const handshakeTimeout = options.proxyTimeout ?? options.timeout;
+    socket = await connectThroughProxies({ host, port }, chain, {
+      connect: open,
+      family,
+      ...(options.proxyDns ? { dns: options.proxyDns } : {}),
+      ...(handshakeTimeout !== undefined ? { handshakeTimeout } : {}),
+      ...(options.lookup ? { lookup: options.lookup } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+  socket.setNoDelay(options.noDelay ?? true);
+  if (options.keepAlive !== undefined) socket.setKeepAlive(true, options.keepAlive);
+  if (options.socket) {
+    try {
+      applySocketOptions(socket, options.socket);
+    } catch (error) {
+      socket.destroy();
+      throw error;
+    }
+  }
+  return new Tube(socket, {
+    ...options.tube,
+    network: 'tcp',
+    local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
+    remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+  });
+}
+
+/** TCP to host:port (resolution and happy eyeballs included), bounded by `options.timeout`. */
+async function openSocket(
+  host: string,
+  port: number,
+  family: Family,
+  localAddress: string | undefined,
+  options: ConnectOptions,
+): Promise<Socket> {
   const name = formatHostPort(host, port);
   const context: ErrorContext = { op: 'connect', network: 'tcp', address: host, port };
 
@@ -127,22 +183,7 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
       raceAttempts(addresses, port, localAddress, options, controller.signal, name, context),
       deadline,
     ]);
-    socket.setNoDelay(options.noDelay ?? true);
-    if (options.keepAlive !== undefined) socket.setKeepAlive(true, options.keepAlive);
-    if (options.socket) {
-      try {
-        applySocketOptions(socket, options.socket);
-      } catch (error) {
-        socket.destroy();
-        throw error;
-      }
-    }
-    return new Tube(socket, {
-      ...options.tube,
-      network: 'tcp',
-      local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
-      remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
-    });
+    return socket;
   } catch (error) {
     if (controller.signal.aborted && !(error instanceof SockcatError)) {
       throw timedOut

@@ -587,6 +587,9 @@ export class Tube implements AsyncIterable<Buffer> {
    */
   toStream(): Duplex {
     const stream = this.#stream;
+    // The new owner times the connection now (an idle timer left here would destroy it).
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     stream.off('data', this.#onData);
     stream.off('end', this.#onEnd);
     stream.off('error', this.#onError);

@@ -209,3 +209,39 @@ test('-e, -c, --js-exec: one of them, and not with options about stdin/stdout', 
   // -C, -o, -x and -d apply to -e and -c.
   assert.equal(parseArgs(['-C', '-o', 'f', '-d', '1', '-c', 'cat', 'h', '1']).crlf, true);
 });
+
+test('proxy options: a chain with per-hop types, the server form, NCAT_PROXY_AUTH', () => {
+  const chain = parseArgs([
+    '--proxy',
+    'socks5://a:b@h1',
+    '--proxy',
+    'h2:8080,h3',
+    '--proxy-type',
+    'socks4',
+    '--proxy-auth',
+    'joe',
+    '--proxy-dns',
+    'local',
+    'dest',
+    '22',
+  ]);
+  assert.deepEqual(chain.proxy, [
+    { type: 'socks5', host: 'h1', port: 1080, auth: { username: 'a', password: 'b' } },
+    { type: 'socks4', host: 'h2', port: 8080, auth: { username: 'joe', password: '' } },
+    { type: 'socks4', host: 'h3', port: 1080, auth: { username: 'joe', password: '' } },
+  ]);
+  assert.equal(chain.proxyDns, 'local');
+  assert.deepEqual(parseArgs(['--proxy', 'h', 'd', '1']).proxy, [
+    { type: 'http', host: 'h', port: 3128 },
+  ]);
+  assert.equal(parseArgs(['--proxy', 'h', 'd', '1']).proxyDns, 'remote');
+  const server = parseArgs(['-l', '--proxy-type', 'SOCKS5', '1080'], { NCAT_PROXY_AUTH: 'u:p' });
+  assert.equal(server.proxyServer, 'socks5');
+  assert.deepEqual(server.proxyServerAuth, { username: 'u', password: 'p' });
+  const env = parseArgs(['--proxy', 'h', 'd', '1'], { NCAT_PROXY_AUTH: 'u:p' });
+  assert.deepEqual(env.proxy[0]?.auth, { username: 'u', password: 'p' });
+  const flagWins = parseArgs(['--proxy', 'h', '--proxy-auth', 'x:y', 'd', '1'], {
+    NCAT_PROXY_AUTH: 'u:p',
+  });
+  assert.deepEqual(flagWins.proxy[0]?.auth, { username: 'x', password: 'y' });
+});

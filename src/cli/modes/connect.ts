@@ -1,3 +1,5 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { ipFamily } from '../../address/ip.js';
 import type { ConnectOptions } from '../../transports/tcp-connect.js';
 import { connect } from '../../transports/tcp-connect.js';
 import type { Context } from '../context.js';
@@ -17,15 +19,29 @@ export async function runConnect(ctx: Context): Promise<void> {
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
-  const target = options.unixSocket
-    ? { path: options.host ?? '' }
-    : { host: options.host ?? '', port: options.port };
+  const host = options.host ?? '';
+  let via: string[] | undefined;
+  if (options.proxy.length > 0) {
+    const { formatProxy } = await import('../../proxy/proxy-spec.js');
+    connectOptions.proxy = options.proxy;
+    connectOptions.proxyDns = options.proxyDns;
+    via = options.proxy.map(formatProxy);
+    if (options.proxyDns === 'remote' && ipFamily(host) === 0) {
+      log.info(1, `Host ${host} will be resolved by the proxy.`);
+    }
+  }
+  const target = options.unixSocket ? { path: host } : { host, port: options.port };
   const tube = await connect(target, connectOptions);
-  log.info(1, `Connected to ${peerName(tube)}.`);
+  if (via) {
+    log.info(1, `Connected to ${formatHostPort(host, options.port)} through ${via.join(' -> ')}.`);
+  } else {
+    log.info(1, `Connected to ${peerName(tube)}.`);
+  }
   if (options.proxyProtocol !== undefined) {
     const { proxyHeaderFor } = await import('./proxy-header.js');
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
   }
+  const proxied = via && { remote: { address: host, port: options.port }, proxy: via };
   if (exec) await exec.session(tube, 'connected');
-  else await runSession(ctx, tube, 'connected');
+  else await runSession(ctx, tube, 'connected', proxied);
 }

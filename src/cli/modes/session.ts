@@ -37,6 +37,7 @@ export function openSessionEvent(
   tube: HasEndpoints,
   how: 'connected' | 'accepted',
   transport: Transport = tube.remote?.family === 0 ? 'unix' : 'tcp',
+  via?: ProxiedSession,
 ): number {
   const id = ctx.events.nextId();
   if (!ctx.events.enabled) return id;
@@ -46,9 +47,16 @@ export function openSessionEvent(
     transport,
     id,
     ...(local ? { local } : {}),
-    remote: eventEndpoint(tube.remote) ?? { path: '' },
+    remote: via?.remote ?? eventEndpoint(tube.remote) ?? { path: '' },
+    ...(via ? { proxy: via.proxy } : {}),
   });
   return id;
+}
+
+/** A session tunnelled through proxies: the destination as named, and the hops (`type://h:p`). */
+export interface ProxiedSession {
+  remote: EventEndpoint;
+  proxy: string[];
 }
 
 /**
@@ -59,10 +67,11 @@ export async function runSession(
   ctx: Context,
   tube: Tube,
   how: 'connected' | 'accepted',
+  via?: ProxiedSession,
 ): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   const started = performance.now();
-  const id = openSessionEvent(ctx, tube, how);
+  const id = openSessionEvent(ctx, tube, how, undefined, via);
   const relayOptions: StdioRelayOptions = {
     stdin: io.stdin,
     stdout: io.stdout,

@@ -528,7 +528,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [{ op: 'waitEof' }],
     expect: { code: 2, received: [], ...ERROR },
     deviation: {
-      reason: '29. -q TIME is accepted',
+      reason: '39. -q TIME is accepted',
       sockcat: { code: 0, received: ['abc'], stderr: 'empty' },
     },
   },
@@ -540,7 +540,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [{ op: 'waitEof' }, { op: 'send', data: 'late\n' }],
     expect: { code: 2, received: [], ...ERROR },
     deviation: {
-      reason: '29. -q TIME is accepted',
+      reason: '39. -q TIME is accepted',
       sockcat: { code: 0, stdout: 'late\n', received: ['abc'], stderr: 'empty' },
     },
   },
@@ -566,7 +566,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [{ op: 'send', data: 'a' }, { op: 'waitEof' }, { op: 'interrupt' }],
     expect: { code: 2, stdout: 'a', ...ERROR },
     deviation: {
-      reason: '31. -i with -k closes each idle client on its own',
+      reason: '41. -i with -k closes each idle client on its own',
       sockcat: { code: 130 },
     },
   },
@@ -707,7 +707,7 @@ export const SCENARIOS: Scenario[] = [
       notes: ['peer1 ECONNREFUSED', 'step 2 (waitEof) failed: peer 1 is not connected'],
     },
     deviation: {
-      reason: '30. A denied client does not end listening',
+      reason: '40. A denied client does not end listening',
       sockcat: { code: 0, stdout: 'v6', received: ['', 'abc'], notes: [] },
     },
   },

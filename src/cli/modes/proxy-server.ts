@@ -1,0 +1,112 @@
+import { formatHostPort } from '../../address/host-port.js';
+import { resolveListenAddress } from '../../address/resolve.js';
+import { AbortError, SockcatError } from '../../errors.js';
+import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
+import {
+  type ClientBytes,
+  createSocks5Handler,
+  type ProxyServerOptions,
+} from '../../proxy/socks5-server.js';
+import { serve } from '../../server/serve.js';
+import type { Endpoint } from '../../tube/tube.js';
+import { buildHostFilter } from '../access.js';
+import type { Context } from '../context.js';
+import { logListening } from './listen.js';
+import { openSessionEvent, peerName } from './session.js';
+
+/**
+ * `sockcat -l --proxy-type http|socks5`: a proxy server (ncat's HTTP one, and a SOCKS5 one ncat
+ * lacks) on the public serve(): clients until interrupted, at most -m at once, --allow/--deny on
+ * clients, --proxy-auth required of them, every handshake bounded by -w (default 10 s). Standard
+ * input is not read.
+ */
+export async function runProxyServer(ctx: Context): Promise<void> {
+  const { options, io, log } = ctx;
+  const host =
+    options.host === undefined
+      ? ''
+      : (
+          await resolveListenAddress(options.host, {
+            family: options.family,
+            numericOnly: options.numericOnly,
+          })
+        ).address;
+  const filter = await buildHostFilter(options);
+  const tunnelBytes = new Map<string, ClientBytes>();
+  const handlerOptions: ProxyServerOptions = {
+    handshakeTimeout: options.connectTimeout,
+    connectTimeout: options.connectTimeout,
+    family: options.family,
+    log: (message) => log.info(1, message),
+    ...(options.proxyServerAuth ? { auth: options.proxyServerAuth } : {}),
+    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    // The tube stops counting when the tunnel takes its socket over: the tunnel's bytes come here.
+    onTunnelEnd: (tunnel, client) => tunnelBytes.set(tunnel.client, client),
+  };
+  const proxyHandler =
+    options.proxyServer === 'socks5'
+      ? createSocks5Handler(handlerOptions)
+      : createHttpProxyHandler(handlerOptions);
+
+  const server = await serve({
+    listen: { host, port: options.port },
+    family: options.family,
+    maxConnections: options.maxConns,
+    ...(filter
+      ? {
+          allow: (remote: Endpoint) => {
+            const allowed = filter.allows(remote.address);
+            if (!allowed) {
+              log.info(
+                1,
+                `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
+              );
+            }
+            return allowed;
+          },
+        }
+      : {}),
+    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    handler: async (tube, info) => {
+      log.info(1, `Connection from ${peerName(tube)}.`);
+      const started = performance.now();
+      const id = openSessionEvent(ctx, tube, 'accepted');
+      let reason = 'peer-eof';
+      try {
+        await proxyHandler(tube, info);
+      } catch (error) {
+        reason = error instanceof SockcatError ? error.code : 'error';
+        throw error;
+      } finally {
+        const tunnel = tunnelBytes.get(tube.peerName);
+        tunnelBytes.delete(tube.peerName);
+        ctx.events.emit({
+          event: 'closed',
+          id,
+          reason,
+          sent: tunnel?.sent ?? tube.bytesSent,
+          received: tunnel?.received ?? tube.bytesReceived,
+          durationMs: Math.round(performance.now() - started),
+        });
+      }
+    },
+    onError: (error) => log.info(1, error.message),
+  });
+  logListening(ctx, server.address());
+  const bound = server.address().address;
+  const loopback = /^127\./.test(bound) || bound === '::1' || bound === '::ffff:127.0.0.1';
+  if (!loopback && !filter && !options.proxyServerAuth) {
+    // An open proxy reachable from the network relays for anyone: say so once, whatever -v.
+    log.error(
+      `warning: open ${options.proxyServer} proxy on ${formatHostPort(bound, server.address().port)}: anyone who can reach it can use it (restrict with --allow or --proxy-auth)`,
+    );
+  }
+
+  await new Promise<void>((resolve) => {
+    if (!io.signal) return;
+    if (io.signal.aborted) return resolve();
+    io.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  await server.close({ gracePeriod: 0 });
+  throw new AbortError('interrupted', { op: 'accept' });
+}

@@ -1,0 +1,78 @@
+import type { Duplex } from 'node:stream';
+
+export interface SpliceResult {
+  /** Bytes copied from `a` to `b`. */
+  aToB: number;
+  /** Bytes copied from `b` to `a`. */
+  bToA: number;
+}
+
+/**
+ * Bytes queued for one destination before its source is paused. Sockets' own mark (16 KiB) would
+ * pause the source after every 64 KiB read and halve relay throughput; this bounds memory per
+ * direction to about this much plus one read.
+ */
+export const SPLICE_QUEUE_BYTES = 256 * 1024;
+
+export interface SpliceOptions {
+  /** Destroys both streams at once. */
+  signal?: AbortSignal;
+  /** Destroy both when nothing moved either way for this many milliseconds. */
+  idleTimeout?: number;
+}
+
+/**
+ * Copy both ways between two connected streams until both directions ended, passing end of file
+ * across per direction (a FIN from one side becomes a FIN to the other; the other direction goes
+ * on), with backpressure (the source pauses while more than SPLICE_QUEUE_BYTES wait to be
+ * written). An error or reset on either side destroys both, as do `signal` and `idleTimeout`.
+ * Resolves when both streams are closed; never rejects.
+ */
+export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
+  const { signal, idleTimeout } = options;
+  return new Promise<SpliceResult>((resolve) => {
+    const result: SpliceResult = { aToB: 0, bToA: 0 };
+    let open = 2;
+    const destroyBoth = () => {
+      a.destroy();
+      b.destroy();
+    };
+    const idleTimer =
+      idleTimeout !== undefined && Number.isFinite(idleTimeout)
+        ? setTimeout(destroyBoth, idleTimeout).unref()
+        : undefined;
+    const onClose = () => {
+      if (--open > 0) return;
+      if (idleTimer) clearTimeout(idleTimer);
+      signal?.removeEventListener('abort', destroyBoth);
+      resolve(result);
+    };
+    const copy = (from: Duplex, to: Duplex, count: (n: number) => void) => {
+      from.on('data', (chunk: Buffer) => {
+        count(chunk.length);
+        idleTimer?.refresh();
+        if (!to.write(chunk) && to.writableLength > SPLICE_QUEUE_BYTES) {
+          from.pause();
+          to.once('drain', () => from.resume());
+        }
+      });
+      from.once('end', () => to.end());
+      from.on('error', destroyBoth);
+      from.once('close', () => {
+        // A side that closed without ending cleanly (reset) takes the other down with it.
+        if (!to.destroyed && !(from.readableEnded && from.writableFinished)) to.destroy();
+        onClose();
+      });
+    };
+    copy(a, b, (n) => {
+      result.aToB += n;
+    });
+    copy(b, a, (n) => {
+      result.bToA += n;
+    });
+    signal?.addEventListener('abort', destroyBoth, { once: true });
+    if (signal?.aborted) destroyBoth();
+    a.resume();
+    b.resume();
+  });
+}
