@@ -37,6 +37,25 @@ const BAD_ARGUMENTS: [string, string[]][] = [
 
 const ERROR = { stderr: 'message' } as const;
 
+/**
+ * What two chat clients see, in order: [the first's join lines, the second's join lines (sent to
+ * both), the second's first join line, `<user0> x` from stdin] for users `first` and `second`.
+ */
+function chat(first: number, second: number): string[] {
+  return [
+    `<announce> 127.0.0.1 is connected as <user${first}>.\n<announce> already connected: nobody.\n`,
+    `<announce> 127.0.0.1 is connected as <user${second}>.\n<announce> already connected: 127.0.0.1 as <user${first}>.\n`,
+    `<announce> 127.0.0.1 is connected as <user${second}>.\n`,
+    '<user0> x\n',
+  ];
+}
+
+/** The chat row's outcome: the first client sends `hello`. */
+function chatReceived(first: number, second: number): string[] {
+  const [joined, secondJoined, , x] = chat(first, second);
+  return [`${joined}${secondJoined}${x}`, `${secondJoined}${x}<user${first}> hello\n`];
+}
+
 export const SCENARIOS: Scenario[] = [
   // --- Connect mode: end of file in either order -------------------------------------------
   {
@@ -1196,6 +1215,95 @@ export const SCENARIOS: Scenario[] = [
     deviation: {
       reason: '23. -u -l -k serves many UDP peers',
       sockcat: { code: 130, stdout: 'ab', received: ['', ''], stderr: 'empty' },
+    },
+  },
+
+  // --- Brokering: --broker, --chat ---------------------------------------------------------------
+  {
+    name: '--broker: what a client sends goes to the others, stdin to all',
+    mode: 'listen',
+    args: ['--broker', '127.0.0.1', '{port}'],
+    stdinOpen: true,
+    steps: [
+      { op: 'connect', peer: 1 },
+      { op: 'stdin', data: 'x' },
+      { op: 'waitReceived', bytes: 1 },
+      { op: 'waitReceived', bytes: 1, peer: 1 },
+      { op: 'send', data: 'hello' },
+      { op: 'waitReceived', bytes: 6, peer: 1 },
+      { op: 'send', data: 'hi', peer: 1 },
+      { op: 'waitReceived', bytes: 3 },
+      { op: 'interrupt' },
+    ],
+    expect: { code: 130, received: ['xhi', 'xhello'] },
+  },
+  {
+    name: '--broker: a client leaves, the others go on',
+    mode: 'listen',
+    args: ['--broker', '127.0.0.1', '{port}'],
+    stdinOpen: true,
+    steps: [
+      { op: 'connect', peer: 1 },
+      { op: 'connect', peer: 2 },
+      { op: 'stdin', data: 'x' },
+      { op: 'waitReceived', bytes: 1 },
+      { op: 'waitReceived', bytes: 1, peer: 1 },
+      { op: 'waitReceived', bytes: 1, peer: 2 },
+      { op: 'close', peer: 2 },
+      { op: 'send', data: 'one' },
+      { op: 'waitReceived', bytes: 4, peer: 1 },
+      { op: 'interrupt' },
+    ],
+    expect: { code: 130, received: ['x', 'xone', 'x'] },
+  },
+  {
+    name: '--broker with stdin at EOF',
+    mode: 'listen',
+    args: ['--broker', '127.0.0.1', '{port}'],
+    stdin: '',
+    steps: [
+      { op: 'connect', peer: 1 },
+      { op: 'send', data: 'a', peer: 1 },
+      { op: 'send', data: 'b' },
+      { op: 'waitReceived', bytes: 1 },
+      { op: 'waitReceived', bytes: 1, peer: 1 },
+      { op: 'interrupt' },
+    ],
+    expect: { code: 130, received: ['a', 'b'] },
+  },
+  {
+    name: '--chat without -l',
+    mode: 'listen',
+    args: ['--chat', '127.0.0.1', '{port}'],
+    stdin: '',
+    steps: [{ op: 'waitReceived', bytes: chat(1, 2)[0]!.length }, { op: 'interrupt' }],
+    expect: { code: 2, received: [], ...ERROR },
+    deviation: {
+      reason: '42. --chat implies -l, as --broker does',
+      sockcat: { code: 130, received: [chat(1, 2)[0]!], stderr: 'empty' },
+    },
+  },
+  {
+    name: '--chat: joins are announced, lines are prefixed with the sender',
+    mode: 'listen',
+    args: ['--chat', '-l', '127.0.0.1', '{port}'],
+    stdinOpen: true,
+    steps: [
+      { op: 'waitReceived', bytes: chat(4, 5)[0]!.length },
+      { op: 'connect', peer: 1 },
+      { op: 'waitReceived', bytes: chat(4, 5)[1]!.length, peer: 1 },
+      { op: 'waitReceived', bytes: chat(4, 5)[0]!.length + chat(4, 5)[1]!.length },
+      { op: 'stdin', data: 'x\n' },
+      { op: 'waitReceived', bytes: chatReceived(4, 5)[0]!.length },
+      { op: 'waitReceived', bytes: chat(4, 5).slice(1, 2).join('').length + 10, peer: 1 },
+      { op: 'send', data: 'hello\n' },
+      { op: 'waitReceived', bytes: chat(4, 5).slice(1, 2).join('').length + 24, peer: 1 },
+      { op: 'interrupt' },
+    ],
+    expect: { code: 130, received: chatReceived(4, 5) },
+    deviation: {
+      reason: '31. Chat users are numbered 1, 2, 3',
+      sockcat: { received: chatReceived(1, 2) },
     },
   },
 
