@@ -190,15 +190,20 @@ class Collected {
     });
   }
 
-  atLeast(bytes: number): Promise<void> {
+  text(): string {
+    return Buffer.concat(this.chunks).toString();
+  }
+
+  /** Resolve once `ready()` holds; reject if the stream ends first. */
+  until(ready: () => boolean, what: string): Promise<void> {
     return new Promise((resolve, reject) => {
       const check = () => {
-        if (this.length >= bytes) {
+        if (ready()) {
           this.waiters.delete(check);
           resolve();
         } else if (this.ended) {
           this.waiters.delete(check);
-          reject(new Error(`stdout ended after ${this.length} bytes, before ${bytes}`));
+          reject(new Error(`the stream ended after ${this.length} bytes, before ${what}`));
         }
       };
       this.waiters.add(check);
@@ -322,9 +327,8 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
   const child: ChildProcess = spawn(tool.command, args, { stdio: 'pipe' });
   t.after(() => stop(child));
   const stdout = new Collected(child.stdout!);
-  const stderrChunks: Buffer[] = [];
-  child.stderr!.on('data', (chunk: Buffer) => stderrChunks.push(chunk));
-  const stderrText = () => Buffer.concat(stderrChunks).toString();
+  const stderr = new Collected(child.stderr!);
+  const stderrText = () => stderr.text();
   const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
   let stdoutClosed = false;
   let safetyExpired = false;
@@ -470,7 +474,12 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
         child.stdin!.end();
         return;
       case 'waitStdout':
-        return stdout.atLeast(step.bytes);
+        return stdout.until(() => stdout.length >= step.bytes, `${step.bytes} bytes`);
+      case 'waitAccepted': {
+        // One "Connection from ADDRESS:PORT" line per client, in both tools (-v in listen mode).
+        const accepted = () => stderr.text().match(/Connection from [\d.]+:\d+/g)?.length ?? 0;
+        return stderr.until(() => accepted() >= step.clients, `${step.clients} clients accepted`);
+      }
       case 'closeStdout':
         stdoutClosed = true;
         child.stdout!.destroy();

@@ -35,6 +35,11 @@ export type Step =
   | { op: 'stdin'; data: Data }
   /** Close the tool's stdin. */
   | { op: 'stdinEnd' }
+  /**
+   * Listen mode over IPv4: wait until the tool has accepted this many clients so far (its -v
+   * "Connection from" lines), e.g. before stdin data that every client must get.
+   */
+  | { op: 'waitAccepted'; clients: number }
   /** Wait until the tool has printed at least this many bytes on stdout. */
   | { op: 'waitStdout'; bytes: number }
   /** Close the reading end of the tool's stdout (`| head -c1`); stdout shows as closed. */

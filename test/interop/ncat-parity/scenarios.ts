@@ -1226,6 +1226,7 @@ export const SCENARIOS: Scenario[] = [
     stdinOpen: true,
     steps: [
       { op: 'connect', peer: 1 },
+      { op: 'waitAccepted', clients: 2 },
       { op: 'stdin', data: 'x' },
       { op: 'waitReceived', bytes: 1 },
       { op: 'waitReceived', bytes: 1, peer: 1 },
@@ -1245,6 +1246,7 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       { op: 'connect', peer: 1 },
       { op: 'connect', peer: 2 },
+      { op: 'waitAccepted', clients: 3 },
       { op: 'stdin', data: 'x' },
       { op: 'waitReceived', bytes: 1 },
       { op: 'waitReceived', bytes: 1, peer: 1 },
@@ -1263,6 +1265,7 @@ export const SCENARIOS: Scenario[] = [
     stdin: '',
     steps: [
       { op: 'connect', peer: 1 },
+      { op: 'waitAccepted', clients: 2 },
       { op: 'send', data: 'a', peer: 1 },
       { op: 'send', data: 'b' },
       { op: 'waitReceived', bytes: 1 },
