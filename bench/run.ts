@@ -1,6 +1,7 @@
 // Every benchmark in sequence, then one table. `npm run bench` (after `npx tsc -p .`).
 //
-//   node dist/bench/run.js [--quick] [--only recv-line,delimiter-search,cli-bulk,proxy-throughput]
+//   node dist/bench/run.js [--quick] [--only recv-line,delimiter-search,cli-bulk,broker-fanout,
+//                                            proxy-throughput,native-sockets]
 //
 // Each bench is also a program of its own: node dist/bench/<name>.js with the flags listed at the
 // top of its file. --quick shrinks every size about tenfold and runs each case once: a smoke run,
@@ -9,6 +10,7 @@ import { benchBrokerFanout } from './broker-fanout.js';
 import { benchCliBulk } from './cli-bulk.js';
 import { type BenchRow, flag, option, printTable } from './common.js';
 import { benchDelimiterSearch } from './delimiter-search.js';
+import { benchNativeSockets } from './native-sockets.js';
 import { benchProxyThroughput } from './proxy-throughput.js';
 import { benchRecvLine } from './recv-line.js';
 
@@ -23,6 +25,10 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
   'cli-bulk': { run: benchCliBulk, quick: ['--bytes', '100M', '--runs', '1'] },
   'broker-fanout': { run: benchBrokerFanout, quick: ['--bytes', '4M', '--seconds', '3'] },
   'proxy-throughput': { run: benchProxyThroughput, quick: ['--bytes', '64M', '--runs', '1'] },
+  'native-sockets': {
+    run: benchNativeSockets,
+    quick: ['--messages', '20000', '--pings', '2000', '--runs', '1'],
+  },
 };
 
 const argv = process.argv.slice(2);

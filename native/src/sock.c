@@ -200,11 +200,23 @@ napi_value sockcat_recv(napi_env env, napi_callback_info info) {
     return NULL;
   }
   if (max_size < 0) max_size = 0;
-  void *data = NULL;
-  napi_value buffer;
-  if (napi_create_buffer(env, (size_t)max_size, &data, &buffer) != napi_ok) return NULL;
+  /*
+   * Received into a per-thread scratch buffer (the largest datagram fits), then copied into a
+   * Buffer of the message's size: no allocation of maxSize bytes per call, none at all when
+   * nothing is waiting.
+   */
+  static _Thread_local unsigned char scratch[65536 + 1];
+  unsigned char *target = scratch;
+  size_t capacity = (size_t)max_size < sizeof scratch - 1 ? (size_t)max_size : sizeof scratch - 1;
+  void *large = NULL;
+  if ((size_t)max_size > capacity) {
+    large = malloc((size_t)max_size);
+    if (!large) return sockcat_throw_errno(env, ENOMEM, "recv");
+    target = large;
+    capacity = (size_t)max_size;
+  }
   struct sockaddr_storage address;
-  struct iovec vector = {.iov_base = data, .iov_len = (size_t)max_size};
+  struct iovec vector = {.iov_base = target, .iov_len = capacity};
   struct msghdr message = {
       .msg_name = &address, .msg_namelen = sizeof address, .msg_iov = &vector, .msg_iovlen = 1};
   ssize_t received;
@@ -212,18 +224,17 @@ napi_value sockcat_recv(napi_env env, napi_callback_info info) {
     received = recvmsg(fd, &message, 0);
   } while (received < 0 && errno == EINTR);
   if (received < 0) {
-    if (errno == EAGAIN || errno == EWOULDBLOCK) return null_value(env);
-    return sockcat_throw_errno(env, errno, "recv");
+    int err = errno;
+    free(large);
+    if (err == EAGAIN || err == EWOULDBLOCK) return null_value(env);
+    return sockcat_throw_errno(env, err, "recv");
   }
   napi_value result, value, slice;
+  void *copy;
+  napi_status status = napi_create_buffer_copy(env, (size_t)received, target, &copy, &slice);
+  free(large);
+  if (status != napi_ok) return NULL;
   napi_create_object(env, &result);
-  if ((size_t)received < (size_t)max_size) {
-    /* A copy of the used part: a small datagram must not pin a maxSize buffer. */
-    void *copy;
-    napi_create_buffer_copy(env, (size_t)received, data, &copy, &slice);
-  } else {
-    slice = buffer;
-  }
   napi_set_named_property(env, result, "data", slice);
   if (message.msg_namelen > 0) {
     napi_set_named_property(env, result, "address",

@@ -211,13 +211,6 @@ export function parseArgs(
   // --help and --version answer whatever else is on the line, as in ncat.
   if (values['help'] === true) return { ...defaults(), command: 'help' };
   if (values['version'] === true) return { ...defaults(), command: 'version' };
-  if (values['unixsock'] === true && values['udp'] === true) {
-    // Checked before the option statuses, so that -u alone being unbuilt does not hide it.
-    throw new UnsupportedError('Unix datagram sockets (-U -u) are not available yet', {
-      op: 'parse',
-      network: 'unix',
-    });
-  }
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const spec = SPEC_BY_NAME.get(token.name)!;
@@ -640,6 +633,11 @@ function assignUnixTarget(
   }
   if (path === '' || path === '@') {
     throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(path)}`);
+  }
+  if (options.udp && options.zero) {
+    throw new ArgumentError(
+      '-z cannot be used with -U -u: a Unix datagram socket has no port to probe',
+    );
   }
   const conflicts = [
     ['-4', values['ipv4']],

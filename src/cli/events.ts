@@ -107,11 +107,13 @@ export function createEventSink(target: string | undefined, stderr: Writable): E
 }
 
 /**
- * The `reason` of a `closed` event for a session that ended with an error: timeout, reset,
- * aborted, or the error's code in lower case without its prefix (`closed`, `exec`, ...).
+ * The `reason` of a `closed` event for a session that ended with an error: `idle-timeout` (a
+ * session's only timer is -i), `reset`, `refused`, `aborted`, or the error's code in lower case
+ * without its prefix (`closed`, `exec`, ...).
  */
 export function closeReasonOf(error: unknown): string {
   if (!(error instanceof SockcatError)) return 'error';
   if (error.code === 'SOCKCAT_ABORTED') return 'aborted';
+  if (error.code === 'SOCKCAT_TIMEOUT') return 'idle-timeout';
   return error.code.replace(/^SOCKCAT_/, '').toLowerCase();
 }

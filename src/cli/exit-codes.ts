@@ -17,6 +17,7 @@ export function exitCodeFor(error: unknown): number {
     case 'SOCKCAT_RESOLVE':
     case 'SOCKCAT_LISTEN':
     case 'SOCKCAT_UNSUPPORTED':
+    case 'SOCKCAT_PERMISSION':
       return ExitCode.OtherError;
     default:
       return ExitCode.NetworkError;

@@ -35,6 +35,9 @@ export async function run(options: Options, io: CliIO): Promise<number> {
       await runProxyServer(ctx);
     } else if (options.broker) {
       await (await import('./modes/broker.js')).runBroker(ctx);
+    } else if (options.udp && options.unixSocket) {
+      const modes = await import('./modes/unix-datagram.js');
+      await (options.listen ? modes.runUnixDatagramListen(ctx) : modes.runUnixDatagramConnect(ctx));
     } else if (options.udp && options.listen) {
       const { runUdpListen } = await import('./modes/udp-listen.js');
       await runUdpListen(ctx);

@@ -76,6 +76,9 @@ export class MessageSocket implements AsyncIterable<Message> {
   #closed = false;
   #ended = false;
   #watching = { readable: false, writable: false };
+  /** Readable polling kept on after the last reader was served (see #watch). */
+  #lingering = false;
+  #refed = true;
 
   constructor(addon: NativeAddon, fd: number, options: MessageSocketOptions) {
     this.#addon = addon;
@@ -189,6 +192,20 @@ export class MessageSocket implements AsyncIterable<Message> {
     });
   }
 
+  /**
+   * Connect a datagram socket to one peer: send() then needs no address, and only that peer's
+   * messages are received.
+   */
+  connect(to: SocketAddress): void {
+    if (this.#closed) throw this.#closedError('connect');
+    const address = toNativeAddress(to);
+    try {
+      this.#addon.connect(this.#fd, address);
+    } catch (error) {
+      throw this.#systemError('connect', error, address);
+    }
+  }
+
   /** Stop sending (seqpacket and connected sockets): the peer reads the end of the stream. */
   shutdown(): void {
     if (this.#closed) return;
@@ -219,16 +236,18 @@ export class MessageSocket implements AsyncIterable<Message> {
     this.#failAll(this.#closedError('receive'));
   }
 
-  /** Messages until the end of the stream (seqpacket) or close(). */
-  async *[Symbol.asyncIterator](): AsyncIterator<Message> {
-    for (;;) {
-      try {
-        yield await this.receive();
-      } catch (error) {
-        if (error instanceof EOFError || error instanceof ClosedError) return;
-        throw error;
-      }
-    }
+  /** Messages until the end of the stream (seqpacket) or close(). A plain iterator: one promise per message. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+    const onMessage = (value: Message): IteratorYieldResult<Message> => ({ done: false, value });
+    const onError = (error: unknown): IteratorReturnResult<undefined> => {
+      if (error instanceof EOFError || error instanceof ClosedError) return done;
+      throw error;
+    };
+    return {
+      next: () => this.receive().then(onMessage, onError),
+      return: () => Promise.resolve(done),
+    };
   }
 
   #onReady = (status: number, readable: boolean, writable: boolean): void => {
@@ -246,6 +265,8 @@ export class MessageSocket implements AsyncIterable<Message> {
       return;
     }
     if (readable) {
+      // Nobody waits: stop polling until someone does (the data stays in the kernel).
+      if (this.#readers.length === 0) this.#lingering = false;
       while (this.#readers.length > 0) {
         let message: Message | undefined;
         try {
@@ -306,14 +327,28 @@ export class MessageSocket implements AsyncIterable<Message> {
     }
   }
 
-  /** Poll for what someone waits for, and nothing else: an idle socket holds no loop reference. */
+  /**
+   * Poll for what someone waits for. Readable polling is stopped lazily (by #onReady, when it
+   * fires with nobody waiting), so that a consumer reading message after message does not add
+   * and remove the fd from epoll each time; meanwhile the poller is unref'd, so an idle socket
+   * never holds the process open.
+   */
   #watch(): void {
     if (this.#closed) return;
-    const readable = this.#readers.length > 0;
-    const writable = this.#writers.length > 0;
-    if (readable === this.#watching.readable && writable === this.#watching.writable) return;
-    this.#watching = { readable, writable };
-    this.#poller.start(readable, writable);
+    const wantReadable = this.#readers.length > 0;
+    const wantWritable = this.#writers.length > 0;
+    if (wantReadable) this.#lingering = true;
+    const readable = wantReadable || this.#lingering;
+    if (readable !== this.#watching.readable || wantWritable !== this.#watching.writable) {
+      this.#watching = { readable, writable: wantWritable };
+      this.#poller.start(readable, wantWritable);
+    }
+    const refed = wantReadable || wantWritable;
+    if (refed !== this.#refed) {
+      this.#refed = refed;
+      if (refed) this.#poller.ref();
+      else this.#poller.unref();
+    }
   }
 
   #failAll(error: Error): void {

@@ -157,11 +157,9 @@ test('-U: the one argument is the socket path, in both modes; -t and --progress 
   assert.equal(parseArgs(['-l', '-U', '4444']).host, '4444');
 });
 
-test('-U: ports, IP options, access lists and -u are refused', () => {
-  assert.throws(() => parseArgs(['-U', '-u', 'p']), {
-    code: 'SOCKCAT_UNSUPPORTED',
-    message: 'Unix datagram sockets (-U -u) are not available yet',
-  });
+test('-U: ports, IP options and access lists are refused; -U -u is Unix datagram', () => {
+  const datagram = parseArgs(['-U', '-u', 'p']);
+  assert.deepEqual([datagram.unixSocket, datagram.udp, datagram.host], [true, true, 'p']);
   const cases: Array<[string[], string | RegExp]> = [
     [['-U', 'p', '80'], 'too many arguments: 80 (with -U the only argument is the socket path)'],
     [['-lU', '-p', '1', 'p'], '-p 1: a Unix socket (-U) has no port'],

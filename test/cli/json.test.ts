@@ -172,6 +172,6 @@ test('a session ended by an error is closed with its reason before the error eve
     events.map((e) => e.event),
     ['connected', 'closed', 'error'],
   );
-  assert.equal(events[1]!.reason, 'timeout');
+  assert.equal(events[1]!.reason, 'idle-timeout');
   assert.equal(events[2]!.code, 'SOCKCAT_TIMEOUT');
 });

@@ -305,7 +305,7 @@ test('listen -k --deny: denied senders get no session', async (t) => {
   await a.send('x', port);
   await waitForLine(
     child.stderr!,
-    /"event":"denied","transport":"udp","remote":\{"address":"127\.0\.0\.1","port":\d+\},"reason":"not allowed"/,
+    /"event":"denied","transport":"udp","remote":\{"address":"127\.0\.0\.1","port":\d+\},"reason":"not-allowed"/,
   );
   child.kill('SIGTERM');
   const result = await done;

@@ -66,7 +66,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
                 event: 'denied',
                 transport: 'tcp',
                 remote: { address: remote.address, port: remote.port },
-                reason: 'not allowed',
+                reason: 'not-allowed',
               });
             }
             return allowed;

@@ -34,7 +34,7 @@ export async function runListen(ctx: Context): Promise<void> {
       log.info(1, `New connection denied: not allowed (${peerName(tube)})`);
       const remote = eventEndpoint(tube.remote);
       if (remote)
-        ctx.events.emit({ event: 'denied', transport: 'tcp', remote, reason: 'not allowed' });
+        ctx.events.emit({ event: 'denied', transport: 'tcp', remote, reason: 'not-allowed' });
       tube.reset();
     }
   } finally {

@@ -1,6 +1,6 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
-import { AbortError, SockcatError } from '../../errors.js';
+import { AbortError } from '../../errors.js';
 import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
 import {
   type ClientBytes,
@@ -11,6 +11,7 @@ import { serve } from '../../server/serve.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
+import { closeReasonOf } from '../events.js';
 import { logListening } from './listen.js';
 import { openSessionEvent, peerName } from './session.js';
 
@@ -75,7 +76,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
       try {
         await proxyHandler(tube, info);
       } catch (error) {
-        reason = error instanceof SockcatError ? error.code : 'error';
+        reason = closeReasonOf(error);
         throw error;
       } finally {
         const tunnel = tunnelBytes.get(tube.peerName);

@@ -46,16 +46,13 @@ export async function runUdpListen(ctx: Context): Promise<void> {
 /** Log and report a sender refused by --allow/--deny; returns `allowed`. */
 function admit(ctx: Context, remote: Endpoint, allowed: boolean): boolean {
   if (allowed) return true;
-  denied(ctx, remote, 'not allowed');
+  denied(ctx, remote, 'not allowed', 'not-allowed');
   return false;
 }
 
-function denied(ctx: Context, remote: Endpoint, reason: string): void {
-  // ncat's wording, with the sender added.
-  ctx.log.info(
-    1,
-    `New connection denied: ${reason} (${formatHostPort(remote.address, remote.port)})`,
-  );
+/** `why` for people (ncat's wording, with the sender added), `reason` for --json. */
+function denied(ctx: Context, remote: Endpoint, why: string, reason: string): void {
+  ctx.log.info(1, `New connection denied: ${why} (${formatHostPort(remote.address, remote.port)})`);
   ctx.events.emit({
     event: 'denied',
     transport: 'udp',
@@ -153,10 +150,15 @@ export async function runUdpKeepOpen(ctx: Context): Promise<void> {
       let session = sessions.get(key);
       if (!session) {
         if (filter && !filter.allows(datagram.remote.address)) {
-          return denied(ctx, datagram.remote, 'not allowed');
+          return denied(ctx, datagram.remote, 'not allowed', 'not-allowed');
         }
         if (sessions.size >= options.maxConns) {
-          return denied(ctx, datagram.remote, `too many sessions (-m ${options.maxConns})`);
+          return denied(
+            ctx,
+            datagram.remote,
+            `too many sessions (-m ${options.maxConns})`,
+            'max-conns',
+          );
         }
         const peer = { local: datagram.local, remote: datagram.remote };
         const created: PeerSession = {

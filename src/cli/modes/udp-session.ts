@@ -1,9 +1,23 @@
 import { AbortError, ConnectionRefusedError, SockcatError, TimeoutError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
-import type { UdpConnection } from '../../transports/udp.js';
+import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
+import { closeReasonOf, type Transport } from '../events.js';
 import { openSessionEvent, peerName } from './session.js';
+
+/**
+ * One connected datagram peer, as the session relays it: a UdpConnection, or a Unix datagram
+ * socket connected to its peer (`-U -u`).
+ */
+export interface DatagramPeer extends AsyncIterable<Buffer> {
+  readonly local?: Endpoint | undefined;
+  readonly remote?: Endpoint | undefined;
+  /** The largest datagram send() takes; longer stdin reads are split. */
+  readonly maxDatagram: number;
+  send(datagram: Buffer): Promise<void>;
+  close(): void | Promise<void>;
+}
 
 /** Why a UDP session ended without an error. */
 type UdpEnd = 'stdin-eof' | 'quit-after-eof' | 'stdout-closed' | 'aborted';
@@ -21,14 +35,6 @@ export function toDatagrams(chunk: Buffer, max: number): Buffer[] {
   return pieces;
 }
 
-/** The `closed` event's reason for a session that ended with an error. */
-export function errorReason(error: unknown): string {
-  if (error instanceof ConnectionRefusedError) return 'refused';
-  if (error instanceof TimeoutError) return 'idle-timeout';
-  if (error instanceof SockcatError) return error.code;
-  return 'error';
-}
-
 /**
  * Relay stdin/stdout with one UDP peer (connect mode, and listen mode without -k), by the UDP
  * rows of docs/eof.md:
@@ -41,12 +47,13 @@ export function errorReason(error: unknown): string {
  */
 export async function runUdpSession(
   ctx: Context,
-  connection: UdpConnection,
+  connection: DatagramPeer,
   how: 'connected' | 'accepted',
+  transport: Transport = 'udp',
 ): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   const started = performance.now();
-  const id = openSessionEvent(ctx, connection, how, 'udp');
+  const id = openSessionEvent(ctx, connection, how, transport);
   let sent = 0;
   let received = 0;
   let input: ReturnType<typeof pump> | undefined;
@@ -148,7 +155,7 @@ export async function runUdpSession(
     log.info(1, `${sent} bytes sent, ${received} bytes received in ${seconds} seconds.`);
     log.info(2, `session with ${peerName(connection)} ended: ${end}`);
   } catch (error) {
-    if (!(error instanceof AbortError)) closed(errorReason(error));
+    if (!(error instanceof AbortError)) closed(closeReasonOf(error));
     throw error;
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
