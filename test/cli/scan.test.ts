@@ -14,14 +14,19 @@ async function openPort(t: { after(fn: () => unknown): void }): Promise<number> 
   return (server.address() as { port: number }).port;
 }
 
-test('-z with one port: silent, exit 0 when open, exit 1 with the error when closed', async (t) => {
+test('-z with one port: silent, exit 0 when open, 1 when closed (the error only with -v)', async (t) => {
   const open = await openPort(t);
   const ok = await runCli(['-z', '127.0.0.1', String(open)]);
   assert.deepEqual([ok.code, ok.stdout.toString(), ok.stderr], [0, '', '']);
   const closed = await freePort();
   const refused = await runCli(['-z', '127.0.0.1', String(closed)]);
-  assert.equal(refused.code, 1);
-  assert.match(refused.stderr, /failed: Connection refused$/m);
+  assert.deepEqual([refused.code, refused.stdout.toString(), refused.stderr], [1, '', '']);
+  const verbose = await runCli(['-z', '-v', '127.0.0.1', String(closed)]);
+  assert.equal(verbose.code, 1);
+  assert.match(verbose.stderr, /failed: Connection refused$/m);
+  const unresolvable = await runCli(['-z', '-n', 'localhost', String(closed)]);
+  assert.equal(unresolvable.code, 2);
+  assert.match(unresolvable.stderr, /name resolution is disabled/);
 });
 
 test('-z with a list: one stdout line per open port, a summary on stderr', async (t) => {

@@ -47,11 +47,13 @@ export async function startListeningPeer(
 /**
  * The TCP port a process listens on, from Linux's /proc: the LISTEN entry of /proc/PID/net/tcp{,6}
  * whose socket inode is one of the process's file descriptors. For 'udp', the port its bound UDP
- * socket has (/proc/PID/net/udp{,6}, any state).
+ * socket has (/proc/PID/net/udp{,6}, any state). With `ipv6Only`, only the IPv6 table is read
+ * (the port an IPv6 client must use when IPv4 and IPv6 have separate sockets).
  */
 export async function listeningPortOf(
   pid: number,
   protocol: 'tcp' | 'udp' = 'tcp',
+  { ipv6Only = false }: { ipv6Only?: boolean } = {},
 ): Promise<number> {
   const inodes = new Set<string>();
   for (const fd of await readdir(`/proc/${pid}/fd`)) {
@@ -60,7 +62,7 @@ export async function listeningPortOf(
     if (inode !== undefined) inodes.add(inode);
   }
   const LISTEN = '0A';
-  for (const table of [protocol, `${protocol}6`]) {
+  for (const table of ipv6Only ? [`${protocol}6`] : [protocol, `${protocol}6`]) {
     const text = await readFile(`/proc/${pid}/net/${table}`, 'utf8');
     // sl local_address rem_address st tx_queue:rx_queue tr:when retrnsmt uid timeout inode ...
     for (const line of text.trim().split('\n').slice(1)) {

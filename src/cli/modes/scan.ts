@@ -35,8 +35,17 @@ export async function runScan(ctx: Context): Promise<boolean> {
     return true;
   }
   if (options.scanPorts === undefined) {
-    // ncat's single-port -z: errors are reported like any failed connect.
-    const tube = await connect({ host, port: options.port }, connectOptions);
+    // ncat 7.93's single-port -z: silent, the exit status tells; the connect error is shown
+    // only with -v. Errors other than a closed or filtered port (resolution) fail as usual.
+    let tube: Awaited<ReturnType<typeof connect>>;
+    try {
+      tube = await connect({ host, port: options.port }, connectOptions);
+    } catch (error) {
+      const state = failedState(error);
+      log.info(1, (error as Error).message);
+      ctx.events.emit({ event: 'scan', host, port: options.port, state });
+      return false;
+    }
     log.info(1, `Connected to ${formatHostPort(tube.remote?.address ?? host, options.port)}.`);
     ctx.events.emit({ event: 'scan', host, port: options.port, state: 'open' });
     tube.destroy();
@@ -81,11 +90,16 @@ async function probe(host: string, port: number, options: ConnectOptions): Promi
     tube.destroy();
     return 'open';
   } catch (error) {
-    if (error instanceof ConnectionRefusedError) return 'closed';
-    if (error instanceof TimeoutError) return 'filtered';
-    if (error instanceof AbortError) throw error;
-    // Unreachable, reset during the handshake: nothing answers there.
-    if (error instanceof SockcatError && error.code === 'SOCKCAT_CONNECT') return 'filtered';
-    throw error;
+    return failedState(error);
   }
+}
+
+/** What a failed probe says about the port; other errors (abort, resolution) are rethrown. */
+function failedState(error: unknown): Exclude<PortState, 'open'> {
+  if (error instanceof ConnectionRefusedError) return 'closed';
+  if (error instanceof TimeoutError) return 'filtered';
+  if (error instanceof AbortError) throw error;
+  // Unreachable, reset during the handshake: nothing answers there.
+  if (error instanceof SockcatError && error.code === 'SOCKCAT_CONNECT') return 'filtered';
+  throw error;
 }
