@@ -17,7 +17,8 @@ export type SockcatErrorCode =
   | 'SOCKCAT_RESET'
   | 'SOCKCAT_PROXY_PROTOCOL'
   | 'SOCKCAT_UNSUPPORTED'
-  | 'SOCKCAT_EXEC';
+  | 'SOCKCAT_EXEC'
+  | 'SOCKCAT_TLS';
 
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix';
 
@@ -32,7 +33,8 @@ export type Operation =
   | 'write'
   | 'shutdown'
   | 'close'
-  | 'exec';
+  | 'exec'
+  | 'handshake';
 
 export interface ErrorContext {
   op?: Operation;
@@ -230,5 +232,25 @@ export function describeSystemError(error: unknown): string {
       return 'No address associated with hostname';
     default:
       return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Why a TLS peer was refused: the handshake failed, or its certificate did not pass. */
+export type TlsFailure =
+  | 'handshake'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'name'
+  | 'untrusted'
+  | 'pin'
+  | 'no-certificate';
+
+/** A TLS handshake failed, or the peer's certificate was refused (`reason` says which check). */
+export class TlsError extends SockcatError {
+  declare readonly code: 'SOCKCAT_TLS';
+  readonly reason: TlsFailure;
+  constructor(message: string, reason: TlsFailure, context: ErrorContext = {}) {
+    super('SOCKCAT_TLS', message, { op: 'handshake', ...context });
+    this.reason = reason;
   }
 }

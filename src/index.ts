@@ -3,6 +3,7 @@ export * from './errors.js';
 export * from './proxy-protocol/index.js';
 export * from './relay/index.js';
 export * from './server/index.js';
+export * from './tls/index.js';
 export * from './transports/index.js';
 export { ReceiveBuffer } from './tube/receive-buffer.js';
 export {

@@ -19,6 +19,8 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
     family: options.family ?? 0,
     ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
     tube,
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.onTlsError ? { onTlsError: options.onTlsError } : {}),
   });
   const engine = new Engine(listener, {
     handler,
@@ -34,6 +36,7 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
   let closing: Promise<void> | undefined;
   return {
     address: () => address,
+    tls: listener.tls,
     get connections() {
       return engine.active;
     },

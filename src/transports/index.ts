@@ -1,3 +1,9 @@
 export { parseTarget, type Target, type TargetInput } from './target.js';
 export { type ConnectOptions, connect } from './tcp-connect.js';
-export { type AcceptOptions, Listener, type ListenOptions, listen } from './tcp-listen.js';
+export {
+  type AcceptOptions,
+  Listener,
+  type ListenerTls,
+  type ListenOptions,
+  listen,
+} from './tcp-listen.js';

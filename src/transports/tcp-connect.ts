@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { formatHostPort, unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { validatePort } from '../address/port.js';
@@ -19,6 +20,7 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import type { TlsClientOptions, TlsInfo } from '../tls/options.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
@@ -44,6 +46,11 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Options of the returned tube (default receive timeout, buffer size). */
   tube?: TubeOptions;
+  /**
+   * Speak TLS over the connection (`true`: defaults). The certificate and the host name are
+   * verified unless `insecure: true`; `tube.tls` tells what was negotiated. See docs/library.md.
+   */
+  tls?: TlsClientOptions | true;
 }
 
 const DEFAULT_ATTEMPT_DELAY = 250;
@@ -125,11 +132,15 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
     ]);
     socket.setNoDelay(options.noDelay ?? true);
     if (options.keepAlive !== undefined) socket.setKeepAlive(true, options.keepAlive);
-    return new Tube(socket, {
+    const secured = options.tls
+      ? await secureClient(socket, options, host, name, context)
+      : undefined;
+    return new Tube(secured?.socket ?? socket, {
       ...options.tube,
       network: 'tcp',
       local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
       remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+      ...(secured ? { tls: secured.info } : {}),
     });
   } catch (error) {
     if (controller.signal.aborted && !(error instanceof SockcatError)) {
@@ -285,10 +296,33 @@ async function connectUnix(path: string, shown: string, options: ConnectOptions)
     socket.once('connect', onConnect);
     socket.connect({ path });
   });
-  return new Tube(socket, {
+  const secured = options.tls
+    ? await secureClient(socket, options, undefined, shown, context)
+    : undefined;
+  return new Tube(secured?.socket ?? socket, {
     ...options.tube,
     network: 'unix',
     remote: { address: shown, port: 0, family: 0 },
     local: { address: '', port: 0, family: 0 },
+    ...(secured ? { tls: secured.info } : {}),
+  });
+}
+
+/** The TLS handshake over a connected socket; node:tls is loaded only when asked for. */
+async function secureClient(
+  socket: Socket,
+  options: ConnectOptions,
+  host: string | undefined,
+  name: string,
+  context: ErrorContext,
+): Promise<{ socket: Duplex; info: TlsInfo }> {
+  const { upgradeClient } = await import('../tls/client.js');
+  const tls = options.tls === true ? {} : (options.tls ?? {});
+  return upgradeClient(socket, {
+    ...tls,
+    ...(host !== undefined ? { host } : {}),
+    peerName: name,
+    ...(options.signal ? { signal: options.signal } : {}),
+    context,
   });
 }
