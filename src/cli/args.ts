@@ -6,6 +6,7 @@ import { ArgumentError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
+import { parseTlsArgs, type TlsCliOptions } from './tls-args.js';
 
 /** ncat's port when none is given. */
 export const DEFAULT_PORT = 31337;
@@ -74,6 +75,8 @@ export interface Options {
   json: string | undefined;
   /** --progress: a transfer meter on standard error when it is a terminal. */
   progress: boolean;
+  /** --ssl and every --ssl-* option (each implies --ssl); undefined: no TLS. */
+  tls: TlsCliOptions | undefined;
   /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
   dialect: 'ncat' | 'openbsd';
 }
@@ -313,6 +316,10 @@ export function parseArgs(argv: readonly string[]): Options {
       );
     options.proxyProtocol = version;
   }
+  options.tls = parseTlsArgs(values, options.listen, options.udp);
+  if (options.tls && options.zero) {
+    throw new ArgumentError('-z only checks that ports answer; it cannot be used with --ssl');
+  }
   const source = str('source');
   if (source !== undefined) {
     const address = unbracket(source);
@@ -371,6 +378,7 @@ function defaults(): Options {
     chat: false,
     json: undefined,
     progress: false,
+    tls: undefined,
     dialect: 'ncat',
   };
 }

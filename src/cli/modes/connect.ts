@@ -14,8 +14,12 @@ export async function runConnect(ctx: Context): Promise<void> {
   if (options.sourceAddress !== undefined) connectOptions.localAddress = options.sourceAddress;
   if (options.sourcePort !== undefined) connectOptions.localPort = options.sourcePort;
   if (io.signal) connectOptions.signal = io.signal;
+  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tlsOptions = tls?.clientTlsOptions(ctx);
+  if (tlsOptions) connectOptions.tls = tlsOptions;
   const tube = await connect({ host: options.host ?? '', port: options.port }, connectOptions);
-  log.info(1, `Connected to ${peerName(tube)}.`);
+  if (tls) tls.reportClientTls(ctx, tube);
+  else log.info(1, `Connected to ${peerName(tube)}.`);
   if (options.proxyProtocol !== undefined) {
     const { proxyHeaderFor } = await import('./proxy-header.js');
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol));

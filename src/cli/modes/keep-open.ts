@@ -29,6 +29,8 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
           })
         ).address;
   const filter = await buildHostFilter(options);
+  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tlsOptions = tls?.serverTlsOptions(ctx);
   const clients = new Set<Tube>();
   let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
   const stopped = new Promise<'stdout-closed' | 'aborted'>((resolve) => {
@@ -53,8 +55,12 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
         }
       : {}),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    ...(tls && tlsOptions
+      ? { tls: tlsOptions, onTlsError: (error: Error) => tls.reportTlsFailure(ctx, error) }
+      : {}),
     handler: async (tube) => {
       log.info(1, `Connection from ${peerName(tube)}.`);
+      tls?.reportAcceptedTls(ctx, tube);
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
@@ -84,6 +90,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     },
     onError: (error) => log.info(1, error.message),
   });
+  tls?.reportListenerTls(ctx, server.tls);
   logListening(ctx, server.address());
 
   let input: ReturnType<typeof pump> | undefined;

@@ -15,8 +15,16 @@ export async function runListen(ctx: Context): Promise<void> {
     backlog: 10,
   };
   if (io.signal) listenOptions.signal = io.signal;
+  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tlsOptions = tls?.serverTlsOptions(ctx);
+  if (tls && tlsOptions) {
+    listenOptions.tls = tlsOptions;
+    // A client whose handshake fails is dropped and the wait goes on (as ncat).
+    listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
+  }
   const filter = await buildHostFilter(options);
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
+  tls?.reportListenerTls(ctx, listener.tls);
   logListening(ctx, listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
   try {
@@ -31,6 +39,7 @@ export async function runListen(ctx: Context): Promise<void> {
     await listener.close();
   }
   log.info(1, `Connection from ${peerName(tube)}.`);
+  tls?.reportAcceptedTls(ctx, tube);
   await runSession(ctx, tube, 'accepted');
 }
 

@@ -34,12 +34,20 @@ export function openSessionEvent(
   const id = ctx.events.nextId();
   if (!ctx.events.enabled) return id;
   const local = eventEndpoint(tube.local);
+  const tls = tube.tls && {
+    protocol: tube.tls.protocol,
+    cipher: tube.tls.cipher,
+    ...(tube.tls.alpn ? { alpn: tube.tls.alpn } : {}),
+    ...(tube.tls.fingerprint ? { fingerprint: tube.tls.fingerprint } : {}),
+    verified: tube.tls.verified,
+  };
   ctx.events.emit({
     event: how,
     transport,
     id,
     ...(local ? { local } : {}),
     remote: eventEndpoint(tube.remote) ?? { path: '' },
+    ...(tls ? { tls } : {}),
   });
   return id;
 }
