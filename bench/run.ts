@@ -9,6 +9,7 @@ import { benchCliBulk } from './cli-bulk.js';
 import { type BenchRow, flag, option, printTable } from './common.js';
 import { benchDelimiterSearch } from './delimiter-search.js';
 import { benchRecvLine } from './recv-line.js';
+import { benchTlsHandshake } from './tls-handshake.js';
 
 // ---- parameters ------------------------------------------------------------------------------
 type Bench = (argv: readonly string[]) => Promise<BenchRow[]>;
@@ -19,6 +20,11 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
     quick: ['--bytes', '10M', '--long', '1M', '--runs', '1'],
   },
   'cli-bulk': { run: benchCliBulk, quick: ['--bytes', '100M', '--runs', '1'] },
+  'tls-bulk': {
+    run: (argv) => benchCliBulk(['--cases', 'sockcat-tls,ncat-tls', '--bytes', '512M', ...argv]),
+    quick: ['--bytes', '64M', '--runs', '1'],
+  },
+  'tls-handshake': { run: benchTlsHandshake, quick: ['--count', '200', '--runs', '1'] },
 };
 
 const argv = process.argv.slice(2);

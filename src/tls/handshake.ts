@@ -26,6 +26,7 @@ export function settleHandshake(
       socket.off(event, onSecure);
       socket.off('error', onError);
       socket.off('close', onClose);
+      socket.off('end', onClose);
     };
     const fail = (error: Error) => {
       cleanup();
@@ -66,6 +67,8 @@ export function settleHandshake(
     socket.once(event, onSecure);
     socket.once('error', onError);
     socket.once('close', onClose);
+    // With allowHalfOpen the peer's FIN gives 'end' and no 'close': the handshake cannot finish.
+    socket.once('end', onClose);
   });
 }
 

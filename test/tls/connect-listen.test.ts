@@ -267,3 +267,26 @@ test('serve() with tls: the handler sees tube.tls; failed handshakes go to onTls
   assert.equal(failures.length, 1);
   assert.match(failures[0]!.message, /^TLS handshake with 127\.0\.0\.1:\d+ failed: /);
 });
+
+test('a client that leaves during the handshake is reported and holds no slot', async (t) => {
+  let reported!: (error: Error) => void;
+  const failure = new Promise<Error>((resolve) => {
+    reported = resolve;
+  });
+  const listener = await listen('127.0.0.1:0', {
+    tls: true,
+    onTlsError: (error) => reported(error),
+  });
+  t.after(() => listener.close());
+  // Connect, then FIN at once: the listener is half-open capable, so this is 'end', not 'close'.
+  const raw = netConnect(listener.address().port, '127.0.0.1');
+  await once(raw, 'connect');
+  raw.end();
+  const error = await failure;
+  raw.destroy();
+  assert.match(
+    error.message,
+    /^TLS handshake with 127\.0\.0\.1:\d+ failed: the connection closed during the handshake$/,
+  );
+  assert.equal(listener.pending, 0);
+});
