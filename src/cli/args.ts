@@ -320,6 +320,10 @@ export function parseArgs(argv: readonly string[]): Options {
   if (options.tls && options.zero) {
     throw new ArgumentError('-z only checks that ports answer; it cannot be used with --ssl');
   }
+  if (options.tls && options.proxyProtocol !== undefined) {
+    // The header belongs before the TLS handshake, on the bare connection; not built yet.
+    throw new ArgumentError('--proxy-protocol cannot be used with --ssl yet');
+  }
   const source = str('source');
   if (source !== undefined) {
     const address = unbracket(source);

@@ -1,3 +1,4 @@
+import { ArgumentError } from '../errors.js';
 import { listen } from '../transports/tcp-listen.js';
 import type { Endpoint } from '../tube/tube.js';
 import { Engine, logHandlerError } from './engine.js';
@@ -9,6 +10,10 @@ export const DEFAULT_PROXY_TIMEOUT = 5000;
 
 /** Every handler on this event loop. */
 export async function serveInline(options: ServeOptions): Promise<Server> {
+  if (options.tls && options.proxyProtocol) {
+    // A PROXY header comes before the TLS handshake on the wire; reading it there is not built yet.
+    throw new ArgumentError('proxyProtocol cannot be used with tls yet');
+  }
   const handler =
     typeof options.handler === 'function'
       ? options.handler

@@ -60,6 +60,10 @@ test('bad values: one-line ArgumentError naming the flag', () => {
     ],
     [['--ssl-ciphers', ' ', 'h', '1'], 'option --ssl-ciphers needs a cipher list'],
     [['-z', '--ssl', 'h', '1'], '-z only checks that ports answer; it cannot be used with --ssl'],
+    [
+      ['--proxy-protocol', 'v1', '--ssl', 'h', '1'],
+      '--proxy-protocol cannot be used with --ssl yet',
+    ],
   ];
   for (const [argv, message] of cases) {
     assert.throws(() => parseArgs(argv), { code: 'SOCKCAT_ARGS', message }, argv.join(' '));

@@ -290,3 +290,17 @@ test('a client that leaves during the handshake is reported and holds no slot', 
   );
   assert.equal(listener.pending, 0);
 });
+
+test('serve(): tls with threads, processes or proxyProtocol is refused before listening', async () => {
+  await assert.rejects(
+    serve({ listen: '127.0.0.1:0', tls: true, proxyProtocol: true, handler: () => {} }),
+    { code: 'SOCKCAT_ARGS', message: 'proxyProtocol cannot be used with tls yet' },
+  );
+  await assert.rejects(
+    serve({ listen: '127.0.0.1:0', tls: true, concurrency: { threads: 2 }, handler: 'x.js' }),
+    {
+      code: 'SOCKCAT_ARGS',
+      message: 'tls runs inline only for now; it cannot be used with { threads: n }',
+    },
+  );
+});
