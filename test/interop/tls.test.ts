@@ -147,7 +147,8 @@ test('openssl s_client to sockcat --ssl -l: verified by the CA, ALPN, data both 
     '--ssl-alpn',
     'x,y',
   ]);
-  server.child.stdin!.end('from sockcat\n');
+  // sockcat's stdin stays open: s_client exits when the server closes, and must read stdin first.
+  server.child.stdin!.write('from sockcat\n');
   const client = spawn(openssl, [
     's_client',
     '-connect',
@@ -162,8 +163,10 @@ test('openssl s_client to sockcat --ssl -l: verified by the CA, ALPN, data both 
     '-brief',
   ]);
   t.after(() => stop(client));
+  client.stdin.on('error', () => {});
   const clientDone = finished(client);
   await waitForLine(client.stdout!, /from sockcat\n/);
+  // s_client sends this, then closes at its stdin EOF; the listener ends at the peer's EOF.
   client.stdin!.end('from s_client\n');
   const result = await clientDone;
   assert.equal(result.code, 0, result.stderr);
@@ -191,7 +194,7 @@ test('openssl s_client with a client certificate to sockcat -l --ssl-verify (mTL
     '--ssl-trustfile',
     ca,
   ]);
-  server.child.stdin!.end('hi client\n');
+  server.child.stdin!.write('hi client\n');
   const client = certs.files('client');
   const s = spawn(openssl, [
     's_client',
@@ -206,9 +209,13 @@ test('openssl s_client with a client certificate to sockcat -l --ssl-verify (mTL
     '-quiet',
   ]);
   t.after(() => stop(s));
+  s.stdin.on('error', () => {});
   const sDone = finished(s);
   await waitForLine(s.stdout!, /hi client\n/);
+  // -quiet ignores stdin EOF: s_client leaves when sockcat closes, after its stdin ends.
   s.stdin!.end('hi server\n');
+  await waitForLine(server.child.stdout!, /hi server\n/);
+  server.child.stdin!.end();
   await sDone;
   const served = await server.done;
   assert.equal(served.stdout.toString(), 'hi server\n');
