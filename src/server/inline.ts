@@ -26,6 +26,8 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
     tube,
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.onTlsError ? { onTlsError: options.onTlsError } : {}),
+    // With TLS, refuse before the handshake (the engine's own check then always passes).
+    ...(options.tls && options.allow ? { allow: options.allow } : {}),
   });
   const engine = new Engine(listener, {
     handler,

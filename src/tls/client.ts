@@ -53,6 +53,14 @@ export async function upgradeClient(
     stream.destroy();
     throw new AbortError(`TLS handshake with ${peer} aborted`, context);
   }
+  if (stream.destroyed || !stream.writable) {
+    stream.destroy();
+    throw new TlsError(
+      `TLS handshake with ${peer} failed: the connection closed before the handshake`,
+      'handshake',
+      context,
+    );
+  }
   let nameError: (Error & { code?: string }) | undefined;
   const tlsOptions: ConnectionOptions = {
     socket: stream as Socket,

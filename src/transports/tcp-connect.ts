@@ -316,6 +316,9 @@ async function secureClient(
   name: string,
   context: ErrorContext,
 ): Promise<{ socket: Duplex; info: TlsInfo }> {
+  // Until the TLS socket owns it (after an import that may take a turn), a reset must not go
+  // unheard: upgradeClient() then fails at once on the closed socket.
+  socket.on('error', () => {});
   const { upgradeClient } = await import('../tls/client.js');
   const tls = options.tls === true ? {} : (options.tls ?? {});
   return upgradeClient(socket, {

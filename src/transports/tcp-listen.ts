@@ -40,6 +40,11 @@ export interface ListenOptions {
   tls?: TlsServerOptions | true;
   /** Called when a client's TLS handshake fails (it is then dropped). Default: ignored. */
   onTlsError?: (error: Error, remote: Endpoint) => void;
+  /**
+   * With `tls`: access control before the handshake. False resets the connection at once, so a
+   * refused client costs no TLS work.
+   */
+  allow?: (remote: Endpoint) => boolean;
 }
 
 /** The listener's TLS identity. */
@@ -75,6 +80,7 @@ export class Listener implements AsyncIterable<Tube> {
   #context: ErrorContext;
   #acceptor: TlsAcceptor | undefined;
   #onTlsError: ((error: Error, remote: Endpoint) => void) | undefined;
+  #allow: ((remote: Endpoint) => boolean) | undefined;
   /** Handshakes in progress; they count against maxPending. */
   #handshaking = 0;
   /** Secured sockets: their TLS details and the endpoints of the socket underneath. */
@@ -90,6 +96,7 @@ export class Listener implements AsyncIterable<Tube> {
     this.#server = server;
     this.#acceptor = acceptor;
     this.#onTlsError = options.onTlsError;
+    this.#allow = options.allow;
     this.#maxPending = options.maxPending ?? options.backlog ?? 511;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
@@ -251,10 +258,16 @@ export class Listener implements AsyncIterable<Tube> {
     }
     const local = endpointOf(raw.localAddress, raw.localPort, raw.localFamily);
     const remote = endpointOf(raw.remoteAddress, raw.remotePort, raw.remoteFamily);
+    if (this.#allow && !this.#allow(remote)) {
+      raw.resetAndDestroy();
+      return;
+    }
     const peer =
       remote.family === 0
         ? remote.address || 'unix socket peer'
         : formatHostPort(remote.address, remote.port);
+    // The TLS socket reports errors from now on; the raw one must never throw unheard.
+    raw.on('error', () => {});
     this.#handshaking++;
     acceptor
       .accept(raw, peer, {

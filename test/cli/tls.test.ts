@@ -226,6 +226,37 @@ test('-l -k --ssl: several TLS clients; a plain client is dropped and the server
   await waitForLine(server.child.stdout!, /one\ntwo\n/);
 });
 
+test('--deny with --ssl: refused clients are reset before any TLS work, in -l and -l -k', async (t) => {
+  for (const mode of [[], ['-k']]) {
+    const server = await startServer(t, [...mode, '--deny', '127.0.0.3']);
+    await assert.rejects(
+      connect(
+        { host: '127.0.0.1', port: server.port },
+        { localAddress: '127.0.0.3', tls: { insecure: true } },
+      ),
+      (error: Error & { code?: string }) => {
+        // Reset during the handshake: a TLS failure (or a refused connect, if it came first).
+        assert.match(error.message, /reset|closed (during|before) the handshake/);
+        return true;
+      },
+    );
+    await waitForLine(
+      server.child.stderr!,
+      /New connection denied: not allowed \(127\.0\.0\.3:\d+\)/,
+    );
+    assert.doesNotMatch(
+      (await waitForLine(server.child.stderr!, /[\s\S]*/))[0],
+      /SSL connection from 127\.0\.0\.3/,
+    );
+    // An allowed client is still served.
+    const ok = await connect({ host: '127.0.0.1', port: server.port }, { tls: { insecure: true } });
+    await ok.sendLine('allowed');
+    await waitForLine(server.child.stdout!, /allowed\n/);
+    ok.destroy();
+    await stop(server.child);
+  }
+});
+
 test('SSLKEYLOGFILE: key log lines are appended for Wireshark', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'sockcat-keylog-'));
   t.after(() => rm(dir, { recursive: true, force: true }));

@@ -23,6 +23,19 @@ export async function runListen(ctx: Context): Promise<void> {
     listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
   }
   const filter = await buildHostFilter(options);
+  if (tls && filter) {
+    // Refused clients are reset before any TLS work.
+    listenOptions.allow = (remote) => {
+      const allowed = filter.allows(remote.address);
+      if (!allowed) {
+        log.info(
+          1,
+          `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
+        );
+      }
+      return allowed;
+    };
+  }
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
   tls?.reportListenerTls(ctx, listener.tls);
   logListening(ctx, listener.address());
