@@ -82,6 +82,19 @@ const TOOLS: Record<string, Tool> = {
     needs: 'nc.openbsd',
   },
 };
+// TLS through the CLI (`npm run bench` runs them as tls-bulk): both sides make a temporary
+// certificate (sockcat: ECDSA P-256; ncat 7.93: RSA 2048) before listening, outside the clock.
+TOOLS['sockcat-tls'] = {
+  receiver: [NODE, CLI, '-lv', '--ssl', '127.0.0.1', '{port}'],
+  sender: [NODE, CLI, '--ssl', '127.0.0.1', '{port}'],
+  reportsPort: true,
+};
+TOOLS['ncat-tls'] = {
+  receiver: ['ncat', '-l', '--ssl', '127.0.0.1', '{port}'],
+  sender: ['ncat', '--ssl', '127.0.0.1', '{port}'],
+  reportsPort: false,
+  needs: 'ncat',
+};
 const DEFAULT_CASES = 'sockcat,node-pipe,ncat,nc.openbsd';
 
 function installed(binary: string): boolean {

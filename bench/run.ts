@@ -13,6 +13,7 @@ import { benchDelimiterSearch } from './delimiter-search.js';
 import { benchNativeSockets } from './native-sockets.js';
 import { benchProxyThroughput } from './proxy-throughput.js';
 import { benchRecvLine } from './recv-line.js';
+import { benchTlsHandshake } from './tls-handshake.js';
 
 // ---- parameters ------------------------------------------------------------------------------
 type Bench = (argv: readonly string[]) => Promise<BenchRow[]>;
@@ -29,6 +30,11 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
     run: benchNativeSockets,
     quick: ['--messages', '20000', '--pings', '2000', '--runs', '1'],
   },
+  'tls-bulk': {
+    run: (argv) => benchCliBulk(['--cases', 'sockcat-tls,ncat-tls', '--bytes', '512M', ...argv]),
+    quick: ['--bytes', '64M', '--runs', '1'],
+  },
+  'tls-handshake': { run: benchTlsHandshake, quick: ['--count', '200', '--runs', '1'] },
 };
 
 const argv = process.argv.slice(2);

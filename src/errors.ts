@@ -19,7 +19,8 @@ export type SockcatErrorCode =
   | 'SOCKCAT_PROXY'
   | 'SOCKCAT_UNSUPPORTED'
   | 'SOCKCAT_EXEC'
-  | 'SOCKCAT_PERMISSION';
+  | 'SOCKCAT_PERMISSION'
+  | 'SOCKCAT_TLS';
 
 /** Go's names: `unixgram` is Unix datagram, `unixpacket` Unix seqpacket, `ip` a raw IP socket. */
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix' | 'unixgram' | 'unixpacket' | 'ip';
@@ -40,7 +41,8 @@ export type Operation =
   | 'send'
   | 'receive'
   | 'setsockopt'
-  | 'proxy';
+  | 'proxy'
+  | 'handshake';
 
 export interface ErrorContext {
   op?: Operation;
@@ -265,5 +267,25 @@ export function describeSystemError(error: unknown): string {
       return 'No address associated with hostname';
     default:
       return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/** Why a TLS peer was refused: the handshake failed, or its certificate did not pass. */
+export type TlsFailure =
+  | 'handshake'
+  | 'expired'
+  | 'not-yet-valid'
+  | 'name'
+  | 'untrusted'
+  | 'pin'
+  | 'no-certificate';
+
+/** A TLS handshake failed, or the peer's certificate was refused (`reason` says which check). */
+export class TlsError extends SockcatError {
+  declare readonly code: 'SOCKCAT_TLS';
+  readonly reason: TlsFailure;
+  constructor(message: string, reason: TlsFailure, context: ErrorContext = {}) {
+    super('SOCKCAT_TLS', message, { op: 'handshake', ...context });
+    this.reason = reason;
   }
 }

@@ -16,6 +16,7 @@ import {
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
+import { parseTlsArgs, type TlsCliOptions } from './tls-args.js';
 
 /** ncat's port when none is given. */
 export const DEFAULT_PORT = 31337;
@@ -86,6 +87,8 @@ export interface Options {
   json: string | undefined;
   /** --progress: a transfer meter on standard error when it is a terminal. */
   progress: boolean;
+  /** --ssl and every --ssl-* option (each implies --ssl); undefined: no TLS. */
+  tls: TlsCliOptions | undefined;
   /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
   dialect: 'ncat' | 'openbsd';
   /**
@@ -353,6 +356,14 @@ export function parseArgs(
   }
   if (options.exec) validateExec(options, options.exec);
 
+  options.tls = parseTlsArgs(values, options.listen, options.udp);
+  if (options.tls && options.zero) {
+    throw new ArgumentError('-z only checks that ports answer; it cannot be used with --ssl');
+  }
+  if (options.tls && options.proxyProtocol !== undefined) {
+    // The header belongs before the TLS handshake, on the bare connection; not built yet.
+    throw new ArgumentError('--proxy-protocol cannot be used with --ssl yet');
+  }
   const source = str('source');
   if (source !== undefined) {
     const address = unbracket(source);
@@ -457,6 +468,7 @@ function defaults(): Options {
     chat: false,
     json: undefined,
     progress: false,
+    tls: undefined,
     dialect: 'ncat',
     proxy: [],
     proxyDns: 'remote',

@@ -10,6 +10,17 @@ export type EventEndpoint = { address: string; port: number } | { path: string }
 
 export type Transport = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
 
+/** TLS details of a session (connected/accepted with --ssl). */
+export interface EventTls {
+  protocol: string;
+  cipher: string;
+  alpn?: string;
+  /** SHA-256 fingerprint of the peer's certificate, colon hex (absent when it sent none). */
+  fingerprint?: string;
+  /** The peer passed --ssl-verify or --ssl-pin. */
+  verified: boolean;
+}
+
 /**
  * One line of `--json` output. Every event also carries `v` (the schema version) and `time`
  * (ISO 8601). Documented in docs/json-events.md; the same events in every mode.
@@ -25,6 +36,7 @@ export type CliEvent =
       remote: EventEndpoint;
       /** The proxy chain, first hop first (`socks5://127.0.0.1:1080`), when --proxy was given. */
       proxy?: string[];
+      tls?: EventTls;
     }
   | {
       event: 'accepted';
@@ -32,6 +44,7 @@ export type CliEvent =
       id: number;
       local?: EventEndpoint;
       remote: EventEndpoint;
+      tls?: EventTls;
     }
   | { event: 'denied'; transport: Transport; remote: EventEndpoint; reason: string }
   | {

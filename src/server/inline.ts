@@ -1,3 +1,4 @@
+import { ArgumentError } from '../errors.js';
 import { listen } from '../transports/tcp-listen.js';
 import type { Endpoint } from '../tube/tube.js';
 import { Engine, logHandlerError } from './engine.js';
@@ -9,6 +10,10 @@ export const DEFAULT_PROXY_TIMEOUT = 5000;
 
 /** Every handler on this event loop. */
 export async function serveInline(options: ServeOptions): Promise<Server> {
+  if (options.tls && options.proxyProtocol) {
+    // A PROXY header comes before the TLS handshake on the wire; reading it there is not built yet.
+    throw new ArgumentError('proxyProtocol cannot be used with tls yet');
+  }
   const handler =
     typeof options.handler === 'function'
       ? options.handler
@@ -19,6 +24,10 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
     family: options.family ?? 0,
     ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
     tube,
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.onTlsError ? { onTlsError: options.onTlsError } : {}),
+    // With TLS, refuse before the handshake (the engine's own check then always passes).
+    ...(options.tls && options.allow ? { allow: options.allow } : {}),
   });
   const engine = new Engine(listener, {
     handler,
@@ -34,6 +43,7 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
   let closing: Promise<void> | undefined;
   return {
     address: () => address,
+    tls: listener.tls,
     get connections() {
       return engine.active;
     },

@@ -35,6 +35,9 @@ async function serveStream(options: ServeOptions): Promise<Server> {
       `with { ${kind}: n } the handler runs in another ${kind === 'threads' ? 'thread' : 'process'}: pass the URL of a module that exports it (handler: new URL('./handler.js', import.meta.url))`,
     );
   }
+  if (options.tls) {
+    throw new ArgumentError(`tls runs inline only for now; it cannot be used with { ${kind}: n }`);
+  }
   if (options.allow) {
     throw new ArgumentError(
       `allow is a function and runs inline only; it cannot be used with { ${kind}: n }`,

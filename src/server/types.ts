@@ -1,4 +1,5 @@
 import type { ProxyHeader } from '../proxy-protocol/header.js';
+import type { TlsServerOptions } from '../tls/options.js';
 import type { TargetInput } from '../transports/target.js';
 import type { Endpoint, Tube, TubeOptions } from '../tube/tube.js';
 
@@ -68,6 +69,14 @@ export interface ServeOptions {
    * any handler runs (the CLI's --allow/--deny).
    */
   allow?: (remote: Endpoint) => boolean;
+  /**
+   * Serve TLS (inline mode): each client's handshake completes before its handler runs, and
+   * `tube.tls` tells what was negotiated. Without cert/key an ephemeral certificate is made in
+   * memory; `server.tls` has its fingerprint.
+   */
+  tls?: TlsServerOptions | true;
+  /** Called when a client's TLS handshake fails (the client is dropped). Default: ignored. */
+  onTlsError?: (error: Error, remote: Endpoint) => void;
   /** Called once per failed handler (default: one line on stderr). */
   onError?: (error: Error, info: { remote: Endpoint; worker: string }) => void;
 }
@@ -75,6 +84,8 @@ export interface ServeOptions {
 export interface Server {
   /** The bound address (real port for port 0; Unix path as `address`). */
   address(): Endpoint;
+  /** The certificate served, with `tls` (inline mode). */
+  readonly tls?: { fingerprint: string; ephemeral: boolean } | undefined;
   /** Connections being handled now (inline); for workers, the last count each reported. */
   readonly connections: number;
   /** Connections handled so far. */

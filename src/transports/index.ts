@@ -14,7 +14,13 @@ export {
 } from './socket-options.js';
 export { parseTarget, type Target, type TargetInput } from './target.js';
 export { type ConnectOptions, connect } from './tcp-connect.js';
-export { type AcceptOptions, Listener, type ListenOptions, listen } from './tcp-listen.js';
+export {
+  type AcceptOptions,
+  Listener,
+  type ListenerTls,
+  type ListenOptions,
+  listen,
+} from './tcp-listen.js';
 export {
   connectUdp,
   listenUdp,

@@ -1,4 +1,5 @@
 import { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { formatHostPort, unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { validatePort } from '../address/port.js';
@@ -20,6 +21,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { ProxyDns, ProxyHop } from '../proxy/proxy-spec.js';
+import type { TlsClientOptions, TlsInfo } from '../tls/options.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import { applySocketOptions, type SocketOptions, validateSocketOptions } from './socket-options.js';
@@ -57,6 +59,12 @@ export interface ConnectOptions {
   proxyDns?: ProxyDns;
   /** Milliseconds each proxy gets to answer its handshake. Default: `timeout`, else 10000. */
   proxyTimeout?: number;
+  /**
+   * Speak TLS over the connection (`true`: defaults). The certificate and the host name are
+   * verified unless `insecure: true`; `tube.tls` tells what was negotiated. Through proxies, TLS
+   * runs end to end over the tunnel. See docs/library.md.
+   */
+  tls?: TlsClientOptions | true;
 }
 
 const DEFAULT_ATTEMPT_DELAY = 250;
@@ -114,11 +122,20 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
       throw error;
     }
   }
-  return new Tube(socket, {
+  const secured = options.tls
+    ? await secureClient(socket, options, host, formatHostPort(host, port), {
+        op: 'connect',
+        network: 'tcp',
+        address: host,
+        port,
+      })
+    : undefined;
+  return new Tube(secured?.socket ?? socket, {
     ...options.tube,
     network: 'tcp',
     local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
     remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
+    ...(secured ? { tls: secured.info } : {}),
   });
 }
 
@@ -338,10 +355,36 @@ async function connectUnix(path: string, shown: string, options: ConnectOptions)
     socket.once('connect', onConnect);
     socket.connect({ path });
   });
-  return new Tube(socket, {
+  const secured = options.tls
+    ? await secureClient(socket, options, undefined, shown, context)
+    : undefined;
+  return new Tube(secured?.socket ?? socket, {
     ...options.tube,
     network: 'unix',
     remote: { address: shown, port: 0, family: 0 },
     local: { address: '', port: 0, family: 0 },
+    ...(secured ? { tls: secured.info } : {}),
+  });
+}
+
+/** The TLS handshake over a connected socket; node:tls is loaded only when asked for. */
+async function secureClient(
+  socket: Socket,
+  options: ConnectOptions,
+  host: string | undefined,
+  name: string,
+  context: ErrorContext,
+): Promise<{ socket: Duplex; info: TlsInfo }> {
+  // Until the TLS socket owns it (after an import that may take a turn), a reset must not go
+  // unheard: upgradeClient() then fails at once on the closed socket.
+  socket.on('error', () => {});
+  const { upgradeClient } = await import('../tls/client.js');
+  const tls = options.tls === true ? {} : (options.tls ?? {});
+  return upgradeClient(socket, {
+    ...tls,
+    ...(host !== undefined ? { host } : {}),
+    peerName: name,
+    ...(options.signal ? { signal: options.signal } : {}),
+    context,
   });
 }

@@ -9,6 +9,8 @@ import {
   ListenError,
   TimeoutError,
 } from '../errors.js';
+import type { TlsInfo, TlsServerOptions } from '../tls/options.js';
+import type { TlsAcceptor } from '../tls/server.js';
 import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import { applyListenerOptions, type SocketOptions } from './socket-options.js';
@@ -37,6 +39,27 @@ export interface ListenOptions {
    * listening rather than per connection.
    */
   socket?: SocketOptions;
+  /**
+   * Speak TLS with every client (`true`: defaults). Without `cert`/`key` an ephemeral self-signed
+   * certificate is made in memory (its fingerprint is on `listener.tls`). A client is handed out
+   * only after its handshake succeeded.
+   */
+  tls?: TlsServerOptions | true;
+  /** Called when a client's TLS handshake fails (it is then dropped). Default: ignored. */
+  onTlsError?: (error: Error, remote: Endpoint) => void;
+  /**
+   * With `tls`: access control before the handshake. False resets the connection at once, so a
+   * refused client costs no TLS work.
+   */
+  allow?: (remote: Endpoint) => boolean;
+}
+
+/** The listener's TLS identity. */
+export interface ListenerTls {
+  /** SHA-256 fingerprint of the certificate served (colon hex). */
+  fingerprint: string;
+  /** True when the certificate was generated in memory because none was given. */
+  ephemeral: boolean;
 }
 
 export interface AcceptOptions {
@@ -62,10 +85,25 @@ export class Listener implements AsyncIterable<Tube> {
   #closed = false;
   #closing: Promise<void> | undefined;
   #context: ErrorContext;
+  #acceptor: TlsAcceptor | undefined;
+  #onTlsError: ((error: Error, remote: Endpoint) => void) | undefined;
+  #allow: ((remote: Endpoint) => boolean) | undefined;
+  /** Handshakes in progress; they count against maxPending. */
+  #handshaking = 0;
+  /** Secured sockets: their TLS details and the endpoints of the socket underneath. */
+  #secured = new WeakMap<Socket, { info: TlsInfo; local: Endpoint; remote: Endpoint }>();
 
   /** @internal Use listen(). */
-  constructor(server: Server, options: ListenOptions, context: ErrorContext) {
+  constructor(
+    server: Server,
+    options: ListenOptions,
+    context: ErrorContext,
+    acceptor?: TlsAcceptor,
+  ) {
     this.#server = server;
+    this.#acceptor = acceptor;
+    this.#onTlsError = options.onTlsError;
+    this.#allow = options.allow;
     this.#maxPending = options.maxPending ?? options.backlog ?? 511;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
@@ -88,6 +126,14 @@ export class Listener implements AsyncIterable<Tube> {
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** The certificate served, when the listener speaks TLS. */
+  get tls(): ListenerTls | undefined {
+    const acceptor = this.#acceptor;
+    return acceptor
+      ? { fingerprint: acceptor.fingerprint, ephemeral: acceptor.ephemeral }
+      : undefined;
   }
 
   /** Connections accepted by the kernel and held here until accept() hands them out. */
@@ -181,6 +227,7 @@ export class Listener implements AsyncIterable<Tube> {
   }
 
   #wrap(socket: Socket): Tube {
+    const secured = this.#secured.get(socket);
     if (this.#context.network === 'unix') {
       // A Unix client is usually unbound (no name); this end is the listening path.
       return new Tube(socket, {
@@ -188,6 +235,16 @@ export class Listener implements AsyncIterable<Tube> {
         network: 'unix',
         local: this.address(),
         remote: { address: '', port: 0, family: 0 },
+        ...(secured ? { tls: secured.info } : {}),
+      });
+    }
+    if (secured) {
+      return new Tube(socket, {
+        ...this.#tubeOptions,
+        network: this.#context.network ?? 'tcp',
+        local: secured.local,
+        remote: secured.remote,
+        tls: secured.info,
       });
     }
     return new Tube(socket, {
@@ -203,6 +260,56 @@ export class Listener implements AsyncIterable<Tube> {
       socket.destroy();
       return;
     }
+    if (this.#acceptor) {
+      this.#handshake(socket, this.#acceptor);
+      return;
+    }
+    this.#deliver(socket);
+  };
+
+  /** Run the TLS handshake, then hand the secured socket out like a plain one. */
+  #handshake(raw: Socket, acceptor: TlsAcceptor): void {
+    if (this.#pending.length + this.#handshaking >= this.#maxPending) {
+      raw.resetAndDestroy();
+      return;
+    }
+    const local = endpointOf(raw.localAddress, raw.localPort, raw.localFamily);
+    const remote = endpointOf(raw.remoteAddress, raw.remotePort, raw.remoteFamily);
+    if (this.#allow && !this.#allow(remote)) {
+      raw.resetAndDestroy();
+      return;
+    }
+    const peer =
+      remote.family === 0
+        ? remote.address || 'unix socket peer'
+        : formatHostPort(remote.address, remote.port);
+    // The TLS socket reports errors from now on; the raw one must never throw unheard.
+    raw.on('error', () => {});
+    this.#handshaking++;
+    acceptor
+      .accept(raw, peer, {
+        network: this.#context.network ?? 'tcp',
+        address: remote.address,
+        port: remote.port,
+      })
+      .then(
+        ({ socket, info }) => {
+          this.#handshaking--;
+          if (this.#closed) {
+            socket.destroy();
+            return;
+          }
+          this.#secured.set(socket, { info, local, remote });
+          this.#deliver(socket);
+        },
+        (error: Error) => {
+          this.#handshaking--;
+          if (!this.#closed) this.#onTlsError?.(error, remote);
+        },
+      );
+  }
+
+  #deliver(socket: Socket): void {
     const waiter = this.#waiters.shift();
     if (waiter) {
       waiter.resolve(this.#wrap(socket));
@@ -221,7 +328,7 @@ export class Listener implements AsyncIterable<Tube> {
       if (index !== -1) this.#pending.splice(index, 1);
     });
     this.#pending.push(socket);
-  };
+  }
 }
 
 /**
@@ -241,6 +348,7 @@ export async function listen(target: TargetInput, options: ListenOptions = {}): 
   // noDelay here is set by Node as each connection is accepted, cheaper than setNoDelay() after.
   const server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true });
   const name = formatHostPort(givenHost === '' ? host : givenHost, port);
+  const acceptor = options.tls ? await tlsAcceptor(options.tls) : undefined;
   await bindServer(
     server,
     { host, port, backlog: options.backlog ?? 511, ipv6Only },
@@ -255,14 +363,21 @@ export async function listen(target: TargetInput, options: ListenOptions = {}): 
       throw error;
     }
   }
-  return new Listener(server, options, context);
+  return new Listener(server, options, context, acceptor);
 }
 
 async function listenUnix(path: string, shown: string, options: ListenOptions): Promise<Listener> {
   const context: ErrorContext = { op: 'listen', network: 'unix', address: shown };
   const server = createServer({ allowHalfOpen: true });
+  const acceptor = options.tls ? await tlsAcceptor(options.tls) : undefined;
   await bindServer(server, { path, backlog: options.backlog ?? 511 }, shown, context);
-  return new Listener(server, { ...options, noDelay: false }, context);
+  return new Listener(server, { ...options, noDelay: false }, context, acceptor);
+}
+
+/** The server side of TLS; node:tls (and, for an ephemeral certificate, x509) load only here. */
+async function tlsAcceptor(tls: TlsServerOptions | true): Promise<TlsAcceptor> {
+  const { createTlsAcceptor } = await import('../tls/server.js');
+  return createTlsAcceptor(tls === true ? {} : tls);
 }
 
 /** Listen and turn a failure into a ListenError naming the address. */

@@ -13,6 +13,7 @@ import {
   TimeoutError,
 } from '../errors.js';
 import type { RelayResult } from '../relay/stdio-relay.js';
+import type { TlsInfo } from '../tls/options.js';
 import { whenDrained } from './drain.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 
@@ -42,6 +43,8 @@ export interface TubeOptions {
   network?: Network;
   local?: Endpoint;
   remote?: Endpoint;
+  /** What the TLS handshake negotiated, when the connection is TLS. */
+  tls?: TlsInfo;
 }
 
 /** Per-call options of every receive method. */
@@ -107,6 +110,8 @@ export class Tube implements AsyncIterable<Buffer> {
   readonly local: Endpoint | undefined;
   readonly remote: Endpoint | undefined;
   readonly network: Network | undefined;
+  /** TLS protocol, cipher, ALPN and the peer's certificate fingerprint; undefined without TLS. */
+  readonly tls: TlsInfo | undefined;
   /** Default receive timeout in milliseconds (Infinity: none). */
   timeout: number;
 
@@ -145,6 +150,7 @@ export class Tube implements AsyncIterable<Buffer> {
     this.local = options.local;
     this.remote = options.remote;
     this.network = options.network;
+    this.tls = options.tls;
     stream.on('data', this.#onData);
     stream.on('end', this.#onEnd);
     stream.on('error', this.#onError);
@@ -575,7 +581,12 @@ export class Tube implements AsyncIterable<Buffer> {
         this.#ctx('read'),
       );
       this.#failWaiters(this.#error);
-      socket.resetAndDestroy();
+      try {
+        socket.resetAndDestroy();
+      } catch {
+        // A TLS socket's handle is not a TCP one (ERR_INVALID_HANDLE_TYPE): close it instead.
+        socket.destroy();
+      }
       return;
     }
     this.destroy();

@@ -51,7 +51,10 @@ test('bad port, bad option, bad duration, missing host: exit 2', async () => {
     [['-Z'], /unknown option -Z \(try --help\)$/],
     [['-w', 'abc', '127.0.0.1', '1'], /invalid -w time "abc"/],
     [[], /you must specify a host to connect to$/],
-    [['--ssl', '127.0.0.1', '1'], /option --ssl is not implemented yet$/],
+    [
+      ['--vsock', '127.0.0.1', '1'],
+      /option --vsock is not supported: vsock sockets are out of scope$/,
+    ],
   ] as Array<[string[], RegExp]>) {
     const { code, stderr } = await runCli(argv);
     assert.equal(code, 2, argv.join(' '));

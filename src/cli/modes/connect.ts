@@ -19,6 +19,9 @@ export async function runConnect(ctx: Context): Promise<void> {
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
+  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tlsOptions = tls?.clientTlsOptions(ctx);
+  if (tlsOptions) connectOptions.tls = tlsOptions;
   const host = options.host ?? '';
   let via: string[] | undefined;
   if (options.proxy.length > 0) {
@@ -34,9 +37,9 @@ export async function runConnect(ctx: Context): Promise<void> {
   const tube = await connect(target, connectOptions);
   if (via) {
     log.info(1, `Connected to ${formatHostPort(host, options.port)} through ${via.join(' -> ')}.`);
-  } else {
-    log.info(1, `Connected to ${peerName(tube)}.`);
   }
+  if (tls) tls.reportClientTls(ctx, tube);
+  else if (!via) log.info(1, `Connected to ${peerName(tube)}.`);
   if (options.proxyProtocol !== undefined) {
     const { proxyHeaderFor } = await import('./proxy-header.js');
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol));

@@ -41,6 +41,8 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
+  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tlsOptions = tls?.serverTlsOptions(ctx);
   const clients = new Set<Tube>();
   // One meter for the whole run: every client's bytes together.
   const meter = progressMeterFor(options.progress, io.stderr);
@@ -75,8 +77,12 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       : {}),
     // An exec session keeps its own idle timer (the child is ended with the connection).
     ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
+    ...(tls && tlsOptions
+      ? { tls: tlsOptions, onTlsError: (error: Error) => tls.reportTlsFailure(ctx, error) }
+      : {}),
     handler: async (tube, info) => {
       log.info(1, `Connection from ${clientName(tube)}.`);
+      tls?.reportAcceptedTls(ctx, tube);
       if (exec) return exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
@@ -118,6 +124,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     },
     onError: (error) => log.info(1, error.message),
   });
+  tls?.reportListenerTls(ctx, server.tls);
   logListening(ctx, server.address());
   exec?.listening(server.address());
 

@@ -18,11 +18,32 @@ export async function runListen(ctx: Context): Promise<void> {
     backlog: 10,
   };
   if (io.signal) listenOptions.signal = io.signal;
+  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tlsOptions = tls?.serverTlsOptions(ctx);
+  if (tls && tlsOptions) {
+    listenOptions.tls = tlsOptions;
+    // A client whose handshake fails is dropped and the wait goes on (as ncat).
+    listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
+  }
   const filter = await buildHostFilter(options);
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
+  if (tls && filter) {
+    // Refused clients are reset before any TLS work.
+    listenOptions.allow = (remote) => {
+      const allowed = filter.allows(remote.address);
+      if (!allowed) {
+        log.info(
+          1,
+          `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
+        );
+      }
+      return allowed;
+    };
+  }
   const listener = await listen(await listenTarget(ctx), listenOptions);
+  tls?.reportListenerTls(ctx, listener.tls);
   logListening(ctx, listener.address());
   exec?.listening(listener.address());
   let tube: Awaited<ReturnType<typeof listener.accept>>;
@@ -42,6 +63,7 @@ export async function runListen(ctx: Context): Promise<void> {
     await listener.close();
   }
   log.info(1, `Connection from ${clientName(tube)}.`);
+  tls?.reportAcceptedTls(ctx, tube);
   if (exec) await exec.session(tube, 'accepted');
   else await runSession(ctx, tube, 'accepted');
 }

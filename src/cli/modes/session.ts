@@ -2,6 +2,7 @@ import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { type RelayResult, relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
+import type { TlsInfo } from '../../tls/options.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type EventEndpoint, type Transport } from '../events.js';
@@ -11,6 +12,8 @@ import { progressMeterFor } from '../progress.js';
 export interface HasEndpoints {
   readonly local?: Endpoint | undefined;
   readonly remote?: Endpoint | undefined;
+  /** What TLS negotiated, on a Tube that speaks it. */
+  readonly tls?: TlsInfo | undefined;
 }
 
 export function peerName(tube: HasEndpoints): string {
@@ -42,6 +45,13 @@ export function openSessionEvent(
   const id = ctx.events.nextId();
   if (!ctx.events.enabled) return id;
   const local = eventEndpoint(tube.local);
+  const tls = tube.tls && {
+    protocol: tube.tls.protocol,
+    cipher: tube.tls.cipher,
+    ...(tube.tls.alpn ? { alpn: tube.tls.alpn } : {}),
+    ...(tube.tls.fingerprint ? { fingerprint: tube.tls.fingerprint } : {}),
+    verified: tube.tls.verified,
+  };
   ctx.events.emit({
     event: how,
     transport,
@@ -49,6 +59,7 @@ export function openSessionEvent(
     ...(local ? { local } : {}),
     remote: via?.remote ?? eventEndpoint(tube.remote) ?? { path: '' },
     ...(via ? { proxy: via.proxy } : {}),
+    ...(tls ? { tls } : {}),
   });
   return id;
 }
