@@ -108,7 +108,9 @@ export function reportTlsFailure(ctx: Context, error: Error): void {
   ctx.log.info(1, error.message);
 }
 
+/** host:port, a Unix socket's path, or "a Unix socket client" (Unix clients are unnamed). */
 function peerOf(tube: Tube): string {
+  if (tube.network === 'unix') return tube.remote?.address || 'a Unix socket client';
   return tube.remote ? formatHostPort(tube.remote.address, tube.remote.port) : 'peer';
 }
 
