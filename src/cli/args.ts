@@ -13,9 +13,11 @@ import {
   parseProxyDns,
   parseProxyType,
 } from '../proxy/proxy-spec.js';
+import type { SocketOptions } from '../transports/socket-options.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
+import { parseBufferSize, parseKeepAlive, parseTos, parseTtl } from './socket-flags.js';
 import { parseTlsArgs, type TlsCliOptions } from './tls-args.js';
 
 /** ncat's port when none is given. */
@@ -75,6 +77,8 @@ export interface Options {
   udp: boolean;
   /** -U: Unix domain socket; `host` is then the socket path (`@name`: abstract). */
   unixSocket: boolean;
+  /** -T, --ttl, --keepalive, -I, -O: socket options (undefined when none is given). */
+  socket: SocketOptions | undefined;
   /** --seqpacket: with -U, a SOCK_SEQPACKET socket instead of a stream. */
   seqpacket: boolean;
   /** -t: answer Telnet negotiations (refuse every DO and WILL). */
@@ -183,9 +187,9 @@ export function parseArgs(
       continue;
     }
     const expanded = expandLongPrefix(arg);
-    if (expanded === '--json') {
+    if (expanded === '--json' || expanded === '--keepalive') {
       // An optional value (getopt_long's optional_argument): only `--json=FILE` gives one.
-      args.push('--json=');
+      args.push(`${expanded}=`);
       continue;
     }
     const takesValue = VALUE_FLAGS.get(expanded);
@@ -357,6 +361,7 @@ export function parseArgs(
   if (options.exec) validateExec(options, options.exec);
 
   options.tls = parseTlsArgs(values, options.listen, options.udp);
+  options.socket = parseSocketFlags(options, values);
   if (options.tls && options.zero) {
     throw new ArgumentError('-z only checks that ports answer; it cannot be used with --ssl');
   }
@@ -463,6 +468,7 @@ function defaults(): Options {
     udp: false,
     unixSocket: false,
     seqpacket: false,
+    socket: undefined,
     telnet: false,
     broker: false,
     chat: false,
@@ -704,4 +710,52 @@ export function helpText(version: string): string {
   }
   lines.push('', 'See docs/cli.md for every option and docs/eof.md for end-of-file rules.');
   return `${lines.join('\n')}\n`;
+}
+
+/** -T, --ttl, --keepalive, -I, -O as SocketOptions; refused where sockcat cannot set them yet. */
+function parseSocketFlags(
+  options: Options,
+  values: Record<string, unknown>,
+): SocketOptions | undefined {
+  const text = (name: string) => values[name] as string | undefined;
+  const socket: SocketOptions = {};
+  const given: string[] = [];
+  const tos = text('tos');
+  if (tos !== undefined) {
+    socket.tos = parseTos(tos);
+    given.push('-T');
+  }
+  const ttl = text('ttl');
+  if (ttl !== undefined) {
+    socket.ttl = parseTtl(ttl);
+    given.push('--ttl');
+  }
+  const receive = text('recv-buf');
+  if (receive !== undefined) {
+    socket.receiveBufferSize = parseBufferSize(receive, '-I');
+    given.push('-I');
+  }
+  const send = text('send-buf');
+  if (send !== undefined) {
+    socket.sendBufferSize = parseBufferSize(send, '-O');
+    given.push('-O');
+  }
+  const keepAlive = text('keepalive');
+  if (keepAlive !== undefined) {
+    socket.keepAlive = parseKeepAlive(keepAlive);
+    given.push('--keepalive');
+  }
+  if (given.length === 0) return undefined;
+  const flags = given.join(', ');
+  if (options.unixSocket) {
+    throw new ArgumentError(`${flags}: IP socket options; a Unix socket (-U) has none`);
+  }
+  if (options.udp && socket.keepAlive !== undefined) {
+    throw new ArgumentError('--keepalive is for TCP; UDP has no connection to keep alive');
+  }
+  if (options.udp && options.listen) {
+    throw new ArgumentError(`${flags} with -u -l is not implemented yet`);
+  }
+  if (options.zero) throw new ArgumentError(`${flags} cannot be used with -z`);
+  return socket;
 }

@@ -23,6 +23,7 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
   const listener = await listen(options.listen, {
     family: options.family ?? 0,
     ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
+    ...(options.socket ? { socket: options.socket } : {}),
     tube,
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.onTlsError ? { onTlsError: options.onTlsError } : {}),

@@ -1,5 +1,6 @@
 import type { ProxyHeader } from '../proxy-protocol/header.js';
 import type { TlsServerOptions } from '../tls/options.js';
+import type { SocketOptions } from '../transports/socket-options.js';
 import type { TargetInput } from '../transports/target.js';
 import type { Endpoint, Tube, TubeOptions } from '../tube/tube.js';
 
@@ -62,6 +63,11 @@ export interface ServeOptions {
   proxyTimeout?: number;
   family?: 0 | 4 | 6;
   backlog?: number;
+  /**
+   * Socket options for accepted connections (TTL, TOS, keepalive, buffer sizes; see
+   * SocketOptions), set on the listening socket. Inline only.
+   */
+  socket?: SocketOptions;
   /** Options of each connection's tube. */
   tube?: TubeOptions;
   /**

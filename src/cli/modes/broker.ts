@@ -300,6 +300,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   };
 
   const server = await serve({
+    ...(ctx.options.socket ? { socket: ctx.options.socket } : {}),
     listen: { host, port: options.port },
     family: options.family,
     tube: { highWaterMark: CLIENT_READ_BUFFER },

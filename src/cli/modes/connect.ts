@@ -16,6 +16,7 @@ export async function runConnect(ctx: Context): Promise<void> {
   if (options.sourceAddress !== undefined) connectOptions.localAddress = options.sourceAddress;
   if (options.sourcePort !== undefined) connectOptions.localPort = options.sourcePort;
   if (io.signal) connectOptions.signal = io.signal;
+  if (options.socket) connectOptions.socket = options.socket;
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;

@@ -52,6 +52,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   });
 
   const server = await serve({
+    ...(ctx.options.socket ? { socket: ctx.options.socket } : {}),
     listen: target,
     family: options.family,
     maxConnections: options.maxConns,

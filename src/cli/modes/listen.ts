@@ -18,6 +18,7 @@ export async function runListen(ctx: Context): Promise<void> {
     backlog: 10,
   };
   if (io.signal) listenOptions.signal = io.signal;
+  if (options.socket) listenOptions.socket = options.socket;
   const tls = options.tls ? await import('../tls.js') : undefined;
   const tlsOptions = tls?.serverTlsOptions(ctx);
   if (tls && tlsOptions) {

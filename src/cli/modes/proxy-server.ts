@@ -50,6 +50,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
       : createHttpProxyHandler(handlerOptions);
 
   const server = await serve({
+    ...(ctx.options.socket ? { socket: ctx.options.socket } : {}),
     listen: { host, port: options.port },
     family: options.family,
     maxConnections: options.maxConns,

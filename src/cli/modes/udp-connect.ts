@@ -17,6 +17,7 @@ export async function runUdpConnect(ctx: Context): Promise<void> {
   // -w bounds the only wait a UDP "connect" has: resolving the host name.
   const deadline = AbortSignal.timeout(options.connectTimeout);
   connectOptions.signal = io.signal ? AbortSignal.any([io.signal, deadline]) : deadline;
+  if (options.socket) connectOptions.socket = options.socket;
   const target = { host: options.host ?? '', port: options.port };
   let connection: Awaited<ReturnType<typeof connectUdp>>;
   try {
