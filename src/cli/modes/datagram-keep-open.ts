@@ -19,8 +19,8 @@ export interface DatagramSender {
   key: string | undefined;
   remote: Endpoint;
   local: Endpoint | undefined;
-  /** Send a datagram back to this sender. */
-  reply(datagram: Buffer): Promise<void>;
+  /** Send a datagram back to this sender; `signal` (its session ended) withdraws it if waiting. */
+  reply(datagram: Buffer, signal: AbortSignal): Promise<void>;
 }
 
 /** What runDatagramKeepOpen gives a source to report to. */
@@ -63,6 +63,8 @@ interface PeerSession {
   sent: number;
   received: number;
   expiry: NodeJS.Timeout;
+  /** Aborted when the session ends: a reply still waiting for the peer is withdrawn. */
+  ended: AbortController;
 }
 
 /**
@@ -106,6 +108,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     if (sessions.get(session.key) !== session) return;
     sessions.delete(session.key);
     clearTimeout(session.expiry);
+    session.ended.abort();
     ctx.events.emit({
       event: 'closed',
       id: session.id,
@@ -121,6 +124,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     reportDenied(ctx, source.transport, remote, why, reason);
 
   let opened: OpenDatagramSource | undefined;
+  let stopping = false;
   let input: ReturnType<typeof pump> | undefined;
   const startInput = () => {
     if (input || options.recvOnly || !opened) return;
@@ -132,12 +136,13 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
         sessionLog?.record(datagram);
         await Promise.all(
           [...sessions.values()].map((session) =>
-            session.reply(datagram).then(
+            session.reply(datagram, session.ended.signal).then(
               () => {
                 session.sent += datagram.length;
                 session.expiry.refresh();
               },
               (error: unknown) => {
+                if (stopping) return;
                 const reason = source.peerGone?.(error);
                 if (reason !== undefined) end(session, reason);
               },
@@ -179,6 +184,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       sent: 0,
       received: 0,
       expiry: setTimeout(() => end(created, 'idle-timeout'), idleMs),
+      ended: new AbortController(),
     };
     sessions.set(sender.key, created);
     log.info(1, `Connection from ${peerName(created)}.`);
@@ -212,6 +218,8 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
   io.signal?.addEventListener('abort', onAbort, { once: true });
   if (io.signal?.aborted) onAbort();
   const outcome = await stopped;
+  // Replies failing from here on fail because the socket closes: the sessions end below.
+  stopping = true;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
   await opened.close();

@@ -114,7 +114,7 @@ async function runUnixDatagramKeepOpen(ctx: Context): Promise<void> {
             key: name,
             remote: endpointOf(message.from) ?? UNBOUND,
             local,
-            reply: (datagram) => socket.send(datagram, { path: name ?? '' }),
+            reply: (datagram, signal) => socket.send(datagram, { path: name ?? '' }, { signal }),
           });
         }
       })();
