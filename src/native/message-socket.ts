@@ -170,10 +170,17 @@ export class MessageSocket implements AsyncIterable<Message> {
 
   /**
    * Send one message, to `to` on an unconnected socket. Resolves once the kernel took it;
-   * waits when the socket buffer is full.
+   * waits when the socket buffer (or a Unix datagram peer's queue) is full. Aborting `signal`
+   * while it waits withdraws the message (AbortError), so that later sends can go.
    */
-  send(data: string | Uint8Array, to?: SocketAddress): Promise<void> {
+  send(
+    data: string | Uint8Array,
+    to?: SocketAddress,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<void> {
     if (this.#closed) return Promise.reject(this.#closedError('send'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(this.#abortError('send'));
     const buffer =
       typeof data === 'string'
         ? Buffer.from(data)
@@ -187,7 +194,28 @@ export class MessageSocket implements AsyncIterable<Message> {
       }
     }
     return new Promise<void>((resolve, reject) => {
-      this.#writers.push({ data: buffer, to: address, resolve, reject });
+      const onAbort = () => {
+        const index = this.#writers.indexOf(writer);
+        if (index === -1) return;
+        this.#writers.splice(index, 1);
+        this.#watch();
+        reject(this.#abortError('send'));
+      };
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      const writer: Writer = {
+        data: buffer,
+        to: address,
+        resolve: () => {
+          done();
+          resolve();
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#writers.push(writer);
       this.#watch();
     });
   }
@@ -369,11 +397,8 @@ export class MessageSocket implements AsyncIterable<Message> {
     );
   }
 
-  #abortError(): AbortError {
-    return new AbortError(
-      `receive on ${this.#options.describe()} aborted`,
-      this.#context('receive'),
-    );
+  #abortError(op: 'receive' | 'send' = 'receive'): AbortError {
+    return new AbortError(`${op} on ${this.#options.describe()} aborted`, this.#context(op));
   }
 
   #eofError(): EOFError {

@@ -74,7 +74,7 @@ test('listen mode: the first sender is the peer; the socket file is removed at t
   assert.equal(existsSync(path), false);
 });
 
-test('-U -u: a stale socket file is replaced; -k, -z and a missing peer fail clearly', {
+test('-U -u: a stale socket file is replaced; -z and a missing peer fail clearly', {
   skip,
 }, async (t) => {
   const dir = await tempDir(t);
@@ -90,14 +90,123 @@ test('-U -u: a stale socket file is replaced; -k, -z and a missing peer fail cle
   await waitForLine(child.stderr!, /removed stale socket .* \(nobody was receiving on it\)/);
   await waitForLine(child.stderr!, /Listening on /);
 
-  const keep = await runCli(['-U', '-u', '-l', '-k', join(dir, 'k.sock')]);
-  assert.equal(keep.code, 2);
-  assert.match(keep.stderr, /-k with -U -u \(many Unix datagram peers\) is not implemented yet/);
   const zero = await runCli(['-U', '-u', '-z', join(dir, 'z.sock')]);
   assert.equal(zero.code, 2);
   const missing = await runCli(['-U', '-u', join(dir, 'nobody.sock')]);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /connect to .*nobody\.sock failed: No such file or directory/);
+});
+
+/** `sockcat -U -u -l -k PATH` with `extra` options, ready (its `Listening on` line seen). */
+async function startKeepOpen(t: { after(fn: () => unknown): void }, dir: string, extra: string[]) {
+  const path = join(dir, 'k.sock');
+  const child = spawnCli(['-v', ...extra, '-U', '-u', '-l', '-k', path]);
+  t.after(() => stop(child));
+  // Collect the output from the start: finished() only sees what arrives after it is called,
+  // and stdout's transcript must start now for later waits to see everything.
+  const done = finished(child);
+  void waitForLine(child.stdout!, /^/);
+  await waitForLine(child.stderr!, /Listening on /);
+  return { child, path, done };
+}
+
+/** A library client bound to a fresh abstract name, sending to `path`. */
+async function abstractPeer(t: { after(fn: () => unknown): void }, path: string, name: string) {
+  const socket = await openUnixDatagram({
+    path: `@sockcat-test-${process.pid}-${name}`,
+    connect: path,
+  });
+  t.after(() => socket.close());
+  return socket;
+}
+
+test('-l -k: several peers, each answered; stdin goes to every live peer; unbound senders are shown', {
+  skip,
+}, async (t) => {
+  const dir = await tempDir(t);
+  const { child, path, done } = await startKeepOpen(t, dir, ['-v', '--json']);
+  const a = await abstractPeer(t, path, 'a');
+  const b = await abstractPeer(t, path, 'b');
+  await a.send('from a\n');
+  await waitForLine(child.stderr!, /Connection from @sockcat-test-\d+-a\./);
+  await b.send('from b\n');
+  await waitForLine(child.stderr!, /Connection from @sockcat-test-\d+-b\./);
+  child.stdin!.write('to all\n');
+  assert.equal((await a.receive()).data.toString(), 'to all\n');
+  assert.equal((await b.receive()).data.toString(), 'to all\n');
+
+  // An unbound sender has no name to answer: shown, but no session.
+  const unbound = await openUnixDatagram({ connect: path });
+  t.after(() => unbound.close());
+  await unbound.send('from nobody\n');
+  await waitForLine(
+    child.stderr!,
+    /datagram from an unbound Unix socket: shown, but it cannot be answered/,
+  );
+  await waitForLine(child.stdout!, /from nobody\n/);
+
+  // A peer whose socket is gone refuses the next reply: its session ends, the others go on.
+  b.close();
+  child.stdin!.write('after b left\n');
+  assert.equal((await a.receive()).data.toString(), 'after b left\n');
+  await waitForLine(
+    child.stderr!,
+    /"event":"closed","id":2,"reason":"refused","sent":7,"received":7/,
+  );
+  await a.send('again a\n');
+  await waitForLine(child.stdout!, /again a\n/);
+  child.kill('SIGTERM');
+  const result = await done;
+  assert.equal(result.code, 130);
+  assert.equal(result.stdout.toString(), 'from a\nfrom b\nfrom nobody\nagain a\n');
+  assert.match(
+    result.stderr,
+    /"event":"accepted","transport":"unix-dgram","id":1,"local":\{"path":"[^"]*k\.sock"\},"remote":\{"path":"@sockcat-test-\d+-a"\}/,
+  );
+  assert.match(result.stderr, /"event":"closed","id":1,"reason":"aborted","sent":20,"received":15/);
+  assert.doesNotMatch(result.stderr, /"id":3/);
+  assert.equal(existsSync(path), false, 'the socket file is removed at exit');
+});
+
+test('-l -k -m 1: a second peer is refused while the first session lives', { skip }, async (t) => {
+  const dir = await tempDir(t);
+  const { child, path, done } = await startKeepOpen(t, dir, ['-m', '1', '--json']);
+  const a = await abstractPeer(t, path, 'm-a');
+  const b = await abstractPeer(t, path, 'm-b');
+  await a.send('a1');
+  await waitForLine(child.stderr!, /Connection from @sockcat-test-\d+-m-a\./);
+  await b.send('b1');
+  await waitForLine(
+    child.stderr!,
+    /New connection denied: too many sessions \(-m 1\) \(@sockcat-test-\d+-m-b\)/,
+  );
+  await waitForLine(
+    child.stderr!,
+    /"event":"denied","transport":"unix-dgram","remote":\{"path":"@sockcat-test-\d+-m-b"\},"reason":"max-conns"/,
+  );
+  child.stdin!.write('only a');
+  assert.equal((await a.receive()).data.toString(), 'only a');
+  await a.send('a2');
+  await waitForLine(child.stdout!, /a1a2/);
+  child.kill('SIGTERM');
+  assert.equal((await done).stdout.toString(), 'a1a2');
+});
+
+test('-l -k: a session expires after -i without datagrams; the peer may start a new one', {
+  skip,
+}, async (t) => {
+  const dir = await tempDir(t);
+  const { child, path } = await startKeepOpen(t, dir, ['-i', '300ms', '--json']);
+  const a = await abstractPeer(t, path, 'idle');
+  await a.send('first');
+  await waitForLine(child.stderr!, /"event":"accepted","transport":"unix-dgram","id":1/);
+  await waitForLine(
+    child.stderr!,
+    /"event":"closed","id":1,"reason":"idle-timeout","sent":0,"received":5/,
+  );
+  await a.send('second');
+  await waitForLine(child.stderr!, /"event":"accepted","transport":"unix-dgram","id":2/);
+  await waitForLine(child.stdout!, /firstsecond/);
 });
 
 test('interop: nc.openbsd -U -u as the client of sockcat -U -u -l, and the other way round', {
@@ -127,4 +236,24 @@ test('interop: nc.openbsd -U -u as the client of sockcat -U -u -l, and the other
   feedStdin(sender, 'to nc\n');
   await waitForLine(ncListener.stdout, /to nc\n/);
   assert.equal((await sent).code, 0);
+});
+
+test('interop: two nc.openbsd -U -u clients of sockcat -U -u -l -k', { skip }, async (t) => {
+  const nc = requirePeer(t, 'nc.openbsd');
+  if (!nc) return;
+  const dir = await tempDir(t);
+  const { child, path } = await startKeepOpen(t, dir, []);
+  // nc.openbsd binds each client to a temporary file so that replies can come back.
+  const one = spawn(nc, ['-U', '-u', path]);
+  t.after(() => one.kill());
+  one.stdin.write('from nc one\n');
+  await waitForLine(child.stdout!, /from nc one\n/);
+  const two = spawn(nc, ['-U', '-u', path]);
+  t.after(() => two.kill());
+  two.stdin.write('from nc two\n');
+  await waitForLine(child.stdout!, /from nc two\n/);
+  await waitForLine(child.stderr!, /Connection from [^\n]*\.\n[\s\S]*Connection from [^\n]*\./);
+  child.stdin!.write('to both\n');
+  await waitForLine(one.stdout, /to both\n/);
+  await waitForLine(two.stdout, /to both\n/);
 });

@@ -105,6 +105,36 @@ test('errors: refused peer, address in use, timeout, abort, closed', { skip }, a
   await assert.rejects(client.send('x'), ClosedError);
 });
 
+test('a send waiting for a full peer can be withdrawn; later sends then go', {
+  skip,
+}, async (t) => {
+  const full = await openUnixDatagram({ path: unique() });
+  const other = await openUnixDatagram({ path: unique() });
+  const sender = await openUnixDatagram({ path: unique() });
+  t.after(() => {
+    for (const socket of [full, other, sender]) socket.close();
+  });
+  const to = full.local!;
+  // Fill the peer's queue (nobody reads it) until a send has to wait.
+  const controller = new AbortController();
+  let waiting: Promise<void> | undefined;
+  for (let i = 0; i < 100_000 && !waiting; i++) {
+    const sent = sender.send('x', to, { signal: controller.signal });
+    // A send the kernel took settles before the event loop's next turn.
+    const state = await Promise.race([
+      sent.then(() => 'sent'),
+      new Promise((resolve) => setImmediate(resolve, 'pending')),
+    ]);
+    if (state === 'pending') waiting = sent;
+  }
+  assert.ok(waiting, 'the peer queue never filled');
+  const later = sender.send('to the other', other.local!);
+  controller.abort();
+  await assert.rejects(waiting, AbortError);
+  await later;
+  assert.equal((await other.receive()).data.toString(), 'to the other');
+});
+
 test('a socket bound to a file removes it on close', { skip }, async (t) => {
   const dir = await tempDir(t);
   const path = join(dir, 'bound.sock');

@@ -1,9 +1,11 @@
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, ConnectError } from '../../errors.js';
 import type { Message, SocketAddress } from '../../native/message-socket.js';
 import { openUnixDatagram, type UnixDatagramSocket } from '../../transports/unix-datagram.js';
 import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
+import { closeReasonOf } from '../events.js';
 import { prepareUnixListenPath } from '../unix-path.js';
+import { runDatagramKeepOpen } from './datagram-keep-open.js';
 import { type DatagramPeer, runUdpSession } from './udp-session.js';
 
 /** Unix datagrams longer than this are split (the default socket buffer takes ~208 KiB). */
@@ -24,7 +26,7 @@ class UnixDatagramPeer implements DatagramPeer {
     this.#first = first;
     this.#replyTo = peer;
     this.local = endpointOf(socket.local);
-    this.remote = endpointOf(peer) ?? { address: 'an unbound Unix socket', port: 0, family: 0 };
+    this.remote = endpointOf(peer) ?? UNBOUND;
   }
 
   send(datagram: Buffer): Promise<void> {
@@ -52,6 +54,9 @@ class UnixDatagramPeer implements DatagramPeer {
   }
 }
 
+/** How an unbound sender is named in messages. */
+const UNBOUND: Endpoint = { address: 'an unbound Unix socket', port: 0, family: 0 };
+
 function endpointOf(address: SocketAddress | undefined): Endpoint | undefined {
   if (!address || !('path' in address)) return undefined;
   return { address: address.path === '' ? '' : address.path, port: 0, family: 0 };
@@ -70,23 +75,18 @@ export async function runUnixDatagramConnect(ctx: Context): Promise<void> {
 
 /**
  * `sockcat -U -u -l PATH`: bind PATH, wait for the first datagram, then talk with its sender
- * only (the socket is connected to it), like `-u -l`. The socket file is removed at the end.
+ * only (the socket is connected to it), like `-u -l`. With -k: many peers, see
+ * runUnixDatagramKeepOpen. The socket file is removed at the end.
  */
 export async function runUnixDatagramListen(ctx: Context): Promise<void> {
-  const { options, io, log } = ctx;
-  if (options.keepOpen) {
-    throw new ArgumentError('-k with -U -u (many Unix datagram peers) is not implemented yet');
-  }
-  const path = options.host ?? '';
-  await prepareUnixListenPath(path, log, 'datagram');
-  const socket = await openUnixDatagram({ path });
-  log.info(1, `Listening on ${path}`);
-  ctx.events.emit({ event: 'listening', transport: 'unix-dgram', local: { path } });
+  if (ctx.options.keepOpen) return runUnixDatagramKeepOpen(ctx);
+  const { io, log } = ctx;
+  const socket = await bindListener(ctx);
   let first: Message;
   try {
     first = await socket.receive(io.signal ? { signal: io.signal } : {});
     // An unbound sender has no name: its data is shown, but nothing can be sent back.
-    if (first.from && 'path' in first.from && first.from.path !== '') socket.connect(first.from);
+    if (nameOf(first.from) !== undefined) socket.connect(first.from!);
   } catch (error) {
     socket.close();
     throw error;
@@ -94,4 +94,65 @@ export async function runUnixDatagramListen(ctx: Context): Promise<void> {
   const peer = new UnixDatagramPeer(socket, first.from, first);
   log.info(1, `Connection from ${peer.remote?.address}.`);
   await runUdpSession(ctx, peer, 'accepted', 'unix-dgram');
+}
+
+/**
+ * `sockcat -U -u -l -k PATH`: many peers on one socket, as `-u -l -k` (runDatagramKeepOpen),
+ * each keyed by its socket's name. An unbound sender cannot be answered: its datagrams are
+ * shown, and it gets no session.
+ */
+async function runUnixDatagramKeepOpen(ctx: Context): Promise<void> {
+  await runDatagramKeepOpen(ctx, {
+    transport: 'unix-dgram',
+    peerGone: replyFailure,
+    open: async ({ deliver, fail }) => {
+      const socket = await bindListener(ctx);
+      const local = endpointOf(socket.local);
+      const receiving = (async () => {
+        for await (const message of socket) {
+          const name = nameOf(message.from);
+          await deliver(message.data, {
+            key: name,
+            remote: endpointOf(message.from) ?? UNBOUND,
+            local,
+            reply: (datagram, signal) => socket.send(datagram, { path: name ?? '' }, { signal }),
+          });
+        }
+      })();
+      receiving.catch((error: Error) => fail(error));
+      return {
+        maxDatagram: MAX_UNIX_DATAGRAM,
+        close: async () => {
+          socket.close();
+          await receiving.catch(() => {});
+        },
+      };
+    },
+  });
+}
+
+/**
+ * A reply that could not be sent ends that peer's session: its socket is gone (`refused`, also
+ * when its file was removed), or some other error says why.
+ */
+function replyFailure(error: unknown): string {
+  const gone =
+    error instanceof ConnectError &&
+    (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  return gone ? 'refused' : closeReasonOf(error);
+}
+
+/** Bind PATH for listening (a stale socket file is replaced) and report `listening`. */
+async function bindListener(ctx: Context): Promise<UnixDatagramSocket> {
+  const path = ctx.options.host ?? '';
+  await prepareUnixListenPath(path, ctx.log, 'datagram');
+  const socket = await openUnixDatagram({ path });
+  ctx.log.info(1, `Listening on ${path}`);
+  ctx.events.emit({ event: 'listening', transport: 'unix-dgram', local: { path } });
+  return socket;
+}
+
+/** The sender's name, or undefined for an unbound socket (it cannot be answered). */
+function nameOf(address: SocketAddress | undefined): string | undefined {
+  return address && 'path' in address && address.path !== '' ? address.path : undefined;
 }
