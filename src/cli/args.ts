@@ -3,6 +3,7 @@ import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
+import { parseOpenbsdArgs } from './dialect-openbsd.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
@@ -76,6 +77,42 @@ export interface Options {
   progress: boolean;
   /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
   dialect: 'ncat' | 'openbsd';
+  /** Never read stdin: the session starts as if it had ended (nc.openbsd -d). */
+  noStdin: boolean;
+  /** Send stdin one line at a time, waiting this many ms after each; also between -z ports. */
+  lineInterval: number | undefined;
+  /** The idle timeout ends the session with status 0 instead of an error (nc.openbsd -w). */
+  idleTimeoutEndsQuietly: boolean;
+  /** -k serves one client at a time, the next once the current one ends (nc.openbsd -k). */
+  keepOpenSequential: boolean;
+  /** -z probes the ports in random order (nc.openbsd -r). */
+  scanRandom: boolean;
+  /** IP_TOS / IPV6_TCLASS byte for the connection (nc.openbsd -T). */
+  tos: number | undefined;
+}
+
+/** Context for parseArgs that is not in argv. */
+export interface ParseContext {
+  /** The name sockcat was run as (basename of argv[1]): `nc` selects the OpenBSD dialect. */
+  invokedAs?: string;
+}
+
+/** The dialect argv asks for: `--dialect X` / `--dialect=X` before `--`, else by invoked name. */
+export function chooseDialect(argv: readonly string[], invokedAs?: string): 'ncat' | 'openbsd' {
+  let chosen: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--') break;
+    if (arg === '--dialect') {
+      const value = argv[index + 1];
+      if (value === undefined) throw new ArgumentError('option --dialect needs a value');
+      chosen = value;
+      index++;
+    } else if (arg.startsWith('--dialect=')) chosen = arg.slice('--dialect='.length);
+  }
+  if (chosen === undefined) return invokedAs === 'nc' ? 'openbsd' : 'ncat';
+  if (chosen === 'ncat' || chosen === 'openbsd') return chosen;
+  throw new ArgumentError(`invalid --dialect ${JSON.stringify(chosen)} (use ncat or openbsd)`);
 }
 
 /** What -e, -c or --js-exec asked to run for each connection. */
@@ -144,7 +181,12 @@ function translateParseError(error: unknown): ArgumentError {
  * Parse argv (without node and the script) into Options. Pure: no I/O, never exits; throws
  * ArgumentError naming the flag and the value.
  */
-export function parseArgs(argv: readonly string[]): Options {
+export function parseArgs(argv: readonly string[], context: ParseContext = {}): Options {
+  if (chooseDialect(argv, context.invokedAs) === 'openbsd') return parseOpenbsdArgs(argv);
+  return parseNcatArgs(argv);
+}
+
+function parseNcatArgs(argv: readonly string[]): Options {
   const dashDash = argv.indexOf('--');
   const args: string[] = [];
   for (let index = 0; index < argv.length; index++) {
@@ -185,8 +227,8 @@ export function parseArgs(argv: readonly string[]): Options {
     string | boolean | boolean[] | string[] | undefined
   >;
   // --help and --version answer whatever else is on the line, as in ncat.
-  if (values['help'] === true) return { ...defaults(), command: 'help' };
-  if (values['version'] === true) return { ...defaults(), command: 'version' };
+  if (values['help'] === true) return { ...defaultOptions(), command: 'help' };
+  if (values['version'] === true) return { ...defaultOptions(), command: 'version' };
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const spec = SPEC_BY_NAME.get(token.name)!;
@@ -196,8 +238,13 @@ export function parseArgs(argv: readonly string[]): Options {
     refuseUnavailable(spec);
   }
 
+  const dialect = values['dialect'];
+  if (dialect !== undefined && dialect !== 'ncat') {
+    // Only an abbreviated `--dia openbsd` gets here: chooseDialect() reads the full name.
+    throw new ArgumentError(`write --dialect in full to choose ${JSON.stringify(dialect)}`);
+  }
   const options: Options = {
-    ...defaults(),
+    ...defaultOptions(),
     listen: values['listen'] === true,
     numericOnly: values['nodns'] === true,
     verbosity: (values['verbose'] as boolean[] | undefined)?.length ?? 0,
@@ -334,7 +381,7 @@ export function parseArgs(argv: readonly string[]): Options {
 }
 
 /** The options of a bare `sockcat` run, before argv says otherwise. */
-function defaults(): Options {
+export function defaultOptions(): Options {
   return {
     command: 'run',
     listen: false,
@@ -372,6 +419,12 @@ function defaults(): Options {
     json: undefined,
     progress: false,
     dialect: 'ncat',
+    noStdin: false,
+    lineInterval: undefined,
+    idleTimeoutEndsQuietly: false,
+    keepOpenSequential: false,
+    scanRandom: false,
+    tos: undefined,
   };
 }
 

@@ -297,7 +297,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'dialect',
     value: 'ncat|openbsd',
     help: 'Flag meanings: ncat (default) or OpenBSD netcat (also when run as nc)',
-    status: 'planned',
+    status: 'ready',
   },
   { name: 'version', help: 'Display version information and exit', status: 'ready' },
 ];

@@ -11,6 +11,8 @@ export interface NativeAddon {
     backlog: number,
     ipv6Only: boolean,
   ): number;
+  /** setsockopt(fd, level, name, &value, sizeof(int)); throws an errno-coded Error on failure. */
+  setIntSockopt?(fd: number, level: number, name: number, value: number): void;
 }
 
 let cached: NativeAddon | null | undefined;
