@@ -273,13 +273,16 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
     if (operands.length > 2) {
       throw new ArgumentError(`too many arguments: ${operands.slice(2).join(' ')}`);
     }
+    // nc: the port is an argument, or -p (with -s for the address), never both ways at once.
+    if (operands.length > 0 && (sourcePort !== undefined || options.sourceAddress !== undefined)) {
+      throw new ArgumentError(
+        `with -l, give ${operands.length === 1 ? 'the port' : 'the address and port'} as arguments or with -s/-p, not both`,
+      );
+    }
     let [host, port] = operands;
-    if (port === undefined && host !== undefined && sourcePort === undefined) {
+    if (port === undefined && host !== undefined) {
       port = host;
       host = undefined;
-    }
-    if (port !== undefined && sourcePort !== undefined) {
-      throw new ArgumentError(`two listen ports given: -p ${sourcePort} and ${port}`);
     }
     const chosen = port ?? sourcePort;
     if (chosen === undefined) throw new ArgumentError('missing port number');

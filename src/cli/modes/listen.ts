@@ -18,7 +18,20 @@ export async function runListen(ctx: Context): Promise<void> {
   if (io.signal) listenOptions.signal = io.signal;
   const filter = await buildHostFilter(options);
   const listener = await listen({ host: options.host ?? '', port: options.port }, listenOptions);
-  logListening(ctx, listener.address());
+  if (options.dialect === 'openbsd') {
+    // nc's words; the address is reverse-resolved unless -n ("Listening on localhost 4444").
+    const bound = listener.address();
+    ctx.events.emit({
+      event: 'listening',
+      transport: 'tcp',
+      local: { address: bound.address, port: bound.port },
+    });
+    if (log.verbosity >= 1) {
+      const { peerHostName } = await import('../openbsd-wording.js');
+      const name = await peerHostName(bound.address, bound.port, options.numericOnly);
+      log.bare(1, `Listening on ${name} ${bound.port}`);
+    }
+  } else logListening(ctx, listener.address());
   // Sequential -k (nc.openbsd): the listener stays open and serves one client after another.
   const sequential = options.keepOpen && options.keepOpenSequential;
   try {
@@ -80,8 +93,7 @@ export function logListening(ctx: Context, bound: Endpoint): void {
       ? ['::', '0.0.0.0']
       : [bound.address];
   for (const address of addresses) {
-    if (options.dialect === 'openbsd') log.bare(1, `Listening on ${address} ${bound.port}`);
-    else log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
+    log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
   }
   ctx.events.emit({
     event: 'listening',
