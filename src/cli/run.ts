@@ -27,6 +27,11 @@ export async function run(options: Options, io: CliIO, program = 'sockcat'): Pro
     events = createEventSink(options.json, io.stderr);
     sessionLog = openSessionLog(options);
     const ctx: Context = { options, io, log, sessionLog, events };
+    if (options.tos !== undefined) {
+      // Fail before any connection when -T cannot be honoured (no native addon).
+      const { requireTosSupport } = await import('./tos.js');
+      requireTosSupport();
+    }
     if (options.zero) {
       const { runScan } = await import('./modes/scan.js');
       return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;

@@ -9,6 +9,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { loadNative } from '../../src/native/load.js';
 import { feedStdin, finished, stop, waitForLine } from '../helpers/child.js';
 import { listeningPortOf } from '../helpers/listening-peer.js';
 import { BIN } from '../helpers/paths.js';
@@ -247,5 +248,35 @@ test('-l: the listener prints what the client sent and exits when it closes', as
     assert.equal(result.code, 0, `${tool.name}: ${result.stderr}`);
     assert.equal(result.stdout.toString(), 'from client\n', tool.name);
     assert.equal(await reply, 'from listener\n', tool.name);
+  }
+});
+
+test('-T af21: the connection carries TOS 0x48, as ss(8) shows', async (t) => {
+  const all = tools(t);
+  if (!all) return;
+  const ss = requirePeer(t, 'ss');
+  if (!ss) return;
+  if (!loadNative()?.setIntSockopt) {
+    t.skip('the native addon (setIntSockopt) is not built');
+    return;
+  }
+  for (const tool of all) {
+    let connected!: (socket: Socket) => void;
+    const accepted = new Promise<Socket>((resolve) => {
+      connected = resolve;
+    });
+    const port = await peer(t, (socket) => connected(socket));
+    const child = spawnTool(t, tool, ['-T', 'af21', '127.0.0.1', String(port)]);
+    const done = finished(child);
+    child.stdin?.on('error', () => {});
+    const socket = await accepted;
+    // The tool sets TOS right after connecting: wait for its first byte, sent after that.
+    child.stdin?.write('x');
+    await once(socket, 'data');
+    const listing = await finished(spawn(ss, ['-Htn', '--tos', `dport = :${port}`]));
+    assert.match(listing.stdout.toString(), /tos:0x48\b/, `${tool.name}: ${listing.stdout}`);
+    child.stdin?.end();
+    socket.end();
+    assert.equal((await done).code, 0, tool.name);
   }
 });
