@@ -181,7 +181,9 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
         options.crlf = true;
         break;
       case 'd':
-        options.noStdin = true;
+        // Measured: nc -d never reads stdin and never sends FIN, even with -N or -q 0; that is
+        // --recv-only.
+        options.recvOnly = true;
         break;
       case 'i':
         options.lineInterval = seconds(value, '-i', 'interval') * 1000;

@@ -81,41 +81,44 @@ test('-N: FIN at stdin EOF, so a peer that answers at EOF answers', async (t) =>
   }
 });
 
-test('without -N: no FIN at stdin EOF; the session ends when the peer closes', async (t) => {
+test('no FIN: without -N at stdin EOF, and with -d even with -N', async (t) => {
   const all = tools(t);
   if (!all) return;
-  for (const tool of all) {
-    let sawEof = false;
-    let socketOf: Socket | undefined;
-    const gotHello = new Promise<void>((resolve) => {
-      void peer(t, (socket) => {
-        socketOf = socket;
-        let data = '';
-        socket.on('data', (chunk: Buffer) => {
-          data += chunk.toString();
-          if (data === 'hello\n') resolve();
+  const variants: string[][] = [[], ['-d', '-N']];
+  for (const extra of variants) {
+    for (const tool of all as Tool[]) {
+      const name: string = `${tool.name} ${extra.join(' ')}`;
+      const expected = extra.includes('-d') ? '' : 'hello\n';
+      let sawEof = false;
+      let child: ChildProcess | undefined;
+      let outcome: Promise<Awaited<ReturnType<typeof finished>>> | undefined;
+      const ready = new Promise<Socket>((resolve) => {
+        void peer(t, (socket) => {
+          let data = '';
+          if (data === expected) resolve(socket);
+          socket.on('data', (chunk: Buffer) => {
+            data += chunk.toString();
+            if (data === expected) resolve(socket);
+          });
+          socket.on('end', () => {
+            sawEof = true;
+          });
+        }).then((port) => {
+          child = spawnTool(t, tool, [...extra, '127.0.0.1', String(port)]);
+          outcome = finished(child);
+          feedStdin(child, 'hello\n');
         });
-        socket.on('end', () => {
-          sawEof = true;
-        });
-      }).then((port) => {
-        const child = spawnTool(t, tool, ['127.0.0.1', String(port)]);
-        outcome = finished(child);
-        feedStdin(child, 'hello\n');
-        childOf = child;
       });
-    });
-    let outcome: Promise<Awaited<ReturnType<typeof finished>>> | undefined;
-    let childOf: ChildProcess | undefined;
-    await gotHello;
-    // A round trip after the data: stdin's EOF, read with the data, was handled long before.
-    socketOf!.write('ping\n');
-    await waitForLine(childOf!.stdout!, /ping\n/);
-    assert.equal(sawEof, false, `${tool.name} sent FIN without -N`);
-    socketOf!.end('bye\n');
-    const result = await outcome!;
-    assert.equal(result.code, 0, `${tool.name}: ${result.stderr}`);
-    assert.equal(result.stdout.toString(), 'ping\nbye\n', tool.name);
+      const socket = await ready;
+      // A round trip after the data: stdin's EOF, read with the data, was handled long before.
+      socket.write('ping\n');
+      await waitForLine(child!.stdout!, /ping\n/);
+      assert.equal(sawEof, false, `${name} sent FIN`);
+      socket.end('bye\n');
+      const result = await outcome!;
+      assert.equal(result.code, 0, `${name}: ${result.stderr}`);
+      assert.equal(result.stdout.toString(), 'ping\nbye\n', name);
+    }
   }
 });
 
@@ -139,7 +142,7 @@ test('-q 0: FIN and exit at stdin EOF, the peer staying open', async (t) => {
   }
 });
 
-test('-d: stdin is not read; the greeting is printed and the session ends with the peer', async (t) => {
+test('-d (even with -q 0): stdin is not read; the greeting is printed and the session ends with the peer', async (t) => {
   const all = tools(t);
   if (!all) return;
   for (const tool of all) {
@@ -148,7 +151,7 @@ test('-d: stdin is not read; the greeting is printed and the session ends with t
       received = readAll(socket);
       socket.end('greeting\n');
     });
-    const child = spawnTool(t, tool, ['-d', '127.0.0.1', String(port)]);
+    const child = spawnTool(t, tool, ['-d', '-q', '0', '127.0.0.1', String(port)]);
     const done = finished(child);
     child.stdin?.on('error', () => {});
     child.stdin?.write('never sent\n');
@@ -278,5 +281,25 @@ test('-T af21: the connection carries TOS 0x48, as ss(8) shows', async (t) => {
     child.stdin?.end();
     socket.end();
     assert.equal((await done).code, 0, tool.name);
+  }
+});
+
+test('-w 1: a silent session ends quietly with status 0, stdin still open', async (t) => {
+  const all = tools(t);
+  if (!all) return;
+  for (const tool of all) {
+    let received: Promise<string> | undefined;
+    const port = await peer(t, (socket) => {
+      received = readAll(socket);
+    });
+    const child = spawnTool(t, tool, ['-w', '1', '127.0.0.1', String(port)]);
+    const done = finished(child);
+    child.stdin?.on('error', () => {});
+    child.stdin?.write('hello\n');
+    const result = await done;
+    child.stdin?.end();
+    assert.equal(result.code, 0, `${tool.name}: ${result.stderr}`);
+    assert.equal(result.stderr, '', tool.name);
+    assert.equal(await received, 'hello\n', tool.name);
   }
 });
