@@ -57,9 +57,9 @@ export function failedLine(host: string, address: string, port: number, error: u
 }
 
 /** A failure's message in nc's words where nc's differ and scripts may read them. */
-export function openbsdMessage(error: SockcatError): string {
+export function openbsdMessage(error: SockcatError, port: number): string {
   if (error instanceof ResolveError && error.cause !== undefined) {
-    return `getaddrinfo for host ${JSON.stringify(error.address ?? '')}: ${describeSystemError(error.cause)}`;
+    return `getaddrinfo for host ${JSON.stringify(error.address ?? '')} port ${port}: ${describeSystemError(error.cause)}`;
   }
   return error.message;
 }

@@ -48,7 +48,7 @@ export async function run(options: Options, io: CliIO, program = 'sockcat'): Pro
     }
     return ExitCode.Ok;
   } catch (error) {
-    const status = report(error, log, io, options.dialect);
+    const status = report(error, log, io, options);
     const cause = error instanceof QuietExit ? error.reason : error;
     if (status !== 130) {
       events.emit({
@@ -84,13 +84,13 @@ export async function main(
   return run(options, io, program);
 }
 
-function report(error: unknown, log: Log, io: CliIO, dialect: Options['dialect'] = 'ncat'): number {
+function report(error: unknown, log: Log, io: CliIO, options?: Options): number {
   if (error instanceof QuietExit) return error.status;
   if (error instanceof SockcatError) {
     if (error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) return 130;
-    if (dialect === 'openbsd') {
+    if (options?.dialect === 'openbsd') {
       // nc's words for the failures scripts look at; nc exits 1 for every runtime failure.
-      log.error(openbsdMessage(error));
+      log.error(openbsdMessage(error, options.port));
       return error.code === 'SOCKCAT_ARGS' || error.code === 'SOCKCAT_UNSUPPORTED'
         ? ExitCode.OtherError
         : ExitCode.NetworkError;
