@@ -77,6 +77,8 @@ export interface Options {
   progress: boolean;
   /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
   dialect: 'ncat' | 'openbsd';
+  /** Never read stdin: sessions start as if it had ended, FIN unless noShutdown (nc.openbsd -d). */
+  noStdin: boolean;
   /** Send stdin one line at a time, waiting this many ms after each; also between -z ports. */
   lineInterval: number | undefined;
   /** The idle timeout ends the session with status 0 instead of an error (nc.openbsd -w). */
@@ -417,6 +419,7 @@ export function defaultOptions(): Options {
     json: undefined,
     progress: false,
     dialect: 'ncat',
+    noStdin: false,
     lineInterval: undefined,
     idleTimeoutEndsQuietly: false,
     keepOpenSequential: false,

@@ -181,9 +181,9 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
         options.crlf = true;
         break;
       case 'd':
-        // Measured: nc -d never reads stdin and never sends FIN, even with -N or -q 0; that is
-        // --recv-only.
-        options.recvOnly = true;
+        // stdin is gone from the start: FIN only with -N (nc.openbsd 1.219 sends it at its first
+        // wake-up, when something arrives from the network; sockcat at once).
+        options.noStdin = true;
         break;
       case 'i':
         options.lineInterval = seconds(value, '-i', 'interval') * 1000;

@@ -41,7 +41,7 @@ test('defaults: no FIN at stdin EOF, no timeouts, stdin read', () => {
   assert.equal(options.connectTimeout, Number.POSITIVE_INFINITY);
   assert.equal(options.idleTimeout, undefined);
   assert.equal(options.quitAfterEof, undefined);
-  assert.equal(options.recvOnly, false);
+  assert.equal(options.noStdin, false);
   assert.equal(options.idleTimeoutEndsQuietly, true);
 });
 
@@ -67,7 +67,7 @@ test('-N, -q, -d, -C, -i, -w, -n, -4/-6, -s, -p, -r, -T', () => {
   const forever = nc('-q', '-1', 'h', '1');
   assert.equal(forever.quitAfterEof, undefined);
   assert.equal(forever.noShutdown, true);
-  assert.equal(nc('-d', 'h', '1').recvOnly, true);
+  assert.equal(nc('-d', 'h', '1').noStdin, true);
   assert.equal(nc('-C', 'h', '1').crlf, true);
   assert.equal(nc('-i', '2', 'h', '1').lineInterval, 2000);
   const wait = nc('-w', '3', 'h', '1');

@@ -46,12 +46,13 @@ export function openSessionEvent(
 }
 
 /**
- * The stdin a session reads: an ended one once stdin has ended in an earlier session (sequential
- * -k), so that the end-of-file rules apply at once.
+ * The stdin a session reads: none at all with -d (nc.openbsd), and an ended one once stdin has
+ * ended in an earlier session (sequential -k), so that the end-of-file rules apply at once.
  */
 function sessionStdin(ctx: Context): Readable {
-  const stdin = ctx.io.stdin;
-  return stdin.readableEnded ? Readable.from([]) : stdin;
+  const stdin = ctx.options.noStdin ? undefined : ctx.io.stdin;
+  if (stdin && !stdin.readableEnded) return stdin;
+  return Readable.from([]);
 }
 
 /**
