@@ -303,3 +303,25 @@ test('-w 1: a silent session ends quietly with status 0, stdin still open', asyn
     assert.equal(await received, 'hello\n', tool.name);
   }
 });
+
+test('-i 1 -N: every line is sent, one per interval, then FIN', async (t) => {
+  const all = tools(t);
+  if (!all) return;
+  for (const tool of all) {
+    const chunks: string[] = [];
+    let received: Promise<string> | undefined;
+    const port = await peer(t, (socket) => {
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk.toString()));
+      received = readAll(socket);
+      received.then(() => socket.end());
+    });
+    const child = spawnTool(t, tool, ['-N', '-i', '1', '127.0.0.1', String(port)]);
+    const done = finished(child);
+    feedStdin(child, 'a\nb\n');
+    const result = await done;
+    assert.equal(result.code, 0, `${tool.name}: ${result.stderr}`);
+    assert.equal(await received, 'a\nb\n', tool.name);
+    // A second apart, the lines arrive as separate segments.
+    assert.deepEqual(chunks, ['a\n', 'b\n'], tool.name);
+  }
+});
