@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <node_api.h>
+#include <sys/socket.h>
 
 #include "errors.h"
 #include "poller.h"

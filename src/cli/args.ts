@@ -14,6 +14,7 @@ import {
   parseProxyType,
 } from '../proxy/proxy-spec.js';
 import type { SocketOptions } from '../transports/socket-options.js';
+import { parseOpenbsdArgs } from './dialect-openbsd.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
@@ -106,6 +107,42 @@ export interface Options {
   proxyServer: 'http' | 'socks5' | undefined;
   /** Credentials the proxy server requires (-l --proxy-auth, or NCAT_PROXY_AUTH). */
   proxyServerAuth: ProxyAuth | undefined;
+  /** Never read stdin: sessions start as if it had ended, FIN unless noShutdown (nc.openbsd -d). */
+  noStdin: boolean;
+  /** Send stdin one line at a time, waiting this many ms after each; also between -z ports. */
+  lineInterval: number | undefined;
+  /** The idle timeout ends the session with status 0 instead of an error (nc.openbsd -w). */
+  idleTimeoutEndsQuietly: boolean;
+  /** -k serves one client at a time, the next once the current one ends (nc.openbsd -k). */
+  keepOpenSequential: boolean;
+  /** -z probes the ports in random order (nc.openbsd -r). */
+  scanRandom: boolean;
+}
+
+/** Context for parseArgs that is not in argv. */
+export interface ParseContext {
+  /** The name sockcat was run as (basename of argv[1]): `nc` selects the OpenBSD dialect. */
+  invokedAs?: string;
+  /** The environment, for variables that stand in for options (NCAT_PROXY_AUTH). */
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The dialect argv asks for: `--dialect X` / `--dialect=X` before `--`, else by invoked name. */
+export function chooseDialect(argv: readonly string[], invokedAs?: string): 'ncat' | 'openbsd' {
+  let chosen: string | undefined;
+  for (let index = 0; index < argv.length; index++) {
+    const arg = argv[index]!;
+    if (arg === '--') break;
+    if (arg === '--dialect') {
+      const value = argv[index + 1];
+      if (value === undefined) throw new ArgumentError('option --dialect needs a value');
+      chosen = value;
+      index++;
+    } else if (arg.startsWith('--dialect=')) chosen = arg.slice('--dialect='.length);
+  }
+  if (chosen === undefined) return invokedAs === 'nc' ? 'openbsd' : 'ncat';
+  if (chosen === 'ncat' || chosen === 'openbsd') return chosen;
+  throw new ArgumentError(`invalid --dialect ${JSON.stringify(chosen)} (use ncat or openbsd)`);
 }
 
 /** What -e, -c or --js-exec asked to run for each connection. */
@@ -174,9 +211,14 @@ function translateParseError(error: unknown): ArgumentError {
  * Parse argv (without node and the script) into Options. Pure: no I/O, never exits; throws
  * ArgumentError naming the flag and the value.
  */
-export function parseArgs(
+export function parseArgs(argv: readonly string[], context: ParseContext = {}): Options {
+  if (chooseDialect(argv, context.invokedAs) === 'openbsd') return parseOpenbsdArgs(argv);
+  return parseNcatArgs(argv, context.env ?? {});
+}
+
+function parseNcatArgs(
   argv: readonly string[],
-  env: Readonly<Record<string, string | undefined>> = {},
+  env: Readonly<Record<string, string | undefined>>,
 ): Options {
   const dashDash = argv.indexOf('--');
   const args: string[] = [];
@@ -218,8 +260,8 @@ export function parseArgs(
     string | boolean | boolean[] | string[] | undefined
   >;
   // --help and --version answer whatever else is on the line, as in ncat.
-  if (values['help'] === true) return { ...defaults(), command: 'help' };
-  if (values['version'] === true) return { ...defaults(), command: 'version' };
+  if (values['help'] === true) return { ...defaultOptions(), command: 'help' };
+  if (values['version'] === true) return { ...defaultOptions(), command: 'version' };
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const spec = SPEC_BY_NAME.get(token.name)!;
@@ -229,8 +271,13 @@ export function parseArgs(
     refuseUnavailable(spec);
   }
 
+  const dialect = values['dialect'];
+  if (dialect !== undefined && dialect !== 'ncat') {
+    // Only an abbreviated `--dia openbsd` gets here: chooseDialect() reads the full name.
+    throw new ArgumentError(`write --dialect in full to choose ${JSON.stringify(dialect)}`);
+  }
   const options: Options = {
-    ...defaults(),
+    ...defaultOptions(),
     listen: values['listen'] === true,
     numericOnly: values['nodns'] === true,
     verbosity: (values['verbose'] as boolean[] | undefined)?.length ?? 0,
@@ -435,7 +482,7 @@ function validateExec(options: Options, exec: ExecSpec): void {
 }
 
 /** The options of a bare `sockcat` run, before argv says otherwise. */
-function defaults(): Options {
+export function defaultOptions(): Options {
   return {
     command: 'run',
     listen: false,
@@ -480,6 +527,11 @@ function defaults(): Options {
     proxyDns: 'remote',
     proxyServer: undefined,
     proxyServerAuth: undefined,
+    noStdin: false,
+    lineInterval: undefined,
+    idleTimeoutEndsQuietly: false,
+    keepOpenSequential: false,
+    scanRandom: false,
   };
 }
 
@@ -730,12 +782,12 @@ function parseSocketFlags(
     socket.ttl = parseTtl(ttl);
     given.push('--ttl');
   }
-  const receive = text('recv-buf');
+  const receive = text('rcvbuf');
   if (receive !== undefined) {
     socket.receiveBufferSize = parseBufferSize(receive, '-I');
     given.push('-I');
   }
-  const send = text('send-buf');
+  const send = text('sndbuf');
   if (send !== undefined) {
     socket.sendBufferSize = parseBufferSize(send, '-O');
     given.push('-O');

@@ -3,6 +3,7 @@
 // where Node has it (>= 22.1) before anything else is loaded.
 import { createReadStream, fstatSync } from 'node:fs';
 import module from 'node:module';
+import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
 
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
@@ -34,16 +35,22 @@ process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 // A closed stdout (`sockcat ... | head -c1`) ends the relay quietly; never crash on it.
 process.stdout.on('error', () => {});
-const code = await main(process.argv.slice(2), {
-  get stdin() {
-    stdin ??= openStdin();
-    return stdin;
+// Run as `nc` (a symlink of that name), sockcat takes OpenBSD netcat's flags (--dialect openbsd).
+const invokedAs = basename(process.argv[1] ?? '');
+const code = await main(
+  process.argv.slice(2),
+  {
+    get stdin() {
+      stdin ??= openStdin();
+      return stdin;
+    },
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    signal: controller.signal,
   },
-  stdout: process.stdout,
-  stderr: process.stderr,
-  env: process.env,
-  signal: controller.signal,
-});
+  { invokedAs },
+);
 // stdin may still be open (the peer closed first): leave without waiting for it.
 process.exitCode = code;
 if (process.stdout.writableLength > 0) process.stdout.once('drain', () => process.exit());

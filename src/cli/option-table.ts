@@ -315,14 +315,14 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'ready',
   },
   {
-    name: 'recv-buf',
+    name: 'rcvbuf',
     short: 'I',
     value: 'bytes',
     help: 'Socket receive buffer size',
     status: 'ready',
   },
   {
-    name: 'send-buf',
+    name: 'sndbuf',
     short: 'O',
     value: 'bytes',
     help: 'Socket send buffer size',
@@ -348,7 +348,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'dialect',
     value: 'ncat|openbsd',
     help: 'Flag meanings: ncat (default) or OpenBSD netcat (also when run as nc)',
-    status: 'planned',
+    status: 'ready',
   },
   { name: 'version', help: 'Display version information and exit', status: 'ready' },
 ];

@@ -1,31 +1,37 @@
 import { SockcatError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { helpText, type Options, parseArgs } from './args.js';
+import { helpText, type Options, type ParseContext, parseArgs } from './args.js';
 import type { Context } from './context.js';
 import { createEventSink, type EventSink } from './events.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { createLog, type Log } from './log.js';
+import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
 import { openSessionLog, type SessionLog } from './session-log.js';
 
 /** Run parsed options against the given io; resolves to the exit status. Never throws. */
-export async function run(options: Options, io: CliIO): Promise<number> {
+export async function run(options: Options, io: CliIO, program = 'sockcat'): Promise<number> {
   if (options.command === 'help') {
-    io.stdout.write(helpText(VERSION));
+    io.stdout.write(options.dialect === 'openbsd' ? openbsdHelpText(VERSION) : helpText(VERSION));
     return ExitCode.Ok;
   }
   if (options.command === 'version') {
     io.stdout.write(`sockcat ${VERSION} (ncat-compatible; Node.js ${process.version})\n`);
     return ExitCode.Ok;
   }
-  const log = createLog(io.stderr, options.verbosity);
-  log.info(1, `Version ${VERSION} ( sockcat, ncat-compatible )`);
+  const log = createLog(io.stderr, options.verbosity, program);
+  if (options.dialect === 'ncat') log.info(1, `Version ${VERSION} ( sockcat, ncat-compatible )`);
   let events: EventSink = createEventSink(undefined, io.stderr);
   let sessionLog: SessionLog | undefined;
   try {
     events = createEventSink(options.json, io.stderr);
     sessionLog = openSessionLog(options);
     const ctx: Context = { options, io, log, sessionLog, events };
+    if (options.socket) {
+      // Fail before any connection when an option cannot be honoured (no native addon).
+      const { requireSocketOptionSupport } = await import('../transports/socket-options.js');
+      requireSocketOptionSupport(options.socket);
+    }
     if (options.zero) {
       const { runScan } = await import('./modes/scan.js');
       return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;
@@ -46,7 +52,7 @@ export async function run(options: Options, io: CliIO): Promise<number> {
     } else if (options.udp) {
       const { runUdpConnect } = await import('./modes/udp-connect.js');
       await runUdpConnect(ctx);
-    } else if (options.keepOpen) {
+    } else if (options.keepOpen && !options.keepOpenSequential) {
       const { runKeepOpen } = await import('./modes/keep-open.js');
       await runKeepOpen(ctx);
     } else if (options.listen) {
@@ -58,12 +64,13 @@ export async function run(options: Options, io: CliIO): Promise<number> {
     }
     return ExitCode.Ok;
   } catch (error) {
-    const status = report(error, log, io);
+    const status = report(error, log, io, options);
+    const cause = error instanceof QuietExit ? error.reason : error;
     if (status !== 130) {
       events.emit({
         event: 'error',
-        code: error instanceof SockcatError ? error.code : 'SOCKCAT_INTERNAL',
-        message: error instanceof Error ? error.message : String(error),
+        code: cause instanceof SockcatError ? cause.code : 'SOCKCAT_INTERNAL',
+        message: cause instanceof Error ? cause.message : String(cause),
         exitStatus: status,
       });
     }
@@ -74,20 +81,36 @@ export async function run(options: Options, io: CliIO): Promise<number> {
   }
 }
 
-/** Parse and run: the whole CLI, minus the process. */
-export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+/**
+ * Parse and run: the whole CLI, minus the process. `context.invokedAs` is the name sockcat was run
+ * as; `nc` selects the OpenBSD dialect and prefixes messages with `nc:`.
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIO,
+  context: ParseContext = {},
+): Promise<number> {
+  const program = context.invokedAs === 'nc' ? 'nc' : 'sockcat';
   let options: Options;
   try {
-    options = parseArgs(argv, io.env);
+    options = parseArgs(argv, { ...context, env: io.env });
   } catch (error) {
-    return report(error, createLog(io.stderr, 0), io);
+    return report(error, createLog(io.stderr, 0, program), io);
   }
-  return run(options, io);
+  return run(options, io, program);
 }
 
-function report(error: unknown, log: Log, io: CliIO): number {
+function report(error: unknown, log: Log, io: CliIO, options?: Options): number {
+  if (error instanceof QuietExit) return error.status;
   if (error instanceof SockcatError) {
     if (error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) return 130;
+    if (options?.dialect === 'openbsd') {
+      // nc's words for the failures scripts look at; nc exits 1 for every runtime failure.
+      log.error(openbsdMessage(error, options.port));
+      return error.code === 'SOCKCAT_ARGS' || error.code === 'SOCKCAT_UNSUPPORTED'
+        ? ExitCode.OtherError
+        : ExitCode.NetworkError;
+    }
     log.error(error.message);
   } else {
     // Not an expected failure: a bug. One line unless asked for more.

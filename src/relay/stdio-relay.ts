@@ -24,6 +24,16 @@ export interface StdioRelayOptions {
   quitAfterEof?: number;
   /** Finish when nothing has been sent or received for this many milliseconds (`-i`). */
   idleTimeout?: number;
+  /**
+   * The idle timeout ends the relay normally (end 'idle-timeout') instead of rejecting, and the
+   * end of stdin counts as activity: nc.openbsd's -w.
+   */
+  idleEndsQuietly?: boolean;
+  /**
+   * Send stdin one line at a time (a line ends after LF; a trailing part without one counts too),
+   * waiting this many milliseconds after each: nc.openbsd's -i.
+   */
+  lineInterval?: number;
   /** Rewrites each chunk read from stdin before it is sent (for example -C's CRLF encoder). */
   transformSend?: (chunk: Buffer) => Buffer;
   /**
@@ -41,7 +51,13 @@ export interface StdioRelayOptions {
 }
 
 /** Why a relay finished without an error. */
-export type RelayEnd = 'peer-eof' | 'stdin-eof' | 'quit-after-eof' | 'stdout-closed' | 'aborted';
+export type RelayEnd =
+  | 'peer-eof'
+  | 'stdin-eof'
+  | 'quit-after-eof'
+  | 'idle-timeout'
+  | 'stdout-closed'
+  | 'aborted';
 
 export interface RelayResult {
   end: RelayEnd;
@@ -95,7 +111,9 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
               idleTimer = setTimeout(
                 () =>
                   finish(
-                    new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' }),
+                    options.idleEndsQuietly
+                      ? 'idle-timeout'
+                      : new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' }),
                   ),
                 idle,
               );
@@ -110,6 +128,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
 
     const stdinEnded = () => {
       if (finished) return;
+      if (options.idleEndsQuietly) touch();
       const quit = options.quitAfterEof;
       const afterShutdown = () => {
         sendDone = true;
@@ -126,15 +145,24 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
 
     if (!options.recvOnly) {
       const transform = options.transformSend;
-      input = pump(stdin, (read) => {
-        const chunk = transform ? transform(read) : read;
+      const sendOne = (chunk: Buffer) => {
         sent += chunk.length;
         touch();
         options.onSend?.(chunk);
         const sending = tube.send(chunk);
         const delay = options.sendDelay;
         if (!delay) return sending;
-        return sending.then(() => new Promise<void>((resolve) => setTimeout(resolve, delay)));
+        return sending.then(() => pause(delay));
+      };
+      const interval = options.lineInterval;
+      input = pump(stdin, async (read) => {
+        const chunk = transform ? transform(read) : read;
+        if (!interval) return sendOne(chunk);
+        for (const line of splitLines(chunk)) {
+          if (finished) return;
+          await sendOne(line);
+          await pause(interval);
+        }
       });
       input.done.then(stdinEnded, (error: Error) => finish(error));
     }
@@ -179,4 +207,20 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       },
     );
   });
+}
+
+function pause(ms: number): Promise<void> {
+  return new Promise<void>((resolve) => setTimeout(resolve, ms));
+}
+
+/** The chunk cut after each LF; the last piece may lack one. */
+function splitLines(chunk: Buffer): Buffer[] {
+  const lines: Buffer[] = [];
+  let start = 0;
+  for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, start)) {
+    lines.push(chunk.subarray(start, at + 1));
+    start = at + 1;
+  }
+  if (start < chunk.length) lines.push(chunk.subarray(start));
+  return lines;
 }

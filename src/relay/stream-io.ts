@@ -56,17 +56,22 @@ export function pump(source: Readable, write: (chunk: Buffer) => Promise<void>):
     if (error) settle!.reject(error);
     else settle!.resolve();
   };
+  // The write in progress: the source may report its end while the last chunk is still being
+  // written (a paused stream still emits 'end'), and done must not resolve before that write.
+  let writing: Promise<void> = Promise.resolve();
   const onData = (chunk: Buffer | string) => {
     const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
     source.pause();
-    write(buffer).then(
+    writing = write(buffer).then(
       () => {
         if (!stopped) source.resume();
       },
       (error: Error) => finish(error),
     );
   };
-  const onEnd = () => finish();
+  const onEnd = () => {
+    writing.then(() => finish());
+  };
   const onError = (error: Error) => finish(error);
   source.on('data', onData);
   source.once('end', onEnd);

@@ -79,6 +79,15 @@ export function validateSocketOptions(options: DatagramSocketOptions): void {
   }
 }
 
+/**
+ * Throw UnsupportedError now when some option needs the native addon and it is missing, so that
+ * a command line fails before it connects or listens.
+ */
+export function requireSocketOptionSupport(options: DatagramSocketOptions): void {
+  if (needsNative(options, true))
+    requireNative('socket options (TTL, TOS, keepalive probes, buffer sizes, device)');
+}
+
 /** Whether any option needs the native addon (so that plain sockets never load it). */
 function needsNative(options: SocketOptions, tcp: boolean): boolean {
   return (

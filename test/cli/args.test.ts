@@ -56,7 +56,7 @@ test('errors name the flag and the value', () => {
     [['--bogus'], 'unknown option --bogus (try --help)'],
     [
       ['--s', 'h', '1'],
-      'option --s is ambiguous (could be --sh-exec, --source-port, --source, --sctp, --scan-concurrency, --send-only, --ssl, --ssl-cert, --ssl-key, --ssl-verify, --ssl-trustfile, --ssl-ciphers, --ssl-servername, --ssl-alpn, --ssl-pin, --ssl-min-version, --seqpacket)',
+      'option --s is ambiguous (could be --sh-exec, --source-port, --source, --sctp, --scan-concurrency, --send-only, --ssl, --ssl-cert, --ssl-key, --ssl-verify, --ssl-trustfile, --ssl-ciphers, --ssl-servername, --ssl-alpn, --ssl-pin, --ssl-min-version, --sndbuf, --seqpacket)',
     ],
     [['--4', 'h', '1'], 'unknown option --4 (try --help)'],
     [['-w'], 'option -w, --wait needs a value'],
@@ -233,13 +233,15 @@ test('proxy options: a chain with per-hop types, the server form, NCAT_PROXY_AUT
     { type: 'http', host: 'h', port: 3128 },
   ]);
   assert.equal(parseArgs(['--proxy', 'h', 'd', '1']).proxyDns, 'remote');
-  const server = parseArgs(['-l', '--proxy-type', 'SOCKS5', '1080'], { NCAT_PROXY_AUTH: 'u:p' });
+  const server = parseArgs(['-l', '--proxy-type', 'SOCKS5', '1080'], {
+    env: { NCAT_PROXY_AUTH: 'u:p' },
+  });
   assert.equal(server.proxyServer, 'socks5');
   assert.deepEqual(server.proxyServerAuth, { username: 'u', password: 'p' });
-  const env = parseArgs(['--proxy', 'h', 'd', '1'], { NCAT_PROXY_AUTH: 'u:p' });
+  const env = parseArgs(['--proxy', 'h', 'd', '1'], { env: { NCAT_PROXY_AUTH: 'u:p' } });
   assert.deepEqual(env.proxy[0]?.auth, { username: 'u', password: 'p' });
   const flagWins = parseArgs(['--proxy', 'h', '--proxy-auth', 'x:y', 'd', '1'], {
-    NCAT_PROXY_AUTH: 'u:p',
+    env: { NCAT_PROXY_AUTH: 'u:p' },
   });
   assert.deepEqual(flagWins.proxy[0]?.auth, { username: 'x', password: 'y' });
 });

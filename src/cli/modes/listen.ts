@@ -1,6 +1,7 @@
 import { formatHostPort } from '../../address/host-port.js';
+import { AbortError } from '../../errors.js';
 import type { TargetInput } from '../../transports/target.js';
-import { type ListenOptions, listen } from '../../transports/tcp-listen.js';
+import { type Listener, type ListenOptions, listen } from '../../transports/tcp-listen.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
@@ -45,28 +46,81 @@ export async function runListen(ctx: Context): Promise<void> {
   }
   const listener = await listen(await listenTarget(ctx), listenOptions);
   tls?.reportListenerTls(ctx, listener.tls);
-  logListening(ctx, listener.address());
+  await reportListening(ctx, listener.address());
   exec?.listening(listener.address());
-  let tube: Awaited<ReturnType<typeof listener.accept>>;
+  // Sequential -k (nc.openbsd): the listener stays open and serves one client after another.
+  const sequential = options.keepOpen && options.keepOpenSequential;
   try {
     for (;;) {
-      tube = await listener.accept(io.signal ? { signal: io.signal } : {});
-      if (!filter || filter.allows(tube.remote?.address ?? '')) break;
-      // ncat's wording; the refused client is reset at once and the wait goes on.
-      log.info(1, `New connection denied: not allowed (${peerName(tube)})`);
-      const remote = eventEndpoint(tube.remote);
-      if (remote)
-        ctx.events.emit({ event: 'denied', transport: 'tcp', remote, reason: 'not-allowed' });
-      tube.reset();
+      const tube = await acceptAllowed(ctx, listener, filter);
+      // ncat stops listening once its one client is in (for a Unix socket, the file goes too).
+      if (!sequential) await listener.close();
+      await logAccepted(ctx, tube);
+      tls?.reportAcceptedTls(ctx, tube);
+      if (!sequential) {
+        if (exec) await exec.session(tube, 'accepted');
+        else await runSession(ctx, tube, 'accepted');
+        return;
+      }
+      try {
+        await runSession(ctx, tube, 'accepted');
+      } catch (error) {
+        // One client's reset or timeout does not stop the server; an interrupt does.
+        if (error instanceof AbortError) throw error;
+        log.info(1, error instanceof Error ? error.message : String(error));
+      }
     }
   } finally {
-    // For a Unix socket this also removes the socket file.
     await listener.close();
   }
-  log.info(1, `Connection from ${clientName(tube)}.`);
-  tls?.reportAcceptedTls(ctx, tube);
-  if (exec) await exec.session(tube, 'accepted');
-  else await runSession(ctx, tube, 'accepted');
+}
+
+/** The next client that --allow/--deny let in; refused ones are reset and reported. */
+async function acceptAllowed(
+  ctx: Context,
+  listener: Listener,
+  filter: Awaited<ReturnType<typeof buildHostFilter>>,
+): Promise<Tube> {
+  const { io, log } = ctx;
+  for (;;) {
+    const tube = await listener.accept(io.signal ? { signal: io.signal } : {});
+    if (!filter || filter.allows(tube.remote?.address ?? '')) return tube;
+    // ncat's wording; the refused client is reset at once and the wait goes on.
+    log.info(1, `New connection denied: not allowed (${peerName(tube)})`);
+    const remote = eventEndpoint(tube.remote);
+    if (remote)
+      ctx.events.emit({ event: 'denied', transport: 'tcp', remote, reason: 'not-allowed' });
+    tube.reset();
+  }
+}
+
+/** "Listening on": ncat's lines, or nc's (the address reverse-resolved unless -n). */
+async function reportListening(ctx: Context, bound: Endpoint): Promise<void> {
+  const { options, log } = ctx;
+  if (options.dialect !== 'openbsd') return logListening(ctx, bound);
+  ctx.events.emit({
+    event: 'listening',
+    transport: 'tcp',
+    local: { address: bound.address, port: bound.port },
+  });
+  if (log.verbosity < 1) return;
+  const { peerHostName } = await import('../openbsd-wording.js');
+  const name = await peerHostName(bound.address, bound.port, options.numericOnly);
+  log.bare(1, `Listening on ${name} ${bound.port}`);
+}
+
+/** "Connection from": ncat's line, or nc's "Connection received on" (reverse-resolved). */
+async function logAccepted(ctx: Context, tube: Tube): Promise<void> {
+  const { options, log } = ctx;
+  if (log.verbosity < 1) return;
+  if (options.dialect !== 'openbsd') {
+    log.info(1, `Connection from ${clientName(tube)}.`);
+    return;
+  }
+  const { peerHostName } = await import('../openbsd-wording.js');
+  const remote = tube.remote ?? { address: '', port: 0 };
+  const name = await peerHostName(remote.address, remote.port, options.numericOnly);
+  log.bare(1, `Connection received on ${name} ${remote.port}`);
 }
 
 /**

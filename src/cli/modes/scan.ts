@@ -17,6 +17,7 @@ export async function runScan(ctx: Context): Promise<boolean> {
     return runUdpScan(ctx);
   }
   const { options, io, log } = ctx;
+  if (options.dialect === 'openbsd') return runSequentialScan(ctx);
   const host = options.host ?? '';
   const ports = options.scanPorts ?? [options.port];
   const connectOptions: ConnectOptions = {
@@ -102,4 +103,47 @@ function failedState(error: unknown): Exclude<PortState, 'open'> {
   // Unreachable, reset during the handshake: nothing answers there.
   if (error instanceof SockcatError && error.code === 'SOCKCAT_CONNECT') return 'filtered';
   throw error;
+}
+
+/**
+ * nc.openbsd's -z: the ports one after the other in the order given (-r: shuffled), each address
+ * of the host in turn; -v reports each success and failure in nc's words on stderr; -i waits
+ * between ports. True when any port answered (exit 0), as nc.
+ */
+async function runSequentialScan(ctx: Context): Promise<boolean> {
+  const { options, io } = ctx;
+  const { connectInOrder } = await import('./openbsd-connect.js');
+  const ports = [...(options.scanPorts ?? [options.port])];
+  if (options.scanRandom) {
+    for (let index = ports.length - 1; index > 0; index--) {
+      const other = Math.floor(Math.random() * (index + 1));
+      [ports[index], ports[other]] = [ports[other]!, ports[index]!];
+    }
+  }
+  const host = options.host ?? '';
+  let anyOpen = false;
+  for (const [index, port] of ports.entries()) {
+    if (index > 0 && options.lineInterval) await wait(options.lineInterval, io.signal);
+    const tube = await connectInOrder(ctx, port);
+    ctx.events.emit({ event: 'scan', host, port, state: tube ? 'open' : 'closed' });
+    if (tube) {
+      anyOpen = true;
+      tube.destroy();
+    }
+  }
+  return anyOpen;
+}
+
+function wait(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new AbortError('interrupted', { op: 'connect' }));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 }

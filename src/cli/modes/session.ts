@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
@@ -71,6 +72,16 @@ export interface ProxiedSession {
 }
 
 /**
+ * The stdin a session reads: none at all with -d (nc.openbsd), and an ended one once stdin has
+ * ended in an earlier session (sequential -k), so that the end-of-file rules apply at once.
+ */
+function sessionStdin(ctx: Context): Readable {
+  const stdin = ctx.options.noStdin ? undefined : ctx.io.stdin;
+  if (stdin && !stdin.readableEnded) return stdin;
+  return Readable.from([]);
+}
+
+/**
  * Relay stdin/stdout over one connected tube with the end-of-file rules of docs/eof.md, then
  * close it. Errors propagate to run(), which reports them.
  */
@@ -84,7 +95,7 @@ export async function runSession(
   const started = performance.now();
   const id = openSessionEvent(ctx, tube, how, undefined, via);
   const relayOptions: StdioRelayOptions = {
-    stdin: io.stdin,
+    stdin: sessionStdin(ctx),
     stdout: io.stdout,
     sendOnly: options.sendOnly,
     recvOnly: options.recvOnly,
@@ -96,6 +107,8 @@ export async function runSession(
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
+  if (options.idleTimeoutEndsQuietly) relayOptions.idleEndsQuietly = true;
+  if (options.lineInterval) relayOptions.lineInterval = options.lineInterval;
   if (options.crlf) relayOptions.transformSend = createCrlfEncoder();
   if (options.delay !== undefined) relayOptions.sendDelay = options.delay;
   if (options.telnet) {
@@ -140,6 +153,7 @@ export async function runSession(
     if (result.end === 'aborted') {
       throw new AbortError(`session with ${peerName(tube)} interrupted`, { op: 'read' });
     }
+    if (options.dialect === 'openbsd') return;
     log.info(
       1,
       `${result.sent} bytes sent, ${result.received} bytes received in ${(durationMs / 1000).toFixed(2)} seconds.`,
