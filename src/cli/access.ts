@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { formatHostPort } from '../address/host-port.js';
 import {
   HostFilter,
   type HostSpec,
@@ -7,7 +8,9 @@ import {
   resolveHostSpecs,
 } from '../address/host-spec.js';
 import { ArgumentError } from '../errors.js';
+import type { Endpoint } from '../tube/tube.js';
 import type { Options } from './args.js';
+import type { Context } from './context.js';
 
 /**
  * The --allow/--allowfile/--deny/--denyfile filter, names resolved once at start (as ncat does),
@@ -44,4 +47,36 @@ export async function buildHostFilter(options: Options): Promise<HostFilter | un
     : undefined;
   const deny = await collect(access.deny, access.denyFiles, '--denyfile');
   return new HostFilter({ allow, deny });
+}
+
+/** Log a client refused by --allow/--deny in ncat's words, and report it to --json. */
+export function reportDenied(ctx: Context, remote: Endpoint): void {
+  ctx.log.info(
+    1,
+    `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
+  );
+  ctx.events.emit({
+    event: 'denied',
+    transport: 'tcp',
+    remote: { address: remote.address, port: remote.port },
+    reason: 'not-allowed',
+  });
+}
+
+/**
+ * serve()'s and listen()'s `allow` option for a filter: refused clients are reported and reset
+ * before anything else (no TLS work, no slot). Empty without a filter, to spread into options.
+ */
+export function allowOption(
+  ctx: Context,
+  filter: HostFilter | undefined,
+): { allow?: (remote: Endpoint) => boolean } {
+  if (!filter) return {};
+  return {
+    allow: (remote) => {
+      if (filter.allows(remote.address)) return true;
+      reportDenied(ctx, remote);
+      return false;
+    },
+  };
 }

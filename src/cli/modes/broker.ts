@@ -1,12 +1,11 @@
-import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError, SockcatError } from '../../errors.js';
 import { escapeControls, LineSplitter } from '../../relay/chat-text.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { pump } from '../../relay/stream-io.js';
 import { serve } from '../../server/serve.js';
-import type { Endpoint, Tube } from '../../tube/tube.js';
-import { buildHostFilter } from '../access.js';
+import type { Tube } from '../../tube/tube.js';
+import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { logListening } from './listen.js';
 import { eventEndpoint, openSessionEvent, peerName } from './session.js';
@@ -304,24 +303,7 @@ export async function runBroker(ctx: Context): Promise<void> {
     listen: { host, port: options.port },
     family: options.family,
     tube: { highWaterMark: CLIENT_READ_BUFFER },
-    ...(filter
-      ? {
-          allow: (remote: Endpoint) => {
-            if (filter.allows(remote.address)) return true;
-            log.info(
-              1,
-              `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
-            );
-            ctx.events.emit({
-              event: 'denied',
-              transport: 'tcp',
-              remote: { address: remote.address, port: remote.port },
-              reason: 'not-allowed',
-            });
-            return false;
-          },
-        }
-      : {}),
+    ...allowOption(ctx, filter),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler,
     onError: (error) => log.info(1, error.message),

@@ -1,4 +1,3 @@
-import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
@@ -6,8 +5,8 @@ import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { TargetInput } from '../../transports/target.js';
-import type { Endpoint, Tube } from '../../tube/tube.js';
-import { buildHostFilter } from '../access.js';
+import type { Tube } from '../../tube/tube.js';
+import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { progressMeterFor } from '../progress.js';
@@ -56,26 +55,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     listen: target,
     family: options.family,
     maxConnections: options.maxConns,
-    ...(filter
-      ? {
-          allow: (remote: Endpoint) => {
-            const allowed = filter.allows(remote.address);
-            if (!allowed) {
-              log.info(
-                1,
-                `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
-              );
-              ctx.events.emit({
-                event: 'denied',
-                transport: 'tcp',
-                remote: { address: remote.address, port: remote.port },
-                reason: 'not-allowed',
-              });
-            }
-            return allowed;
-          },
-        }
-      : {}),
+    ...allowOption(ctx, filter),
     // An exec session keeps its own idle timer (the child is ended with the connection).
     ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
     ...(tls && tlsOptions

@@ -3,11 +3,11 @@ import { AbortError } from '../../errors.js';
 import type { TargetInput } from '../../transports/target.js';
 import { type Listener, type ListenOptions, listen } from '../../transports/tcp-listen.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
-import { buildHostFilter } from '../access.js';
+import { allowOption, buildHostFilter, reportDenied } from '../access.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
 import { prepareUnixListenPath } from '../unix-path.js';
-import { eventEndpoint, peerName, runSession } from './session.js';
+import { peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
 export async function runListen(ctx: Context): Promise<void> {
@@ -31,19 +31,8 @@ export async function runListen(ctx: Context): Promise<void> {
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
-  if (tls && filter) {
-    // Refused clients are reset before any TLS work.
-    listenOptions.allow = (remote) => {
-      const allowed = filter.allows(remote.address);
-      if (!allowed) {
-        log.info(
-          1,
-          `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
-        );
-      }
-      return allowed;
-    };
-  }
+  // With TLS, refused clients are reset before any TLS work.
+  if (tls) Object.assign(listenOptions, allowOption(ctx, filter));
   const listener = await listen(await listenTarget(ctx), listenOptions);
   tls?.reportListenerTls(ctx, listener.tls);
   await reportListening(ctx, listener.address());
@@ -81,15 +70,12 @@ async function acceptAllowed(
   listener: Listener,
   filter: Awaited<ReturnType<typeof buildHostFilter>>,
 ): Promise<Tube> {
-  const { io, log } = ctx;
+  const { io } = ctx;
   for (;;) {
     const tube = await listener.accept(io.signal ? { signal: io.signal } : {});
     if (!filter || filter.allows(tube.remote?.address ?? '')) return tube;
-    // ncat's wording; the refused client is reset at once and the wait goes on.
-    log.info(1, `New connection denied: not allowed (${peerName(tube)})`);
-    const remote = eventEndpoint(tube.remote);
-    if (remote)
-      ctx.events.emit({ event: 'denied', transport: 'tcp', remote, reason: 'not-allowed' });
+    // The refused client is reset at once and the wait goes on.
+    if (tube.remote) reportDenied(ctx, tube.remote);
     tube.reset();
   }
 }

@@ -8,8 +8,7 @@ import {
   type ProxyServerOptions,
 } from '../../proxy/socks5-server.js';
 import { serve } from '../../server/serve.js';
-import type { Endpoint } from '../../tube/tube.js';
-import { buildHostFilter } from '../access.js';
+import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { logListening } from './listen.js';
@@ -54,20 +53,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     listen: { host, port: options.port },
     family: options.family,
     maxConnections: options.maxConns,
-    ...(filter
-      ? {
-          allow: (remote: Endpoint) => {
-            const allowed = filter.allows(remote.address);
-            if (!allowed) {
-              log.info(
-                1,
-                `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
-              );
-            }
-            return allowed;
-          },
-        }
-      : {}),
+    ...allowOption(ctx, filter),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler: async (tube, info) => {
       log.info(1, `Connection from ${peerName(tube)}.`);
