@@ -1,4 +1,3 @@
-import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError, SockcatError } from '../../errors.js';
 import { escapeControls, LineSplitter } from '../../relay/chat-text.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
@@ -7,8 +6,8 @@ import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
-import { logListening } from './listen.js';
-import { eventEndpoint, openSessionEvent, peerName } from './session.js';
+import { logListening, serveHost } from './listen.js';
+import { emitTubeClosed, eventEndpoint, openSessionEvent, peerName } from './session.js';
 
 /**
  * Bytes that may wait for one client beyond what its socket holds. A client that falls further
@@ -126,15 +125,7 @@ class Client {
 export async function runBroker(ctx: Context): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   const chat = options.chat;
-  const host =
-    options.host === undefined
-      ? ''
-      : (
-          await resolveListenAddress(options.host, {
-            family: options.family,
-            numericOnly: options.numericOnly,
-          })
-        ).address;
+  const host = await serveHost(options);
   const filter = await buildHostFilter(options);
   const clients = new Set<Client>();
   let nextUser = 1;
@@ -287,14 +278,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       else client.discard();
       wakeSenders();
       log.info(2, `Connection from ${client.peer} closed: ${reason}`);
-      ctx.events.emit({
-        event: 'closed',
-        id,
-        reason,
-        sent: tube.bytesSent,
-        received: tube.bytesReceived,
-        durationMs: Math.round(performance.now() - started),
-      });
+      emitTubeClosed(ctx, id, reason, tube, started);
     }
   };
 

@@ -8,7 +8,7 @@ import type { ExecSpec } from '../args.js';
 import type { Context } from '../context.js';
 import { loadJsExecHandler } from '../js-exec.js';
 import { listeningAddresses } from './listen.js';
-import { openSessionEvent, peerName } from './session.js';
+import { emitTubeClosed, openSessionEvent, peerName } from './session.js';
 
 /** The flag that asked for each kind, for messages. */
 const FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
@@ -111,7 +111,7 @@ async function runExecSession(
   how: 'connected' | 'accepted',
   sessionOptions: SessionOptions,
 ): Promise<void> {
-  const { options, io, log, events } = ctx;
+  const { options, io, log } = ctx;
   const started = performance.now();
   const id = openSessionEvent(ctx, tube, how);
   const peer = peerName(tube);
@@ -152,14 +152,7 @@ async function runExecSession(
   } finally {
     idle.stop();
     for (const source of outer) source.removeEventListener('abort', end);
-    events.emit({
-      event: 'closed',
-      id,
-      reason,
-      sent: tube.bytesSent,
-      received: tube.bytesReceived,
-      durationMs: Math.round(performance.now() - started),
-    });
+    emitTubeClosed(ctx, id, reason, tube, started);
   }
   if (!failure) return;
   if (!sessionOptions.keepOpen) throw failure;

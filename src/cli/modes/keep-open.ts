@@ -1,4 +1,3 @@
-import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
@@ -10,8 +9,8 @@ import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { progressMeterFor } from '../progress.js';
-import { clientName, listenTarget, logListening } from './listen.js';
-import { openSessionEvent } from './session.js';
+import { clientName, listenTarget, logListening, serveHost } from './listen.js';
+import { emitTubeClosed, openSessionEvent } from './session.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -25,15 +24,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const target: TargetInput = options.unixSocket
     ? await listenTarget(ctx)
     : {
-        host:
-          options.host === undefined
-            ? ''
-            : (
-                await resolveListenAddress(options.host, {
-                  family: options.family,
-                  numericOnly: options.numericOnly,
-                })
-              ).address,
+        host: await serveHost(options),
         port: options.port,
       };
   const filter = await buildHostFilter(options);
@@ -93,14 +84,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
         } else throw error;
       } finally {
         clients.delete(tube);
-        ctx.events.emit({
-          event: 'closed',
-          id,
-          reason,
-          sent: tube.bytesSent,
-          received: tube.bytesReceived,
-          durationMs: Math.round(performance.now() - started),
-        });
+        emitTubeClosed(ctx, id, reason, tube, started);
       }
     },
     onError: (error) => log.info(1, error.message),

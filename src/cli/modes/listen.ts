@@ -1,4 +1,5 @@
 import { formatHostPort } from '../../address/host-port.js';
+import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import type { TargetInput } from '../../transports/target.js';
 import { type Listener, type ListenOptions, listen } from '../../transports/tcp-listen.js';
@@ -154,4 +155,17 @@ export function logListening(ctx: Context, bound: Endpoint, transport: Transport
     transport,
     local: { address: bound.address, port: bound.port },
   });
+}
+
+/**
+ * The host a serve()-based mode binds: the -l address resolved here (for -n, which serve() has
+ * no option for), or '' for the wildcard, which serve() picks itself (IPv6 only under -6).
+ */
+export async function serveHost(options: Context['options']): Promise<string> {
+  if (options.host === undefined) return '';
+  const { address } = await resolveListenAddress(options.host, {
+    family: options.family,
+    numericOnly: options.numericOnly,
+  });
+  return address;
 }

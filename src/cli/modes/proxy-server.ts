@@ -1,5 +1,4 @@
 import { formatHostPort } from '../../address/host-port.js';
-import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
 import {
@@ -11,7 +10,7 @@ import { serve } from '../../server/serve.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
-import { logListening } from './listen.js';
+import { logListening, serveHost } from './listen.js';
 import { openSessionEvent, peerName } from './session.js';
 
 /**
@@ -22,15 +21,7 @@ import { openSessionEvent, peerName } from './session.js';
  */
 export async function runProxyServer(ctx: Context): Promise<void> {
   const { options, io, log } = ctx;
-  const host =
-    options.host === undefined
-      ? ''
-      : (
-          await resolveListenAddress(options.host, {
-            family: options.family,
-            numericOnly: options.numericOnly,
-          })
-        ).address;
+  const host = await serveHost(options);
   const filter = await buildHostFilter(options);
   const tunnelBytes = new Map<string, ClientBytes>();
   const handlerOptions: ProxyServerOptions = {

@@ -163,3 +163,21 @@ export async function runSession(
     tube.destroy();
   }
 }
+
+/** The `closed` event of a session on a tube: byte counts from the tube, time since `started`. */
+export function emitTubeClosed(
+  ctx: Context,
+  id: number,
+  reason: string,
+  tube: Tube,
+  started: number,
+): void {
+  ctx.events.emit({
+    event: 'closed',
+    id,
+    reason,
+    sent: tube.bytesSent,
+    received: tube.bytesReceived,
+    durationMs: Math.round(performance.now() - started),
+  });
+}

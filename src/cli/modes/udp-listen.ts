@@ -1,11 +1,10 @@
-import { resolveListenAddress } from '../../address/resolve.js';
 import { serve } from '../../server/serve.js';
 import { listenUdp, MAX_UDP_PAYLOAD } from '../../transports/udp.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { reportDenied, runDatagramKeepOpen } from './datagram-keep-open.js';
-import { logListening } from './listen.js';
+import { logListening, serveHost } from './listen.js';
 import { peerName } from './session.js';
 import { runUdpSession } from './udp-session.js';
 
@@ -50,15 +49,7 @@ function admit(ctx: Context, remote: Endpoint, allowed: boolean): boolean {
 export async function runUdpKeepOpen(ctx: Context): Promise<void> {
   const { options, log } = ctx;
   // Resolved here for -n (serve() has no such option); without a host serve() picks the wildcard.
-  const host =
-    options.host === undefined
-      ? ''
-      : (
-          await resolveListenAddress(options.host, {
-            family: options.family,
-            numericOnly: options.numericOnly,
-          })
-        ).address;
+  const host = await serveHost(options);
   const filter = await buildHostFilter(options);
   await runDatagramKeepOpen(ctx, {
     transport: 'udp',
