@@ -5,6 +5,7 @@ import { createServer, type Server as NetServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { formatHostPort } from '../address/host-port.js';
 import { describeSystemError, ListenError, SockcatError } from '../errors.js';
+import { listenReusePort } from '../transports/reuse-port.js';
 import { adoptServer } from '../transports/tcp-listen.js';
 import type { Endpoint } from '../tube/tube.js';
 import { Engine } from './engine.js';
@@ -16,7 +17,6 @@ import type {
   ToWorker,
   WorkerConfig,
 } from './messages.js';
-import { listenReusePort } from './reuse-port.js';
 
 type Send = (message: FromWorker) => void;
 

@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { formatHostPort } from '../address/host-port.js';
+import { ipFamily } from '../address/ip.js';
 import { type Family, type LookupFunction, resolveListenAddress } from '../address/resolve.js';
 import {
   AbortError,
@@ -7,6 +8,7 @@ import {
   describeSystemError,
   type ErrorContext,
   ListenError,
+  SockcatError,
   TimeoutError,
 } from '../errors.js';
 import type { TlsInfo, TlsServerOptions } from '../tls/options.js';
@@ -33,6 +35,12 @@ export interface ListenOptions {
   signal?: AbortSignal;
   /** Options for each accepted tube. */
   tube?: TubeOptions;
+  /**
+   * SO_REUSEPORT: several sockets (processes, threads) may listen on the same address and port,
+   * and the kernel spreads connections between them. Node >= 22.12 does it itself; older Node
+   * needs the native addon. (SO_REUSEADDR is always on for TCP listeners, as Node sets it.)
+   */
+  reusePort?: boolean;
   /**
    * Socket options for accepted TCP connections (see SocketOptions). They are set on the
    * listening socket, which accepted sockets inherit them from (Linux), so a failure shows when
@@ -349,12 +357,24 @@ export async function listen(target: TargetInput, options: ListenOptions = {}): 
   const server = createServer({ allowHalfOpen: true, noDelay: options.noDelay ?? true });
   const name = formatHostPort(givenHost === '' ? host : givenHost, port);
   const acceptor = options.tls ? await tlsAcceptor(options.tls) : undefined;
-  await bindServer(
-    server,
-    { host, port, backlog: options.backlog ?? 511, ipv6Only },
-    name,
-    context,
-  );
+  const backlog = options.backlog ?? 511;
+  if (options.reusePort) {
+    try {
+      const { listenReusePort } = await import('./reuse-port.js');
+      const family = ipFamily(host) === 4 ? 4 : 6;
+      await listenReusePort(server, { host, port, family, backlog, ipv6Only });
+    } catch (error) {
+      server.close();
+      if (error instanceof SockcatError) throw error;
+      throw new ListenError(`listen on ${name} failed: ${describeSystemError(error)}`, {
+        ...context,
+        cause: error,
+      });
+    }
+    server.on('error', () => {});
+  } else {
+    await bindServer(server, { host, port, backlog, ipv6Only }, name, context);
+  }
   if (options.socket) {
     try {
       applyListenerOptions(server, options.socket);

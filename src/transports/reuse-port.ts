@@ -1,6 +1,14 @@
 import type { Server as NetServer } from 'node:net';
 import { requireNative } from '../native/load.js';
-import type { ThreadListen } from './messages.js';
+
+/** Where a SO_REUSEPORT socket listens (an IP literal; '::' with ipv6Only false is dual-stack). */
+export interface ReusePortListen {
+  host: string;
+  port: number;
+  family: 4 | 6;
+  backlog: number;
+  ipv6Only: boolean;
+}
 
 /** Node 22.12 / 23.1 added `reusePort` to server.listen(). */
 export function nodeHasReusePort(version = process.versions.node): boolean {
@@ -13,7 +21,7 @@ export function nodeHasReusePort(version = process.versions.node): boolean {
  * accept on the same port and the kernel balances connections between them. Node's own option
  * where it has one, else the native addon's socket handed over as an fd.
  */
-export function listenReusePort(server: NetServer, listen: ThreadListen): Promise<void> {
+export function listenReusePort(server: NetServer, listen: ReusePortListen): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     const done = () => {
