@@ -7,6 +7,7 @@ import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
+import { type ProxyType, parseProxySpec } from '../proxy/proxy-spec.js';
 import { defaultOptions, type Options } from './args.js';
 import { parsePortList } from './port-list.js';
 import { parseBufferSize, parseTos, parseTtl } from './socket-flags.js';
@@ -18,12 +19,19 @@ const TAKES_VALUE = new Set([...OPTSTRING.matchAll(/([A-Za-z0-9]):/g)].map((matc
 const KNOWN = new Set(OPTSTRING.replace(/:/g, '').split(''));
 
 /** Flags nc.openbsd has and sockcat does not do, with the reason given to the user. */
+/** -X: nc's proxy protocol names. */
+const PROXY_PROTOCOLS: Readonly<Record<string, ProxyType>> = {
+  '4': 'socks4',
+  '5': 'socks5',
+  connect: 'http',
+};
+
 const UNSUPPORTED: Record<string, string> = {
   b: 'broadcast is for UDP, and sockcat has no UDP in this dialect yet',
   D: 'SO_DEBUG needs privileges and only feeds kernel traces',
-  F: 'passing the socket to stdout with sendmsg(2) needs the proxy options (-x), which are not built',
+  F: 'passing the connected socket to stdout with sendmsg(2) is not built',
   m: 'a minimum incoming TTL is not built',
-  P: 'proxy authentication belongs to the proxy options (-x), which are not built',
+  P: 'nc asks for the proxy password on the terminal; use the ncat dialect (--proxy-auth)',
   S: 'TCP MD5 signatures need a key configured in the kernel',
   V: 'routing tables (rtable) exist on OpenBSD only',
   W: 'a packet count limit is meaningless for a byte stream relay',
@@ -133,6 +141,8 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
 
   let sourcePort: string | undefined;
   let shutdown = false;
+  let proxyAddress: string | undefined;
+  let proxyType: ProxyType | undefined;
   let quit: number | undefined;
   let ipv4 = false;
   let ipv6 = false;
@@ -223,9 +233,19 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
         }
         break;
       }
-      case 'X':
       case 'x':
-        throw new ArgumentError(`option -${letter} (proxy) is not implemented yet`);
+        proxyAddress = value;
+        break;
+      case 'X': {
+        const type = PROXY_PROTOCOLS[value.toLowerCase()];
+        if (!type) {
+          throw new ArgumentError(
+            `invalid -X proxy protocol ${JSON.stringify(value)} (4, 5 or connect)`,
+          );
+        }
+        proxyType = type;
+        break;
+      }
       case 'z':
         options.zero = true;
         break;
@@ -244,6 +264,19 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
   options.noShutdown = !shutdown;
 
   if (options.listen && options.zero) throw new ArgumentError('cannot use -z and -l');
+  if (proxyType !== undefined && proxyAddress === undefined) {
+    throw new ArgumentError('-X names the protocol of a proxy: it needs -x');
+  }
+  if (proxyAddress !== undefined) {
+    // nc(1): "A proxy cannot be used with any of the options -lsuU".
+    if (options.listen || options.sourceAddress !== undefined) {
+      throw new ArgumentError('a proxy (-x) cannot be used with -l or -s');
+    }
+    const type = proxyType ?? 'socks5';
+    options.proxy = [parseProxySpec(proxyAddress, { type })];
+    // nc gives SOCKS5 and CONNECT proxies the host name; SOCKS4 needs an address, resolved here.
+    options.proxyDns = type === 'socks4' ? 'local' : 'remote';
+  }
   if (options.keepOpen && !options.listen) throw new ArgumentError('must use -l with -k');
 
   if (options.listen) {

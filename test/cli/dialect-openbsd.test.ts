@@ -132,6 +132,20 @@ test('-T: every keyword of nc(1), numbers in decimal and hex', () => {
   fails(['-T', 'fast', 'h', '1'], /invalid -T type of service "fast"/);
 });
 
+test('-x/-X: a proxy hop, SOCKS5 unless -X says 4 or connect; not with -l or -s', () => {
+  assert.deepEqual(nc('-x', 'p', 'h', '1').proxy, [{ type: 'socks5', host: 'p', port: 1080 }]);
+  assert.equal(nc('-x', 'p', 'h', '1').proxyDns, 'remote');
+  assert.deepEqual(nc('-X', 'connect', '-x', '[::1]', 'h', '1').proxy, [
+    { type: 'http', host: '::1', port: 3128 },
+  ]);
+  const socks4 = nc('-X', '4', '-x', 'p:9050', 'h', '1');
+  assert.deepEqual(socks4.proxy, [{ type: 'socks4', host: 'p', port: 9050 }]);
+  assert.equal(socks4.proxyDns, 'local');
+  fails(['-X', '6', '-x', 'p', 'h', '1'], /invalid -X proxy protocol "6" \(4, 5 or connect\)/);
+  fails(['-X', '5', 'h', '1'], /-X names the protocol of a proxy: it needs -x/);
+  fails(['-l', '-x', 'p', '1'], /a proxy \(-x\) cannot be used with -l or -s/);
+});
+
 test('errors: unknown flags, missing values, bad numbers, not built, not supported', () => {
   fails(['-e', '/bin/sh', 'h', '1'], /invalid option -e \(OpenBSD netcat has no -e or -c/);
   fails(['-c', 'id', 'h', '1'], /invalid option -c/);
@@ -141,8 +155,6 @@ test('errors: unknown flags, missing values, bad numbers, not built, not support
   fails(['-w', '0.5', 'h', '1'], /invalid -w timeout "0.5"/);
   fails(['-i', '0.5', 'h', '1'], /invalid -i interval/);
   fails(['-q', '0.5', 'h', '1'], /invalid -q quit time/);
-  fails(['-x', '10.0.0.1:1080', 'h', '1'], /option -x \(proxy\) is not implemented yet/);
-  fails(['-X', '5', 'h', '1'], /option -X \(proxy\) is not implemented yet/);
   fails(['-u', 'h', '1'], /option -u \(UDP\) is not implemented yet in the OpenBSD dialect/);
   fails(['-U', '/tmp/s'], /option -U \(Unix domain sockets\) is not implemented yet in the/);
   fails(['-t', 'h', '1'], /option -t \(Telnet negotiation\) is not implemented yet in the/);

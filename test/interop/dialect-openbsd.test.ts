@@ -325,3 +325,38 @@ test('-i 1 -N: every line is sent, one per interval, then FIN', async (t) => {
     assert.deepEqual(chunks, ['a\n', 'b\n'], tool.name);
   }
 });
+
+test("-x/-X: through a SOCKS5 proxy (sockcat's server), with nc's -v line", async (t) => {
+  const all = tools(t);
+  if (!all) return;
+  const port = await peer(t, (socket) => socket.end('hello through the proxy\n'));
+  const proxy = spawn(
+    process.execPath,
+    [BIN, '-v', '-lk', '--proxy-type', 'socks5', '127.0.0.1', '0'],
+    {
+      stdio: 'pipe',
+    },
+  );
+  t.after(() => stop(proxy));
+  const listening = await waitForLine(proxy.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+  const proxyAddress = `127.0.0.1:${listening[1]}`;
+  for (const tool of all) {
+    for (const args of [
+      ['-x', proxyAddress],
+      ['-X', '5', '-x', proxyAddress],
+    ]) {
+      const child = spawnTool(t, tool, ['-v', ...args, 'localhost', String(port)]);
+      const done = finished(child);
+      feedStdin(child, '');
+      const { code, stdout, stderr } = await done;
+      const what = `${tool.name} ${args.join(' ')}`;
+      assert.equal(code, 0, what);
+      assert.equal(stdout.toString(), 'hello through the proxy\n', what);
+      assert.match(
+        stderr,
+        new RegExp(`^Connection to localhost ${port} port \\[tcp/[^\\]]+\\] succeeded!$`, 'm'),
+        what,
+      );
+    }
+  }
+});

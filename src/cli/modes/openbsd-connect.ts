@@ -14,6 +14,7 @@ import { failedLine, serviceName, succeededLine } from '../openbsd-wording.js';
 export async function connectInOrder(ctx: Context, port: number): Promise<Tube | undefined> {
   const { options, io, log } = ctx;
   const host = options.host ?? '';
+  if (options.proxy.length > 0) return connectThroughProxy(ctx, host, port);
   const addresses = await resolveHost(host, {
     family: options.family,
     numericOnly: options.numericOnly,
@@ -45,4 +46,38 @@ export async function connectInOrder(ctx: Context, port: number): Promise<Tube |
     return tube;
   }
   return undefined;
+}
+
+/**
+ * -x: through the proxy (nc's SOCKS5 unless -X), which resolves the host itself (SOCKS4: here).
+ * The messages name the destination, as nc's do.
+ */
+async function connectThroughProxy(
+  ctx: Context,
+  host: string,
+  port: number,
+): Promise<Tube | undefined> {
+  const { options, io, log } = ctx;
+  try {
+    const tube = await connect(
+      { host, port },
+      {
+        family: options.family,
+        timeout: options.connectTimeout,
+        proxy: options.proxy,
+        proxyDns: options.proxyDns,
+        ...(options.sourcePort !== undefined ? { localPort: options.sourcePort } : {}),
+        ...(options.socket ? { socket: options.socket } : {}),
+        ...(io.signal ? { signal: io.signal } : {}),
+      },
+    );
+    if (log.verbosity >= 1) {
+      log.bare(1, succeededLine(host, host, port, await serviceName(host, port, true)));
+    }
+    return tube;
+  } catch (error) {
+    if (error instanceof AbortError) throw error;
+    log.info(1, failedLine(host, host, port, error));
+    return undefined;
+  }
 }
