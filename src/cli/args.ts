@@ -626,9 +626,6 @@ function refuseWithUdp(
   if (options.broker) {
     throw new ArgumentError('-u: UDP mode does not support --broker or --chat (as in ncat)');
   }
-  if (options.exec) {
-    throw new ArgumentError('-u with -e, -c or --js-exec is not implemented yet');
-  }
   if (options.telnet)
     throw new ArgumentError('-t (Telnet) needs a stream; it cannot be used with -u');
   if (values['proxy-protocol'] !== undefined) {
