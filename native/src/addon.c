@@ -73,6 +73,7 @@ static napi_value init(napi_env env, napi_value exports) {
     {"accept", NULL, sockcat_accept, NULL, NULL, NULL, napi_default, NULL},
     {"send", NULL, sockcat_send, NULL, NULL, NULL, napi_default, NULL},
     {"recv", NULL, sockcat_recv, NULL, NULL, NULL, napi_default, NULL},
+    {"recvMany", NULL, sockcat_recv_many, NULL, NULL, NULL, napi_default, NULL},
     {"shutdown", NULL, sockcat_shutdown, NULL, NULL, NULL, napi_default, NULL},
     {"close", NULL, sockcat_close, NULL, NULL, NULL, napi_default, NULL},
     {"getsockname", NULL, sockcat_getsockname, NULL, NULL, NULL, napi_default, NULL},

@@ -245,6 +245,82 @@ napi_value sockcat_recv(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * recvMany(fd, maxSize, maxCount) -> { data, lengths, truncated? }: the messages back to back in
+ * one Buffer and their lengths (a Uint32Array), or null when nothing is waiting. For connected
+ * sockets: no addresses. One recvmmsg(2) takes up to
+ * maxCount messages (fewer for large maxSize: at most 1 MiB is read per call). A message longer
+ * than maxSize is cut and its index listed in `truncated`. A zero-length
+ * message on a seqpacket socket is the end of the stream; nothing after it is read.
+ */
+#define BATCH_BYTES (1 << 20)
+#define BATCH_MAX 64
+
+napi_value sockcat_recv_many(napi_env env, napi_callback_info info) {
+  args_t args;
+  int32_t fd, max_size, max_count;
+  if (get_args(env, info, &args, 3) || get_int(env, args.values[0], &fd, "fd") ||
+      get_int(env, args.values[1], &max_size, "maxSize") ||
+      get_int(env, args.values[2], &max_count, "maxCount")) {
+    return NULL;
+  }
+  if (max_size < 1) max_size = 1;
+  if (max_size > BATCH_BYTES) max_size = BATCH_BYTES;
+  int count = max_count < 1 ? 1 : max_count > BATCH_MAX ? BATCH_MAX : max_count;
+  if ((size_t)count * (size_t)max_size > BATCH_BYTES) count = BATCH_BYTES / max_size;
+  /* A per-thread area, made on first use by a thread that receives in batches. */
+  static _Thread_local unsigned char *area = NULL;
+  if (!area) {
+    area = malloc(BATCH_BYTES);
+    if (!area) return sockcat_throw_errno(env, ENOMEM, "recv");
+  }
+  struct mmsghdr messages[BATCH_MAX];
+  struct iovec vectors[BATCH_MAX];
+  memset(messages, 0, sizeof messages[0] * (size_t)count);
+  for (int i = 0; i < count; i++) {
+    vectors[i].iov_base = area + (size_t)i * (size_t)max_size;
+    vectors[i].iov_len = (size_t)max_size;
+    messages[i].msg_hdr.msg_iov = &vectors[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  int received;
+  do {
+    received = recvmmsg(fd, messages, (unsigned int)count, MSG_DONTWAIT, NULL);
+  } while (received < 0 && errno == EINTR);
+  if (received < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return null_value(env);
+    return sockcat_throw_errno(env, errno, "recv");
+  }
+  /* One Buffer for the whole batch, the messages back to back, and their lengths: JS slices it. */
+  size_t total = 0;
+  for (int i = 0; i < received; i++) total += messages[i].msg_len;
+  napi_value result, data, lengths_buffer, lengths, truncated = NULL;
+  unsigned char *bytes;
+  if (napi_create_buffer(env, total, (void **)&bytes, &data) != napi_ok) return NULL;
+  uint32_t *sizes;
+  if (napi_create_arraybuffer(env, sizeof(uint32_t) * (size_t)received, (void **)&sizes,
+                              &lengths_buffer) != napi_ok) {
+    return NULL;
+  }
+  napi_create_typedarray(env, napi_uint32_array, (size_t)received, lengths_buffer, 0, &lengths);
+  size_t offset = 0;
+  uint32_t cut = 0;
+  for (int i = 0; i < received; i++) {
+    memcpy(bytes + offset, vectors[i].iov_base, messages[i].msg_len);
+    offset += messages[i].msg_len;
+    sizes[i] = messages[i].msg_len;
+    if (messages[i].msg_hdr.msg_flags & MSG_TRUNC) {
+      if (!truncated) napi_create_array(env, &truncated);
+      napi_set_element(env, truncated, cut++, int_value(env, i));
+    }
+  }
+  napi_create_object(env, &result);
+  napi_set_named_property(env, result, "data", data);
+  napi_set_named_property(env, result, "lengths", lengths);
+  if (truncated) napi_set_named_property(env, result, "truncated", truncated);
+  return result;
+}
+
 /* shutdown(fd, how): 0 read, 1 write, 2 both. ENOTCONN is not an error here. */
 napi_value sockcat_shutdown(napi_env env, napi_callback_info info) {
   args_t args;

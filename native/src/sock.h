@@ -11,6 +11,7 @@ napi_value sockcat_listen(napi_env env, napi_callback_info info);
 napi_value sockcat_accept(napi_env env, napi_callback_info info);
 napi_value sockcat_send(napi_env env, napi_callback_info info);
 napi_value sockcat_recv(napi_env env, napi_callback_info info);
+napi_value sockcat_recv_many(napi_env env, napi_callback_info info);
 napi_value sockcat_shutdown(napi_env env, napi_callback_info info);
 napi_value sockcat_close(napi_env env, napi_callback_info info);
 napi_value sockcat_getsockname(napi_env env, napi_callback_info info);

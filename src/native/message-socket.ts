@@ -54,7 +54,15 @@ export interface MessageSocketOptions {
   maxMessageSize?: number;
   /** A zero-length message is the end of the stream (seqpacket sockets). */
   zeroIsEnd?: boolean;
+  /**
+   * The socket is connected: messages are read in batches (one recvmmsg for up to 64) and their
+   * sender is this address (undefined for seqpacket connections).
+   */
+  connectedTo?: SocketAddress | 'connection';
 }
+
+/** Messages taken from the kernel in one call when the socket is connected. */
+const BATCH = 64;
 
 const DEFAULT_MAX_MESSAGE = 65_536;
 
@@ -76,6 +84,10 @@ export class MessageSocket implements AsyncIterable<Message> {
   #closed = false;
   #ended = false;
   #watching = { readable: false, writable: false };
+  /** Messages read ahead in a batch, handed out before the kernel is asked again. */
+  #inbox: Message[] = [];
+  #inboxHead = 0;
+  #connectedTo: SocketAddress | 'connection' | undefined;
   /** Readable polling kept on after the last reader was served (see #watch). */
   #lingering = false;
   #refed = true;
@@ -86,6 +98,7 @@ export class MessageSocket implements AsyncIterable<Message> {
     this.#options = options;
     this.#maxSize = options.maxMessageSize ?? DEFAULT_MAX_MESSAGE;
     this.#poller = new addon.Poller(fd, this.#onReady);
+    this.#connectedTo = options.connectedTo;
   }
 
   /** The file descriptor (-1 once closed). */
@@ -232,6 +245,7 @@ export class MessageSocket implements AsyncIterable<Message> {
     } catch (error) {
       throw this.#systemError('connect', error, address);
     }
+    this.#connectedTo = to;
   }
 
   /** Stop sending (seqpacket and connected sockets): the peer reads the end of the stream. */
@@ -328,7 +342,16 @@ export class MessageSocket implements AsyncIterable<Message> {
 
   /** A message if one is waiting; throws EOFError at the end of a seqpacket stream. */
   #tryReceive(): Message | undefined {
+    if (this.#inboxHead < this.#inbox.length) {
+      const message = this.#inbox[this.#inboxHead++]!;
+      if (this.#inboxHead === this.#inbox.length) {
+        this.#inbox = [];
+        this.#inboxHead = 0;
+      }
+      return message;
+    }
     if (this.#ended) throw this.#eofError();
+    if (this.#connectedTo !== undefined) return this.#receiveBatch(this.#connectedTo);
     let message: ReturnType<NativeAddon['recv']>;
     try {
       message = this.#addon.recv(this.#fd, this.#maxSize);
@@ -345,6 +368,35 @@ export class MessageSocket implements AsyncIterable<Message> {
       from: message.address ? toSocketAddress(message.address) : undefined,
       truncated: message.truncated,
     };
+  }
+
+  /** Read what is waiting in one call, keep it in the inbox, hand out the first message. */
+  #receiveBatch(connectedTo: SocketAddress | 'connection'): Message | undefined {
+    let batch: ReturnType<NativeAddon['recvMany']>;
+    try {
+      batch = this.#addon.recvMany(this.#fd, this.#maxSize, BATCH);
+    } catch (error) {
+      throw this.#systemError('receive', error);
+    }
+    if (!batch) return undefined;
+    const from = connectedTo === 'connection' ? undefined : connectedTo;
+    const { data, lengths, truncated: cut } = batch;
+    let offset = 0;
+    for (const [index, length] of lengths.entries()) {
+      if (this.#options.zeroIsEnd && length === 0) {
+        this.#ended = true;
+        break;
+      }
+      const message = data.subarray(offset, offset + length);
+      offset += length;
+      this.#inbox.push({
+        data: message,
+        from,
+        truncated: cut?.includes(index) === true,
+      });
+    }
+    if (this.#inbox.length === 0) throw this.#eofError();
+    return this.#tryReceive();
   }
 
   #trySend(data: Buffer, to: NativeAddress | undefined): boolean {

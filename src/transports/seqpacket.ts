@@ -15,6 +15,7 @@ function seqpacketSocket(addon: NativeAddon, fd: number, name: string, options: 
     network: 'unixpacket',
     describe: () => `seqpacket socket ${name}`,
     zeroIsEnd: true,
+    connectedTo: 'connection',
     ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
   });
 }

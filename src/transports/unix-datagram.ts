@@ -26,6 +26,7 @@ export class UnixDatagramSocket extends MessageSocket {
       network: 'unixgram',
       describe: () => `Unix datagram socket ${name}`,
       ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
+      ...(options.connect !== undefined ? { connectedTo: { path: options.connect } } : {}),
     });
     this.#boundFile =
       options.path !== undefined && options.path !== '' && !options.path.startsWith('@')

@@ -77,6 +77,34 @@ test('a message longer than maxMessageSize arrives truncated, and says so', { sk
   assert.equal(message.truncated, true);
 });
 
+test('a connected socket reads in batches: order, sender and truncation kept', {
+  skip,
+}, async (t) => {
+  const [a, b] = [unique(), unique()];
+  const left = await openUnixDatagram({ path: a });
+  const right = await openUnixDatagram({ path: b, connect: a, maxMessageSize: 4 });
+  left.connect({ path: b });
+  t.after(() => {
+    left.close();
+    right.close();
+  });
+  // Queued before anyone reads, so that one receive takes them all from the kernel at once.
+  for (const text of ['one', 'two!', 'three', '', 'four']) await left.send(text);
+  const got = [];
+  for (let index = 0; index < 5; index++) got.push(await right.receive());
+  assert.deepEqual(
+    got.map((m) => [m.data.toString(), m.truncated]),
+    [
+      ['one', false],
+      ['two!', false],
+      ['thre', true],
+      ['', false],
+      ['four', false],
+    ],
+  );
+  assert.deepEqual(got[0]!.from, { path: a });
+});
+
 test('errors: refused peer, address in use, timeout, abort, closed', { skip }, async (t) => {
   const name = unique();
   await assert.rejects(openUnixDatagram({ connect: name }), ConnectionRefusedError);
