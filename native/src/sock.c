@@ -246,9 +246,9 @@ napi_value sockcat_recv(napi_env env, napi_callback_info info) {
 }
 
 /*
- * recvMany(fd, maxSize, maxCount) -> { data, lengths, truncated? }: the messages back to back in
- * one Buffer and their lengths (a Uint32Array), or null when nothing is waiting. For connected
- * sockets: no addresses. One recvmmsg(2) takes up to
+ * recvMany(fd, maxSize, maxCount, withSenders?) -> { data, lengths, senders?, truncated? }: the
+ * messages back to back in one Buffer and their lengths (a Uint32Array), or null when nothing is
+ * waiting; with `withSenders`, each message's sender address too (unconnected datagram sockets). One recvmmsg(2) takes up to
  * maxCount messages (fewer for large maxSize: at most 1 MiB is read per call). A message longer
  * than maxSize is cut and its index listed in `truncated`. A zero-length
  * message on a seqpacket socket is the end of the stream; nothing after it is read.
@@ -264,6 +264,8 @@ napi_value sockcat_recv_many(napi_env env, napi_callback_info info) {
       get_int(env, args.values[2], &max_count, "maxCount")) {
     return NULL;
   }
+  bool with_senders = false;
+  if (args.count > 3) napi_get_value_bool(env, args.values[3], &with_senders);
   if (max_size < 1) max_size = 1;
   if (max_size > BATCH_BYTES) max_size = BATCH_BYTES;
   int count = max_count < 1 ? 1 : max_count > BATCH_MAX ? BATCH_MAX : max_count;
@@ -276,12 +278,17 @@ napi_value sockcat_recv_many(napi_env env, napi_callback_info info) {
   }
   struct mmsghdr messages[BATCH_MAX];
   struct iovec vectors[BATCH_MAX];
+  struct sockaddr_storage senders[BATCH_MAX];
   memset(messages, 0, sizeof messages[0] * (size_t)count);
   for (int i = 0; i < count; i++) {
     vectors[i].iov_base = area + (size_t)i * (size_t)max_size;
     vectors[i].iov_len = (size_t)max_size;
     messages[i].msg_hdr.msg_iov = &vectors[i];
     messages[i].msg_hdr.msg_iovlen = 1;
+    if (with_senders) {
+      messages[i].msg_hdr.msg_name = &senders[i];
+      messages[i].msg_hdr.msg_namelen = sizeof senders[i];
+    }
   }
   int received;
   do {
@@ -317,6 +324,18 @@ napi_value sockcat_recv_many(napi_env env, napi_callback_info info) {
   napi_create_object(env, &result);
   napi_set_named_property(env, result, "data", data);
   napi_set_named_property(env, result, "lengths", lengths);
+  if (with_senders) {
+    napi_value list;
+    napi_create_array_with_length(env, (size_t)received, &list);
+    for (int i = 0; i < received; i++) {
+      /* An unbound sender has no name: undefined. */
+      socklen_t length = messages[i].msg_hdr.msg_namelen;
+      napi_value sender = length == 0 ? undefined_value(env)
+                                      : sockcat_address_to_js(env, &senders[i], length);
+      napi_set_element(env, list, (uint32_t)i, sender);
+    }
+    napi_set_named_property(env, result, "senders", list);
+  }
   if (truncated) napi_set_named_property(env, result, "truncated", truncated);
   return result;
 }

@@ -41,14 +41,21 @@ export interface NativeAddon {
   /** A message, or null when none is waiting. */
   recv(fd: number, maxSize: number): NativeMessage | null;
   /**
-   * Connected sockets: the messages waiting (up to maxCount, one recvmmsg) back to back in one
-   * Buffer with their lengths, or null when none; `truncated` lists messages cut at maxSize.
+   * The messages waiting (up to maxCount, one recvmmsg) back to back in one Buffer with their
+   * lengths, or null when none; `truncated` lists messages cut at maxSize.
    */
   recvMany(
     fd: number,
     maxSize: number,
     maxCount: number,
-  ): { data: Buffer; lengths: Uint32Array; truncated?: number[] } | null;
+    withSenders?: boolean,
+  ): {
+    data: Buffer;
+    lengths: Uint32Array;
+    /** With `withSenders`: each message's sender (undefined: unbound). */
+    senders?: (NativeAddress | undefined)[];
+    truncated?: number[];
+  } | null;
   shutdown(fd: number, how: 0 | 1 | 2): void;
   close(fd: number): void;
   getsockname(fd: number): NativeAddress;

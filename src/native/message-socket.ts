@@ -246,6 +246,11 @@ export class MessageSocket implements AsyncIterable<Message> {
       throw this.#systemError('connect', error, address);
     }
     this.#connectedTo = to;
+    // Messages already read ahead from other senders are dropped: the kernel would not have
+    // delivered them to a connected socket.
+    const pending = this.#inbox.slice(this.#inboxHead);
+    this.#inbox = pending.filter((message) => sameAddress(message.from, to));
+    this.#inboxHead = 0;
   }
 
   /** Stop sending (seqpacket and connected sockets): the peer reads the end of the stream. */
@@ -351,7 +356,9 @@ export class MessageSocket implements AsyncIterable<Message> {
       return message;
     }
     if (this.#ended) throw this.#eofError();
-    if (this.#connectedTo !== undefined) return this.#receiveBatch(this.#connectedTo);
+    if (this.#connectedTo !== undefined || this.#options.network === 'unixgram') {
+      return this.#receiveBatch(this.#connectedTo);
+    }
     let message: ReturnType<NativeAddon['recv']>;
     try {
       message = this.#addon.recv(this.#fd, this.#maxSize);
@@ -370,17 +377,21 @@ export class MessageSocket implements AsyncIterable<Message> {
     };
   }
 
-  /** Read what is waiting in one call, keep it in the inbox, hand out the first message. */
-  #receiveBatch(connectedTo: SocketAddress | 'connection'): Message | undefined {
+  /**
+   * Read what is waiting in one call, keep it in the inbox, hand out the first message. A
+   * connected socket's messages all come from its peer; otherwise (Unix datagrams) each one's
+   * sender is read too.
+   */
+  #receiveBatch(connectedTo: SocketAddress | 'connection' | undefined): Message | undefined {
     let batch: ReturnType<NativeAddon['recvMany']>;
     try {
-      batch = this.#addon.recvMany(this.#fd, this.#maxSize, BATCH);
+      batch = this.#addon.recvMany(this.#fd, this.#maxSize, BATCH, connectedTo === undefined);
     } catch (error) {
       throw this.#systemError('receive', error);
     }
     if (!batch) return undefined;
-    const from = connectedTo === 'connection' ? undefined : connectedTo;
-    const { data, lengths, truncated: cut } = batch;
+    const peer = connectedTo === 'connection' ? undefined : connectedTo;
+    const { data, lengths, senders, truncated: cut } = batch;
     let offset = 0;
     for (const [index, length] of lengths.entries()) {
       if (this.#options.zeroIsEnd && length === 0) {
@@ -389,9 +400,10 @@ export class MessageSocket implements AsyncIterable<Message> {
       }
       const message = data.subarray(offset, offset + length);
       offset += length;
+      const sender = senders?.[index];
       this.#inbox.push({
         data: message,
-        from,
+        from: senders ? (sender ? toSocketAddress(sender) : undefined) : peer,
         truncated: cut?.includes(index) === true,
       });
     }
@@ -522,4 +534,10 @@ export function formatAddress(address: NativeAddress | SocketAddress): string {
       : `${address.address}:${address.port}`;
   }
   return '(unknown)';
+}
+
+function sameAddress(a: SocketAddress | undefined, b: SocketAddress): boolean {
+  if (!a) return false;
+  if ('path' in a || 'path' in b) return 'path' in a && 'path' in b && a.path === b.path;
+  return a.address === b.address && a.port === b.port;
 }

@@ -233,8 +233,11 @@ test('interop: nc.openbsd -U -u as the client of sockcat -U -u -l, and the other
   await fileAppears(dir, ncPath);
   const sender = spawnCli(['-U', '-u', ncPath]);
   const sent = finished(sender);
-  feedStdin(sender, 'to nc\n');
+  // nc connects back to the sender's socket before it prints the first datagram: keep the
+  // sender (and its socket) alive until then; stdin's EOF then ends it.
+  sender.stdin!.write('to nc\n');
   await waitForLine(ncListener.stdout, /to nc\n/);
+  feedStdin(sender, '');
   assert.equal((await sent).code, 0);
 });
 

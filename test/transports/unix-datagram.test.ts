@@ -105,6 +105,23 @@ test('a connected socket reads in batches: order, sender and truncation kept', {
   assert.deepEqual(got[0]!.from, { path: a });
 });
 
+test("connect() after a batch was read keeps only the peer's messages", { skip }, async (t) => {
+  const [server, a, b] = [unique(), unique(), unique()];
+  const socket = await openUnixDatagram({ path: server });
+  const first = await openUnixDatagram({ path: a, connect: server });
+  const other = await openUnixDatagram({ path: b, connect: server });
+  t.after(() => {
+    for (const s of [socket, first, other]) s.close();
+  });
+  await first.send('first');
+  await other.send('from someone else');
+  await first.send('second');
+  const opening = await socket.receive();
+  assert.deepEqual([opening.data.toString(), opening.from], ['first', { path: a }]);
+  socket.connect({ path: a });
+  assert.equal((await socket.receive()).data.toString(), 'second');
+});
+
 test('errors: refused peer, address in use, timeout, abort, closed', { skip }, async (t) => {
   const name = unique();
   await assert.rejects(openUnixDatagram({ connect: name }), ConnectionRefusedError);
