@@ -14,6 +14,7 @@ import {
   TimeoutError,
   UnsupportedError,
 } from '../errors.js';
+import { type Waiter, waitInQueue } from '../transports/wait-queue.js';
 import type { NativeAddon, NativeAddress, NativePoller } from './load.js';
 
 /** Where a message came from or goes to: a Unix socket path (`@name`: abstract), or an IP host. */
@@ -32,11 +33,6 @@ export interface ReceiveOptions {
   /** Milliseconds to wait; the default waits forever. */
   timeout?: number;
   signal?: AbortSignal;
-}
-
-interface Reader {
-  resolve(message: Message): void;
-  reject(error: Error): void;
 }
 
 interface Writer {
@@ -79,7 +75,7 @@ export class MessageSocket implements AsyncIterable<Message> {
   readonly #maxSize: number;
   #fd: number;
   #poller: NativePoller;
-  #readers: Reader[] = [];
+  #readers: Waiter<Message>[] = [];
   #writers: Writer[] = [];
   #closed = false;
   #ended = false;
@@ -138,47 +134,20 @@ export class MessageSocket implements AsyncIterable<Message> {
         return Promise.reject(error);
       }
     }
-    return new Promise<Message>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const { signal, timeout } = options;
-      const done = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const reader: Reader = {
-        resolve: (message) => {
-          done();
-          resolve(message);
-        },
-        reject: (error) => {
-          done();
-          reject(error);
-        },
-      };
-      const cancel = (error: Error) => {
-        const index = this.#readers.indexOf(reader);
-        if (index !== -1) this.#readers.splice(index, 1);
-        this.#watch();
-        reader.reject(error);
-      };
-      const onAbort = () => cancel(this.#abortError());
-      if (timeout !== undefined && Number.isFinite(timeout)) {
-        timer = setTimeout(
-          () =>
-            cancel(
-              new TimeoutError(
-                `receive on ${this.#options.describe()} timed out after ${timeout} ms`,
-                timeout,
-                this.#context('receive'),
-              ),
-            ),
-          timeout,
-        );
-      }
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#readers.push(reader);
-      this.#watch();
+    const received = waitInQueue(this.#readers, {
+      signal: options.signal,
+      timeout: options.timeout,
+      aborted: () => this.#abortError(),
+      timedOut: (ms) =>
+        new TimeoutError(
+          `receive on ${this.#options.describe()} timed out after ${ms} ms`,
+          ms,
+          this.#context('receive'),
+        ),
+      onCancel: () => this.#watch(),
     });
+    this.#watch();
+    return received;
   }
 
   /**

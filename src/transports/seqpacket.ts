@@ -1,7 +1,8 @@
 import { unlinkSync } from 'node:fs';
-import { AbortError, ClosedError } from '../errors.js';
+import { AbortError, ClosedError, TimeoutError } from '../errors.js';
 import { type NativeAddon, type NativePoller, requireNative } from '../native/load.js';
 import { MessageSocket, systemError } from '../native/message-socket.js';
+import { type Waiter, waitInQueue } from './wait-queue.js';
 
 export interface SeqpacketOptions {
   /** Largest message received whole (default 65,536 bytes). */
@@ -52,8 +53,7 @@ export class SeqpacketListener {
   readonly #options: SeqpacketOptions;
   #fd: number;
   #poller: NativePoller;
-  #waiting: Array<{ resolve: (socket: MessageSocket) => void; reject: (error: Error) => void }> =
-    [];
+  #waiting: Waiter<MessageSocket>[] = [];
   #closed = false;
 
   constructor(addon: NativeAddon, fd: number, path: string, options: SeqpacketOptions) {
@@ -64,32 +64,22 @@ export class SeqpacketListener {
     this.#poller = new addon.Poller(fd, () => this.#drain());
   }
 
-  /** The next client; waits for one. */
-  accept(options: { signal?: AbortSignal } = {}): Promise<MessageSocket> {
+  /** The next client; waits for one (at most `timeout` ms when given). */
+  accept(options: { signal?: AbortSignal; timeout?: number } = {}): Promise<MessageSocket> {
     if (this.#closed) return Promise.reject(this.#closedError());
-    const { signal } = options;
-    if (signal?.aborted) return Promise.reject(this.#abortError());
-    return new Promise((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.#waiting.indexOf(waiter);
-        if (index !== -1) this.#waiting.splice(index, 1);
-        this.#watch();
-        reject(this.#abortError());
-      };
-      const waiter = {
-        resolve: (socket: MessageSocket) => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve(socket);
-        },
-        reject: (error: Error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(error);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiting.push(waiter);
-      this.#drain();
+    const accepted = waitInQueue(this.#waiting, {
+      signal: options.signal,
+      timeout: options.timeout,
+      aborted: () => this.#abortError(),
+      timedOut: (ms) =>
+        new TimeoutError(`accept on ${this.path} timed out after ${ms} ms`, ms, {
+          op: 'accept',
+          network: 'unixpacket',
+        }),
+      onCancel: () => this.#watch(),
     });
+    this.#drain();
+    return accepted;
   }
 
   /** Stop listening; pending accepts fail with ClosedError. The socket file is removed. */

@@ -17,6 +17,7 @@ import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import { applyListenerOptions, type SocketOptions } from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
+import { type Waiter, waitInQueue } from './wait-queue.js';
 
 export interface ListenOptions {
   /** 4: IPv4 only; 6: IPv6 only; 0 (default): without a host, both (a dual-stack socket). */
@@ -75,11 +76,6 @@ export interface AcceptOptions {
   signal?: AbortSignal;
 }
 
-interface AcceptWaiter {
-  resolve(tube: Tube): void;
-  reject(error: Error): void;
-}
-
 /**
  * A listening TCP socket. Connections are accepted by the kernel and handed out in order by
  * `accept()` or by async iteration.
@@ -87,7 +83,7 @@ interface AcceptWaiter {
 export class Listener implements AsyncIterable<Tube> {
   #server: Server;
   #pending: Socket[] = [];
-  #waiters: AcceptWaiter[] = [];
+  #waiters: Waiter<Tube>[] = [];
   #maxPending: number;
   #tubeOptions: TubeOptions;
   #closed = false;
@@ -156,38 +152,11 @@ export class Listener implements AsyncIterable<Tube> {
     if (this.#closed) {
       return Promise.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
     }
-    const { signal, timeout } = options;
-    if (signal?.aborted) return Promise.reject(new AbortError('accept aborted', this.#ctx()));
-    return new Promise<Tube>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const index = this.#waiters.indexOf(waiter);
-        if (index !== -1) this.#waiters.splice(index, 1);
-      };
-      const waiter: AcceptWaiter = {
-        resolve: (tube) => {
-          cleanup();
-          resolve(tube);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      const onAbort = () => waiter.reject(new AbortError('accept aborted', this.#ctx()));
-      signal?.addEventListener('abort', onAbort, { once: true });
-      if (timeout !== undefined && Number.isFinite(timeout)) {
-        timer = setTimeout(
-          () =>
-            waiter.reject(
-              new TimeoutError(`accept timed out after ${timeout}ms`, timeout, this.#ctx()),
-            ),
-          timeout,
-        );
-      }
-      this.#waiters.push(waiter);
+    return waitInQueue(this.#waiters, {
+      signal: options.signal,
+      timeout: options.timeout,
+      aborted: () => new AbortError('accept aborted', this.#ctx()),
+      timedOut: (ms) => new TimeoutError(`accept timed out after ${ms}ms`, ms, this.#ctx()),
     });
   }
 
@@ -211,9 +180,7 @@ export class Listener implements AsyncIterable<Tube> {
     this.#closed = true;
     for (const socket of this.#pending) socket.destroy();
     this.#pending = [];
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const waiter of waiters) {
+    for (const waiter of this.#waiters.splice(0)) {
       waiter.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
     }
     // net.Server's close callback waits for every accepted connection to end; ours concerns only

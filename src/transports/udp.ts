@@ -28,6 +28,7 @@ import {
   validateSocketOptions,
 } from './socket-options.js';
 import { parseTarget, type TargetInput } from './target.js';
+import { type Waiter, waitInQueue } from './wait-queue.js';
 
 /**
  * The largest UDP payload: 65535 minus the 8-byte UDP header, minus the 20-byte IPv4 header for
@@ -61,11 +62,6 @@ export interface UdpRecvOptions {
   signal?: AbortSignal;
 }
 
-type Waiter = {
-  resolve(datagram: Buffer | undefined): void;
-  reject(error: Error): void;
-};
-
 /**
  * A UDP socket connected to one peer: it sends only there and receives only from there, and
  * datagram boundaries are kept both ways (one send() is one datagram; one receive is one).
@@ -83,7 +79,7 @@ export class UdpConnection implements AsyncIterable<Buffer> {
   #socket: DgramSocket;
   #queue: Buffer[] = [];
   #queueLimit: number;
-  #waiters: Waiter[] = [];
+  #waiters: Waiter<Buffer | undefined>[] = [];
   #error: Error | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
@@ -168,44 +164,16 @@ export class UdpConnection implements AsyncIterable<Buffer> {
     if (next) return Promise.resolve(next);
     if (this.#error) return Promise.reject(this.#error);
     if (this.#closed) return Promise.resolve(undefined);
-    return new Promise<Buffer | undefined>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const signal = options.signal;
-      const cleanup = () => {
-        if (timer) clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
-        const index = this.#waiters.indexOf(waiter);
-        if (index !== -1) this.#waiters.splice(index, 1);
-      };
-      const waiter: Waiter = {
-        resolve: (datagram) => {
-          cleanup();
-          resolve(datagram);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      const onAbort = () =>
-        waiter.reject(new AbortError(`receive from udp ${this.#name()} aborted`, this.#ctx()));
-      if (signal?.aborted) return onAbort();
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const timeout = options.timeout;
-      if (timeout !== undefined && Number.isFinite(timeout)) {
-        timer = setTimeout(
-          () =>
-            waiter.reject(
-              new TimeoutError(
-                `receive from udp ${this.#name()} timed out after ${timeout}ms`,
-                timeout,
-                this.#ctx(),
-              ),
-            ),
-          timeout,
-        );
-      }
-      this.#waiters.push(waiter);
+    return waitInQueue(this.#waiters, {
+      signal: options.signal,
+      timeout: options.timeout,
+      aborted: () => new AbortError(`receive from udp ${this.#name()} aborted`, this.#ctx()),
+      timedOut: (ms) =>
+        new TimeoutError(
+          `receive from udp ${this.#name()} timed out after ${ms}ms`,
+          ms,
+          this.#ctx(),
+        ),
     });
   }
 
