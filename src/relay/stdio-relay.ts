@@ -102,23 +102,19 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
     if (options.signal?.aborted) return finish('aborted');
 
     const idle = options.idleTimeout;
-    const touch =
-      idle === undefined
-        ? () => {}
-        : () => {
-            if (idleTimer) idleTimer.refresh();
-            else
-              idleTimer = setTimeout(
-                () =>
-                  finish(
-                    options.idleEndsQuietly
-                      ? 'idle-timeout'
-                      : new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' }),
-                  ),
-                idle,
-              );
-          };
-    touch();
+    if (idle !== undefined) {
+      idleTimer = setTimeout(
+        () =>
+          finish(
+            options.idleEndsQuietly
+              ? 'idle-timeout'
+              : new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' }),
+          ),
+        idle,
+      );
+    }
+    // Traffic either way starts the idle period again.
+    const touch = () => idleTimer?.refresh();
 
     // Each direction's end; the relay ends when both have (or by the rules below).
     let sendDone = options.recvOnly === true;

@@ -137,15 +137,6 @@ export class Tube implements AsyncIterable<Buffer> {
     return true;
   };
 
-  /**
-   * The operating system's descriptor of the underlying socket, for socket options Node does not
-   * offer (see applySocketOptions); undefined for streams that are not sockets.
-   */
-  get fd(): number | undefined {
-    const fd = (this.#stream as { _handle?: { fd?: number } })._handle?.fd;
-    return typeof fd === 'number' && fd >= 0 ? fd : undefined;
-  }
-
   constructor(stream: Duplex, options: TubeOptions = {}) {
     this.#stream = stream;
     this.timeout = options.timeout ?? Number.POSITIVE_INFINITY;

@@ -74,21 +74,14 @@ export async function runUdpSession(
     if (io.signal?.aborted) return finish('aborted');
 
     const idle = options.idleTimeout;
-    const touch =
-      idle === undefined
-        ? () => {}
-        : () => {
-            if (idleTimer) idleTimer.refresh();
-            else
-              idleTimer = setTimeout(
-                () =>
-                  finish(
-                    new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' }),
-                  ),
-                idle,
-              );
-          };
-    touch();
+    if (idle !== undefined) {
+      idleTimer = setTimeout(
+        () => finish(new TimeoutError(`idle timeout expired (${idle} ms)`, idle, { op: 'read' })),
+        idle,
+      );
+    }
+    // A datagram either way starts the idle period again.
+    const touch = () => idleTimer?.refresh();
 
     const stdinEnded = () => {
       const quit = options.quitAfterEof;
