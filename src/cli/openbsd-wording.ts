@@ -3,7 +3,6 @@
  * HOST PORT port [tcp/SERVICE] succeeded!", "connect to HOST port PORT (tcp) failed: REASON",
  * "Listening on ADDRESS PORT", "Connection received on HOST PORT".
  */
-import { lookupService } from 'node:dns/promises';
 import { describeSystemError, ResolveError, type SockcatError } from '../errors.js';
 
 /** Ends the run with `status` after the failure was already reported (or, as nc does, not). */
@@ -19,6 +18,12 @@ export class QuietExit extends Error {
 /** `localhost (127.0.0.1)` when the name given is not the address, else the address. */
 export function shownHost(host: string, address: string): string {
   return host === address ? host : `${host} (${address})`;
+}
+
+/** node:dns/promises, loaded only by a run that resolves names: run.js loads this file. */
+async function lookupService(address: string, port: number) {
+  const dns = await import('node:dns/promises');
+  return dns.lookupService(address, port);
 }
 
 /** The /etc/services name of a TCP port, or `*` as nc prints when there is none or with -n. */
