@@ -53,7 +53,34 @@ export interface ErrorContext {
   cause?: unknown;
 }
 
+/** Marks sockcat's error classes in every copy of sockcat loaded into one process. */
+const ERROR_CLASS = Symbol.for('sockcat.errorClass');
+
+/** `value` is an instance of `asked`, or of a class of that name from another copy of sockcat. */
+function isInstanceInAnyCopy(asked: abstract new (...args: never[]) => unknown, value: unknown) {
+  if (Function.prototype[Symbol.hasInstance].call(asked, value)) return true;
+  if (typeof value !== 'object' || value === null) return false;
+  for (let proto = Object.getPrototypeOf(value); proto; proto = Object.getPrototypeOf(proto)) {
+    const owner = (proto as { constructor?: { name?: string; [ERROR_CLASS]?: boolean } })
+      .constructor;
+    if (owner?.[ERROR_CLASS] === true && owner.name === asked.name) return true;
+  }
+  return false;
+}
+
 export class SockcatError extends Error {
+  static readonly [ERROR_CLASS] = true;
+
+  /**
+   * `error instanceof EOFError` holds across copies of sockcat in one process: the bundled CLI
+   * and the package a --js-exec module imports, or two installed versions. A copy's class counts
+   * when it is a sockcat error class of the same name.
+   */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about (a subclass)
+    return isInstanceInAnyCopy(this, value);
+  }
+
   readonly code: SockcatErrorCode;
   readonly op: Operation | undefined;
   readonly network: Network | undefined;

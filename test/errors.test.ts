@@ -78,3 +78,22 @@ test('every error class carries its literal code, its name and context', () => {
   assert.equal(refused.port, 1);
   assert.deepEqual(new EOFError('x').buffered, Buffer.alloc(0));
 });
+
+test('instanceof holds across copies of sockcat (the bundled CLI and the package)', () => {
+  // What another copy's classes look like: the same names, marked, their own prototypes.
+  const copy = (() => {
+    const brand = Symbol.for('sockcat.errorClass');
+    class SockcatError extends Error {
+      static [brand] = true;
+    }
+    class EOFError extends SockcatError {}
+    return { EOFError };
+  })();
+  const fromCopy = new copy.EOFError('x');
+  assert.equal(fromCopy instanceof EOFError, true);
+  assert.equal(fromCopy instanceof SockcatError, true);
+  assert.equal(fromCopy instanceof TimeoutError, false, 'another class of the same copy');
+  class ClosedError extends Error {}
+  assert.equal(new ClosedError() instanceof SockcatError, false, 'an unmarked class');
+  assert.equal(new EOFError('a') instanceof TimeoutError, false);
+});
