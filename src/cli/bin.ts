@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// The sockcat command: parse, run, exit. Start-up time matters, so the compile cache is enabled
-// where Node has it (>= 22.1) before anything else is loaded.
+// The sockcat command: parse, run, exit. Start-up time matters: this file imports only Node
+// built-ins, a lone --version answers before anything else loads, and the compile cache is
+// enabled where Node has it (>= 22.1) before the rest of the CLI is loaded.
 import { createReadStream, fstatSync } from 'node:fs';
 import module from 'node:module';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
-
-(module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+import { VERSION } from '../version.js';
+import { versionText } from './version-text.js';
 
 /** Read size for a regular file on stdin; process.stdin reads 64 KiB, which costs twice the CPU. */
 const FILE_READ_SIZE = 1024 * 1024;
@@ -26,32 +27,46 @@ function openStdin(): Readable {
   }
   return process.stdin;
 }
-let stdin: Readable | undefined;
 
-const { main } = await import('./run.js');
-const controller = new AbortController();
-const stop = () => controller.abort();
-process.once('SIGINT', stop);
-process.once('SIGTERM', stop);
-// A closed stdout (`sockcat ... | head -c1`) ends the relay quietly; never crash on it.
-process.stdout.on('error', () => {});
+async function runCli(): Promise<void> {
+  let stdin: Readable | undefined;
+  const { main } = await import('./run.js');
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  // A closed stdout (`sockcat ... | head -c1`) ends the relay quietly; never crash on it.
+  process.stdout.on('error', () => {});
+  const code = await main(
+    argv,
+    {
+      get stdin() {
+        stdin ??= openStdin();
+        return stdin;
+      },
+      stdout: process.stdout,
+      stderr: process.stderr,
+      env: process.env,
+      signal: controller.signal,
+    },
+    { invokedAs },
+  );
+  // stdin may still be open (the peer closed first): leave without waiting for it.
+  process.exitCode = code;
+  if (process.stdout.writableLength > 0) process.stdout.once('drain', () => process.exit());
+  else process.exit();
+}
+
+const argv = process.argv.slice(2);
 // Run as `nc` (a symlink of that name), sockcat takes OpenBSD netcat's flags (--dialect openbsd).
 const invokedAs = basename(process.argv[1] ?? '');
-const code = await main(
-  process.argv.slice(2),
-  {
-    get stdin() {
-      stdin ??= openStdin();
-      return stdin;
-    },
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    signal: controller.signal,
-  },
-  { invokedAs },
-);
-// stdin may still be open (the peer closed first): leave without waiting for it.
-process.exitCode = code;
-if (process.stdout.writableLength > 0) process.stdout.once('drain', () => process.exit());
-else process.exit();
+const alone = argv.length === 1 && invokedAs !== 'nc' ? argv[0] : undefined;
+if (alone === '--version') {
+  process.stdout.write(versionText());
+} else if (alone === '-h' || alone === '--help') {
+  const { helpText, installedDocs } = await import('./help.js');
+  process.stdout.write(helpText(VERSION, installedDocs()));
+} else {
+  (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
+  await runCli();
+}
