@@ -14,11 +14,13 @@ import {
   parseProxyType,
 } from '../proxy/proxy-spec.js';
 import type { SocketOptions } from '../transports/socket-options.js';
+import { type CompletionShell, parseShell } from './completions.js';
 import { parseOpenbsdArgs } from './dialect-openbsd.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
 import { parseBufferSize, parseKeepAlive, parseTos, parseTtl } from './socket-flags.js';
+import { nearest } from './suggest.js';
 import { parseTlsArgs, type TlsCliOptions } from './tls-args.js';
 
 /** ncat's port when none is given. */
@@ -32,7 +34,9 @@ export const DEFAULT_CONNECT_TIMEOUT = 10_000;
 
 /** Everything the CLI was asked to do, as plain data. Durations are in milliseconds. */
 export interface Options {
-  command: 'run' | 'help' | 'version';
+  command: 'run' | 'help' | 'version' | 'completions';
+  /** --completions: the shell to print a completion script for. */
+  completions: CompletionShell | undefined;
   listen: boolean;
   /** Host to connect to, or address to listen on (undefined: every address). */
   host: string | undefined;
@@ -188,15 +192,21 @@ function expandLongPrefix(arg: string): string {
       `option --${name} is ambiguous (could be ${matches.map((m) => `--${m}`).join(', ')})`,
     );
   }
-  throw new ArgumentError(`unknown option --${name} (try --help)`);
+  throw unknownOption(`--${name}`);
+}
+
+/** "unknown option --lisen (did you mean --listen?)", or "(try --help)" when nothing is near. */
+function unknownOption(flag: string): ArgumentError {
+  const guess = flag.startsWith('--') ? nearest(flag.slice(2), LONG_NAMES) : undefined;
+  return new ArgumentError(
+    `unknown option ${flag} (${guess === undefined ? 'try --help' : `did you mean --${guess}?`})`,
+  );
 }
 
 function translateParseError(error: unknown): ArgumentError {
   const { code, message } = error as { code?: string; message: string };
   const quoted = /'([^']+)'/.exec(message)?.[1] ?? '';
-  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    return new ArgumentError(`unknown option ${quoted} (try --help)`);
-  }
+  if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return unknownOption(quoted);
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
     const flags = quoted.replace(/ <value>$/, '');
     if (message.includes('argument missing')) {
@@ -222,6 +232,8 @@ function parseNcatArgs(
 ): Options {
   const dashDash = argv.indexOf('--');
   const args: string[] = [];
+  /** The word after a bare --json: a user who meant it as the file gets told how to write it. */
+  let afterBareJson: string | undefined;
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     if (dashDash !== -1 && index >= dashDash) {
@@ -231,6 +243,7 @@ function parseNcatArgs(
     const expanded = expandLongPrefix(arg);
     if (expanded === '--json' || expanded === '--keepalive') {
       // An optional value (getopt_long's optional_argument): only `--json=FILE` gives one.
+      if (expanded === '--json') afterBareJson = argv[index + 1];
       args.push(`${expanded}=`);
       continue;
     }
@@ -262,11 +275,15 @@ function parseNcatArgs(
   // --help and --version answer whatever else is on the line, as in ncat.
   if (values['help'] === true) return { ...defaultOptions(), command: 'help' };
   if (values['version'] === true) return { ...defaultOptions(), command: 'version' };
+  const shell = values['completions'];
+  if (typeof shell === 'string') {
+    return { ...defaultOptions(), command: 'completions', completions: parseShell(shell) };
+  }
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
     const spec = SPEC_BY_NAME.get(token.name)!;
     if (spec.noLong && token.rawName.startsWith('--')) {
-      throw new ArgumentError(`unknown option ${token.rawName} (try --help)`);
+      throw unknownOption(token.rawName);
     }
     refuseUnavailable(spec);
   }
@@ -432,12 +449,27 @@ function parseNcatArgs(
   if (options.seqpacket && !options.unixSocket) {
     throw new ArgumentError('--seqpacket is a Unix socket type: it needs -U');
   }
-  if (options.unixSocket) {
-    assignUnixTarget(options, positionals, portFlag, values);
-  } else if (options.listen) {
-    assignListenTarget(options, positionals, portFlag);
-  } else {
-    assignConnectTarget(options, positionals, portFlag);
+  try {
+    if (options.unixSocket) {
+      assignUnixTarget(options, positionals, portFlag, values);
+    } else if (options.listen) {
+      assignListenTarget(options, positionals, portFlag);
+    } else {
+      assignConnectTarget(options, positionals, portFlag);
+    }
+  } catch (error) {
+    const file = afterBareJson;
+    if (
+      file !== undefined &&
+      positionals[0] === file &&
+      error instanceof ArgumentError &&
+      error.message.startsWith('too many arguments')
+    ) {
+      throw new ArgumentError(
+        `--json takes its file only after "=": write --json=${file} (a bare --json writes to stderr, and ${JSON.stringify(file)} was read as the host)`,
+      );
+    }
+    throw error;
   }
   return options;
 }
@@ -485,6 +517,7 @@ function validateExec(options: Options, exec: ExecSpec): void {
 export function defaultOptions(): Options {
   return {
     command: 'run',
+    completions: undefined,
     listen: false,
     host: undefined,
     port: DEFAULT_PORT,
@@ -738,27 +771,6 @@ function assignUnixTarget(
     );
   }
   options.host = path;
-}
-
-/** The --help text, generated from the option table. */
-export function helpText(version: string): string {
-  const lines = [
-    `sockcat ${version} - an ncat-compatible sockets tool`,
-    'Usage: sockcat [options] [hostname] [port]',
-    '',
-    "Options taking a time assume seconds. Append 'ms' for milliseconds,",
-    "'s' for seconds, 'm' for minutes, or 'h' for hours (e.g. 500ms).",
-  ];
-  for (const spec of OPTIONS) {
-    const flags = spec.short ? `-${spec.short}${spec.noLong ? '' : ','}` : '   ';
-    const long = spec.noLong ? '' : ` --${spec.name}`;
-    const value = spec.value ? ` <${spec.value}>` : '';
-    const note =
-      spec.status === 'planned' ? ' (not yet)' : spec.status === 'refused' ? ' (unsupported)' : '';
-    lines.push(`  ${`${flags}${long}${value}`.padEnd(32)} ${spec.help}${note}`);
-  }
-  lines.push('', 'See docs/cli.md for every option and docs/eof.md for end-of-file rules.');
-  return `${lines.join('\n')}\n`;
 }
 
 /** -T, --ttl, --keepalive, -I, -O as SocketOptions; refused where sockcat cannot set them yet. */

@@ -74,7 +74,9 @@ export type CliEvent =
       filtered: number;
       durationMs: number;
     }
-  | { event: 'error'; code: string; message: string; exitStatus: number };
+  | { event: 'error'; code: string; message: string; exitStatus: number }
+  /** With --json on stderr: a message that would otherwise be a human-readable line there. */
+  | { event: 'log'; level: number; message: string };
 
 /** Receives events; a no-op sink when --json is not given. */
 export interface EventSink {

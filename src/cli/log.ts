@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { EventSink } from './events.js';
 
 /** ncat-style diagnostics on stderr: "sockcat: message", shown from a verbosity level up. */
 export interface Log {
@@ -25,5 +26,21 @@ export function createLog(stderr: Writable, verbosity: number, program = 'sockca
     bare(level, message) {
       if (verbosity >= level) stderr.write(`${message}\n`);
     },
+  };
+}
+
+/**
+ * The log for `--json` on stderr, which then carries NDJSON only: each message is a `log` event
+ * with its verbosity level (0: errors and warnings, shown at every level).
+ */
+export function createEventLog(events: EventSink, verbosity: number): Log {
+  const emit = (level: number, message: string) => {
+    if (verbosity >= level) events.emit({ event: 'log', level, message });
+  };
+  return {
+    verbosity,
+    error: (message) => emit(0, message),
+    info: emit,
+    bare: emit,
   };
 }

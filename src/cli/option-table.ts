@@ -16,6 +16,12 @@ export interface OptionSpec {
   short?: string;
   /** Takes a value; `metavar` names it in the help. */
   value?: string;
+  /** The value is optional and only given as `--name=VALUE` (getopt_long's optional_argument). */
+  optionalValue?: boolean;
+  /** The value is one of these words (completions offer them). */
+  choices?: readonly string[];
+  /** The value names a file (completions offer file names). */
+  file?: boolean;
   /** The option has only its short form in ncat (`-4`, `-g`); `--name` is not accepted. */
   noLong?: boolean;
   multiple?: boolean;
@@ -53,6 +59,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'lua-exec',
     value: 'filename',
+    file: true,
     help: 'Executes the given Lua script',
     status: 'refused',
     reason: 'Lua is not embedded; use --js-exec with a JavaScript module',
@@ -60,6 +67,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'js-exec',
     value: 'filename',
+    file: true,
     help: 'Runs a JavaScript module per connection',
     status: 'ready',
   },
@@ -94,6 +102,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'output',
     short: 'o',
     value: 'filename',
+    file: true,
     help: 'Dump session data to a file',
     status: 'ready',
   },
@@ -101,6 +110,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'hex-dump',
     short: 'x',
     value: 'filename',
+    file: true,
     help: 'Dump session data as hex to a file',
     status: 'ready',
   },
@@ -195,6 +205,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'allowfile',
     value: 'file',
+    file: true,
     help: 'A file of hosts allowed to connect',
     multiple: true,
     status: 'ready',
@@ -209,6 +220,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'denyfile',
     value: 'file',
+    file: true,
     help: 'A file of hosts denied from connecting',
     multiple: true,
     status: 'ready',
@@ -225,6 +237,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'proxy-type',
     value: 'type',
+    choices: ['http', 'socks4', 'socks5'],
     help: 'Specify proxy type ("http", "socks4", "socks5")',
     status: 'ready',
   },
@@ -237,6 +250,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'proxy-dns',
     value: 'type',
+    choices: ['local', 'remote', 'both', 'none'],
     help: 'Specify where to resolve proxy destination',
     status: 'ready',
   },
@@ -244,12 +258,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'ssl-cert',
     value: 'file',
+    file: true,
     help: 'Specify SSL certificate file (PEM) for listening',
     status: 'ready',
   },
   {
     name: 'ssl-key',
     value: 'file',
+    file: true,
     help: 'Specify SSL private key (PEM) for listening',
     status: 'ready',
   },
@@ -261,6 +277,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'ssl-trustfile',
     value: 'file',
+    file: true,
     help: 'PEM file containing trusted SSL certificates',
     status: 'ready',
   },
@@ -286,12 +303,14 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'ssl-min-version',
     value: 'version',
+    choices: ['TLSv1.2', 'TLSv1.3'],
     help: 'Lowest TLS version accepted (TLSv1.2 or TLSv1.3)',
     status: 'ready',
   },
   {
     name: 'proxy-protocol',
     value: 'v1|v2',
+    choices: ['v1', 'v2'],
     help: 'Send a PROXY protocol header with the connection addresses first',
     status: 'ready',
   },
@@ -311,6 +330,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'keepalive',
     value: 'idle,interval,count',
+    optionalValue: true,
     help: 'TCP keepalive (--keepalive, or --keepalive=IDLE[,INTERVAL[,COUNT]])',
     status: 'ready',
   },
@@ -336,7 +356,9 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'json',
     value: 'FILE',
-    help: 'NDJSON events on stderr, or appended to FILE (--json=FILE)',
+    optionalValue: true,
+    file: true,
+    help: 'NDJSON events on stderr, or appended to FILE (given with =: --json=ev.json)',
     status: 'ready',
   },
   {
@@ -347,7 +369,15 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'dialect',
     value: 'ncat|openbsd',
+    choices: ['ncat', 'openbsd'],
     help: 'Flag meanings: ncat (default) or OpenBSD netcat (also when run as nc)',
+    status: 'ready',
+  },
+  {
+    name: 'completions',
+    value: 'bash|zsh|fish',
+    choices: ['bash', 'zsh', 'fish'],
+    help: 'Print a completion script for the shell and exit',
     status: 'ready',
   },
   { name: 'version', help: 'Display version information and exit', status: 'ready' },

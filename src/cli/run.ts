@@ -1,30 +1,43 @@
 import { SockcatError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { helpText, type Options, type ParseContext, parseArgs } from './args.js';
+import { type Options, type ParseContext, parseArgs } from './args.js';
+import { completionScript } from './completions.js';
 import type { Context } from './context.js';
-import { createEventSink, type EventSink } from './events.js';
+import { type CliEvent, createEventSink, type EventSink } from './events.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { helpText, installedDocs } from './help.js';
 import type { CliIO } from './io.js';
-import { createLog, type Log } from './log.js';
+import { createEventLog, createLog, type Log } from './log.js';
 import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
 import { openSessionLog, type SessionLog } from './session-log.js';
+import { versionText } from './version-text.js';
 
 /** Run parsed options against the given io; resolves to the exit status. Never throws. */
 export async function run(options: Options, io: CliIO, program = 'sockcat'): Promise<number> {
   if (options.command === 'help') {
-    io.stdout.write(options.dialect === 'openbsd' ? openbsdHelpText(VERSION) : helpText(VERSION));
+    io.stdout.write(
+      options.dialect === 'openbsd' ? openbsdHelpText(VERSION) : helpText(VERSION, installedDocs()),
+    );
+    return ExitCode.Ok;
+  }
+  if (options.command === 'completions') {
+    io.stdout.write(completionScript(options.completions ?? 'bash'));
     return ExitCode.Ok;
   }
   if (options.command === 'version') {
-    io.stdout.write(`sockcat ${VERSION} (ncat-compatible; Node.js ${process.version})\n`);
+    io.stdout.write(versionText());
     return ExitCode.Ok;
   }
-  const log = createLog(io.stderr, options.verbosity, program);
+  // --json on stderr: stderr carries NDJSON only, messages become `log` events (never throws).
+  const ndjsonStderr = jsonOnStderr(options.json);
+  let events: EventSink = createEventSink(ndjsonStderr ? options.json : undefined, io.stderr);
+  const log = ndjsonStderr
+    ? createEventLog(events, options.verbosity)
+    : createLog(io.stderr, options.verbosity, program);
   if (options.dialect === 'ncat') log.info(1, `Version ${VERSION} ( sockcat, ncat-compatible )`);
-  let events: EventSink = createEventSink(undefined, io.stderr);
   let sessionLog: SessionLog | undefined;
   try {
-    events = createEventSink(options.json, io.stderr);
+    if (!ndjsonStderr) events = createEventSink(options.json, io.stderr);
     sessionLog = openSessionLog(options);
     const ctx: Context = { options, io, log, sessionLog, events };
     if (options.socket) {
@@ -64,16 +77,8 @@ export async function run(options: Options, io: CliIO, program = 'sockcat'): Pro
     }
     return ExitCode.Ok;
   } catch (error) {
-    const status = report(error, log, io, options);
-    const cause = error instanceof QuietExit ? error.reason : error;
-    if (status !== 130) {
-      events.emit({
-        event: 'error',
-        code: cause instanceof SockcatError ? cause.code : 'SOCKCAT_INTERNAL',
-        message: cause instanceof Error ? cause.message : String(cause),
-        exitStatus: status,
-      });
-    }
+    const status = report(error, log, io, options, ndjsonStderr);
+    if (status !== 130) events.emit(errorEvent(error, status));
     return status;
   } finally {
     sessionLog?.close();
@@ -95,13 +100,48 @@ export async function main(
   try {
     options = parseArgs(argv, { ...context, env: io.env });
   } catch (error) {
+    if (argv.some((arg) => arg === '--json' || jsonOnStderr(/^--json=(.*)$/.exec(arg)?.[1]))) {
+      // Asked for NDJSON on stderr: the usage error is an event too, and the only line.
+      const events = createEventSink('', io.stderr);
+      const status = report(error, createEventLog(events, 0), io, undefined, true);
+      events.emit(errorEvent(error, status));
+      return status;
+    }
     return report(error, createLog(io.stderr, 0, program), io);
   }
   return run(options, io, program);
 }
 
-function report(error: unknown, log: Log, io: CliIO, options?: Options): number {
+/** `--json` (value '') and `--json=-` write events to stderr. */
+function jsonOnStderr(target: string | undefined): boolean {
+  return target === '' || target === '-';
+}
+
+/** The `error` event that ends a failed run. */
+function errorEvent(error: unknown, status: number): CliEvent {
+  const cause = error instanceof QuietExit ? error.reason : error;
+  return {
+    event: 'error',
+    code: cause instanceof SockcatError ? cause.code : 'SOCKCAT_INTERNAL',
+    message: cause instanceof Error ? cause.message : String(cause),
+    exitStatus: status,
+  };
+}
+
+/**
+ * The error's line on stderr (unless `asEvent`: the `error` event says it) and its exit status.
+ */
+function report(error: unknown, log: Log, io: CliIO, options?: Options, asEvent = false): number {
   if (error instanceof QuietExit) return error.status;
+  if (asEvent) {
+    if (error instanceof SockcatError && error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) {
+      return 130;
+    }
+    if (log.verbosity >= 3 || /\bsockcat\b/.test(io.env['NODE_DEBUG'] ?? '')) {
+      log.info(0, `${error instanceof Error ? error.stack : String(error)}`);
+    }
+    return exitCodeFor(error);
+  }
   if (error instanceof SockcatError) {
     if (error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) return 130;
     if (options?.dialect === 'openbsd') {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_PORT, helpText, parseArgs } from '../../src/cli/args.js';
+import { DEFAULT_PORT, parseArgs } from '../../src/cli/args.js';
 import { parseDuration } from '../../src/cli/duration.js';
+import { helpText } from '../../src/cli/help.js';
 import { OPTIONS } from '../../src/cli/option-table.js';
 
 test('connect mode: host and port, -p is the source port', () => {

@@ -88,8 +88,11 @@ test('a failure ends with an error event carrying the code and exit status', asy
   const port = await freePort();
   const { code, stderr } = await runCli(['--json', '127.0.0.1', String(port)]);
   assert.equal(code, 1);
-  // The human line stays, and the event follows it.
-  assert.match(stderr, /^sockcat: connect to 127\.0\.0\.1:\d+ failed: Connection refused$/m);
+  // stderr is NDJSON only (`2>&1 | jq` parses it): the error event is the whole of it.
+  assert.match(
+    stderr,
+    /^\{[^\n]*"message":"connect to 127\.0\.0\.1:\d+ failed: Connection refused"[^\n]*\}\n$/,
+  );
   const events = parseEvents(stderr);
   assert.equal(events.length, 1);
   assert.equal(events[0]!.event, 'error');

@@ -65,7 +65,8 @@ test('--ssl-alpn on both sides; -v and --json report protocol, cipher, ALPN, fin
       `SSL connection to 127\\.0\\.0\\.1:${server.port}; TLSv1\\.3, cipher TLS_\\w+, ALPN echo\\.`,
     ),
   );
-  assert.match(client.stderr, /Subject: CN=localhost\n/);
+  // --json on stderr: the -v lines are `log` events.
+  assert.match(client.stderr, /"event":"log","level":1,"message":"Subject: CN=localhost"/);
   const connected = JSON.parse(
     client.stderr.split('\n').find((line) => line.includes('"event":"connected"'))!,
   );

@@ -71,7 +71,7 @@ test('connect: an ICMP port unreachable ends with "Connection refused", exit 1',
   assert.match(
     result.stderr,
     new RegExp(
-      `sockcat: udp 127\\.0\\.0\\.1:${port} refused the datagrams: Connection refused \\(ICMP port unreachable\\)\\n`,
+      `"message":"udp 127\\.0\\.0\\.1:${port} refused the datagrams: Connection refused \\(ICMP port unreachable\\)"`,
     ),
   );
   assert.match(result.stderr, /"event":"closed","id":1,"reason":"refused","sent":14,"received":0/);
@@ -375,7 +375,7 @@ test('-z -u: one port, as ncat: exit 1 with the refusal when closed, 0 otherwise
   const open = await runCli(['-v', '-z', '-u', '--json', '127.0.0.1', String(echo.port)]);
   assert.equal(open.code, 0);
   assert.equal(open.stdout.length, 0, 'the reply is not printed');
-  assert.match(open.stderr, /sockcat: UDP packet sent successfully\n/);
+  assert.match(open.stderr, /"event":"log","level":1,"message":"UDP packet sent successfully"/);
   assert.match(open.stderr, /"event":"scan","host":"127\.0\.0\.1","port":\d+,"state":"open"/);
 });
 

@@ -51,7 +51,11 @@ test('-U -l: "Listening on PATH", one client, the file removed once listening st
   const child = spawnCli(['-v', '-l', '-U', path, '--json']);
   t.after(() => stop(child));
   const done = finished(child);
-  await waitForLine(child.stderr!, new RegExp(`Listening on ${path}\n`));
+  // --json on stderr: the -v lines are `log` events there.
+  await waitForLine(
+    child.stderr!,
+    new RegExp(`"event":"log","level":1,"message":"Listening on ${path}"`),
+  );
   assert.ok(lstatSync(path).isSocket());
   const tube = await connect({ path });
   await waitForLine(child.stderr!, /Connection from a client on Unix domain socket\./);
@@ -65,8 +69,9 @@ test('-U -l: "Listening on PATH", one client, the file removed once listening st
   assert.equal(existsSync(path), false, 'socket file removed');
   const events = result.stderr
     .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line));
+    .filter(Boolean)
+    .map((line) => JSON.parse(line))
+    .filter((event) => event.event !== 'log');
   assert.deepEqual(events[0].local, { path });
   assert.equal(events[0].event, 'listening');
   assert.equal(events[0].transport, 'unix');

@@ -21,7 +21,7 @@ export function which(command: string): string | undefined {
 export function requirePeer(t: TestContext, command: string): string | undefined {
   const path = which(command);
   if (path) return path;
-  const reason = `${command} is not installed (apt-get install ncat netcat-openbsd socat openssl curl iputils-ping iproute2 haproxy openssh-server python3-websockets lua5.4 tmux)`;
+  const reason = `${command} is not installed (apt-get install ncat netcat-openbsd socat openssl curl iputils-ping iproute2 haproxy openssh-server python3-websockets lua5.4 tmux zsh fish man-db)`;
   if (process.env['SOCKCAT_REQUIRE_PEERS'] === '1') {
     throw new Error(`required peer missing: ${reason}`);
   }
