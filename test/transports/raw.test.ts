@@ -2,12 +2,15 @@
 // own network); the permission error is checked as an unprivileged user.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { test } from 'node:test';
+import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { loadNative } from '../../src/native/load.js';
 import { finished, waitForLine } from '../helpers/child.js';
 import { createNetnsPair } from '../helpers/netns.js';
-import { EXAMPLES } from '../helpers/paths.js';
+import { EXAMPLES, ROOT } from '../helpers/paths.js';
 import { requirePeer, which } from '../helpers/peers.js';
 
 const skip = loadNative() ? false : 'the native addon is not built';
@@ -161,7 +164,7 @@ test('without root or CAP_NET_RAW: PermissionError saying what grants it', { ski
     '--clear-groups',
     '--inh-caps=-all',
     process.execPath,
-    PROBE,
+    worldReadableProbe(t),
     'open',
   ]);
   const { code, stdout } = await finished(child);
@@ -173,3 +176,20 @@ test('without root or CAP_NET_RAW: PermissionError saying what grants it', { ski
     /^raw IPv4 socket \(protocol 1\) failed: Operation not permitted: raw sockets need root or the CAP_NET_RAW capability/,
   );
 });
+
+/**
+ * The probe, the built library and the addon, copied into a folder every user can read, in the
+ * same layout: the checkout itself may be in a private folder (mode 0700) that `nobody` cannot
+ * enter.
+ */
+function worldReadableProbe(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-raw-probe-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  chmodSync(dir, 0o755);
+  const copy = (path: string) => cpSync(join(ROOT, path), join(dir, path), { recursive: true });
+  copy('dist/src');
+  copy('dist/test/fixtures/raw-probe.js');
+  copy('native/build/Release/sockcat_native.node');
+  writeFileSync(join(dir, 'package.json'), '{ "type": "module" }\n');
+  return join(dir, 'dist/test/fixtures/raw-probe.js');
+}
