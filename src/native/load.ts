@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { UnsupportedError } from '../errors.js';
 
 /** A socket address as the addon takes and returns it. */
@@ -115,6 +116,29 @@ export type NativeConstant =
   | 'IP_MULTICAST_TTL'
   | 'IP_MULTICAST_LOOP';
 
+/** The addon's file name beside the one-file binary (npm run build:binary). */
+export const SEA_ADDON_NAME = 'sockcat_native.node';
+
+/**
+ * Load the addon: from native/build/Release/ of the package (three levels above this module, in
+ * dist/src/native/ and in the CLI bundle's dist/cli/chunks/ alike), or, in the one-file binary
+ * (a Node single executable application), from sockcat_native.node beside the executable.
+ */
+function requireAddon(): NativeAddon {
+  // A require() that works in every case, the single executable's included.
+  const require = createRequire(process.execPath);
+  let sea = false;
+  try {
+    sea = (require('node:sea') as { isSea(): boolean }).isSea();
+  } catch {
+    // node:sea exists from Node 20.12; before that there is no single executable to be in.
+  }
+  if (sea) return require(join(dirname(process.execPath), SEA_ADDON_NAME)) as NativeAddon;
+  return createRequire(import.meta.url)(
+    '../../../native/build/Release/sockcat_native.node',
+  ) as NativeAddon;
+}
+
 let cached: NativeAddon | null | undefined;
 let loadError: unknown;
 
@@ -130,9 +154,7 @@ export function loadNative(): NativeAddon | undefined {
     return undefined;
   }
   try {
-    // From dist/src/native/ to native/build/Release/.
-    const require = createRequire(import.meta.url);
-    cached = require('../../../native/build/Release/sockcat_native.node') as NativeAddon;
+    cached = requireAddon();
   } catch (error) {
     cached = null;
     loadError = error;
