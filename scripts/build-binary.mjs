@@ -6,7 +6,7 @@
 // copy both to another machine of the same kind; without the addon the native features fail with
 // their usual "not available" message.
 //
-//   node scripts/build-binary.mjs [--no-snapshot]
+//   node scripts/build-binary.mjs [--no-snapshot] [--out DIR]     (default DIR: dist/sea)
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -18,12 +18,13 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-const out = join(root, 'dist', 'sea');
+const outAt = process.argv.indexOf('--out');
+const out = outAt === -1 ? join(root, 'dist', 'sea') : resolve(process.argv[outAt + 1] ?? '');
 const [major, minor] = process.versions.node.split('.').map(Number);
 
 function fail(message) {

@@ -133,13 +133,18 @@ function requireAddon(): NativeAddon {
   } catch {
     // node:sea exists from Node 20.12; before that there is no single executable to be in.
   }
-  if (sea) return require(join(dirname(process.execPath), SEA_ADDON_NAME)) as NativeAddon;
+  if (sea) {
+    inSingleExecutable = true;
+    return require(join(dirname(process.execPath), SEA_ADDON_NAME)) as NativeAddon;
+  }
   return createRequire(import.meta.url)(
     '../../../native/build/Release/sockcat_native.node',
   ) as NativeAddon;
 }
 
 let cached: NativeAddon | null | undefined;
+/** Running as the one-file binary: the addon is looked for beside it. */
+let inSingleExecutable = false;
 let loadError: unknown;
 
 /**
@@ -167,6 +172,11 @@ export function requireNative(feature: string): NativeAddon {
   const addon = loadNative();
   if (addon) return addon;
   const why = loadError instanceof Error ? loadError.message.split('\n')[0] : String(loadError);
+  if (inSingleExecutable) {
+    throw new UnsupportedError(
+      `${feature} is not available: put ${SEA_ADDON_NAME} (built with the binary by \`npm run build:binary\`) beside ${process.execPath}`,
+    );
+  }
   throw new UnsupportedError(
     `${feature} is not available: build the native addon (needs g++ and make; run \`npm rebuild sockcat\`) — ${why}`,
   );
