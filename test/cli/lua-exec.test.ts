@@ -155,17 +155,25 @@ test('--ssl: the script speaks through TLS', async (t) => {
   assert.equal((await tube.recvAll()).toString(), 'Hello, world!\n');
 });
 
-test('--allow: a client that is not allowed never reaches the script', async (t) => {
+test('--allow: a client that is not allowed never reaches the script, an allowed one does', async (t) => {
   const { child, port } = await startListener(t, [
     '-k',
     '--allow',
-    '10.0.0.1',
+    '127.0.0.2',
     '--lua-exec',
     HELLO,
   ]);
-  const tube = await client(t, port);
-  await assert.rejects(tube.recvAll(), { code: 'SOCKCAT_RESET' });
+  // Reset as soon as sockcat sees it: while connecting, or at the first read.
+  try {
+    const tube = await client(t, port);
+    await assert.rejects(tube.recvAll(), { code: 'SOCKCAT_RESET' });
+  } catch (error) {
+    assert.match(String((error as Error).message), /Connection reset by peer/);
+  }
   await waitForLine(child.stderr!, /New connection denied: not allowed \(127\.0\.0\.1:\d+\)/);
+  const allowed = await connect(`127.0.0.1:${port}`, { localAddress: '127.0.0.2' });
+  t.after(() => allowed.destroy());
+  assert.equal((await allowed.recvAll()).toString(), 'Hello, world!\n');
 });
 
 test('-m 1: a second client waits for no script while the first one runs', async (t) => {
