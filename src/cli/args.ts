@@ -317,6 +317,16 @@ function parseNcatArgs(
   };
   if (options.broker) options.listen = true;
 
+  for (const flag of ['allow', 'deny'] as const) {
+    // An empty list would allow nobody (or deny nobody) without saying so: an error, like ' '.
+    const empty = options.access[flag].find((list) => list.split(',').every((item) => item === ''));
+    if (empty !== undefined) {
+      throw new ArgumentError(
+        `invalid --${flag} ${JSON.stringify(empty)}: no host specification given`,
+      );
+    }
+  }
+
   const execs = (
     [
       ['exec', 'exec', '-e'],

@@ -52,7 +52,9 @@ export async function runConnect(ctx: Context): Promise<void> {
   else if (!via) log.info(1, `Connected to ${peerName(tube)}.`);
   if (options.proxyProtocol !== undefined) {
     const { proxyHeaderFor } = await import('./proxy-header.js');
-    await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
+    // Through --proxy the header names the destination given, not the proxy it is connected to.
+    const given = via ? { host, port: options.port } : undefined;
+    await tube.send(proxyHeaderFor(tube, options.proxyProtocol, given));
   }
   const proxied = via && { remote: { address: host, port: options.port }, proxy: via };
   if (exec) await exec.session(tube, 'connected');
