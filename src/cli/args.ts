@@ -41,6 +41,8 @@ export interface Options {
   numericOnly: boolean;
   sourceAddress: string | undefined;
   sourcePort: number | undefined;
+  /** -U -u -s PATH: the path a Unix datagram client binds (default: an autobound abstract name). */
+  sourcePath: string | undefined;
   /** -w; ncat's default is 10 s. */
   connectTimeout: number;
   idleTimeout: number | undefined;
@@ -436,7 +438,18 @@ function parseNcatArgs(
     throw new ArgumentError('--proxy-protocol cannot be used with --ssl yet');
   }
   const source = str('source');
-  if (source !== undefined) {
+  if (source !== undefined && options.unixSocket) {
+    // -U -u: -s names the path the client binds, so that the peer can answer it (as ncat).
+    if (!options.udp || options.listen) {
+      throw new ArgumentError(
+        `-s cannot be used with -U${options.udp ? ' -u -l' : ''}: only a Unix datagram client (-U -u) binds a source path`,
+      );
+    }
+    if (source === '' || source === '@') {
+      throw new ArgumentError(`invalid -s source path ${JSON.stringify(source)}`);
+    }
+    options.sourcePath = source;
+  } else if (source !== undefined) {
     const address = unbracket(source);
     if (ipFamily(address) === 0) {
       throw new ArgumentError(
@@ -511,6 +524,7 @@ export function defaultOptions(): Options {
     numericOnly: false,
     sourceAddress: undefined,
     sourcePort: undefined,
+    sourcePath: undefined,
     connectTimeout: DEFAULT_CONNECT_TIMEOUT,
     idleTimeout: undefined,
     quitAfterEof: undefined,
@@ -739,7 +753,6 @@ function assignUnixTarget(
   const conflicts = [
     ['-4', values['ipv4']],
     ['-6', values['ipv6']],
-    ['-s', values['source']],
   ].filter(([, value]) => value !== undefined);
   if (conflicts.length > 0) {
     throw new ArgumentError(

@@ -14,7 +14,7 @@ import { runUdpSession } from './udp-session.js';
  * peers, see runUdpKeepOpen.
  */
 export async function runUdpListen(ctx: Context): Promise<void> {
-  if (ctx.options.keepOpen) return runUdpKeepOpen(ctx);
+  if (ctx.plan.multiplicity === 'keep-open') return runUdpKeepOpen(ctx);
   const { options, io, log } = ctx;
   const filter = await buildHostFilter(options);
   const listener = await listenUdp(
