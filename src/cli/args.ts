@@ -483,7 +483,6 @@ const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
  */
 function validateExec(options: Options, exec: ExecSpec): void {
   const flag = EXEC_FLAG[exec.kind];
-  if (options.udp) throw new ArgumentError(`-u with ${flag} is not implemented yet`);
   const stdio: [boolean, string][] = [
     [options.sendOnly, '--send-only'],
     [options.recvOnly, '--recv-only'],
