@@ -61,8 +61,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     value: 'filename',
     file: true,
     help: 'Executes the given Lua script',
-    status: 'refused',
-    reason: 'Lua is not embedded; use --js-exec with a JavaScript module',
+    status: 'ready',
   },
   {
     name: 'js-exec',
