@@ -221,6 +221,7 @@ export const OPTION_RULES: Readonly<Record<string, OptionRule>> = {
     },
   },
   dialect: { layer: 'run' },
+  completions: { layer: 'run' },
   version: { layer: 'run' },
 };
 

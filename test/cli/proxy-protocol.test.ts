@@ -6,19 +6,11 @@ import { createSocks5Handler } from '../../src/proxy/socks5-server.js';
 import { serve } from '../../src/server/serve.js';
 import type { ConnectionInfo } from '../../src/server/types.js';
 import { runCli } from '../helpers/child.js';
+import { proxyAwareEcho } from '../helpers/proxy-aware-echo.js';
 
 for (const version of [1, 2] as const) {
   test(`--proxy-protocol v${version} announces the connection to a PROXY-aware server`, async (t) => {
-    const seen: ConnectionInfo[] = [];
-    const server = await serve({
-      listen: '127.0.0.1:0',
-      proxyProtocol: true,
-      handler: async (tube, info) => {
-        seen.push(info);
-        await tube.send(await tube.recvAll());
-      },
-    });
-    t.after(() => server.close());
+    const { server, seen } = await proxyAwareEcho(t);
     const { code, stdout } = await runCli(
       ['--proxy-protocol', `v${version}`, '127.0.0.1', String(server.address().port)],
       'data after the header',

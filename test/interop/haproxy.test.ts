@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { loadNative } from '../../src/native/load.js';
 import { serve } from '../../src/server/serve.js';
-import type { ConnectionInfo } from '../../src/server/types.js';
 import { connect } from '../../src/transports/index.js';
 import { runCli, stop, waitForLine } from '../helpers/child.js';
 import { requirePeer } from '../helpers/peers.js';
+import { proxyAwareEcho } from '../helpers/proxy-aware-echo.js';
 
 /** HAProxy running `config` (its frontend binds fd@3), and the port of that socket. */
 async function startHaproxy(t: TestContext, haproxy: string, config: string) {
@@ -63,16 +63,7 @@ for (const [option, version] of [
   test(`HAProxy ${option} in front of serve({ proxyProtocol: true }): the handler sees the client`, async (t) => {
     const haproxy = requirePeer(t, 'haproxy');
     if (!haproxy) return;
-    const seen: ConnectionInfo[] = [];
-    const server = await serve({
-      listen: '127.0.0.1:0',
-      proxyProtocol: true,
-      handler: async (tube, info) => {
-        seen.push(info);
-        await tube.send(await tube.recvAll());
-      },
-    });
-    t.after(() => server.close());
+    const { server, seen } = await proxyAwareEcho(t);
     const { port } = await startHaproxy(
       t,
       haproxy,
