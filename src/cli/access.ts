@@ -9,8 +9,8 @@ import {
 } from '../address/host-spec.js';
 import { ArgumentError } from '../errors.js';
 import type { Endpoint } from '../tube/tube.js';
-import type { Options } from './args.js';
 import type { Context } from './context.js';
+import type { Options } from './options.js';
 
 /**
  * The --allow/--allowfile/--deny/--denyfile filter, names resolved once at start (as ncat does),
