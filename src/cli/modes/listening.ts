@@ -1,5 +1,5 @@
+import type { Endpoint } from '../../address/endpoint.js';
 import { formatHostPort } from '../../address/host-port.js';
-import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
 

@@ -1,6 +1,6 @@
+import type { Endpoint } from '../../address/endpoint.js';
 import { serve } from '../../server/serve.js';
 import { listenUdp, MAX_UDP_PAYLOAD } from '../../transports/udp.js';
-import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { reportDenied, runDatagramKeepOpen } from './datagram-keep-open.js';
