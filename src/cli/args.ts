@@ -218,6 +218,7 @@ function parseNcatArgs(
       ['exec', 'exec', '-e'],
       ['sh-exec', 'sh', '-c'],
       ['js-exec', 'js', '--js-exec'],
+      ['lua-exec', 'lua', '--lua-exec'],
     ] as const
   ).filter(([name]) => values[name] !== undefined);
   if (execs.length > 1) {
@@ -232,11 +233,13 @@ function parseNcatArgs(
     options.exec = { kind, command };
   }
   if (options.exec && options.zero) {
-    throw new ArgumentError('-z sends nothing; it cannot be used with -e, -c or --js-exec');
+    throw new ArgumentError(
+      '-z sends nothing; it cannot be used with -e, -c, --js-exec or --lua-exec',
+    );
   }
   if (options.exec && options.broker) {
     throw new ArgumentError(
-      '--broker and --chat relay between clients; -e, -c and --js-exec cannot be used with them',
+      '--broker and --chat relay between clients; -e, -c, --js-exec and --lua-exec cannot be used with them',
     );
   }
   // As ncat 7.93, which refuses both ("UDP mode does not support connection brokering").
@@ -359,10 +362,10 @@ function parseNcatArgs(
 }
 
 /** The flag that asked for each exec kind, for messages. */
-const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
+const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec', lua: '--lua-exec' } as const;
 
 /**
- * Options that cannot work with -e/-c/--js-exec fail by name rather than being ignored: sockcat's
+ * Options that cannot work with -e/-c/--js-exec/--lua-exec fail by name rather than being ignored: sockcat's
  * own stdin and stdout are not relayed there, and a --js-exec module does its own sending.
  */
 function validateExec(options: Options, exec: ExecSpec): void {

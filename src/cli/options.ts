@@ -59,7 +59,10 @@ export interface Options {
   scanConcurrency: number;
   /** --allow/--allowfile/--deny/--denyfile, as given (each may repeat). */
   access: { allow: string[]; allowFiles: string[]; deny: string[]; denyFiles: string[] };
-  /** -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module). */
+  /**
+   * -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module), --lua-exec (a
+   * Lua 5.4 script).
+   */
   exec: ExecSpec | undefined;
   /** -u: UDP instead of TCP. */
   udp: boolean;
@@ -112,10 +115,10 @@ export interface Options {
   given: string[];
 }
 
-/** What -e, -c or --js-exec asked to run for each connection. */
+/** What -e, -c, --js-exec or --lua-exec asked to run for each connection. */
 export interface ExecSpec {
-  kind: 'exec' | 'sh' | 'js';
-  /** The command line (-e, -c) or the module path (--js-exec), as given. */
+  kind: 'exec' | 'sh' | 'js' | 'lua';
+  /** The command line (-e, -c) or the module or script path (--js-exec, --lua-exec), as given. */
   command: string;
 }
 

@@ -7,7 +7,7 @@
  * - security: plain or tls;
  * - role: connect or listen;
  * - multiplicity: once, keep-open (-k), broker, chat;
- * - io: stdio, exec (-e/-c), js-exec, proxy-server (-l --proxy-type), scan (-z).
+ * - io: stdio, exec (-e/-c), js-exec, lua-exec, proxy-server (-l --proxy-type), scan (-z).
  *
  * Every option given is honoured by exactly one layer (OPTION_RULES in option-rules.ts says which),
  * or, where the plan's layers cannot honour it, is never silent: refused by name before any socket

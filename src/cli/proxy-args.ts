@@ -50,7 +50,7 @@ export function assignProxy(
       );
     }
     const conflicts = [
-      [options.exec !== undefined, '-e, -c and --js-exec'],
+      [options.exec !== undefined, '-e, -c, --js-exec and --lua-exec'],
       [options.broker, '--broker and --chat'],
       [options.udp, '-u'],
       [options.unixSocket, '-U'],
