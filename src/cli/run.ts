@@ -1,6 +1,6 @@
 import { SockcatError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { type Options, type ParseContext, parseArgs } from './args.js';
+import { type ParseContext, parseArgs } from './args.js';
 import { completionScript } from './completions.js';
 import type { Context } from './context.js';
 import { type CliEvent, createEventSink, type EventSink } from './events.js';
@@ -9,6 +9,7 @@ import { helpText, installedDocs } from './help.js';
 import type { CliIO } from './io.js';
 import { createEventLog, createLog, type Log } from './log.js';
 import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
+import type { Options } from './options.js';
 import { buildPlan } from './plan.js';
 import { openSessionLog, type SessionLog } from './session-log.js';
 import { versionText } from './version-text.js';

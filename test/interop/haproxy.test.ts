@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { loadNative } from '../../src/native/load.js';
 import { serve } from '../../src/server/serve.js';
-import { connect } from '../../src/transports/index.js';
+import { connect } from '../../src/transports/tcp-connect.js';
 import { runCli, stop, waitForLine } from '../helpers/child.js';
 import { requirePeer } from '../helpers/peers.js';
 import { proxyAwareEcho } from '../helpers/proxy-aware-echo.js';
