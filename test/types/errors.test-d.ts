@@ -8,7 +8,7 @@ import {
   isSockcatError,
   ProxyError,
   SockcatError,
-  TimeoutError,
+  type TimeoutError,
 } from 'sockcat';
 
 type Equals<A, B> =
