@@ -12,7 +12,7 @@ export type PortState = 'open' | 'closed' | 'filtered';
  * Exit status: 0 when a port is open, 1 when none is.
  */
 export async function runScan(ctx: Context): Promise<boolean> {
-  if (ctx.options.udp) {
+  if (ctx.plan.transport === 'udp') {
     const { runUdpScan } = await import('./udp-scan.js');
     return runUdpScan(ctx);
   }
@@ -25,9 +25,11 @@ export async function runScan(ctx: Context): Promise<boolean> {
     numericOnly: options.numericOnly,
     timeout: options.connectTimeout,
     ...(options.sourceAddress !== undefined ? { localAddress: options.sourceAddress } : {}),
+    // -p: one port is probed from this source port (the plan refuses -p with a port list).
+    ...(options.sourcePort !== undefined ? { localPort: options.sourcePort } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
-  if (options.unixSocket) {
+  if (ctx.plan.transport === 'unix') {
     // -z -U: does anybody listen on this socket? (as ncat: connect and close)
     const tube = await connect({ path: host }, connectOptions);
     log.info(1, `Connected to ${host}.`);

@@ -1,4 +1,3 @@
-import { ArgumentError } from '../../errors.js';
 import { messageSocketStream } from '../../transports/message-stream.js';
 import { connectSeqpacket, listenSeqpacket } from '../../transports/seqpacket.js';
 import { Tube } from '../../tube/tube.js';
@@ -17,10 +16,7 @@ export async function runSeqpacket(ctx: Context): Promise<void> {
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
   let tube: Tube;
-  if (options.listen) {
-    if (options.keepOpen) {
-      throw new ArgumentError('-k with --seqpacket is not implemented yet');
-    }
+  if (ctx.plan.role === 'listen') {
     const { prepareUnixListenPath } = await import('../unix-path.js');
     await prepareUnixListenPath(path, log, 'seqpacket');
     const listener = await listenSeqpacket(path, { backlog: 10 });
@@ -37,8 +33,8 @@ export async function runSeqpacket(ctx: Context): Promise<void> {
     tube = wrap(await connectSeqpacket(path), path, 'remote');
     log.info(1, `Connected to ${path}.`);
   }
-  if (exec) await exec.session(tube, options.listen ? 'accepted' : 'connected');
-  else await runSession(ctx, tube, options.listen ? 'accepted' : 'connected');
+  if (exec) await exec.session(tube, ctx.plan.role === 'listen' ? 'accepted' : 'connected');
+  else await runSession(ctx, tube, ctx.plan.role === 'listen' ? 'accepted' : 'connected');
 }
 
 function wrap(
