@@ -253,6 +253,13 @@ export class ChildStream extends Duplex {
         }
         this.#releaseWrites();
         this.#outputDone();
+        // The session's leader is gone: hang up what it left running there (its jobs), as a
+        // terminal that closes does.
+        try {
+          process.kill(-this.pid, 'SIGHUP');
+        } catch {
+          // Nothing left in the group.
+        }
         const name = signal ? (SIGNAL_NAMES[signal] ?? (`SIG${signal}` as NodeJS.Signals)) : null;
         onExit({ exitCode: name ? null : exitCode, signal: name });
       });
