@@ -5,7 +5,9 @@
  */
 import { ArgumentError } from '../errors.js';
 import { describe } from './describe-value.js';
-import type { Endian } from './packing.js';
+
+/** Byte order of packed integers (packing.ts re-exports it). */
+export type Endian = 'little' | 'big';
 
 export interface CyclicOptions {
   /** The bytes the pattern is made of. Default 'abcdefghijklmnopqrstuvwxyz'. */

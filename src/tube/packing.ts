@@ -4,11 +4,11 @@
  * 64-bit values are bigints (a JavaScript number holds 53 bits exactly).
  */
 import { ArgumentError } from '../errors.js';
-import { cyclicBytes } from './cyclic.js';
+import { cyclicBytes, type Endian } from './cyclic.js';
 import { describe } from './describe-value.js';
 import { encodeText, type TextEncoding } from './text.js';
 
-export type Endian = 'little' | 'big';
+export type { Endian };
 
 export interface PackOptions {
   /** Byte order. Default 'little'. */

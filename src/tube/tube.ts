@@ -1,5 +1,7 @@
-import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
+import type { TlsInfo } from '../address/tls-info.js';
 import {
   AbortError,
   ArgumentError,
@@ -13,8 +15,6 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
-import type { RelayResult } from '../relay/stdio-relay.js';
-import type { TlsInfo } from '../tls/options.js';
 import { type DebugLog, debugLogFor, type LogSink } from './debug-log.js';
 import { describe as describeValue } from './describe-value.js';
 import { whenDrained } from './drain.js';
@@ -22,12 +22,8 @@ import { endedStream } from './ended-stream.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 import { checkEncoding, encodeText, type TextEncoding } from './text.js';
 
-/** One end of a connection, as the transport saw it. */
-export interface Endpoint {
-  address: string;
-  port: number;
-  family: 4 | 6 | 0;
-}
+/** One end of a connection: defined in address/, re-exported with the tube that carries it. */
+export type { Endpoint } from '../address/endpoint.js';
 
 export interface TubeOptions {
   /** Default timeout in milliseconds for every recv* call; Infinity (the default) waits forever. */
@@ -846,24 +842,6 @@ export class Tube implements AsyncIterable<Buffer> {
     };
     drained.then(done, done);
     return drained;
-  }
-
-  /**
-   * Hand the connection to the terminal (pwntools' interactive()): stdin goes to the peer, the
-   * peer's bytes to stdout, with the end-of-file rules of docs/eof.md. Resolves when either side
-   * is done; the tube stays open for the caller to close.
-   */
-  async interactive(
-    io: { stdin?: Readable; stdout?: Writable; signal?: AbortSignal } = {},
-  ): Promise<RelayResult> {
-    const { relayStdio } = await import('../relay/stdio-relay.js');
-    const stdin = io.stdin ?? process.stdin;
-    return relayStdio(this, {
-      endOnPeerEof: (stdin as { isTTY?: boolean }).isTTY === true,
-      stdin,
-      stdout: io.stdout ?? process.stdout,
-      ...(io.signal ? { signal: io.signal } : {}),
-    });
   }
 
   // ---- closing ------------------------------------------------------------------------------
