@@ -84,15 +84,8 @@ export class ReceiveBuffer {
     const first = this.#chunks[this.#head];
     if (first === undefined) return undefined;
     const at = delimiter.length === 1 ? first.indexOf(delimiter[0]!) : first.indexOf(delimiter);
-    if (at === -1) return undefined;
-    const count = at + delimiter.length;
-    this.#length -= count;
-    if (count === first.length) {
-      this.#dropHead();
-      return first;
-    }
-    this.#chunks[this.#head] = first.subarray(count);
-    return first.subarray(0, count);
+    // Within the first chunk: consume() returns a view of it.
+    return at === -1 ? undefined : this.consume(at + delimiter.length);
   }
 
   /** Where to resume a search for a delimiter of `delimiterLength` bytes that just failed. */

@@ -770,26 +770,32 @@ export class Tube implements AsyncIterable<Buffer> {
   }
 
   /** Send `data`, then receive until `delimiter` (pwntools' sendthen). Returns what was received. */
-  async sendThen(
+  sendThen(
     delimiter: Delimiter | readonly Delimiter[],
     data: string | Uint8Array,
     options: RecvUntilOptions = {},
   ): Promise<Buffer> {
-    const pending = this.send(data);
-    const received = this.recvUntil(delimiter, options);
-    await pending;
-    return received;
+    return this.#then(this.send(data), delimiter, options);
   }
 
   /** Send `data` as a line, then receive until `delimiter` (pwntools' sendlinethen). */
-  async sendLineThen(
+  sendLineThen(
     delimiter: Delimiter | readonly Delimiter[],
     data: string | Uint8Array,
     options: RecvUntilOptions = {},
   ): Promise<Buffer> {
-    const pending = this.sendLine(data);
+    return this.#then(this.sendLine(data), delimiter, options);
+  }
+
+  async #then(
+    sending: Promise<void>,
+    delimiter: Delimiter | readonly Delimiter[],
+    options: RecvUntilOptions,
+  ): Promise<Buffer> {
     const received = this.recvUntil(delimiter, options);
-    await pending;
+    // It may fail while the send is awaited: handled here, reported by the return below.
+    received.catch(() => {});
+    await sending;
     return received;
   }
 
