@@ -3,17 +3,20 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { waitForLine } from '../helpers/child.js';
-import { ROOT } from '../helpers/paths.js';
 
 const HOLD = new URL('../fixtures/handlers/hold-until-closing.js', import.meta.url).href;
+const SOCKCAT = new URL('../../src/index.js', import.meta.url).href;
 
 for (const concurrency of ['{ processes: 2 }', '{ threads: 2 }']) {
   test(`SIGINT to the process group: one graceful shutdown with ${concurrency}`, async (t) => {
     const script = `
-      import { serve } from 'sockcat';
+      import { serve } from ${JSON.stringify(SOCKCAT)};
       const server = await serve({
         listen: '127.0.0.1:0',
         concurrency: ${concurrency},
@@ -22,9 +25,13 @@ for (const concurrency of ['{ processes: 2 }', '{ threads: 2 }']) {
       });
       console.log('listening', server.address().port);
     `;
+    // A file, not `node -e`: cluster workers inherit the primary's execArgv.
+    const dir = mkdtempSync(join(tmpdir(), 'sockcat-serve-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'primary.mjs');
+    writeFileSync(file, script);
     // Its own process group, as a shell job is: the test plays the terminal's Ctrl-C.
-    const primary = spawn(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: ROOT,
+    const primary = spawn(process.execPath, [file], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
