@@ -75,6 +75,8 @@ void start();`,
   platform: 'node',
   target: `node${major}`,
   keepNames: true,
+  // node-pty (optional, for --pty) is a native module of its own: not inside the one file.
+  external: ['node-pty'],
   define: { 'import.meta.url': '__sockcatExecutableUrl' },
   banner: {
     js: "var __sockcatExecutableUrl = require('node:url').pathToFileURL(process.execPath).href;",

@@ -68,16 +68,39 @@ function isInstanceInAnyCopy(asked: abstract new (...args: never[]) => unknown, 
   return false;
 }
 
+/** What `cause` holds: the system error (with `code`, `syscall`, `errno`), or another error. */
+export type ErrorCause = Error & {
+  code?: string;
+  syscall?: string;
+  errno?: number;
+  address?: string;
+  port?: number;
+};
+
+/** Typed `cause` (declared through the interface: a class field would shadow Error's own). */
+export interface SockcatError {
+  /** The system error or the error that led to this one; undefined when there is none. */
+  readonly cause: ErrorCause | undefined;
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only types `cause`
 export class SockcatError extends Error {
   static readonly [ERROR_CLASS] = true;
 
   /**
-   * `error instanceof EOFError` holds across copies of sockcat in one process: the bundled CLI
-   * and the package a --js-exec module imports, or two installed versions. A copy's class counts
-   * when it is a sockcat error class of the same name.
+   * `error instanceof SockcatError` narrows to the union of the concrete classes (AnySockcatError),
+   * so that `switch (error.code)` then narrows to one class; `instanceof TimeoutError` narrows to
+   * TimeoutError as usual. The check is the prototype chain's, and it also holds across copies
+   * of sockcat in one process (the bundled CLI and the package a --js-exec module imports): a
+   * copy's class counts when it is a sockcat error class of the same name.
    */
-  static override [Symbol.hasInstance](value: unknown): boolean {
-    // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about (a subclass)
+  static override [Symbol.hasInstance]<T>(
+    this: abstract new (
+      ...args: never[]
+    ) => T,
+    value: unknown,
+  ): value is [Extract<AnySockcatError, T>] extends [never] ? T : Extract<AnySockcatError, T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass instanceof was asked about
     return isInstanceInAnyCopy(this, value);
   }
 
@@ -315,4 +338,32 @@ export class TlsError extends SockcatError {
     super('SOCKCAT_TLS', message, { op: 'handshake', ...context });
     this.reason = reason;
   }
+}
+
+/**
+ * Every concrete error class, as a discriminated union on `code`: `switch (error.code)` over an
+ * AnySockcatError narrows to the class (TimeoutError has `timeoutMs` and `buffered`, ProxyError
+ * has `proxy` and `reply`, and so on).
+ */
+export type AnySockcatError =
+  | ArgumentError
+  | ResolveError
+  | ConnectionRefusedError
+  | ConnectError
+  | ListenError
+  | TimeoutError
+  | AbortError
+  | EOFError
+  | ClosedError
+  | ConnectionResetError
+  | ProxyProtocolError
+  | ProxyError
+  | UnsupportedError
+  | ExecError
+  | PermissionError
+  | TlsError;
+
+/** Type guard: true for every error sockcat throws on purpose (any SockcatError). */
+export function isSockcatError(value: unknown): value is AnySockcatError {
+  return value instanceof SockcatError;
 }
