@@ -11,6 +11,7 @@ import { progressMeterFor } from '../progress.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { emitTubeClosed, eventEndpoint, openSessionEvent, peerName } from './session.js';
+import { answerTelnet } from './telnet-answer.js';
 
 /**
  * Bytes that may wait for one client beyond what its socket holds. A client that falls further
@@ -268,15 +269,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       for await (const chunk of tube) {
         sessionLog?.record(chunk);
         meter?.received(chunk.length);
-        let data = chunk;
-        if (telnet) {
-          const answer = telnet.feed(chunk);
-          data = answer.data;
-          if (answer.reply.length > 0) {
-            sessionLog?.record(answer.reply);
-            await tube.send(answer.reply).catch(() => {});
-          }
-        }
+        const data = await answerTelnet(telnet, chunk, tube, sessionLog);
         // As ncat: --send-only ignores what clients send; --recv-only sends nothing to them.
         if (options.sendOnly || data.length === 0) continue;
         for (const message of messagesOf(client.name, splitter, data)) broadcast(message, client);

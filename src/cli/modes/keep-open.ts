@@ -12,6 +12,7 @@ import { progressMeterFor } from '../progress.js';
 import { clientName, listenTarget, serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { emitTubeClosed, openSessionEvent } from './session.js';
+import { answerTelnet } from './telnet-answer.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -65,15 +66,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
         for await (const chunk of tube) {
           sessionLog?.record(chunk);
           meter?.received(chunk.length);
-          let data = chunk;
-          if (telnet) {
-            const answer = telnet.feed(chunk);
-            data = answer.data;
-            if (answer.reply.length > 0) {
-              sessionLog?.record(answer.reply);
-              await tube.send(answer.reply).catch(() => {});
-            }
-          }
+          const data = await answerTelnet(telnet, chunk, tube, sessionLog);
           if (!options.sendOnly && data.length > 0) await writeChunk(io.stdout, data);
         }
       } catch (error) {
