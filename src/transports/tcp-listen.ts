@@ -11,10 +11,12 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import { closedDuringHandshake } from '../tls/handshake.js';
 import type { TlsInfo, TlsServerOptions } from '../tls/options.js';
 import type { TlsAcceptor } from '../tls/server.js';
 import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
+import { HandshakeGate, type HandshakeGateOptions } from './handshake-gate.js';
 import { applyListenerOptions, type SocketOptions } from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 import { type Waiter, waitInQueue } from './wait-queue.js';
@@ -61,6 +63,12 @@ export interface ListenOptions {
    * refused client costs no TLS work.
    */
   allow?: (remote: Endpoint) => boolean;
+  /**
+   * With `tls`: bounds on handshakes in progress, apart from `maxPending` and any limit on served
+   * connections (see HandshakeGateOptions). A client must send its first byte within
+   * `firstByteTimeout`; when `maxHandshakes` are in progress the oldest silent one is dropped.
+   */
+  handshakes?: HandshakeGateOptions;
 }
 
 /** The listener's TLS identity. */
@@ -92,8 +100,8 @@ export class Listener implements AsyncIterable<Tube> {
   #acceptor: TlsAcceptor | undefined;
   #onTlsError: ((error: Error, remote: Endpoint) => void) | undefined;
   #allow: ((remote: Endpoint) => boolean) | undefined;
-  /** Handshakes in progress; they count against maxPending. */
-  #handshaking = 0;
+  /** Handshakes in progress (TLS only): their own bound, per-source cap and first-byte deadline. */
+  #gate: HandshakeGate | undefined;
   /** Secured sockets: their TLS details and the endpoints of the socket underneath. */
   #secured = new WeakMap<Socket, { info: TlsInfo; local: Endpoint; remote: Endpoint }>();
 
@@ -111,6 +119,7 @@ export class Listener implements AsyncIterable<Tube> {
     this.#maxPending = options.maxPending ?? options.backlog ?? 511;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
+    if (acceptor) this.#gate = new HandshakeGate(options.handshakes);
     server.on('connection', this.#onConnection);
   }
 
@@ -143,6 +152,11 @@ export class Listener implements AsyncIterable<Tube> {
   /** Connections accepted by the kernel and held here until accept() hands them out. */
   get pending(): number {
     return this.#pending.length;
+  }
+
+  /** TLS handshakes in progress (including clients that have not sent their first byte). */
+  get handshaking(): number {
+    return this.#gate?.size ?? 0;
   }
 
   /** Wait for the next connection. Cancel safety: safe; a connection is never lost to a timeout. */
@@ -178,6 +192,7 @@ export class Listener implements AsyncIterable<Tube> {
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
+    this.#gate?.clear();
     for (const socket of this.#pending) socket.destroy();
     this.#pending = [];
     for (const waiter of this.#waiters.splice(0)) {
@@ -235,53 +250,83 @@ export class Listener implements AsyncIterable<Tube> {
       socket.destroy();
       return;
     }
-    if (this.#acceptor) {
-      this.#handshake(socket, this.#acceptor);
+    if (this.#acceptor && this.#gate) {
+      this.#handshake(socket, this.#acceptor, this.#gate);
       return;
     }
     this.#deliver(socket);
   };
 
-  /** Run the TLS handshake, then hand the secured socket out like a plain one. */
-  #handshake(raw: Socket, acceptor: TlsAcceptor): void {
-    if (this.#pending.length + this.#handshaking >= this.#maxPending) {
-      raw.resetAndDestroy();
-      return;
-    }
-    const local = endpointOf(raw.localAddress, raw.localPort, raw.localFamily);
+  /**
+   * Run the TLS handshake, then hand the secured socket out like a plain one. The handshake
+   * starts once the client's first byte is here (a silent client costs no TLS state), within the
+   * gate's bounds.
+   */
+  #handshake(raw: Socket, acceptor: TlsAcceptor, gate: HandshakeGate): void {
     const remote = endpointOf(raw.remoteAddress, raw.remotePort, raw.remoteFamily);
     if (this.#allow && !this.#allow(remote)) {
       raw.resetAndDestroy();
       return;
     }
-    const peer =
-      remote.family === 0
-        ? remote.address || 'unix socket peer'
-        : formatHostPort(remote.address, remote.port);
+    const ticket = gate.admit(remote.family === 0 ? '' : remote.address, () =>
+      raw.resetAndDestroy(),
+    );
+    if (!ticket) return;
+    const local = endpointOf(raw.localAddress, raw.localPort, raw.localFamily);
     // The TLS socket reports errors from now on; the raw one must never throw unheard.
     raw.on('error', () => {});
-    this.#handshaking++;
-    acceptor
-      .accept(raw, peer, {
-        network: this.#context.network ?? 'tcp',
-        address: remote.address,
-        port: remote.port,
-      })
-      .then(
-        ({ socket, info }) => {
-          this.#handshaking--;
-          if (this.#closed) {
-            socket.destroy();
-            return;
-          }
-          this.#secured.set(socket, { info, local, remote });
-          this.#deliver(socket);
-        },
-        (error: Error) => {
-          this.#handshaking--;
-          if (!this.#closed) this.#onTlsError?.(error, remote);
-        },
-      );
+    const onGone = () => {
+      raw.off('readable', onReadable);
+      ticket.release();
+    };
+    const onReadable = () => {
+      raw.off('close', onGone);
+      if (raw.readableLength === 0) {
+        // End of file before a byte: nothing to shake hands with, reported as TLS would.
+        ticket.release();
+        raw.destroy();
+        if (!this.#closed) {
+          this.#onTlsError?.(
+            closedDuringHandshake(peerOf(remote), this.#peerContext(remote)),
+            remote,
+          );
+        }
+        return;
+      }
+      ticket.heard();
+      this.#secure(raw, acceptor, ticket.release, { local, remote });
+    };
+    // 'readable' buffers what arrived without consuming it; the TLS socket reads it from there.
+    raw.once('readable', onReadable);
+    raw.once('close', onGone);
+  }
+
+  #secure(
+    raw: Socket,
+    acceptor: TlsAcceptor,
+    release: () => void,
+    ends: { local: Endpoint; remote: Endpoint },
+  ): void {
+    const { local, remote } = ends;
+    acceptor.accept(raw, peerOf(remote), this.#peerContext(remote)).then(
+      ({ socket, info }) => {
+        release();
+        if (this.#closed) {
+          socket.destroy();
+          return;
+        }
+        this.#secured.set(socket, { info, local, remote });
+        this.#deliver(socket);
+      },
+      (error: Error) => {
+        release();
+        if (!this.#closed) this.#onTlsError?.(error, remote);
+      },
+    );
+  }
+
+  #peerContext(remote: Endpoint): ErrorContext {
+    return { network: this.#context.network ?? 'tcp', address: remote.address, port: remote.port };
   }
 
   #deliver(socket: Socket): void {
@@ -304,6 +349,13 @@ export class Listener implements AsyncIterable<Tube> {
     });
     this.#pending.push(socket);
   }
+}
+
+/** A TLS client as messages name it. */
+function peerOf(remote: Endpoint): string {
+  return remote.family === 0
+    ? remote.address || 'unix socket peer'
+    : formatHostPort(remote.address, remote.port);
 }
 
 /**

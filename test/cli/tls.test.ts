@@ -1,6 +1,8 @@
 // sockcat --ssl against sockcat --ssl -l (and -l -k): ALPN, pins, verification, mTLS, key log.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -224,6 +226,27 @@ test('-l -k --ssl: several TLS clients; a plain client is dropped and the server
     assert.equal(client.code, 0, client.stderr);
   }
   await waitForLine(server.child.stdout!, /one\ntwo\n/);
+});
+
+test('-l -k --ssl under 520 idle connections from 20 sources: a TLS client is still served', async (t) => {
+  const server = await startServer(t, ['-k']);
+  const idle: Socket[] = [];
+  t.after(() => {
+    for (const socket of idle) socket.destroy();
+  });
+  for (let i = 0; i < 520; i++) {
+    const socket = netConnect({
+      host: '127.0.0.1',
+      port: server.port,
+      localAddress: `127.0.0.${10 + (i % 20)}`,
+    });
+    socket.on('error', () => {});
+    idle.push(socket);
+  }
+  await Promise.all(idle.map((socket) => once(socket, 'connect')));
+  const client = await runCli(['--ssl', '127.0.0.1', String(server.port)], 'still served\n');
+  assert.equal(client.code, 0, client.stderr);
+  await waitForLine(server.child.stdout!, /still served\n/);
 });
 
 test('--deny with --ssl: refused clients are reset before any TLS work, in -l and -l -k', async (t) => {
