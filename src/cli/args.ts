@@ -2,6 +2,7 @@ import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
+import { checkUnixPath } from '../address/unix-path.js';
 import { ArgumentError } from '../errors.js';
 import {
   type ProxyAuth,
@@ -715,9 +716,7 @@ function assignUnixTarget(
       `too many arguments: ${extra.join(' ')} (with -U the only argument is the socket path)`,
     );
   }
-  if (path === '' || path === '@') {
-    throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(path)}`);
-  }
+  checkUnixPath(path);
   if (options.seqpacket && (options.udp || options.zero)) {
     throw new ArgumentError(`--seqpacket cannot be used with ${options.udp ? '-u' : '-z'}`);
   }
