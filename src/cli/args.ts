@@ -2,6 +2,7 @@ import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
+import { quoteInput } from '../address/quote.js';
 import { checkUnixPath } from '../address/unix-path.js';
 import { ArgumentError } from '../errors.js';
 import {
@@ -149,7 +150,7 @@ export function chooseDialect(argv: readonly string[], invokedAs?: string): 'nca
   }
   if (chosen === undefined) return invokedAs === 'nc' ? 'openbsd' : 'ncat';
   if (chosen === 'ncat' || chosen === 'openbsd') return chosen;
-  throw new ArgumentError(`invalid --dialect ${JSON.stringify(chosen)} (use ncat or openbsd)`);
+  throw new ArgumentError(`invalid --dialect ${quoteInput(chosen)} (use ncat or openbsd)`);
 }
 
 /** What -e, -c or --js-exec asked to run for each connection. */
@@ -283,7 +284,7 @@ function parseNcatArgs(
   const dialect = values['dialect'];
   if (dialect !== undefined && dialect !== 'ncat') {
     // Only an abbreviated `--dia openbsd` gets here: chooseDialect() reads the full name.
-    throw new ArgumentError(`write --dialect in full to choose ${JSON.stringify(dialect)}`);
+    throw new ArgumentError(`write --dialect in full to choose ${quoteInput(String(dialect))}`);
   }
   const options: Options = {
     ...defaultOptions(),
@@ -373,7 +374,7 @@ function parseNcatArgs(
   if (maxConns !== undefined) {
     if (!/^\d+$/.test(maxConns) || Number(maxConns) < 1) {
       throw new ArgumentError(
-        `invalid -m max connections ${JSON.stringify(maxConns)} (a whole number, at least 1)`,
+        `invalid -m max connections ${quoteInput(maxConns)} (a whole number, at least 1)`,
       );
     }
     options.maxConns = Number(maxConns);
@@ -382,7 +383,7 @@ function parseNcatArgs(
   if (scanConcurrency !== undefined) {
     if (!/^\d+$/.test(scanConcurrency) || Number(scanConcurrency) < 1) {
       throw new ArgumentError(
-        `invalid --scan-concurrency ${JSON.stringify(scanConcurrency)} (a whole number, at least 1)`,
+        `invalid --scan-concurrency ${quoteInput(scanConcurrency)} (a whole number, at least 1)`,
       );
     }
     options.scanConcurrency = Number(scanConcurrency);
@@ -406,7 +407,7 @@ function parseNcatArgs(
       | undefined;
     if (version === undefined) {
       throw new ArgumentError(
-        `invalid --proxy-protocol version ${JSON.stringify(proxyProtocol)} (use v1 or v2)`,
+        `invalid --proxy-protocol version ${quoteInput(proxyProtocol)} (use v1 or v2)`,
       );
     }
     if (options.listen)
@@ -430,9 +431,7 @@ function parseNcatArgs(
   if (source !== undefined) {
     const address = unbracket(source);
     if (ipFamily(address) === 0) {
-      throw new ArgumentError(
-        `invalid -s source address ${JSON.stringify(source)}: not an IP address`,
-      );
+      throw new ArgumentError(`invalid -s source address ${quoteInput(source)}: not an IP address`);
     }
     options.sourceAddress = address;
   }

@@ -74,7 +74,14 @@ export type CliEvent =
       filtered: number;
       durationMs: number;
     }
-  | { event: 'error'; code: string; message: string; exitStatus: number };
+  | {
+      event: 'error';
+      code: string;
+      message: string;
+      exitStatus: number;
+      /** The system's or OpenSSL's code underneath (`ENOENT`, `ERR_OSSL_PEM_NO_START_LINE`). */
+      cause?: string;
+    };
 
 /** Receives events; a no-op sink when --json is not given. */
 export interface EventSink {

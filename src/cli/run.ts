@@ -4,6 +4,7 @@ import { helpText, type Options, type ParseContext, parseArgs } from './args.js'
 import type { Context } from './context.js';
 import { createEventSink, type EventSink } from './events.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
+import { interruptStatus } from './interrupt.js';
 import type { CliIO } from './io.js';
 import { createLog, type Log } from './log.js';
 import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
@@ -32,18 +33,27 @@ export async function run(options: Options, io: CliIO, program = 'sockcat'): Pro
     events = createEventSink(options.json, io.stderr);
     // -z has no session data: its -o/-x files are left as they are (the plan warned).
     if (plan.io !== 'scan') sessionLog = openSessionLog(options);
-    const ctx: Context = { options, plan, io, log, sessionLog, events };
+    const ctx: Context = {
+      options,
+      plan,
+      io,
+      log,
+      sessionLog,
+      events: startingLog(events, sessionLog),
+    };
     const { runPlan } = await import('./runner.js');
     return (await runPlan(ctx, plan)) ? ExitCode.Ok : ExitCode.NetworkError;
   } catch (error) {
     const status = report(error, log, io, options);
     const cause = error instanceof QuietExit ? error.reason : error;
-    if (status !== 130) {
+    if (!interrupted(error, io)) {
+      const underneath = causeCode(cause);
       events.emit({
         event: 'error',
         code: cause instanceof SockcatError ? cause.code : 'SOCKCAT_INTERNAL',
         message: cause instanceof Error ? cause.message : String(cause),
         exitStatus: status,
+        ...(underneath ? { cause: underneath } : {}),
       });
     }
     return status;
@@ -72,10 +82,47 @@ export async function main(
   return run(options, io, program);
 }
 
+/**
+ * The -o/-x files open once the run is past its checks: at its first listening, connected or
+ * accepted event (every mode reports those), so a run that fails before leaves an old log intact.
+ */
+function startingLog(events: EventSink, sessionLog: SessionLog | undefined): EventSink {
+  if (!sessionLog) return events;
+  return {
+    get enabled() {
+      return events.enabled;
+    },
+    nextId: () => events.nextId(),
+    close: () => events.close(),
+    emit(event) {
+      if (
+        event.event === 'listening' ||
+        event.event === 'connected' ||
+        event.event === 'accepted'
+      ) {
+        sessionLog.start();
+      }
+      events.emit(event);
+    },
+  };
+}
+
+/** The code of the system or OpenSSL error under a failure (`ENOENT`), for --json and -vvv. */
+function causeCode(error: unknown): string | undefined {
+  const code = ((error as { cause?: unknown } | undefined)?.cause as { code?: unknown } | undefined)
+    ?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Whether the run ended because the CLI's signal was aborted (SIGINT, SIGHUP, ...). */
+function interrupted(error: unknown, io: CliIO): boolean {
+  return error instanceof SockcatError && error.code === 'SOCKCAT_ABORTED' && !!io.signal?.aborted;
+}
+
 function report(error: unknown, log: Log, io: CliIO, options?: Options): number {
   if (error instanceof QuietExit) return error.status;
   if (error instanceof SockcatError) {
-    if (error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) return 130;
+    if (interrupted(error, io)) return interruptStatus(io.signal);
     if (options?.dialect === 'openbsd') {
       // nc's words for the failures scripts look at; nc exits 1 for every runtime failure.
       log.error(openbsdMessage(error, options.port));
@@ -90,6 +137,8 @@ function report(error: unknown, log: Log, io: CliIO, options?: Options): number 
     log.error(`internal error: ${message}`);
   }
   if (log.verbosity >= 3 || /\bsockcat\b/.test(io.env['NODE_DEBUG'] ?? '')) {
+    const underneath = causeCode(error);
+    if (underneath) log.error(`(system code ${underneath})`);
     io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   }
   return exitCodeFor(error);

@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { formatHostPort } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { type Family, type LookupFunction, resolveListenAddress } from '../address/resolve.js';
@@ -409,8 +411,41 @@ async function listenUnix(path: string, shown: string, options: ListenOptions): 
   const context: ErrorContext = { op: 'listen', network: 'unix', address: shown };
   const server = createServer({ allowHalfOpen: true });
   const acceptor = options.tls ? await tlsAcceptor(options.tls) : undefined;
-  await bindServer(server, { path, backlog: options.backlog ?? 511 }, shown, context);
+  try {
+    await bindServer(server, { path, backlog: options.backlog ?? 511 }, shown, context);
+  } catch (error) {
+    throw missingDirectory(error, path, shown, context) ?? error;
+  }
   return new Listener(server, { ...options, noDelay: false }, context, acceptor);
+}
+
+/**
+ * libuv reports a Unix bind in a missing directory as EACCES (for Windows' sake): say what the
+ * kernel said, ENOENT, and which directory is missing. Undefined when that is not the case.
+ */
+function missingDirectory(
+  error: unknown,
+  path: string,
+  shown: string,
+  context: ErrorContext,
+): ListenError | undefined {
+  const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+  if (cause?.code !== 'EACCES' || path.startsWith('\0')) return undefined;
+  const directory = dirname(path);
+  try {
+    statSync(directory);
+    return undefined;
+  } catch (statError) {
+    const code = (statError as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+    return new ListenError(
+      `listen on ${shown} failed: No such file or directory (the directory ${JSON.stringify(directory)} does not exist)`,
+      {
+        ...context,
+        cause: Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT', syscall: 'bind' }),
+      },
+    );
+  }
 }
 
 /** The server side of TLS; node:tls (and, for an ephemeral certificate, x509) load only here. */

@@ -234,10 +234,10 @@ describe('keep open', () => {
     await waitForLine(child.stderr!, /("event":"exited"[^\n]*\n[\s\S]*){3}/);
     const done = finished(child);
     child.kill('SIGTERM');
-    assert.equal((await done).code, 130);
+    assert.equal((await done).code, 143);
   });
 
-  test('-k: SIGTERM ends the running children and reaps them before exiting 130', async (t) => {
+  test('-k: SIGTERM ends the running children and reaps them before exiting 143', async (t) => {
     const { child, port } = await startListener(t, [
       '-k',
       '--json',
@@ -249,7 +249,7 @@ describe('keep open', () => {
     const pid = Number((await waitForLine(child.stderr!, /"event":"exec"[^\n]*"pid":(\d+)/))[1]);
     const done = finished(child);
     child.kill('SIGTERM');
-    assert.equal((await done).code, 130);
+    assert.equal((await done).code, 143);
     assert.equal(alive(pid), false);
   });
 
@@ -392,7 +392,7 @@ describe('--js-exec', () => {
     }
     const done = finished(child);
     child.kill('SIGTERM');
-    assert.equal((await done).code, 130);
+    assert.equal((await done).code, 143);
   });
 
   test('a module that throws: one line, only its connection is reset', async (t) => {

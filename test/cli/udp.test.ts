@@ -110,7 +110,7 @@ test('connect: -o records each datagram sent and received', async (t) => {
   await peer.send('in', from.port);
   await waitForLine(child.stdout!, /in/);
   child.kill('SIGTERM');
-  assert.equal((await done).code, 130);
+  assert.equal((await done).code, 143);
   assert.equal(await readFile(file, 'utf8'), 'out in');
 });
 
@@ -205,7 +205,7 @@ test('listen: the first sender is the peer; others are refused; stdin EOF does n
   await waitForLine(child.stdout!, /after stdin EOF/);
   child.kill('SIGTERM');
   const result = await done;
-  assert.equal(result.code, 130);
+  assert.equal(result.code, 143);
   assert.equal(result.stdout.toString(), 'hello after stdin EOF');
 });
 
@@ -257,7 +257,7 @@ test('listen -k: several peers, each answered; stdin goes to every live peer', a
   await waitForLine(child.stdout!, /again a\n/);
   child.kill('SIGTERM');
   const result = await done;
-  assert.equal(result.code, 130);
+  assert.equal(result.code, 143);
   assert.equal(result.stdout.toString(), 'from a\nfrom b\nagain a\n');
 });
 

@@ -70,7 +70,7 @@ test('listen mode: the first sender is the peer; the socket file is removed at t
   assert.equal((await client.receive()).data.toString(), 'hello client');
   const done = finished(child);
   child.kill('SIGTERM');
-  assert.equal((await done).code, 130);
+  assert.equal((await done).code, 143);
   assert.equal(existsSync(path), false);
 });
 
@@ -157,7 +157,7 @@ test('-l -k: several peers, each answered; stdin goes to every live peer; unboun
   await waitForLine(child.stdout!, /again a\n/);
   child.kill('SIGTERM');
   const result = await done;
-  assert.equal(result.code, 130);
+  assert.equal(result.code, 143);
   assert.equal(result.stdout.toString(), 'from a\nfrom b\nfrom nobody\nagain a\n');
   assert.match(
     result.stderr,
