@@ -43,6 +43,8 @@ export interface Options {
   numericOnly: boolean;
   sourceAddress: string | undefined;
   sourcePort: number | undefined;
+  /** -U -u -s PATH: the path a Unix datagram client binds (default: an autobound abstract name). */
+  sourcePath: string | undefined;
   /** -w; ncat's default is 10 s. */
   connectTimeout: number;
   idleTimeout: number | undefined;
@@ -319,6 +321,16 @@ function parseNcatArgs(
   };
   if (options.broker) options.listen = true;
 
+  for (const flag of ['allow', 'deny'] as const) {
+    // An empty list would allow nobody (or deny nobody) without saying so: an error, like ' '.
+    const empty = options.access[flag].find((list) => list.split(',').every((item) => item === ''));
+    if (empty !== undefined) {
+      throw new ArgumentError(
+        `invalid --${flag} ${JSON.stringify(empty)}: no host specification given`,
+      );
+    }
+  }
+
   const execs = (
     [
       ['exec', 'exec', '-e'],
@@ -428,7 +440,18 @@ function parseNcatArgs(
     throw new ArgumentError('--proxy-protocol cannot be used with --ssl yet');
   }
   const source = str('source');
-  if (source !== undefined) {
+  if (source !== undefined && options.unixSocket) {
+    // -U -u: -s names the path the client binds, so that the peer can answer it (as ncat).
+    if (!options.udp || options.listen) {
+      throw new ArgumentError(
+        `-s cannot be used with -U${options.udp ? ' -u -l' : ''}: only a Unix datagram client (-U -u) binds a source path`,
+      );
+    }
+    if (source === '' || source === '@') {
+      throw new ArgumentError(`invalid -s source path ${JSON.stringify(source)}`);
+    }
+    options.sourcePath = source;
+  } else if (source !== undefined) {
     const address = unbracket(source);
     if (ipFamily(address) === 0) {
       throw new ArgumentError(`invalid -s source address ${quoteInput(source)}: not an IP address`);
@@ -460,7 +483,6 @@ const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
  */
 function validateExec(options: Options, exec: ExecSpec): void {
   const flag = EXEC_FLAG[exec.kind];
-  if (options.udp) throw new ArgumentError(`-u with ${flag} is not implemented yet`);
   const stdio: [boolean, string][] = [
     [options.sendOnly, '--send-only'],
     [options.recvOnly, '--recv-only'],
@@ -501,6 +523,7 @@ export function defaultOptions(): Options {
     numericOnly: false,
     sourceAddress: undefined,
     sourcePort: undefined,
+    sourcePath: undefined,
     connectTimeout: DEFAULT_CONNECT_TIMEOUT,
     idleTimeout: undefined,
     quitAfterEof: undefined,
@@ -560,7 +583,11 @@ function assignProxy(
   const type: ProxyType | undefined = typeText === undefined ? undefined : parseProxyType(typeText);
   const authText = (values['proxy-auth'] as string | undefined) ?? env['NCAT_PROXY_AUTH'];
   const authGiven = values['proxy-auth'] !== undefined;
-  const auth = authText === undefined || authText === '' ? undefined : parseProxyAuth(authText);
+  // An explicit empty --proxy-auth is sent as such (as ncat); an empty NCAT_PROXY_AUTH is none.
+  const auth =
+    authText === undefined || (authText === '' && !authGiven)
+      ? undefined
+      : parseProxyAuth(authText);
   const dnsText = values['proxy-dns'] as string | undefined;
   if (dnsText !== undefined) options.proxyDns = parseProxyDns(dnsText);
   if (options.listen) {
@@ -594,6 +621,11 @@ function assignProxy(
         throw new ArgumentError(`${flags} cannot be used with a proxy server (-l --proxy-type)`);
       }
     }
+    if (type === 'socks5' && auth && auth.username === '') {
+      throw new ArgumentError(
+        '--proxy-auth for a socks5 proxy server needs a user name (SOCKS5 username/password has no empty one)',
+      );
+    }
     options.proxyServer = type;
     options.proxyServerAuth = auth;
     return;
@@ -615,6 +647,11 @@ function assignProxy(
   for (const hop of options.proxy) {
     if (hop.type === 'socks4' && hop.auth && hop.auth.password !== '') {
       throw new ArgumentError('--proxy-auth for a socks4 proxy is a user id only (no ":password")');
+    }
+    if (hop.type === 'socks5' && hop.auth && hop.auth.username === '') {
+      throw new ArgumentError(
+        '--proxy-auth for a socks5 proxy needs a user name (SOCKS5 username/password has no empty one)',
+      );
     }
   }
 }
@@ -727,7 +764,6 @@ function assignUnixTarget(
   const conflicts = [
     ['-4', values['ipv4']],
     ['-6', values['ipv6']],
-    ['-s', values['source']],
   ].filter(([, value]) => value !== undefined);
   if (conflicts.length > 0) {
     throw new ArgumentError(
