@@ -283,6 +283,9 @@ test('listen -k -m 1: datagrams from a peer beyond the limit are dropped and log
   const b = await udpPeer(t);
   await a.send('a1', port);
   await waitForLine(child.stderr!, /Connection from/);
+  // Two datagrams: a conversation, which a newcomer cannot push out (a one-shot one could be).
+  await a.send('a2', port);
+  await waitForLine(child.stdout!, /a1a2/);
   await b.send('b1', port);
   await waitForLine(
     child.stderr!,
@@ -292,10 +295,28 @@ test('listen -k -m 1: datagrams from a peer beyond the limit are dropped and log
   );
   child.stdin!.write('only a');
   assert.equal((await a.next()).data.toString(), 'only a');
-  await a.send('a2', port);
-  await waitForLine(child.stdout!, /a1a2/);
+  await a.send('a3', port);
+  await waitForLine(child.stdout!, /a1a2a3/);
   child.kill('SIGTERM');
-  assert.equal((await done).stdout.toString(), 'a1a2');
+  assert.equal((await done).stdout.toString(), 'a1a2a3');
+});
+
+test('listen -k -m 1: a peer that sent one datagram only makes room for a new one', async (t) => {
+  const { child, port, done } = await startListen(['-k', '-m', '1', '--json']);
+  t.after(() => stop(child));
+  const once = await udpPeer(t);
+  const next = await udpPeer(t);
+  await once.send('o1', port);
+  await waitForLine(child.stdout!, /o1/);
+  await next.send('n1', port);
+  await waitForLine(child.stdout!, /o1n1/);
+  await waitForLine(child.stderr!, /"event":"closed","id":1,"reason":"evicted"/);
+  child.stdin!.write('to next');
+  assert.equal((await next.next()).data.toString(), 'to next');
+  child.kill('SIGTERM');
+  const result = await done;
+  assert.equal(result.stdout.toString(), 'o1n1');
+  assert.doesNotMatch(result.stderr, /denied/);
 });
 
 test('listen -k --deny: denied senders get no session', async (t) => {
