@@ -76,7 +76,10 @@ export interface Options {
   scanConcurrency: number;
   /** --allow/--allowfile/--deny/--denyfile, as given (each may repeat). */
   access: { allow: string[]; allowFiles: string[]; deny: string[]; denyFiles: string[] };
-  /** -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module). */
+  /**
+   * -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module), --lua-exec (a
+   * Lua 5.4 script).
+   */
   exec: ExecSpec | undefined;
   /** -u: UDP instead of TCP. */
   udp: boolean;
@@ -155,10 +158,10 @@ export function chooseDialect(argv: readonly string[], invokedAs?: string): 'nca
   throw new ArgumentError(`invalid --dialect ${quoteInput(chosen)} (use ncat or openbsd)`);
 }
 
-/** What -e, -c or --js-exec asked to run for each connection. */
+/** What -e, -c, --js-exec or --lua-exec asked to run for each connection. */
 export interface ExecSpec {
-  kind: 'exec' | 'sh' | 'js';
-  /** The command line (-e, -c) or the module path (--js-exec), as given. */
+  kind: 'exec' | 'sh' | 'js' | 'lua';
+  /** The command line (-e, -c) or the module or script path (--js-exec, --lua-exec), as given. */
   command: string;
 }
 
@@ -336,6 +339,7 @@ function parseNcatArgs(
       ['exec', 'exec', '-e'],
       ['sh-exec', 'sh', '-c'],
       ['js-exec', 'js', '--js-exec'],
+      ['lua-exec', 'lua', '--lua-exec'],
     ] as const
   ).filter(([name]) => values[name] !== undefined);
   if (execs.length > 1) {
@@ -350,11 +354,13 @@ function parseNcatArgs(
     options.exec = { kind, command };
   }
   if (options.exec && options.zero) {
-    throw new ArgumentError('-z sends nothing; it cannot be used with -e, -c or --js-exec');
+    throw new ArgumentError(
+      '-z sends nothing; it cannot be used with -e, -c, --js-exec or --lua-exec',
+    );
   }
   if (options.exec && options.broker) {
     throw new ArgumentError(
-      '--broker and --chat relay between clients; -e, -c and --js-exec cannot be used with them',
+      '--broker and --chat relay between clients; -e, -c, --js-exec and --lua-exec cannot be used with them',
     );
   }
   // As ncat 7.93, which refuses both ("UDP mode does not support connection brokering").
@@ -475,10 +481,10 @@ function parseNcatArgs(
 }
 
 /** The flag that asked for each exec kind, for messages. */
-const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
+const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec', lua: '--lua-exec' } as const;
 
 /**
- * Options that cannot work with -e/-c/--js-exec fail by name rather than being ignored: sockcat's
+ * Options that cannot work with -e/-c/--js-exec/--lua-exec fail by name rather than being ignored: sockcat's
  * own stdin and stdout are not relayed there, and a --js-exec module does its own sending.
  */
 function validateExec(options: Options, exec: ExecSpec): void {
@@ -609,7 +615,7 @@ function assignProxy(
       );
     }
     const conflicts = [
-      [options.exec !== undefined, '-e, -c and --js-exec'],
+      [options.exec !== undefined, '-e, -c, --js-exec and --lua-exec'],
       [options.broker, '--broker and --chat'],
       [options.udp, '-u'],
       [options.unixSocket, '-U'],

@@ -66,7 +66,7 @@ export const OPTION_RULES: Readonly<Record<string, OptionRule>> = {
   crlf: { layer: 'io', where: stdinOption('') },
   'sh-exec': { layer: 'io', where: execWhere },
   exec: { layer: 'io', where: execWhere },
-  'lua-exec': { layer: 'none' },
+  'lua-exec': { layer: 'io', where: execWhere },
   'js-exec': { layer: 'io', where: execWhere },
   'source-route': { layer: 'none' },
   'source-route-pointer': { layer: 'none' },
@@ -125,7 +125,7 @@ export const OPTION_RULES: Readonly<Record<string, OptionRule>> = {
     where: (l) => {
       if (l.io === 'scan') return refuse('-z sends and receives nothing (as ncat)');
       if (isServer(l)) return refuse('a proxy server speaks HTTP or SOCKS, not Telnet (as ncat)');
-      if (l.io === 'exec' || l.io === 'js-exec') {
+      if (l.io === 'exec' || l.io === 'js-exec' || l.io === 'lua-exec') {
         return warn('the command gets the connection as it is');
       }
       return undefined;
@@ -214,7 +214,7 @@ export const OPTION_RULES: Readonly<Record<string, OptionRule>> = {
     where: (l) => {
       if (isServer(l)) return refuse('a proxy server relays nothing of its own to meter');
       if (isDatagram(l)) return refuse('the meter is not built for datagram sessions yet');
-      if (l.io === 'exec' || l.io === 'js-exec') {
+      if (l.io === 'exec' || l.io === 'js-exec' || l.io === 'lua-exec') {
         return refuse('the meter is not built for command sessions yet');
       }
       return undefined;
