@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ArgumentError, SockcatError } from '../errors.js';
+import { SockcatError } from '../errors.js';
+import { openFailure } from './option-file.js';
 
 /** Bumped when an event's meaning or a field's type changes; new fields do not bump it. */
 export const EVENTS_SCHEMA_VERSION = 1;
@@ -107,8 +108,7 @@ export function createEventSink(target: string | undefined, stderr: Writable): E
     try {
       fd = openSync(target, 'a', 0o644);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new ArgumentError(`cannot open --json file ${JSON.stringify(target)}: ${reason}`);
+      throw openFailure(target, '--json', error);
     }
   }
   return {
