@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
-import { feedStdin, finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import {
+  alive,
+  feedStdin,
+  finished,
+  runCli,
+  spawnCli,
+  stop,
+  waitForLine,
+} from '../helpers/child.js';
 import { EXAMPLES } from '../helpers/paths.js';
 
 const UPPER = join(EXAMPLES, 'js-exec', 'upper.js');
@@ -40,16 +48,6 @@ function jsonEvents(stderr: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** True while a process exists (a zombie counts: it has not been reaped). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('connect mode', () => {

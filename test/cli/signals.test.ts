@@ -7,23 +7,13 @@ import { createServer, connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { finished, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { alive, finished, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { requirePeer } from '../helpers/peers.js';
 
 function tempDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'sockcat-signals-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   return dir;
-}
-
-/** True while a process exists (a zombie counts: it has not been reaped). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function connected(socket: Socket): Promise<void> {

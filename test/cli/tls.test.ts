@@ -8,7 +8,14 @@ import { type TestContext, test } from 'node:test';
 import { pinForm } from '../../src/tls/fingerprint.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { makeCertificates } from '../helpers/certificates.js';
-import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import {
+  connectedOrClosed,
+  finished,
+  runCli,
+  spawnCli,
+  stop,
+  waitForLine,
+} from '../helpers/child.js';
 
 const FINGERPRINT = /SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/;
 
@@ -243,15 +250,7 @@ test('-l -k --ssl under 520 idle connections from 20 sources: a TLS client is st
     idle.push(socket);
   }
   // Each is connected, or already reset by the listener making room (the oldest silent go first).
-  await Promise.all(
-    idle.map(
-      (socket) =>
-        new Promise((resolve) => {
-          socket.once('connect', resolve);
-          socket.once('close', resolve);
-        }),
-    ),
-  );
+  await Promise.all(idle.map(connectedOrClosed));
   const client = await runCli(['--ssl', '127.0.0.1', String(server.port)], 'still served\n');
   assert.equal(client.code, 0, client.stderr);
   await waitForLine(server.child.stdout!, /still served\n/);

@@ -35,6 +35,16 @@ async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
   return dir;
 }
 
+/** `sockcat -v -U -u -l PATH` in a fresh directory, once it is listening. */
+async function startListener(t: { after(fn: () => unknown): void }) {
+  const dir = await tempDir(t);
+  const path = join(dir, 'listen.sock');
+  const child = spawnCli(['-v', '-U', '-u', '-l', path]);
+  t.after(() => stop(child));
+  await waitForLine(child.stderr!, /Listening on /);
+  return { dir, path, child };
+}
+
 test('connect mode: each stdin read is one datagram; replies reach stdout', { skip }, async (t) => {
   const dir = await tempDir(t);
   const server = await openUnixDatagram({ path: join(dir, 'server.sock') });
@@ -56,11 +66,7 @@ test('connect mode: each stdin read is one datagram; replies reach stdout', { sk
 test('listen mode: the first sender is the peer; the socket file is removed at the end', {
   skip,
 }, async (t) => {
-  const dir = await tempDir(t);
-  const path = join(dir, 'listen.sock');
-  const child = spawnCli(['-v', '-U', '-u', '-l', path]);
-  t.after(() => stop(child));
-  await waitForLine(child.stderr!, /Listening on /);
+  const { dir, path, child } = await startListener(t);
   const client = await openUnixDatagram({ path: join(dir, 'client.sock'), connect: path });
   t.after(() => client.close());
   await client.send('hello listener');
@@ -224,11 +230,7 @@ test('-l -k -m 2: one-shot sessions make room for a new peer, oldest first', {
 test('-l: a datagram from a sender that is gone is written out before the reply fails', {
   skip,
 }, async (t) => {
-  const dir = await tempDir(t);
-  const path = join(dir, 'listen.sock');
-  const child = spawnCli(['-v', '-U', '-u', '-l', path]);
-  t.after(() => stop(child));
-  await waitForLine(child.stderr!, /Listening on /);
+  const { dir, path, child } = await startListener(t);
   const done = finished(child);
   // Stopped, sockcat cannot read before the sender is gone (as socat's UNIX-SENDTO,bind=...,
   // which exits at once and removes its path).

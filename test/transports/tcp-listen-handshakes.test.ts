@@ -5,6 +5,7 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { type Listener, listen } from '../../src/transports/tcp-listen.js';
+import { connectedOrClosed } from '../helpers/child.js';
 
 /** Open `count` connections from `source` that never send a byte. */
 async function silent(t: TestContext, listener: Listener, source: string, count: number) {
@@ -22,15 +23,7 @@ async function silent(t: TestContext, listener: Listener, source: string, count:
     for (const socket of sockets) socket.destroy();
   });
   // Connected, or reset already by the listener (beyond a cap): either way the listener saw it.
-  await Promise.all(
-    sockets.map(
-      (socket) =>
-        new Promise((resolve) => {
-          socket.once('connect', resolve);
-          socket.once('close', resolve);
-        }),
-    ),
-  );
+  await Promise.all(sockets.map(connectedOrClosed));
   return sockets;
 }
 
