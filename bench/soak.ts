@@ -23,8 +23,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import fc from 'fast-check';
+import { connect } from '../src/dial/connect.js';
 import { DigestVerifier } from '../src/proxy/digest-server.js';
-import { connect } from '../src/transports/tcp-connect.js';
 import { digestVerifierProperty, headParsersProperty } from '../test/helpers/proxy-fuzz.js';
 import { option } from './common.js';
 

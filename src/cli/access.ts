@@ -1,3 +1,4 @@
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
 import {
   HostFilter,
@@ -8,10 +9,9 @@ import {
 } from '../address/host-spec.js';
 import { quoteInput } from '../address/quote.js';
 import { ArgumentError } from '../errors.js';
-import type { Endpoint } from '../tube/tube.js';
-import type { Options } from './args.js';
 import type { Context } from './context.js';
 import { readOptionFile } from './option-file.js';
+import type { Options } from './options.js';
 
 /**
  * The --allow/--allowfile/--deny/--denyfile filter, names resolved once at start (as ncat does),

@@ -1,6 +1,6 @@
 import { SockcatError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { helpText, type Options, type ParseContext, parseArgs } from './args.js';
+import { helpText, type ParseContext, parseArgs } from './args.js';
 import type { Context } from './context.js';
 import { createEventSink, type EventSink } from './events.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
@@ -8,6 +8,7 @@ import { interruptStatus } from './interrupt.js';
 import type { CliIO } from './io.js';
 import { createLog, type Log } from './log.js';
 import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
+import type { Options } from './options.js';
 import { buildPlan } from './plan.js';
 import { openSessionLog, type SessionLog } from './session-log.js';
 

@@ -5,8 +5,8 @@ import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { connect } from '../../src/dial/connect.js';
 import { pinForm } from '../../src/tls/fingerprint.js';
-import { connect } from '../../src/transports/tcp-connect.js';
 import { makeCertificates } from '../helpers/certificates.js';
 import {
   connectedOrClosed,

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { connect as netConnect, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
-import { connect } from '../../src/transports/tcp-connect.js';
+import { connect } from '../../src/dial/connect.js';
 import { type Listener, listen } from '../../src/transports/tcp-listen.js';
 import { connectedOrClosed } from '../helpers/child.js';
 
