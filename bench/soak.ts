@@ -62,8 +62,10 @@ interface Server {
   child: ChildProcess;
   port: number;
   probe: string;
-  /** What the server printed on stdout lately (markers of legitimate clients). */
-  seen: string;
+  /** Markers of legitimate clients the server printed on stdout. */
+  seen: Set<string>;
+  /** The end of its stdout so far, for a marker split between two reads. */
+  tail: string;
 }
 
 interface Sample {
@@ -121,9 +123,12 @@ async function startServer(name: Name, dir: string, taken: Set<number>): Promise
       NODE_OPTIONS: `--import=${pathToFileURL(PROBE).href}`,
     },
   });
-  const server: Server = { name, child, port, probe, seen: '' };
+  const server: Server = { name, child, port, probe, seen: new Set(), tail: '' };
   child.stdout!.on('data', (chunk: Buffer) => {
-    server.seen = (server.seen + chunk.toString('latin1')).slice(-65536);
+    const text = server.tail + chunk.toString('latin1');
+    for (const match of text.matchAll(MARKER)) server.seen.add(match[0]);
+    // Only an unfinished line is carried over: a marker is seen once.
+    server.tail = text.slice(text.lastIndexOf('\n') + 1).slice(-64);
   });
   await waitFor(child, /Listening on 127\.0\.0\.1:\d+/, 30_000);
   child.stderr!.resume();
@@ -166,10 +171,14 @@ function sample(server: Server, t: number): Sample {
   return { t, fds, rssKiB, children, loopP99Ms };
 }
 
-/** Open a TCP connection; resolves once connected, rejects on error. */
+/**
+ * Open a hostile TCP connection from a random 127.0.0.2-254 (the legitimate clients come from
+ * 127.0.0.1, as a real client shares no address with the flood); resolves once connected.
+ */
 function open(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
-    const socket = netConnect(port, '127.0.0.1');
+    const localAddress = `127.0.0.${2 + Math.floor(Math.random() * 253)}`;
+    const socket = netConnect({ port, host: '127.0.0.1', localAddress });
     socket.once('connect', () => {
       socket.off('error', reject);
       socket.on('error', () => {});
@@ -193,6 +202,9 @@ function hold(socket: Socket, ms = HOLD_MS): Promise<void> {
 function randomBytes(): Buffer {
   return Buffer.from(fc.sample(fc.uint8Array({ minLength: 1, maxLength: 4096 }), 1)[0]!);
 }
+
+/** A legitimate client's line: `legit-NAME-N-RANDOM`. */
+const MARKER = /legit-[a-z]+-\d+-[a-z0-9]+\n/g;
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
@@ -257,6 +269,7 @@ async function legitimate(
   n: number,
 ): Promise<string | undefined> {
   const marker = `legit-${server.name}-${n}-${Math.random().toString(36).slice(2)}`;
+  const line = `${marker}\n`;
   const work = async () => {
     switch (server.name) {
       case 'keep':
@@ -272,9 +285,10 @@ async function legitimate(
         await tube.close();
         // The server's stdout is read by this process: look for the marker there (bounded).
         const until = performance.now() + LEGIT_TIMEOUT_MS;
-        while (!server.seen.includes(marker) && performance.now() < until) {
+        while (!server.seen.has(line) && performance.now() < until) {
           await new Promise((resolve) => setTimeout(resolve, 50));
         }
+        if (!server.seen.delete(line)) throw new Error('its line never reached stdout');
         return;
       }
       case 'broker': {
