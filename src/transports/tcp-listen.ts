@@ -71,6 +71,12 @@ export interface ListenOptions {
    * `firstByteTimeout`; when `maxHandshakes` are in progress the oldest silent one is dropped.
    */
   handshakes?: HandshakeGateOptions;
+  /**
+   * With `tls`: serve one client, as ncat's `-l` without `-k`. The first connection `allow` lets in
+   * is the one: connections after it are reset at once, even while its handshake runs, and when
+   * its handshake fails accept() rejects with that error (instead of waiting for another client).
+   */
+  tlsSingleClient?: boolean;
 }
 
 /** The listener's TLS identity. */
@@ -104,6 +110,10 @@ export class Listener implements AsyncIterable<Tube> {
   #allow: ((remote: Endpoint) => boolean) | undefined;
   /** Handshakes in progress (TLS only): their own bound, per-source cap and first-byte deadline. */
   #gate: HandshakeGate | undefined;
+  /** tlsSingleClient: the one client has arrived; its failed handshake, if it failed. */
+  #single: boolean;
+  #taken = false;
+  #failure: Error | undefined;
   /** Secured sockets: their TLS details and the endpoints of the socket underneath. */
   #secured = new WeakMap<Socket, { info: TlsInfo; local: Endpoint; remote: Endpoint }>();
 
@@ -118,6 +128,7 @@ export class Listener implements AsyncIterable<Tube> {
     this.#acceptor = acceptor;
     this.#onTlsError = options.onTlsError;
     this.#allow = options.allow;
+    this.#single = options.tlsSingleClient === true;
     this.#maxPending = options.maxPending ?? options.backlog ?? 511;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
@@ -165,6 +176,7 @@ export class Listener implements AsyncIterable<Tube> {
   accept(options: AcceptOptions = {}): Promise<Tube> {
     const first = this.#pending.shift();
     if (first) return Promise.resolve(this.#wrap(first));
+    if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) {
       return Promise.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
     }
@@ -270,9 +282,20 @@ export class Listener implements AsyncIterable<Tube> {
       raw.resetAndDestroy();
       return;
     }
-    const ticket = gate.admit(remote.family === 0 ? '' : remote.address, () =>
-      raw.resetAndDestroy(),
-    );
+    if (this.#single) {
+      // ncat's -l: the one client has connected; nobody else gets in, handshake or not.
+      if (this.#taken) {
+        raw.resetAndDestroy();
+        return;
+      }
+      this.#taken = true;
+    }
+    const ticket = gate.admit(remote.family === 0 ? '' : remote.address, () => {
+      raw.resetAndDestroy();
+      // The one client said nothing in time: the wait is over, as for a failed handshake.
+      if (this.#single)
+        this.#tlsFailed(closedDuringHandshake(peerOf(remote), this.#peerContext(remote)), remote);
+    });
     if (!ticket) return;
     const local = endpointOf(raw.localAddress, raw.localPort, raw.localFamily);
     // The TLS socket reports errors from now on; the raw one must never throw unheard.
@@ -287,12 +310,7 @@ export class Listener implements AsyncIterable<Tube> {
         // End of file before a byte: nothing to shake hands with, reported as TLS would.
         ticket.release();
         raw.destroy();
-        if (!this.#closed) {
-          this.#onTlsError?.(
-            closedDuringHandshake(peerOf(remote), this.#peerContext(remote)),
-            remote,
-          );
-        }
+        this.#tlsFailed(closedDuringHandshake(peerOf(remote), this.#peerContext(remote)), remote);
         return;
       }
       ticket.heard();
@@ -322,9 +340,21 @@ export class Listener implements AsyncIterable<Tube> {
       },
       (error: Error) => {
         release();
-        if (!this.#closed) this.#onTlsError?.(error, remote);
+        this.#tlsFailed(error, remote);
       },
     );
+  }
+
+  /** A client's handshake failed: reported, or with tlsSingleClient the end of the wait. */
+  #tlsFailed(error: Error, remote: Endpoint): void {
+    if (this.#closed) return;
+    if (this.#single) {
+      // The one client failed: the wait is over (ncat's server ends there).
+      this.#failure = error;
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+      return;
+    }
+    this.#onTlsError?.(error, remote);
   }
 
   #peerContext(remote: Endpoint): ErrorContext {
