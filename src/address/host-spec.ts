@@ -26,6 +26,7 @@
 import { ArgumentError } from '../errors.js';
 import { isIPv4, isIPv6 } from './ip.js';
 import { bytesToIPv6, ipv4ToBytes, ipv6ToBytes } from './ip-bytes.js';
+import { quoteInput } from './quote.js';
 import { type ResolveOptions, resolveHost } from './resolve.js';
 
 /** An inclusive range of octet values; `*` is `{ start: 0, end: 255 }`. */
@@ -103,7 +104,7 @@ export function parseHostSpecList(text: string): HostSpec[] {
  * per line, as ncat's `addrset_add_file` reads them); commas stay inside a spec. Blank lines are
  * skipped, and `#` starts a comment to the end of the line (an extension: ncat 7.93 rejects `#` as
  * an unresolvable name, so comments change the meaning of no file ncat accepts). Errors name the
- * line.
+ * line, never its content.
  */
 export function parseHostFile(contents: string): HostSpec[] {
   const specs: HostSpec[] = [];
@@ -111,7 +112,15 @@ export function parseHostFile(contents: string): HostSpec[] {
     const hash = line.indexOf('#');
     const content = hash === -1 ? line : line.slice(0, hash);
     for (const item of content.split(/\s+/)) {
-      if (item !== '') specs.push(parseSpec(item, ` on line ${index + 1}`));
+      if (item === '') continue;
+      try {
+        specs.push(parseSpec(item, ''));
+      } catch {
+        // A file's content is not echoed (a mistaken --denyfile /etc/shadow): its line number is.
+        throw new ArgumentError(
+          `line ${index + 1} is not a host specification (an IP address, a CIDR block, an nmap-style octet range or a host name)`,
+        );
+      }
     }
   }
   return specs;
@@ -167,7 +176,7 @@ export async function resolveHostSpecs(
         const prefix = spec.prefix ?? 32;
         if (prefix > 32) {
           throw new ArgumentError(
-            `invalid host specification ${JSON.stringify(formatHostSpec(spec))}: prefix length ` +
+            `invalid host specification ${quoteInput(formatHostSpec(spec))}: prefix length ` +
               `${prefix} is too long for IPv4 address ${address} (0-32)`,
           );
         }
@@ -220,9 +229,7 @@ export class HostFilter {
 
 function parseSpec(text: string, where: string): HostSpec {
   const fail: (reason: string) => never = (reason) => {
-    throw new ArgumentError(
-      `invalid host specification ${JSON.stringify(text)}${where}: ${reason}`,
-    );
+    throw new ArgumentError(`invalid host specification ${quoteInput(text)}${where}: ${reason}`);
   };
   if (text === '') fail('it is empty');
   if (/\s/.test(text)) fail('it contains whitespace');
@@ -234,7 +241,7 @@ function parseSpec(text: string, where: string): HostSpec {
     if (prefixText === undefined) return undefined;
     if (prefixText === '') return fail('missing prefix length after "/"');
     if (!/^\d+$/.test(prefixText)) {
-      return fail(`prefix length ${JSON.stringify(prefixText)} is not a number`);
+      return fail(`prefix length ${quoteInput(prefixText)} is not a number`);
     }
     const bits = Number(prefixText);
     if (bits > max) fail(`prefix length ${prefixText} is out of range (0-${max})`);
@@ -351,7 +358,7 @@ function addressBytes(address: string): Uint8Array {
   if (isIPv6(address)) return ipv6ToBytes(address);
   if (isIPv4(address)) return Buffer.concat([Buffer.from(MAPPED_PREFIX), ipv4ToBytes(address)]);
   throw new ArgumentError(
-    `cannot match ${JSON.stringify(address)} against host specifications: not an IP address`,
+    `cannot match ${quoteInput(address)} against host specifications: not an IP address`,
   );
 }
 
@@ -359,7 +366,7 @@ function compileAll(specs: readonly HostSpec[]): Matcher[] {
   return specs.map((spec) => {
     if (spec.kind === 'name') {
       throw new ArgumentError(
-        `host specification ${JSON.stringify(formatHostSpec(spec))} is a host name: resolve it ` +
+        `host specification ${quoteInput(formatHostSpec(spec))} is a host name: resolve it ` +
           'with resolveHostSpecs() before building a HostFilter',
       );
     }

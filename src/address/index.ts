@@ -18,6 +18,7 @@ export {
 export { ipFamily, isIPv4, isIPv6 } from './ip.js';
 export { bytesToIPv4, bytesToIPv6, ipv4ToBytes, ipv6ToBytes } from './ip-bytes.js';
 export { MAX_PORT, parsePort, validatePort } from './port.js';
+export { MAX_QUOTED_INPUT, quoteInput } from './quote.js';
 export {
   type Family,
   interleaveFamilies,
@@ -28,3 +29,4 @@ export {
   resolveHost,
   resolveListenAddress,
 } from './resolve.js';
+export { checkUnixPath, MAX_UNIX_PATH_BYTES } from './unix-path.js';

@@ -1,6 +1,7 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { AbortError, ArgumentError, describeSystemError, ResolveError } from '../errors.js';
 import { ipFamily } from './ip.js';
+import { quoteInput } from './quote.js';
 
 export type Family = 0 | 4 | 6;
 
@@ -42,7 +43,7 @@ export async function resolveHost(
   if (literal !== 0) {
     if (family !== 0 && family !== literal) {
       throw new ResolveError(
-        `address ${JSON.stringify(host)} is IPv${literal} but IPv${family} was requested`,
+        `address ${quoteInput(host)} is IPv${literal} but IPv${family} was requested`,
         { address: host },
       );
     }
@@ -50,7 +51,7 @@ export async function resolveHost(
   }
   if (options.numericOnly) {
     throw new ArgumentError(
-      `${JSON.stringify(host)} is not a numeric IP address and name resolution is disabled (-n)`,
+      `${quoteInput(host)} is not a numeric IP address and name resolution is disabled (-n)`,
       { address: host },
     );
   }
@@ -63,7 +64,7 @@ export async function resolveHost(
   } catch (error) {
     if (error instanceof AbortError) throw error;
     throw new ResolveError(
-      `host cannot be resolved: ${JSON.stringify(host)} (${describeSystemError(error)})`,
+      `host cannot be resolved: ${quoteInput(host)} (${describeSystemError(error)})`,
       { address: host, cause: error },
     );
   }
@@ -72,12 +73,9 @@ export async function resolveHost(
     .map((r) => ({ address: r.address, family: r.family as 4 | 6 }));
   if (addresses.length === 0) {
     const which = family === 0 ? '' : ` IPv${family}`;
-    throw new ResolveError(
-      `host cannot be resolved: ${JSON.stringify(host)} has no${which} address`,
-      {
-        address: host,
-      },
-    );
+    throw new ResolveError(`host cannot be resolved: ${quoteInput(host)} has no${which} address`, {
+      address: host,
+    });
   }
   return addresses;
 }
@@ -86,7 +84,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal, host: string): P
   return new Promise<T>((resolve, reject) => {
     const onAbort = () =>
       reject(
-        new AbortError(`resolve ${JSON.stringify(host)} aborted`, { op: 'resolve', address: host }),
+        new AbortError(`resolve ${quoteInput(host)} aborted`, { op: 'resolve', address: host }),
       );
     if (signal.aborted) return onAbort();
     signal.addEventListener('abort', onAbort, { once: true });

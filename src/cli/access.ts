@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
 import {
@@ -8,8 +7,10 @@ import {
   parseHostSpecList,
   resolveHostSpecs,
 } from '../address/host-spec.js';
+import { quoteInput } from '../address/quote.js';
 import { ArgumentError } from '../errors.js';
 import type { Context } from './context.js';
+import { readOptionFile } from './option-file.js';
 import type { Options } from './options.js';
 
 /**
@@ -30,14 +31,13 @@ export async function buildHostFilter(options: Options): Promise<HostFilter | un
   const collect = async (lists: string[], files: string[], flag: string) => {
     const specs: HostSpec[] = lists.flatMap((list) => parseHostSpecList(list));
     for (const file of files) {
-      let contents: string;
+      const contents = readOptionFile(file, flag).toString('utf8');
       try {
-        contents = readFileSync(file, 'utf8');
+        specs.push(...parseHostFile(contents));
       } catch (error) {
-        const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-        throw new ArgumentError(`cannot read ${flag} ${JSON.stringify(file)}: ${reason}`);
+        // The file's lines are never shown (it may be /etc/shadow): its name and the line number.
+        throw new ArgumentError(`${flag} file ${quoteInput(file)}: ${(error as Error).message}`);
       }
-      specs.push(...parseHostFile(contents));
     }
     return resolveHostSpecs(specs, { family: options.family, numericOnly: options.numericOnly });
   };

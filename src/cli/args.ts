@@ -7,6 +7,8 @@
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
+import { quoteInput } from '../address/quote.js';
+import { checkUnixPath } from '../address/unix-path.js';
 import { ArgumentError } from '../errors.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import { parseShell } from './completions.js';
@@ -43,7 +45,7 @@ export function chooseDialect(argv: readonly string[], invokedAs?: string): 'nca
   }
   if (chosen === undefined) return invokedAs === 'nc' ? 'openbsd' : 'ncat';
   if (chosen === 'ncat' || chosen === 'openbsd') return chosen;
-  throw new ArgumentError(`invalid --dialect ${JSON.stringify(chosen)} (use ncat or openbsd)`);
+  throw new ArgumentError(`invalid --dialect ${quoteInput(chosen)} (use ncat or openbsd)`);
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
@@ -185,7 +187,7 @@ function parseNcatArgs(
   const dialect = values['dialect'];
   if (dialect !== undefined && dialect !== 'ncat') {
     // Only an abbreviated `--dia openbsd` gets here: chooseDialect() reads the full name.
-    throw new ArgumentError(`write --dialect in full to choose ${JSON.stringify(dialect)}`);
+    throw new ArgumentError(`write --dialect in full to choose ${quoteInput(String(dialect))}`);
   }
   const options: Options = {
     ...defaultOptions(),
@@ -228,7 +230,7 @@ function parseNcatArgs(
     const empty = options.access[flag].find((list) => list.split(',').every((item) => item === ''));
     if (empty !== undefined) {
       throw new ArgumentError(
-        `invalid --${flag} ${JSON.stringify(empty)}: no host specification given`,
+        `invalid --${flag} ${quoteInput(empty)}: no host specification given`,
       );
     }
   }
@@ -291,7 +293,7 @@ function parseNcatArgs(
   if (maxConns !== undefined) {
     if (!/^\d+$/.test(maxConns) || Number(maxConns) < 1) {
       throw new ArgumentError(
-        `invalid -m max connections ${JSON.stringify(maxConns)} (a whole number, at least 1)`,
+        `invalid -m max connections ${quoteInput(maxConns)} (a whole number, at least 1)`,
       );
     }
     options.maxConns = Number(maxConns);
@@ -300,7 +302,7 @@ function parseNcatArgs(
   if (scanConcurrency !== undefined) {
     if (!/^\d+$/.test(scanConcurrency) || Number(scanConcurrency) < 1) {
       throw new ArgumentError(
-        `invalid --scan-concurrency ${JSON.stringify(scanConcurrency)} (a whole number, at least 1)`,
+        `invalid --scan-concurrency ${quoteInput(scanConcurrency)} (a whole number, at least 1)`,
       );
     }
     options.scanConcurrency = Number(scanConcurrency);
@@ -327,7 +329,7 @@ function parseNcatArgs(
       | undefined;
     if (version === undefined) {
       throw new ArgumentError(
-        `invalid --proxy-protocol version ${JSON.stringify(proxyProtocol)} (use v1 or v2)`,
+        `invalid --proxy-protocol version ${quoteInput(proxyProtocol)} (use v1 or v2)`,
       );
     }
     if (options.listen)
@@ -355,16 +357,12 @@ function parseNcatArgs(
         `-s cannot be used with -U${options.udp ? ' -u -l' : ''}: only a Unix datagram client (-U -u) binds a source path`,
       );
     }
-    if (source === '' || source === '@') {
-      throw new ArgumentError(`invalid -s source path ${JSON.stringify(source)}`);
-    }
+    checkUnixPath(source, '-s source path');
     options.sourcePath = source;
   } else if (source !== undefined) {
     const address = unbracket(source);
     if (ipFamily(address) === 0) {
-      throw new ArgumentError(
-        `invalid -s source address ${JSON.stringify(source)}: not an IP address`,
-      );
+      throw new ArgumentError(`invalid -s source address ${quoteInput(source)}: not an IP address`);
     }
     options.sourceAddress = address;
   }

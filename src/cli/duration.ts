@@ -1,3 +1,4 @@
+import { quoteInput } from '../address/quote.js';
 import { ArgumentError } from '../errors.js';
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -17,7 +18,7 @@ export function parseDuration(text: string, flag: string, allowZero = false): nu
   if (!Number.isFinite(ms) || ms < lowest || ms > MAX_DURATION_MS) {
     const bound = allowZero ? 'at least 0' : 'greater than 0';
     throw new ArgumentError(
-      `invalid ${flag} time ${JSON.stringify(text)} (must be ${bound} and less than 2147483s; units: ms, s, m, h)`,
+      `invalid ${flag} time ${quoteInput(text)} (must be ${bound} and less than 2147483s; units: ms, s, m, h)`,
     );
   }
   return ms;

@@ -1,6 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ArgumentError, SockcatError } from '../errors.js';
+import { SockcatError } from '../errors.js';
+import { openFailure } from './option-file.js';
 
 /** Bumped when an event's meaning or a field's type changes; new fields do not bump it. */
 export const EVENTS_SCHEMA_VERSION = 1;
@@ -74,7 +75,14 @@ export type CliEvent =
       filtered: number;
       durationMs: number;
     }
-  | { event: 'error'; code: string; message: string; exitStatus: number }
+  | {
+      event: 'error';
+      code: string;
+      message: string;
+      exitStatus: number;
+      /** The system's or OpenSSL's code underneath (`ENOENT`, `ERR_OSSL_PEM_NO_START_LINE`). */
+      cause?: string;
+    }
   /** With --json on stderr: a message that would otherwise be a human-readable line there. */
   | { event: 'log'; level: number; message: string };
 
@@ -102,8 +110,7 @@ export function createEventSink(target: string | undefined, stderr: Writable): E
     try {
       fd = openSync(target, 'a', 0o644);
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-      throw new ArgumentError(`cannot open --json file ${JSON.stringify(target)}: ${reason}`);
+      throw openFailure(target, '--json', error);
     }
   }
   return {

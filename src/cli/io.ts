@@ -6,6 +6,6 @@ export interface CliIO {
   stdout: Writable;
   stderr: Writable;
   env: Record<string, string | undefined>;
-  /** Aborted on SIGINT/SIGTERM by bin.ts; tests abort it to stop a run. */
+  /** Aborted on SIGINT, SIGTERM, SIGHUP, ... by bin.ts (reason: an Interrupt); tests abort it to stop a run. */
   signal?: AbortSignal;
 }

@@ -1,4 +1,5 @@
 import { parsePort } from '../address/port.js';
+import { quoteInput } from '../address/quote.js';
 import { ArgumentError } from '../errors.js';
 
 /** Ports a -z scan may cover at most (every TCP port once). */
@@ -10,24 +11,25 @@ export const MAX_SCAN_PORTS = 65535;
  */
 export function parsePortList(text: string): number[] {
   const seen = new Set<number>();
-  for (const part of text.split(',')) {
-    const item = part.trim();
-    if (item === '')
-      throw new ArgumentError(`invalid port list ${JSON.stringify(text)}: empty item`);
+  // Items are taken as given: " 80" is refused, as a port is anywhere else.
+  for (const item of text.split(',')) {
+    if (item === '') throw new ArgumentError(`invalid port list ${quoteInput(text)}: empty item`);
     const dash = item.indexOf('-');
+    if (dash !== -1 && (dash === 0 || dash === item.length - 1)) {
+      const missing = item === '-' ? 'both ports' : dash === 0 ? 'the first port' : 'the last port';
+      throw new ArgumentError(
+        `invalid port range ${quoteInput(item)}: ${missing} missing (write a range as LOW-HIGH, e.g. 20-25)`,
+      );
+    }
     const [low, high] =
       dash === -1
         ? [parsePort(item), parsePort(item)]
         : [parsePort(item.slice(0, dash)), parsePort(item.slice(dash + 1))];
     if (low === 0 || high === 0) {
-      throw new ArgumentError(
-        `invalid port list ${JSON.stringify(text)}: port 0 cannot be scanned`,
-      );
+      throw new ArgumentError(`invalid port list ${quoteInput(text)}: port 0 cannot be scanned`);
     }
     if (low > high) {
-      throw new ArgumentError(
-        `invalid port range ${JSON.stringify(item)}: ${low} is above ${high}`,
-      );
+      throw new ArgumentError(`invalid port range ${quoteInput(item)}: ${low} is above ${high}`);
     }
     for (let port = low; port <= high; port++) seen.add(port);
   }

@@ -6,6 +6,7 @@ import type { Context } from './context.js';
 import { type CliEvent, createEventSink, type EventSink } from './events.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import { helpText, installedDocs } from './help.js';
+import { interruptStatus } from './interrupt.js';
 import type { CliIO } from './io.js';
 import { createEventLog, createLog, type Log } from './log.js';
 import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
@@ -46,12 +47,19 @@ export async function run(options: Options, io: CliIO, program = 'sockcat'): Pro
     if (!ndjsonStderr) events = createEventSink(options.json, io.stderr);
     // -z has no session data: its -o/-x files are left as they are (the plan warned).
     if (plan.io !== 'scan') sessionLog = openSessionLog(options);
-    const ctx: Context = { options, plan, io, log, sessionLog, events };
+    const ctx: Context = {
+      options,
+      plan,
+      io,
+      log,
+      sessionLog,
+      events: startingLog(events, sessionLog),
+    };
     const { runPlan } = await import('./runner.js');
     return (await runPlan(ctx, plan)) ? ExitCode.Ok : ExitCode.NetworkError;
   } catch (error) {
     const status = report(error, log, io, options, ndjsonStderr);
-    if (status !== 130) events.emit(errorEvent(error, status));
+    if (!interrupted(error, io)) events.emit(errorEvent(error, status));
     return status;
   } finally {
     sessionLog?.close();
@@ -85,6 +93,43 @@ export async function main(
   return run(options, io, program);
 }
 
+/**
+ * The -o/-x files open once the run is past its checks: at its first listening, connected or
+ * accepted event (every mode reports those), so a run that fails before leaves an old log intact.
+ */
+function startingLog(events: EventSink, sessionLog: SessionLog | undefined): EventSink {
+  if (!sessionLog) return events;
+  return {
+    get enabled() {
+      return events.enabled;
+    },
+    nextId: () => events.nextId(),
+    close: () => events.close(),
+    emit(event) {
+      if (
+        event.event === 'listening' ||
+        event.event === 'connected' ||
+        event.event === 'accepted'
+      ) {
+        sessionLog.start();
+      }
+      events.emit(event);
+    },
+  };
+}
+
+/** The code of the system or OpenSSL error under a failure (`ENOENT`), for --json and -vvv. */
+function causeCode(error: unknown): string | undefined {
+  const code = ((error as { cause?: unknown } | undefined)?.cause as { code?: unknown } | undefined)
+    ?.code;
+  return typeof code === 'string' ? code : undefined;
+}
+
+/** Whether the run ended because the CLI's signal was aborted (SIGINT, SIGHUP, ...). */
+function interrupted(error: unknown, io: CliIO): boolean {
+  return error instanceof SockcatError && error.code === 'SOCKCAT_ABORTED' && !!io.signal?.aborted;
+}
+
 /** `--json` (value '') and `--json=-` write events to stderr. */
 function jsonOnStderr(target: string | undefined): boolean {
   return target === '' || target === '-';
@@ -98,6 +143,7 @@ function errorEvent(error: unknown, status: number): CliEvent {
     code: cause instanceof SockcatError ? cause.code : 'SOCKCAT_INTERNAL',
     message: cause instanceof Error ? cause.message : String(cause),
     exitStatus: status,
+    ...(causeCode(cause) ? { cause: causeCode(cause)! } : {}),
   };
 }
 
@@ -107,16 +153,14 @@ function errorEvent(error: unknown, status: number): CliEvent {
 function report(error: unknown, log: Log, io: CliIO, options?: Options, asEvent = false): number {
   if (error instanceof QuietExit) return error.status;
   if (asEvent) {
-    if (error instanceof SockcatError && error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) {
-      return 130;
-    }
+    if (interrupted(error, io)) return interruptStatus(io.signal);
     if (log.verbosity >= 3 || /\bsockcat\b/.test(io.env['NODE_DEBUG'] ?? '')) {
       log.info(0, `${error instanceof Error ? error.stack : String(error)}`);
     }
     return exitCodeFor(error);
   }
   if (error instanceof SockcatError) {
-    if (error.code === 'SOCKCAT_ABORTED' && io.signal?.aborted) return 130;
+    if (interrupted(error, io)) return interruptStatus(io.signal);
     if (options?.dialect === 'openbsd') {
       // nc's words for the failures scripts look at; nc exits 1 for every runtime failure.
       log.error(openbsdMessage(error, options.port));
@@ -131,6 +175,8 @@ function report(error: unknown, log: Log, io: CliIO, options?: Options, asEvent 
     log.error(`internal error: ${message}`);
   }
   if (log.verbosity >= 3 || /\bsockcat\b/.test(io.env['NODE_DEBUG'] ?? '')) {
+    const underneath = causeCode(error);
+    if (underneath) log.error(`(system code ${underneath})`);
     io.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
   }
   return exitCodeFor(error);

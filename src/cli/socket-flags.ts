@@ -1,3 +1,4 @@
+import { quoteInput } from '../address/quote.js';
 import { ArgumentError } from '../errors.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import { parseDuration } from './duration.js';
@@ -34,7 +35,7 @@ export function parseTos(text: string): number {
       : Number.NaN;
   if (!Number.isInteger(value) || value < 0 || value > 255) {
     throw new ArgumentError(
-      `invalid -T type of service ${JSON.stringify(text)} (a number 0-255, or one of ${Object.keys(TOS_KEYWORDS).join(', ')})`,
+      `invalid -T type of service ${quoteInput(text)} (a number 0-255, or one of ${Object.keys(TOS_KEYWORDS).join(', ')})`,
     );
   }
   return value;
@@ -43,7 +44,7 @@ export function parseTos(text: string): number {
 /** --ttl N: 1-255. */
 export function parseTtl(text: string): number {
   if (!/^\d{1,3}$/.test(text) || Number(text) < 1 || Number(text) > 255) {
-    throw new ArgumentError(`invalid --ttl ${JSON.stringify(text)} (a whole number from 1 to 255)`);
+    throw new ArgumentError(`invalid --ttl ${quoteInput(text)} (a whole number from 1 to 255)`);
   }
   return Number(text);
 }
@@ -55,7 +56,7 @@ export function parseBufferSize(text: string, flag: string): number {
   const bytes = match ? Number(match[1]) * scale : Number.NaN;
   if (!Number.isInteger(bytes) || bytes < 1 || bytes > 2 ** 31 - 1) {
     throw new ArgumentError(
-      `invalid ${flag} buffer size ${JSON.stringify(text)} (bytes, e.g. 65536 or 64k)`,
+      `invalid ${flag} buffer size ${quoteInput(text)} (bytes, e.g. 65536 or 64k)`,
     );
   }
   return bytes;
@@ -70,13 +71,11 @@ export function parseKeepAlive(text: string): NonNullable<SocketOptions['keepAli
   if (text === '') return true;
   const [idle, interval, count, ...extra] = text.split(',');
   if (extra.length > 0) {
-    throw new ArgumentError(
-      `invalid --keepalive ${JSON.stringify(text)} (IDLE[,INTERVAL[,COUNT]])`,
-    );
+    throw new ArgumentError(`invalid --keepalive ${quoteInput(text)} (IDLE[,INTERVAL[,COUNT]])`);
   }
   const probes = count === undefined || count === '' ? undefined : Number(count);
   if (probes !== undefined && (!Number.isInteger(probes) || probes < 1 || probes > 127)) {
-    throw new ArgumentError(`invalid --keepalive probe count ${JSON.stringify(count)} (1-127)`);
+    throw new ArgumentError(`invalid --keepalive probe count ${quoteInput(String(count))} (1-127)`);
   }
   const time = (value: string | undefined) =>
     value === undefined || value === '' ? undefined : parseDuration(value, '--keepalive');

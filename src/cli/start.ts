@@ -29,10 +29,19 @@ function openStdin(): Readable {
 async function runCli(argv: readonly string[], invokedAs: string): Promise<void> {
   let stdin: Readable | undefined;
   const { main } = await import('./run.js');
+  const { interruptOn, TERMINATING_SIGNALS } = await import('./interrupt.js');
   const controller = new AbortController();
-  const stop = () => controller.abort();
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // Every signal whose default is to end the process (a closed terminal's SIGHUP, Ctrl-\'s SIGQUIT
+  // too) runs the same cleanup as SIGINT: socket files removed, children's process groups ended,
+  // -o flushed; then the exit status is 128+N. A second one ends the process at once.
+  interruptOn(process, TERMINATING_SIGNALS, controller);
+  // Node's own warnings are for developers: on stderr, sockcat writes only its own lines (or NDJSON).
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (/\bsockcat\b/.test(process.env['NODE_DEBUG'] ?? '')) {
+      process.stderr.write(`sockcat: node warning: ${warning.name}: ${warning.message}\n`);
+    }
+  });
   // A closed stdout (`sockcat ... | head -c1`) ends the relay quietly; never crash on it.
   process.stdout.on('error', () => {});
   const code = await main(

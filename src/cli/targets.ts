@@ -1,6 +1,7 @@
 /** The positional arguments: where to connect, listen, or which Unix socket path. Pure. */
 import { unbracket } from '../address/host-port.js';
 import { parsePort } from '../address/port.js';
+import { checkUnixPath } from '../address/unix-path.js';
 import { ArgumentError } from '../errors.js';
 import type { Options } from './options.js';
 import { parsePortList } from './port-list.js';
@@ -67,9 +68,8 @@ export function assignUnixTarget(
       `too many arguments: ${extra.join(' ')} (with -U the only argument is the socket path)`,
     );
   }
-  if (path === '' || path === '@') {
-    throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(path)}`);
-  }
+  // Longer than the kernel takes (or empty): refused, never cut short.
+  checkUnixPath(path);
   if (options.seqpacket && (options.udp || options.zero)) {
     throw new ArgumentError(`--seqpacket cannot be used with ${options.udp ? '-u' : '-z'}`);
   }

@@ -1,3 +1,4 @@
+import { quoteInput } from '../address/quote.js';
 import { ArgumentError } from '../errors.js';
 import { parsePin } from '../tls/pin.js';
 
@@ -77,7 +78,7 @@ export function parseTlsArgs(
       const size = Buffer.byteLength(name);
       if (size === 0 || size > MAX_ALPN_NAME) {
         throw new ArgumentError(
-          `invalid --ssl-alpn list ${JSON.stringify(alpnText)}: protocol names are 1 to 255 bytes, separated by commas`,
+          `invalid --ssl-alpn list ${quoteInput(alpnText)}: protocol names are 1 to 255 bytes, separated by commas`,
         );
       }
     }
@@ -88,7 +89,7 @@ export function parseTlsArgs(
       parsePin(pin);
     } catch (error) {
       throw new ArgumentError(
-        `invalid --ssl-pin ${JSON.stringify(pin)}: expected sha256: and 64 hex digits or 44 base64 characters`,
+        `invalid --ssl-pin ${quoteInput(pin)}: expected sha256: and 64 hex digits or 44 base64 characters`,
         { cause: error },
       );
     }
@@ -104,7 +105,7 @@ export function parseTlsArgs(
     else if (normal === '1.3') minVersion = 'TLSv1.3';
     else {
       throw new ArgumentError(
-        `invalid --ssl-min-version ${JSON.stringify(minText)} (use TLSv1.2 or TLSv1.3)`,
+        `invalid --ssl-min-version ${quoteInput(minText)} (use TLSv1.2 or TLSv1.3)`,
       );
     }
   }

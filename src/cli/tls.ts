@@ -1,19 +1,14 @@
-import { readFileSync } from 'node:fs';
 import { formatHostPort } from '../address/host-port.js';
-import { ArgumentError } from '../errors.js';
+import { checkTlsOptions } from '../tls/context-error.js';
 import type { TlsClientOptions, TlsInfo, TlsServerOptions } from '../tls/options.js';
 import type { Tube } from '../tube/tube.js';
 import type { Context } from './context.js';
+import { readOptionFile } from './option-file.js';
 import type { TlsCliOptions } from './tls-args.js';
 
 /** Read a PEM file named by an option; a missing or unreadable file is a usage error (exit 2). */
 function readPem(path: string, flag: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new ArgumentError(`cannot read ${flag} file ${JSON.stringify(path)}: ${reason}`);
-  }
+  return readOptionFile(path, flag);
 }
 
 /** Options common to both sides, from the command line and SSLKEYLOGFILE. */
@@ -39,6 +34,8 @@ export function clientTlsOptions(ctx: Context): TlsClientOptions | undefined {
   if (!tls) return undefined;
   const options: TlsClientOptions = commonOptions(tls, ctx);
   if (tls.servername !== undefined) options.servername = tls.servername;
+  // A certificate, key or cipher list OpenSSL refuses is a usage error, found before connecting.
+  checkTlsOptions(options);
   return options;
 }
 

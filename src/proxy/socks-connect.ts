@@ -85,6 +85,15 @@ function translate(error: unknown, proxy: ProxyHop, proxyName: string, destinati
       { reply: 'no acceptable methods', cause: error },
     );
   }
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ECONNRESET' || code === 'EPIPE' || /\bECONNRESET\b/.test(message)) {
+    // A proxy that refuses a client beyond its limit may reset it: said in words, not "read ECONNRESET".
+    return new ProxyError(
+      `proxy ${proxyName} reset the connection during the ${version} handshake for ${destination}`,
+      proxyName,
+      { cause: error },
+    );
+  }
   if (/Socket closed/i.test(message)) {
     return new ProxyError(
       `proxy ${proxyName} closed the connection during the ${version} handshake for ${destination}`,

@@ -27,6 +27,7 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
     tube,
     ...(options.tls ? { tls: options.tls } : {}),
     ...(options.onTlsError ? { onTlsError: options.onTlsError } : {}),
+    ...(options.handshakes ? { handshakes: options.handshakes } : {}),
     // With TLS, refuse before the handshake (the engine's own check then always passes).
     ...(options.tls && options.allow ? { allow: options.allow } : {}),
   });

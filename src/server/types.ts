@@ -1,5 +1,6 @@
 import type { ProxyHeader } from '../proxy-protocol/header.js';
 import type { TlsServerOptions } from '../tls/options.js';
+import type { HandshakeGateOptions } from '../transports/handshake-gate.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import type { TargetInput } from '../transports/target.js';
 import type { Endpoint, Tube, TubeOptions } from '../tube/tube.js';
@@ -97,6 +98,11 @@ export interface ServeOptions {
   tls?: TlsServerOptions | true;
   /** Called when a client's TLS handshake fails (the client is dropped). Default: ignored. */
   onTlsError?: (error: Error, remote: Endpoint) => void;
+  /**
+   * With `tls`: bounds on handshakes in progress, apart from `maxConnections` (a total, a cap
+   * per source address, and a deadline for the client's first byte; see HandshakeGateOptions).
+   */
+  handshakes?: HandshakeGateOptions;
   /** Called once per failed handler (default: one line on stderr). */
   onError?: (error: Error, info: { remote: Endpoint; worker: string }) => void;
 }

@@ -40,14 +40,7 @@ export function settleHandshake(
       resolve();
     };
     const onError = (error: Error) => fail(handshakeFailure(error, peer, context));
-    const onClose = () =>
-      fail(
-        new TlsError(
-          `TLS handshake with ${peer} failed: the connection closed during the handshake`,
-          'handshake',
-          context,
-        ),
-      );
+    const onClose = () => fail(closedDuringHandshake(peer, context));
     const onAbort = () => fail(new AbortError(`TLS handshake with ${peer} aborted`, context));
     if (Number.isFinite(timeout)) {
       timer = setTimeout(
@@ -70,6 +63,15 @@ export function settleHandshake(
     // With allowHalfOpen the peer's FIN gives 'end' and no 'close': the handshake cannot finish.
     socket.once('end', onClose);
   });
+}
+
+/** The peer went away (FIN or close) before the handshake finished. */
+export function closedDuringHandshake(peer: string, context: ErrorContext): TlsError {
+  return new TlsError(
+    `TLS handshake with ${peer} failed: the connection closed during the handshake`,
+    'handshake',
+    context,
+  );
 }
 
 /** A handshake error from OpenSSL or the socket as one readable line. */

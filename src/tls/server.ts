@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { createSecureContext, type SecureContext, TLSSocket } from 'node:tls';
 import { ArgumentError, type ErrorContext, TlsError } from '../errors.js';
 import { generateEphemeralCertificate } from './certificate.js';
+import { secureContextProblem } from './context-error.js';
 import { fingerprintOf, pinForm } from './fingerprint.js';
 import { settleHandshake } from './handshake.js';
 import { tlsInfoOf } from './info.js';
@@ -61,9 +62,7 @@ export async function createTlsAcceptor(options: TlsServerOptions): Promise<TlsA
       ...(options.minVersion !== undefined ? { minVersion: options.minVersion } : {}),
     });
   } catch (error) {
-    throw new ArgumentError(`cannot use the TLS certificate or key: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw secureContextProblem(error, options);
   }
   const fingerprint = leafFingerprint(cert);
   // A pin on the server side pins the client's certificate, so it needs one.

@@ -1,3 +1,12 @@
+export {
+  DEFAULT_FIRST_BYTE_TIMEOUT,
+  DEFAULT_MAX_HANDSHAKES,
+  DEFAULT_MAX_HANDSHAKES_PER_SOURCE,
+  type GateDrop,
+  HandshakeGate,
+  type HandshakeGateOptions,
+  type HandshakeTicket,
+} from './handshake-gate.js';
 export { IP_PROTOCOLS, openRaw, type RawSocketOptions } from './raw.js';
 export {
   connectSeqpacket,

@@ -1,4 +1,5 @@
 import { unlinkSync } from 'node:fs';
+import { checkUnixPath } from '../address/unix-path.js';
 import { AbortError, ClosedError, TimeoutError } from '../errors.js';
 import { type NativeAddon, type NativePoller, requireNative } from '../native/load.js';
 import { MessageSocket, systemError } from './message-socket.js';
@@ -30,6 +31,7 @@ export async function connectSeqpacket(
   path: string,
   options: SeqpacketOptions = {},
 ): Promise<MessageSocket> {
+  checkUnixPath(path);
   const addon = requireNative(FEATURE);
   const fd = addon.socket(addon.constants.AF_UNIX, addon.constants.SOCK_SEQPACKET, 0);
   try {
@@ -153,6 +155,7 @@ export async function listenSeqpacket(
   path: string,
   options: SeqpacketOptions & { backlog?: number } = {},
 ): Promise<SeqpacketListener> {
+  checkUnixPath(path);
   const addon = requireNative(FEATURE);
   const fd = addon.socket(addon.constants.AF_UNIX, addon.constants.SOCK_SEQPACKET, 0);
   try {

@@ -1,5 +1,6 @@
 import { parseHostPort, unbracket } from '../address/host-port.js';
 import { parsePort, validatePort } from '../address/port.js';
+import { checkUnixPath } from '../address/unix-path.js';
 import { ArgumentError } from '../errors.js';
 
 /**
@@ -18,10 +19,8 @@ export function isUnixTarget(target: TargetInput): target is UnixTarget {
 
 /** The path node:net wants: Linux abstract names ("@name") start with a NUL byte. */
 export function unixSocketPath(target: UnixTarget): string {
-  if (typeof target.path !== 'string' || target.path === '' || target.path === '@') {
-    throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(target.path)}`);
-  }
-  return target.path.startsWith('@') ? `\0${target.path.slice(1)}` : target.path;
+  const path = checkUnixPath(target.path);
+  return path.startsWith('@') ? `\0${path.slice(1)}` : path;
 }
 
 export interface Target {

@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
 import { formatHostPort } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { type Family, type LookupFunction, resolveListenAddress } from '../address/resolve.js';
@@ -11,10 +13,12 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import { closedDuringHandshake } from '../tls/handshake.js';
 import type { TlsInfo, TlsServerOptions } from '../tls/options.js';
 import type { TlsAcceptor } from '../tls/server.js';
 import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
+import { HandshakeGate, type HandshakeGateOptions } from './handshake-gate.js';
 import { applyListenerOptions, type SocketOptions } from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 import { type Waiter, waitInQueue } from './wait-queue.js';
@@ -62,6 +66,12 @@ export interface ListenOptions {
    */
   allow?: (remote: Endpoint) => boolean;
   /**
+   * With `tls`: bounds on handshakes in progress, apart from `maxPending` and any limit on served
+   * connections (see HandshakeGateOptions). A client must send its first byte within
+   * `firstByteTimeout`; when `maxHandshakes` are in progress the oldest silent one is dropped.
+   */
+  handshakes?: HandshakeGateOptions;
+  /**
    * With `tls`: serve one client, as ncat's `-l` without `-k`. The first connection `allow` lets in
    * is the one: connections after it are reset at once, even while its handshake runs, and when
    * its handshake fails accept() rejects with that error (instead of waiting for another client).
@@ -98,8 +108,8 @@ export class Listener implements AsyncIterable<Tube> {
   #acceptor: TlsAcceptor | undefined;
   #onTlsError: ((error: Error, remote: Endpoint) => void) | undefined;
   #allow: ((remote: Endpoint) => boolean) | undefined;
-  /** Handshakes in progress; they count against maxPending. */
-  #handshaking = 0;
+  /** Handshakes in progress (TLS only): their own bound, per-source cap and first-byte deadline. */
+  #gate: HandshakeGate | undefined;
   /** tlsSingleClient: the one client has arrived; its failed handshake, if it failed. */
   #single: boolean;
   #taken = false;
@@ -122,6 +132,7 @@ export class Listener implements AsyncIterable<Tube> {
     this.#maxPending = options.maxPending ?? options.backlog ?? 511;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
+    if (acceptor) this.#gate = new HandshakeGate(options.handshakes);
     server.on('connection', this.#onConnection);
   }
 
@@ -154,6 +165,11 @@ export class Listener implements AsyncIterable<Tube> {
   /** Connections accepted by the kernel and held here until accept() hands them out. */
   get pending(): number {
     return this.#pending.length;
+  }
+
+  /** TLS handshakes in progress (including clients that have not sent their first byte). */
+  get handshaking(): number {
+    return this.#gate?.size ?? 0;
   }
 
   /** Wait for the next connection. Cancel safety: safe; a connection is never lost to a timeout. */
@@ -190,6 +206,7 @@ export class Listener implements AsyncIterable<Tube> {
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
     this.#closed = true;
+    this.#gate?.clear();
     for (const socket of this.#pending) socket.destroy();
     this.#pending = [];
     for (const waiter of this.#waiters.splice(0)) {
@@ -247,20 +264,19 @@ export class Listener implements AsyncIterable<Tube> {
       socket.destroy();
       return;
     }
-    if (this.#acceptor) {
-      this.#handshake(socket, this.#acceptor);
+    if (this.#acceptor && this.#gate) {
+      this.#handshake(socket, this.#acceptor, this.#gate);
       return;
     }
     this.#deliver(socket);
   };
 
-  /** Run the TLS handshake, then hand the secured socket out like a plain one. */
-  #handshake(raw: Socket, acceptor: TlsAcceptor): void {
-    if (this.#pending.length + this.#handshaking >= this.#maxPending) {
-      raw.resetAndDestroy();
-      return;
-    }
-    const local = endpointOf(raw.localAddress, raw.localPort, raw.localFamily);
+  /**
+   * Run the TLS handshake, then hand the secured socket out like a plain one. The handshake
+   * starts once the client's first byte is here (a silent client costs no TLS state), within the
+   * gate's bounds.
+   */
+  #handshake(raw: Socket, acceptor: TlsAcceptor, gate: HandshakeGate): void {
     const remote = endpointOf(raw.remoteAddress, raw.remotePort, raw.remoteFamily);
     if (this.#allow && !this.#allow(remote)) {
       raw.resetAndDestroy();
@@ -274,41 +290,75 @@ export class Listener implements AsyncIterable<Tube> {
       }
       this.#taken = true;
     }
-    const peer =
-      remote.family === 0
-        ? remote.address || 'unix socket peer'
-        : formatHostPort(remote.address, remote.port);
+    const ticket = gate.admit(remote.family === 0 ? '' : remote.address, () => {
+      raw.resetAndDestroy();
+      // The one client said nothing in time: the wait is over, as for a failed handshake.
+      if (this.#single)
+        this.#tlsFailed(closedDuringHandshake(peerOf(remote), this.#peerContext(remote)), remote);
+    });
+    if (!ticket) return;
+    const local = endpointOf(raw.localAddress, raw.localPort, raw.localFamily);
     // The TLS socket reports errors from now on; the raw one must never throw unheard.
     raw.on('error', () => {});
-    this.#handshaking++;
-    acceptor
-      .accept(raw, peer, {
-        network: this.#context.network ?? 'tcp',
-        address: remote.address,
-        port: remote.port,
-      })
-      .then(
-        ({ socket, info }) => {
-          this.#handshaking--;
-          if (this.#closed) {
-            socket.destroy();
-            return;
-          }
-          this.#secured.set(socket, { info, local, remote });
-          this.#deliver(socket);
-        },
-        (error: Error) => {
-          this.#handshaking--;
-          if (this.#closed) return;
-          if (this.#single) {
-            // The one client failed: the wait is over (ncat's server ends there).
-            this.#failure = error;
-            for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-            return;
-          }
-          this.#onTlsError?.(error, remote);
-        },
-      );
+    const onGone = () => {
+      raw.off('readable', onReadable);
+      ticket.release();
+    };
+    const onReadable = () => {
+      raw.off('close', onGone);
+      if (raw.readableLength === 0) {
+        // End of file before a byte: nothing to shake hands with, reported as TLS would.
+        ticket.release();
+        raw.destroy();
+        this.#tlsFailed(closedDuringHandshake(peerOf(remote), this.#peerContext(remote)), remote);
+        return;
+      }
+      ticket.heard();
+      this.#secure(raw, acceptor, ticket.release, { local, remote });
+    };
+    // 'readable' buffers what arrived without consuming it; the TLS socket reads it from there.
+    raw.once('readable', onReadable);
+    raw.once('close', onGone);
+  }
+
+  #secure(
+    raw: Socket,
+    acceptor: TlsAcceptor,
+    release: () => void,
+    ends: { local: Endpoint; remote: Endpoint },
+  ): void {
+    const { local, remote } = ends;
+    acceptor.accept(raw, peerOf(remote), this.#peerContext(remote)).then(
+      ({ socket, info }) => {
+        release();
+        if (this.#closed) {
+          socket.destroy();
+          return;
+        }
+        this.#secured.set(socket, { info, local, remote });
+        this.#deliver(socket);
+      },
+      (error: Error) => {
+        release();
+        this.#tlsFailed(error, remote);
+      },
+    );
+  }
+
+  /** A client's handshake failed: reported, or with tlsSingleClient the end of the wait. */
+  #tlsFailed(error: Error, remote: Endpoint): void {
+    if (this.#closed) return;
+    if (this.#single) {
+      // The one client failed: the wait is over (ncat's server ends there).
+      this.#failure = error;
+      for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+      return;
+    }
+    this.#onTlsError?.(error, remote);
+  }
+
+  #peerContext(remote: Endpoint): ErrorContext {
+    return { network: this.#context.network ?? 'tcp', address: remote.address, port: remote.port };
   }
 
   #deliver(socket: Socket): void {
@@ -331,6 +381,13 @@ export class Listener implements AsyncIterable<Tube> {
     });
     this.#pending.push(socket);
   }
+}
+
+/** A TLS client as messages name it. */
+function peerOf(remote: Endpoint): string {
+  return remote.family === 0
+    ? remote.address || 'unix socket peer'
+    : formatHostPort(remote.address, remote.port);
 }
 
 /**
@@ -384,8 +441,41 @@ async function listenUnix(path: string, shown: string, options: ListenOptions): 
   const context: ErrorContext = { op: 'listen', network: 'unix', address: shown };
   const server = createServer({ allowHalfOpen: true });
   const acceptor = options.tls ? await tlsAcceptor(options.tls) : undefined;
-  await bindServer(server, { path, backlog: options.backlog ?? 511 }, shown, context);
+  try {
+    await bindServer(server, { path, backlog: options.backlog ?? 511 }, shown, context);
+  } catch (error) {
+    throw missingDirectory(error, path, shown, context) ?? error;
+  }
   return new Listener(server, { ...options, noDelay: false }, context, acceptor);
+}
+
+/**
+ * libuv reports a Unix bind in a missing directory as EACCES (for Windows' sake): say what the
+ * kernel said, ENOENT, and which directory is missing. Undefined when that is not the case.
+ */
+function missingDirectory(
+  error: unknown,
+  path: string,
+  shown: string,
+  context: ErrorContext,
+): ListenError | undefined {
+  const cause = (error as { cause?: NodeJS.ErrnoException }).cause;
+  if (cause?.code !== 'EACCES' || path.startsWith('\0')) return undefined;
+  const directory = dirname(path);
+  try {
+    statSync(directory);
+    return undefined;
+  } catch (statError) {
+    const code = (statError as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') return undefined;
+    return new ListenError(
+      `listen on ${shown} failed: No such file or directory (the directory ${JSON.stringify(directory)} does not exist)`,
+      {
+        ...context,
+        cause: Object.assign(new Error(`ENOENT: ${path}`), { code: 'ENOENT', syscall: 'bind' }),
+      },
+    );
+  }
 }
 
 /** The server side of TLS; node:tls (and, for an ephemeral certificate, x509) load only here. */

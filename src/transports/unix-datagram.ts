@@ -1,4 +1,5 @@
 import { unlinkSync } from 'node:fs';
+import { checkUnixPath } from '../address/unix-path.js';
 import { requireNative } from '../native/load.js';
 import { MessageSocket, systemError } from './message-socket.js';
 
@@ -51,6 +52,9 @@ export class UnixDatagramSocket extends MessageSocket {
 export async function openUnixDatagram(
   options: UnixDatagramOptions = {},
 ): Promise<UnixDatagramSocket> {
+  // An empty bind path asks the kernel for an autobind name.
+  if (options.path) checkUnixPath(options.path, 'Unix socket path to bind');
+  if (options.connect !== undefined) checkUnixPath(options.connect);
   const addon = requireNative('Unix datagram sockets');
   const { AF_UNIX, SOCK_DGRAM } = addon.constants;
   let fd: number;

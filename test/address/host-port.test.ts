@@ -61,4 +61,8 @@ test('unbracket strips one pair of brackets', () => {
   assert.equal(unbracket('[::1]'), '::1');
   assert.equal(unbracket('::1'), '::1');
   assert.equal(unbracket('host'), 'host');
+  assert.throws(() => unbracket('[::1'), {
+    code: 'SOCKCAT_ARGS',
+    message: 'invalid address "[::1": missing "]"',
+  });
 });

@@ -71,7 +71,7 @@ test('--broker: each client reaches all the others but not itself; stdin reaches
   const done = finished(child);
   child.kill('SIGTERM');
   const result = await done;
-  assert.equal(result.code, 130);
+  assert.equal(result.code, 143);
   assert.equal(result.stdout.length, 0, 'nothing on stdout');
   // The whole of stderr (waitForLine has been reading it all along).
   const [stderr] = await waitForLine(child.stderr!, /[\s\S]*/);

@@ -8,7 +8,15 @@ import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
-import { feedStdin, finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import {
+  alive,
+  feedStdin,
+  finished,
+  runCli,
+  spawnCli,
+  stop,
+  waitForLine,
+} from '../helpers/child.js';
 import { EXAMPLES } from '../helpers/paths.js';
 
 const UPPER = join(EXAMPLES, 'js-exec', 'upper.js');
@@ -40,16 +48,6 @@ function jsonEvents(stderr: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-/** True while a process exists (a zombie counts: it has not been reaped). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('connect mode', () => {
@@ -237,10 +235,10 @@ describe('keep open', () => {
     await waitForLine(child.stderr!, /("event":"exited"[^\n]*\n[\s\S]*){3}/);
     const done = finished(child);
     child.kill('SIGTERM');
-    assert.equal((await done).code, 130);
+    assert.equal((await done).code, 143);
   });
 
-  test('-k: SIGTERM ends the running children and reaps them before exiting 130', async (t) => {
+  test('-k: SIGTERM ends the running children and reaps them before exiting 143', async (t) => {
     const { child, port } = await startListener(t, [
       '-k',
       '--json',
@@ -252,7 +250,7 @@ describe('keep open', () => {
     const pid = Number((await waitForLine(child.stderr!, /"event":"exec"[^\n]*"pid":(\d+)/))[1]);
     const done = finished(child);
     child.kill('SIGTERM');
-    assert.equal((await done).code, 130);
+    assert.equal((await done).code, 143);
     assert.equal(alive(pid), false);
   });
 
@@ -395,7 +393,7 @@ describe('--js-exec', () => {
     }
     const done = finished(child);
     child.kill('SIGTERM');
-    assert.equal((await done).code, 130);
+    assert.equal((await done).code, 143);
   });
 
   test('a module that throws: one line, only its connection is reset', async (t) => {

@@ -162,7 +162,7 @@ test('--json=FILE in a directory that does not exist: one line, exit 2', async (
   assert.equal(code, 2);
   assert.match(
     stderr,
-    /^sockcat: cannot open --json file "\/nonexistent\/dir\/x\.ndjson": ENOENT$/m,
+    /^sockcat: cannot open --json file "\/nonexistent\/dir\/x\.ndjson": No such file or directory$/m,
   );
 });
 

@@ -38,7 +38,7 @@ test('-k: stdin goes to every client; each client reaches stdout; stdin EOF send
   c.destroy();
   const done = finished(child);
   child.kill('SIGTERM');
-  assert.equal((await done).code, 130);
+  assert.equal((await done).code, 143);
 });
 
 test('-m: connections beyond the limit are closed at once', async (t) => {

@@ -117,7 +117,7 @@ test('a script busy computing does not hold up the other connections', async (t)
   // The spinning state is dropped when sockcat stops.
   const done = finished(child);
   child.kill('SIGTERM');
-  assert.equal((await done).code, 130);
+  assert.equal((await done).code, 143);
 });
 
 test('os.exit ends the script and closes the connection gracefully', async (t) => {

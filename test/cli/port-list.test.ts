@@ -17,6 +17,16 @@ test('bad lists name the problem', () => {
     ['0-10', 'invalid port list "0-10": port 0 cannot be scanned'],
     ['1-70000', 'port 70000 is out of range (0-65535)'],
     ['http', 'invalid port "http"'],
+    [
+      '-5',
+      'invalid port range "-5": the first port missing (write a range as LOW-HIGH, e.g. 20-25)',
+    ],
+    [
+      '1-',
+      'invalid port range "1-": the last port missing (write a range as LOW-HIGH, e.g. 20-25)',
+    ],
+    ['-', 'invalid port range "-": both ports missing (write a range as LOW-HIGH, e.g. 20-25)'],
+    [' 80', 'invalid port " 80"'],
   ];
   for (const [input, message] of cases) {
     assert.throws(() => parsePortList(input), { code: 'SOCKCAT_ARGS', message }, input);

@@ -1,13 +1,21 @@
 // sockcat --ssl against sockcat --ssl -l (and -l -k): ALPN, pins, verification, mTLS, key log.
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { connect } from '../../src/dial/connect.js';
 import { pinForm } from '../../src/tls/fingerprint.js';
 import { makeCertificates } from '../helpers/certificates.js';
-import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import {
+  connectedOrClosed,
+  finished,
+  runCli,
+  spawnCli,
+  stop,
+  waitForLine,
+} from '../helpers/child.js';
 
 const FINGERPRINT = /SHA-256 fingerprint: ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})/;
 
@@ -228,6 +236,28 @@ test('-l -k --ssl: several TLS clients; a plain client is dropped and the server
   await waitForLine(server.child.stdout!, /one\ntwo\n/);
 });
 
+test('-l -k --ssl under 520 idle connections from 20 sources: a TLS client is still served', async (t) => {
+  const server = await startServer(t, ['-k']);
+  const idle: Socket[] = [];
+  t.after(() => {
+    for (const socket of idle) socket.destroy();
+  });
+  for (let i = 0; i < 520; i++) {
+    const socket = netConnect({
+      host: '127.0.0.1',
+      port: server.port,
+      localAddress: `127.0.0.${10 + (i % 20)}`,
+    });
+    socket.on('error', () => {});
+    idle.push(socket);
+  }
+  // Each is connected, or already reset by the listener making room (the oldest silent go first).
+  await Promise.all(idle.map(connectedOrClosed));
+  const client = await runCli(['--ssl', '127.0.0.1', String(server.port)], 'still served\n');
+  assert.equal(client.code, 0, client.stderr);
+  await waitForLine(server.child.stdout!, /still served\n/);
+});
+
 test('--deny with --ssl: refused clients are reset before any TLS work, in -l and -l -k', async (t) => {
   for (const mode of [[], ['-k']]) {
     const server = await startServer(t, [...mode, '--deny', '127.0.0.3']);
@@ -294,7 +324,7 @@ test('TLS option errors: one line, exit 2', async () => {
     ],
     [
       ['--ssl', '--ssl-trustfile', '/nonexistent/ca.pem', '127.0.0.1', '1'],
-      'sockcat: cannot read --ssl-trustfile file "/nonexistent/ca.pem": ENOENT\n',
+      'sockcat: cannot read --ssl-trustfile file "/nonexistent/ca.pem": No such file or directory\n',
     ],
   ];
   for (const [args, stderr] of cases) {

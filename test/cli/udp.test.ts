@@ -110,7 +110,7 @@ test('connect: -o records each datagram sent and received', async (t) => {
   await peer.send('in', from.port);
   await waitForLine(child.stdout!, /in/);
   child.kill('SIGTERM');
-  assert.equal((await done).code, 130);
+  assert.equal((await done).code, 143);
   assert.equal(await readFile(file, 'utf8'), 'out in');
 });
 
@@ -205,7 +205,7 @@ test('listen: the first sender is the peer; others are refused; stdin EOF does n
   await waitForLine(child.stdout!, /after stdin EOF/);
   child.kill('SIGTERM');
   const result = await done;
-  assert.equal(result.code, 130);
+  assert.equal(result.code, 143);
   assert.equal(result.stdout.toString(), 'hello after stdin EOF');
 });
 
@@ -257,7 +257,7 @@ test('listen -k: several peers, each answered; stdin goes to every live peer', a
   await waitForLine(child.stdout!, /again a\n/);
   child.kill('SIGTERM');
   const result = await done;
-  assert.equal(result.code, 130);
+  assert.equal(result.code, 143);
   assert.equal(result.stdout.toString(), 'from a\nfrom b\nagain a\n');
 });
 
@@ -283,6 +283,9 @@ test('listen -k -m 1: datagrams from a peer beyond the limit are dropped and log
   const b = await udpPeer(t);
   await a.send('a1', port);
   await waitForLine(child.stderr!, /Connection from/);
+  // Two datagrams: a conversation, which a newcomer cannot push out (a one-shot one could be).
+  await a.send('a2', port);
+  await waitForLine(child.stdout!, /a1a2/);
   await b.send('b1', port);
   await waitForLine(
     child.stderr!,
@@ -292,10 +295,28 @@ test('listen -k -m 1: datagrams from a peer beyond the limit are dropped and log
   );
   child.stdin!.write('only a');
   assert.equal((await a.next()).data.toString(), 'only a');
-  await a.send('a2', port);
-  await waitForLine(child.stdout!, /a1a2/);
+  await a.send('a3', port);
+  await waitForLine(child.stdout!, /a1a2a3/);
   child.kill('SIGTERM');
-  assert.equal((await done).stdout.toString(), 'a1a2');
+  assert.equal((await done).stdout.toString(), 'a1a2a3');
+});
+
+test('listen -k -m 1: a peer that sent one datagram only makes room for a new one', async (t) => {
+  const { child, port, done } = await startListen(['-k', '-m', '1', '--json']);
+  t.after(() => stop(child));
+  const once = await udpPeer(t);
+  const next = await udpPeer(t);
+  await once.send('o1', port);
+  await waitForLine(child.stdout!, /o1/);
+  await next.send('n1', port);
+  await waitForLine(child.stdout!, /o1n1/);
+  await waitForLine(child.stderr!, /"event":"closed","id":1,"reason":"evicted"/);
+  child.stdin!.write('to next');
+  assert.equal((await next.next()).data.toString(), 'to next');
+  child.kill('SIGTERM');
+  const result = await done;
+  assert.equal(result.stdout.toString(), 'o1n1');
+  assert.doesNotMatch(result.stderr, /denied/);
 });
 
 test('listen -k --deny: denied senders get no session', async (t) => {

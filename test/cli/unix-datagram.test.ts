@@ -35,6 +35,16 @@ async function tempDir(t: { after(fn: () => unknown): void }): Promise<string> {
   return dir;
 }
 
+/** `sockcat -v -U -u -l PATH` in a fresh directory, once it is listening. */
+async function startListener(t: { after(fn: () => unknown): void }) {
+  const dir = await tempDir(t);
+  const path = join(dir, 'listen.sock');
+  const child = spawnCli(['-v', '-U', '-u', '-l', path]);
+  t.after(() => stop(child));
+  await waitForLine(child.stderr!, /Listening on /);
+  return { dir, path, child };
+}
+
 test('connect mode: each stdin read is one datagram; replies reach stdout', { skip }, async (t) => {
   const dir = await tempDir(t);
   const server = await openUnixDatagram({ path: join(dir, 'server.sock') });
@@ -56,11 +66,7 @@ test('connect mode: each stdin read is one datagram; replies reach stdout', { sk
 test('listen mode: the first sender is the peer; the socket file is removed at the end', {
   skip,
 }, async (t) => {
-  const dir = await tempDir(t);
-  const path = join(dir, 'listen.sock');
-  const child = spawnCli(['-v', '-U', '-u', '-l', path]);
-  t.after(() => stop(child));
-  await waitForLine(child.stderr!, /Listening on /);
+  const { dir, path, child } = await startListener(t);
   const client = await openUnixDatagram({ path: join(dir, 'client.sock'), connect: path });
   t.after(() => client.close());
   await client.send('hello listener');
@@ -70,7 +76,7 @@ test('listen mode: the first sender is the peer; the socket file is removed at t
   assert.equal((await client.receive()).data.toString(), 'hello client');
   const done = finished(child);
   child.kill('SIGTERM');
-  assert.equal((await done).code, 130);
+  assert.equal((await done).code, 143);
   assert.equal(existsSync(path), false);
 });
 
@@ -157,7 +163,7 @@ test('-l -k: several peers, each answered; stdin goes to every live peer; unboun
   await waitForLine(child.stdout!, /again a\n/);
   child.kill('SIGTERM');
   const result = await done;
-  assert.equal(result.code, 130);
+  assert.equal(result.code, 143);
   assert.equal(result.stdout.toString(), 'from a\nfrom b\nfrom nobody\nagain a\n');
   assert.match(
     result.stderr,
@@ -175,6 +181,9 @@ test('-l -k -m 1: a second peer is refused while the first session lives', { ski
   const b = await abstractPeer(t, path, 'm-b');
   await a.send('a1');
   await waitForLine(child.stderr!, /Connection from @sockcat-test-\d+-m-a\./);
+  // Two datagrams: a conversation, which a newcomer cannot push out (a one-shot one could be).
+  await a.send('a2');
+  await waitForLine(child.stdout!, /a1a2/);
   await b.send('b1');
   await waitForLine(
     child.stderr!,
@@ -186,10 +195,61 @@ test('-l -k -m 1: a second peer is refused while the first session lives', { ski
   );
   child.stdin!.write('only a');
   assert.equal((await a.receive()).data.toString(), 'only a');
-  await a.send('a2');
-  await waitForLine(child.stdout!, /a1a2/);
+  await a.send('a3');
+  await waitForLine(child.stdout!, /a1a2a3/);
   child.kill('SIGTERM');
-  assert.equal((await done).stdout.toString(), 'a1a2');
+  assert.equal((await done).stdout.toString(), 'a1a2a3');
+});
+
+test('-l -k -m 2: one-shot sessions make room for a new peer, oldest first', {
+  skip,
+}, async (t) => {
+  const dir = await tempDir(t);
+  const { child, path, done } = await startKeepOpen(t, dir, ['-m', '2', '--json']);
+  const talker = await abstractPeer(t, path, 'e-talker');
+  const once1 = await abstractPeer(t, path, 'e-once1');
+  const once2 = await abstractPeer(t, path, 'e-once2');
+  await talker.send('t1');
+  await talker.send('t2');
+  await waitForLine(child.stdout!, /t1t2/);
+  await once1.send('o1');
+  await waitForLine(child.stdout!, /o1/);
+  // The table is full (-m 2); once1 sent one datagram only, so once2 takes its place.
+  await once2.send('o2');
+  await waitForLine(child.stdout!, /o2/);
+  await waitForLine(child.stderr!, /"event":"closed","id":2,"reason":"evicted"/);
+  child.stdin!.write('to both');
+  assert.equal((await talker.receive()).data.toString(), 'to both');
+  assert.equal((await once2.receive()).data.toString(), 'to both');
+  child.kill('SIGTERM');
+  const result = await done;
+  assert.equal(result.stdout.toString(), 't1t2o1o2');
+  assert.doesNotMatch(result.stderr, /"reason":"max-conns"/);
+});
+
+test('-l: a datagram from a sender that is gone is written out before the reply fails', {
+  skip,
+}, async (t) => {
+  const { dir, path, child } = await startListener(t);
+  const done = finished(child);
+  // Stopped, sockcat cannot read before the sender is gone (as socat's UNIX-SENDTO,bind=...,
+  // which exits at once and removes its path).
+  child.kill('SIGSTOP');
+  const senderPath = join(dir, 'sender.sock');
+  const sender = await openUnixDatagram({ path: senderPath, connect: path });
+  await sender.send('kept datagram');
+  sender.close();
+  assert.equal(existsSync(senderPath), false);
+  child.kill('SIGCONT');
+  const result = await done;
+  assert.equal(result.stdout.toString(), 'kept datagram');
+  assert.equal(result.code, 1);
+  assert.match(
+    result.stderr,
+    new RegExp(
+      `sockcat: cannot reply to ${senderPath.replace(/[.]/g, '\\.')}: .+ \\(the datagram it sent was written to stdout\\)\n$`,
+    ),
+  );
 });
 
 test('-l -k: a session expires after -i without datagrams; the peer may start a new one', {

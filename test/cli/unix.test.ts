@@ -1,7 +1,15 @@
 // -U: Unix stream sockets in connect mode, -l and -l -k; the socket file's life cycle.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -191,6 +199,42 @@ test('-U: bad combinations fail with exit status 2 before any I/O', async () => 
     assert.equal(result.code, 2, args.join(' '));
     assert.equal(result.stderr, `sockcat: ${message}\n`, args.join(' '));
   }
+});
+
+test('-U with a path longer than the kernel takes: exit 2, nothing connected, no file left', async (t) => {
+  const dir = tempDir(t);
+  const stem = join(dir, 'x'.repeat(120 - dir.length));
+  // A listener on a path whose first 107 bytes equal the long path's: truncation would reach it.
+  const short = stem.slice(0, 107);
+  const listener = await listen({ path: short });
+  t.after(() => listener.close());
+  let reached = false;
+  void listener.accept().then(
+    (tube) => {
+      reached = true;
+      tube.destroy();
+    },
+    () => {},
+  );
+  for (const args of [
+    ['-U', `${stem}-a`],
+    ['-l', '-U', `${stem}-b`],
+    ['-l', '-k', '-U', `${stem}-c`],
+  ]) {
+    const result = await runCli(args, 'data\n');
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(
+      result.stderr,
+      /^sockcat: Unix socket path ".+" is 123 bytes long; the kernel's limit is 107 \(sun_path is 108 bytes\): use a shorter path or an abstract name \(@name\)\n$/,
+    );
+  }
+  for (const kind of [['-u'], ['--seqpacket']]) {
+    const result = await runCli(['-l', '-U', ...kind, `${stem}-d`]);
+    assert.equal(result.code, 2, kind.join(' '));
+    assert.match(result.stderr, /is 123 bytes long/);
+  }
+  assert.equal(reached, false, 'the other socket was not reached');
+  assert.deepEqual(readdirSync(dir), [short.slice(dir.length + 1)], 'no truncated file was made');
 });
 
 test('-U connect to a missing socket: exit 1 with the system error', async (t) => {

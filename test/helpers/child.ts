@@ -108,3 +108,24 @@ export async function stop(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await closed;
 }
+
+/** True while a process exists (a zombie counts: it has not been reaped). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Resolves once a client socket is connected or already closed (a listener may reset it at once,
+ * which events.once(socket, 'connect') would turn into a rejection).
+ */
+export function connectedOrClosed(socket: import('node:net').Socket): Promise<unknown> {
+  return new Promise((resolve) => {
+    socket.once('connect', resolve);
+    socket.once('close', resolve);
+  });
+}

@@ -90,7 +90,7 @@ describe('UDP interop', () => {
       await waitForLine(client.stdout, /pong\n/);
       child.kill('SIGTERM');
       const result = await done;
-      assert.equal(result.code, 130);
+      assert.equal(result.code, 143);
       assert.equal(result.stdout.toString(), 'ping\n');
     });
   }

@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  HttpHeadError,
   headerValues,
   MAX_HEAD_BYTES,
   MAX_REQUEST_LINE_BYTES,
   parseRequestHead,
   parseResponseHead,
 } from '../../src/proxy/http-head.js';
+import { headParsersProperty } from '../helpers/proxy-fuzz.js';
 
 const bytes = (text: string) => Buffer.from(text, 'latin1');
 
@@ -73,35 +73,8 @@ test('request heads: CONNECT and an absolute-URI GET', () => {
   assert.throws(() => parseRequestHead(bytes('GET /\r\n\r\n')), { name: 'HttpHeadError' });
 });
 
-const headBytes = fc.oneof(
-  fc.uint8Array({ maxLength: 300 }),
-  fc
-    .array(
-      fc.oneof(
-        fc.constantFrom('HTTP/1.1 ', '200', ' OK', '407', '\r\n', '\n', ':', ' ', 'X-A', '\x00'),
-        fc.string({ maxLength: 8 }),
-      ),
-      { maxLength: 40 },
-    )
-    .map((parts) => new Uint8Array(bytes(parts.join('')))),
-);
-
 test('fuzz: any bytes give a head, "need more", or an HttpHeadError — never another throw', () => {
-  fc.assert(
-    fc.property(headBytes, fc.integer({ min: 1, max: 400 }), (input, maxBytes) => {
-      for (const parse of [parseResponseHead, parseRequestHead]) {
-        try {
-          const head = parse(input, { maxBytes });
-          if (head) {
-            assert.ok(head.headLength <= input.length && head.headLength <= maxBytes);
-          }
-        } catch (error) {
-          assert.ok(error instanceof HttpHeadError, String(error));
-        }
-      }
-    }),
-    { numRuns: 2000 },
-  );
+  fc.assert(headParsersProperty(), { numRuns: 2000 });
 });
 
 test('fuzz: feeding a reply in any number of pieces gives the same head as all at once', () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -49,4 +49,23 @@ test('connecting to a missing socket names the path', async (t) => {
 
 test('an empty path is refused before any I/O', async () => {
   await assert.rejects(listen({ path: '' }), { code: 'SOCKCAT_ARGS' });
+});
+
+test('a path longer than the kernel takes is refused before any I/O, never cut short', async (t) => {
+  const dir = tempDir(t);
+  // Two paths that share their first 108 bytes: truncated, they would be the same socket.
+  const stem = join(dir, 'x'.repeat(120 - dir.length));
+  const [a, b] = [`${stem}-a`, `${stem}-b`];
+  for (const open of [() => listen({ path: a }), () => connect({ path: b })]) {
+    await assert.rejects(open(), {
+      code: 'SOCKCAT_ARGS',
+      message:
+        /is 123 bytes long; the kernel's limit is 107 .*: use a shorter path or an abstract name \(@name\)$/,
+    });
+  }
+  assert.deepEqual(readdirSync(dir), [], 'no truncated socket file is left');
+  await assert.rejects(listen({ path: `@${'n'.repeat(108)}` }), {
+    code: 'SOCKCAT_ARGS',
+    message: /^abstract socket name "@n+…\(\d+ characters\)…n+" is 108 bytes long/,
+  });
 });

@@ -10,6 +10,12 @@ import { toDatagrams } from './udp-session.js';
 /** How long a `-k` datagram peer session lives without a datagram either way, unless -i says. */
 export const DEFAULT_DATAGRAM_SESSION_IDLE_MS = 60_000;
 
+/**
+ * How long a session whose peer has sent only one datagram lives (or -i, if shorter). One-shot
+ * senders (a probe, a spoofed source) would otherwise hold a slot of -m for the whole -i.
+ */
+export const ONE_SHOT_SESSION_IDLE_MS = 10_000;
+
 /** Who sent a datagram, as a DatagramSource reports it. */
 export interface DatagramSender {
   /**
@@ -62,6 +68,8 @@ interface PeerSession {
   started: number;
   sent: number;
   received: number;
+  /** Datagrams received from the peer, counted up to 2: a one-shot session has 1. */
+  datagrams: number;
   expiry: NodeJS.Timeout;
   /** Aborted when the session ends: a reply still waiting for the peer is withdrawn. */
   ended: AbortController;
@@ -92,12 +100,15 @@ type RunEnd = 'stdout-closed' | 'aborted' | 'quit-after-eof' | Error;
 /**
  * `-l -k` over datagrams (`-u`, `-U -u`): one socket, one session per peer. What any peer sends
  * goes to stdout; each read from stdin goes as a datagram to every live peer. A session ends
- * after `-i` (default 60 s) without a datagram either way; at most `-m` sessions at once
- * (datagrams from further peers are dropped, with a `denied` event). Runs until interrupted.
+ * after `-i` (default 60 s) without a datagram either way, one whose peer sent a single datagram
+ * after 10 s (or -i if shorter); at most `-m` sessions at once: a new peer takes the place of the
+ * oldest one-shot session, else its datagrams are dropped (a `denied` event). Runs until
+ * interrupted.
  */
 export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   const idleMs = options.idleTimeout ?? DEFAULT_DATAGRAM_SESSION_IDLE_MS;
+  const oneShotMs = Math.min(idleMs, ONE_SHOT_SESSION_IDLE_MS);
   const sessions = new Map<string, PeerSession>();
   let stopRun!: (end: RunEnd) => void;
   const stopped = new Promise<RunEnd>((resolve) => {
@@ -178,8 +189,14 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       return undefined;
     }
     if (sessions.size >= options.maxConns) {
-      denied(sender.remote, `too many sessions (-m ${options.maxConns})`, 'max-conns');
-      return undefined;
+      // Full: the oldest session whose peer sent a single datagram makes room (Map order is
+      // creation order); sessions that have talked more are never ended for a newcomer.
+      const oneShot = [...sessions.values()].find((candidate) => candidate.datagrams === 1);
+      if (!oneShot) {
+        denied(sender.remote, `too many sessions (-m ${options.maxConns})`, 'max-conns');
+        return undefined;
+      }
+      end(oneShot, 'evicted');
     }
     const peer = { local: sender.local, remote: sender.remote };
     const created: PeerSession = {
@@ -190,7 +207,8 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       started: performance.now(),
       sent: 0,
       received: 0,
-      expiry: setTimeout(() => end(created, 'idle-timeout'), idleMs),
+      datagrams: 0,
+      expiry: setTimeout(() => end(created, 'idle-timeout'), oneShotMs),
       ended: new AbortController(),
     };
     sessions.set(sender.key, created);
@@ -205,7 +223,14 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     if (!session && sender.key !== undefined) return;
     if (session) {
       session.received += data.length;
-      session.expiry.refresh();
+      if (session.datagrams < 2) session.datagrams++;
+      if (session.datagrams === 2 && oneShotMs < idleMs) {
+        // A second datagram: a real conversation, with the full -i from now on.
+        clearTimeout(session.expiry);
+        session.expiry = setTimeout(() => end(session, 'idle-timeout'), idleMs);
+      } else {
+        session.expiry.refresh();
+      }
     }
     sessionLog?.record(data);
     if (options.sendOnly) return;

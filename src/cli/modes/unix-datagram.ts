@@ -1,5 +1,6 @@
 import type { Endpoint } from '../../address/endpoint.js';
 import { ArgumentError, ConnectError } from '../../errors.js';
+import { writeChunk } from '../../relay/stream-io.js';
 import type { Message, SocketAddress } from '../../transports/message-socket.js';
 import { openUnixDatagram, type UnixDatagramSocket } from '../../transports/unix-datagram.js';
 import type { Context } from '../context.js';
@@ -89,11 +90,27 @@ export async function runUnixDatagramListen(ctx: Context): Promise<void> {
   let first: Message;
   try {
     first = await socket.receive(io.signal ? { signal: io.signal } : {});
-    // An unbound sender has no name: its data is shown, but nothing can be sent back.
-    if (nameOf(first.from) !== undefined) socket.connect(first.from!);
   } catch (error) {
     socket.close();
     throw error;
+  }
+  // An unbound sender has no name: its data is shown, but nothing can be sent back.
+  const name = nameOf(first.from);
+  if (name !== undefined) {
+    try {
+      socket.connect(first.from!);
+    } catch (error) {
+      // The sender is gone already (socat's UNIX-SENDTO removes its path at once): what it sent
+      // is still written out, then the reply path's failure is reported (ncat loses the datagram).
+      socket.close();
+      ctx.sessionLog?.record(first.data);
+      if (!ctx.options.sendOnly) await writeChunk(io.stdout, first.data);
+      const why = error instanceof Error ? error.message.replace(/^.* failed: /, '') : '';
+      throw new ConnectError(
+        `cannot reply to ${name}: ${why} (the datagram it sent was written to stdout)`,
+        { op: 'connect', network: 'unixgram', address: name, cause: error },
+      );
+    }
   }
   const peer = new UnixDatagramPeer(socket, first.from, first);
   log.info(1, `Connection from ${peer.remote?.address}.`);
