@@ -11,8 +11,10 @@ import {
   type HeaderField,
   HttpHeadError,
   type HttpRequestHead,
+  type HttpResponseHead,
   headerValues,
   parseRequestHead,
+  parseResponseHead,
 } from './http-head.js';
 import {
   clientBytes,
@@ -31,6 +33,7 @@ const REPLY = {
   forbidden: 'HTTP/1.0 403 Forbidden\r\n\r\n',
   methodNotAllowed: 'HTTP/1.0 405 Method Not Allowed\r\nAllow: CONNECT, GET, HEAD, POST\r\n\r\n',
   tooLarge: 'HTTP/1.0 413 Request Entity Too Large\r\n\r\n',
+  badGateway: 'HTTP/1.0 502 Bad Gateway\r\n\r\n',
   uriTooLong: 'HTTP/1.0 414 Request-URI Too Long\r\n\r\n',
   gatewayTimeout: 'HTTP/1.0 504 Gateway Timeout\r\n\r\n',
 } as const;
@@ -155,6 +158,10 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
       } catch (error) {
         return answer(REPLY.badRequest, (error as Error).message);
       }
+      if (method === 'POST' && body.kind === 'none') {
+        // As ncat: a POST says how long its body is (Content-Length or chunked).
+        return answer(REPLY.badRequest, 'POST without Content-Length or chunked body');
+      }
       const via = appendVia(hops, head.version, pseudonym);
       forward = {
         head: forwardedHead(head, origin.path, formatHostPort(host, port), via, body),
@@ -189,10 +196,13 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
     options.log?.(`HTTP ${method} ${client} -> ${destination}`);
     const tunnel: TunnelInfo = { client, destination, protocol: 'http-forward' };
     options.onTunnel?.(tunnel);
+    const abort = () => upstream.destroy();
+    info.signal.addEventListener('abort', abort, { once: true });
     try {
       await upstream.send(forward.head);
       await exchange(tube, upstream, forward.body, info.signal, options.log);
     } finally {
+      info.signal.removeEventListener('abort', abort);
       upstream.destroy();
       options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived });
     }
@@ -235,6 +245,27 @@ async function exchange(
   };
   // Both at once: an origin that answers before the body is complete (413) is still heard.
   const sending = sendBody().catch(() => {});
+  let answer: HttpResponseHead;
+  try {
+    answer = await readHandshake(
+      origin,
+      (received) => {
+        const parsed = parseResponseHead(received);
+        return parsed && { value: parsed, length: parsed.headLength };
+      },
+      Number.POSITIVE_INFINITY,
+    );
+  } catch (error) {
+    if (!(error instanceof HttpHeadError) && !isIncompleteHandshake(error)) throw error;
+    log?.(
+      `HTTP proxy client ${client.peerName}: origin ${origin.peerName}: no HTTP answer (${(error as Error).message})`,
+    );
+    await client.send(REPLY.badGateway);
+    await client.close();
+    await sending;
+    return;
+  }
+  await client.send(answeredHead(answer));
   for (;;) {
     let chunk: Buffer;
     try {
@@ -247,6 +278,31 @@ async function exchange(
   }
   await client.close();
   await sending;
+}
+
+/**
+ * The origin's answer head as the client gets it, as ncat sends it: HTTP/1.0, the origin's
+ * headers without `Connection`, `Keep-Alive` and those `Connection` names, then
+ * `Connection: close` (this proxy closes after one answer).
+ */
+function answeredHead(answer: HttpResponseHead): string {
+  const named = connectionNames(answer.headers);
+  const kept = answer.headers.filter(([name]) => {
+    const lower = name.toLowerCase();
+    return lower !== 'connection' && lower !== 'keep-alive' && !named.has(lower);
+  });
+  const status = `HTTP/1.0 ${answer.statusCode}${answer.reason === '' ? '' : ` ${answer.reason}`}`;
+  const lines = [status, ...kept.map(([name, value]) => `${name}: ${value}`), 'Connection: close'];
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** The header names a `Connection` header lists (RFC 9110 section 7.6.1), in lower case. */
+function connectionNames(headers: readonly HeaderField[]): Set<string> {
+  return new Set(
+    headerValues(headers, 'connection')
+      .flatMap((value) => value.split(','))
+      .map((name) => name.trim().toLowerCase()),
+  );
 }
 
 /** `http://host[:port]/path?query` → where to connect and the origin-form target. */
@@ -279,11 +335,7 @@ function forwardedHead(
   via: string,
   body: BodyFramer,
 ): string {
-  const named = new Set(
-    headerValues(head.headers, 'connection')
-      .flatMap((value) => value.split(','))
-      .map((name) => name.trim().toLowerCase()),
-  );
+  const named = connectionNames(head.headers);
   const kept = head.headers.filter(([name]: HeaderField) => {
     const lower = name.toLowerCase();
     return !HOP_BY_HOP.has(lower) && !named.has(lower);
