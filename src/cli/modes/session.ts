@@ -103,7 +103,7 @@ export async function runSession(
     // The peer's FIN ends the session at once in listen mode (as ncat) and on a terminal (nobody
     // waits to type into a finished session); in connect mode piped stdin is first sent to its
     // end (as ncat: the peer may only have half-closed).
-    endOnPeerEof: options.listen || (io.stdin as { isTTY?: boolean }).isTTY === true,
+    endOnPeerEof: ctx.plan.role === 'listen' || (io.stdin as { isTTY?: boolean }).isTTY === true,
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
