@@ -25,14 +25,6 @@ import {
 } from './socks5-messages.js';
 import { splice } from './splice.js';
 
-export {
-  type ClientBytes,
-  clientBytes,
-  DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
-  type ProxyServerOptions,
-  type TunnelInfo,
-} from './proxy-server-options.js';
-
 /**
  * A serve() handler that makes the server a SOCKS5 proxy (RFC 1928): CONNECT only, methods
  * no-auth (when no `auth` is set) or username/password (RFC 1929, required when `auth` is set),

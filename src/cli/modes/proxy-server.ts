@@ -1,11 +1,8 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
-import {
-  type ClientBytes,
-  createSocks5Handler,
-  type ProxyServerOptions,
-} from '../../proxy/socks5-server.js';
+import type { ClientBytes, ProxyServerOptions } from '../../proxy/proxy-server-options.js';
+import { createSocks5Handler } from '../../proxy/socks5-server.js';
 import { serve } from '../../server/serve.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
