@@ -6,6 +6,7 @@ import type { Tube } from '../tube/tube.js';
 import { basicCredentialsMatch } from './basic-auth.js';
 import { connectDestination, refusalMessage, refusedDestination } from './destination.js';
 import { DigestVerifier } from './digest-server.js';
+import { enterHandshake, TunnelLimit } from './handshake-phase.js';
 import { type BodyFramer, requestBodyFramer } from './http-body.js';
 import {
   type HeaderField,
@@ -34,6 +35,7 @@ const REPLY = {
   methodNotAllowed: 'HTTP/1.0 405 Method Not Allowed\r\nAllow: CONNECT, GET, HEAD, POST\r\n\r\n',
   tooLarge: 'HTTP/1.0 413 Request Entity Too Large\r\n\r\n',
   badGateway: 'HTTP/1.0 502 Bad Gateway\r\n\r\n',
+  unavailable: 'HTTP/1.0 503 Service Unavailable\r\n\r\n',
   uriTooLong: 'HTTP/1.0 414 Request-URI Too Long\r\n\r\n',
   gatewayTimeout: 'HTTP/1.0 504 Gateway Timeout\r\n\r\n',
 } as const;
@@ -70,6 +72,7 @@ const BODY_READ_BYTES = 64 * 1024;
 export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handler {
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_PROXY_HANDSHAKE_TIMEOUT;
   const digest = options.auth ? new DigestVerifier(options.auth) : undefined;
+  const tunnels = new TunnelLimit(options.maxTunnels);
   // This proxy's name in Via headers: a request that already carries it has looped.
   const pseudonym = `sockcat-${randomBytes(4).toString('hex')}`;
   const authRequired = (stale = false) =>
@@ -82,6 +85,8 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
       await tube.send(reply).catch(() => {});
       await tube.close().catch(() => {});
     };
+    const phase = enterHandshake(tube, options.handshakes, options.log, 'HTTP proxy');
+    if (!phase) return;
     let head: HttpRequestHead;
     try {
       head = await readHandshake(
@@ -91,8 +96,10 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
           return parsed && { value: parsed, length: parsed.headLength };
         },
         performance.now() + handshakeTimeout,
+        phase.heard,
       );
     } catch (error) {
+      if (phase.dropped) return;
       if (error instanceof HttpHeadError) {
         const reply =
           error.reason === 'line-too-long'
@@ -106,6 +113,8 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
         return answer(REPLY.badRequest, `request not completed (${(error as Error).message})`);
       }
       throw error;
+    } finally {
+      phase.end();
     }
     const method = head.method.toUpperCase();
     if (method !== 'CONNECT' && method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
@@ -168,45 +177,71 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
         body,
       };
     }
-    const destination = formatHostPort(host, port);
     const refused = await refusedDestination(host, port, tube, info, options);
     if (refused) return answer(REPLY.forbidden, refusalMessage(refused, host, port));
-    let upstream: Tube;
-    try {
-      upstream = await connectDestination(host, port, info, options);
-    } catch (error) {
-      return answer(
-        REPLY.gatewayTimeout,
-        `connect to ${destination} failed: ${(error as Error).message}`,
-      );
+    if (!tunnels.tryOpen()) {
+      return answer(REPLY.unavailable, `${tunnels.max} tunnels open already (-m)`);
     }
-    if (forward === undefined) {
-      await tube.send(REPLY.ok);
-      options.log?.(`HTTP CONNECT tunnel ${client} -> ${destination}`);
-      const tunnel: TunnelInfo = { client, destination, protocol: 'http-connect' };
-      options.onTunnel?.(tunnel);
-      const clientStream = tube.toStream();
-      const bytes = await splice(clientStream, upstream.toStream(), {
-        signal: info.signal,
-        ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-      });
-      options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
-      return;
-    }
-    options.log?.(`HTTP ${method} ${client} -> ${destination}`);
-    const tunnel: TunnelInfo = { client, destination, protocol: 'http-forward' };
-    options.onTunnel?.(tunnel);
-    const abort = () => upstream.destroy();
-    info.signal.addEventListener('abort', abort, { once: true });
     try {
-      await upstream.send(forward.head);
-      await exchange(tube, upstream, forward.body, info.signal, options.log);
+      await relay(tube, info, options, method, host, port, forward);
     } finally {
-      info.signal.removeEventListener('abort', abort);
-      upstream.destroy();
-      options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived });
+      tunnels.close();
     }
   };
+}
+
+/** Connect to the destination, then tunnel (CONNECT) or forward the request. */
+async function relay(
+  tube: Tube,
+  info: ConnectionInfo,
+  options: ProxyServerOptions,
+  method: string,
+  host: string,
+  port: number,
+  forward: { head: string; body: BodyFramer } | undefined,
+): Promise<void> {
+  const client = tube.peerName;
+  const destination = formatHostPort(host, port);
+  const answer = async (reply: string, why: string) => {
+    options.log?.(`HTTP proxy client ${client}: ${why}`);
+    await tube.send(reply).catch(() => {});
+    await tube.close().catch(() => {});
+  };
+  let upstream: Tube;
+  try {
+    upstream = await connectDestination(host, port, info, options);
+  } catch (error) {
+    return answer(
+      REPLY.gatewayTimeout,
+      `connect to ${destination} failed: ${(error as Error).message}`,
+    );
+  }
+  if (forward === undefined) {
+    await tube.send(REPLY.ok);
+    options.log?.(`HTTP CONNECT tunnel ${client} -> ${destination}`);
+    const tunnel: TunnelInfo = { client, destination, protocol: 'http-connect' };
+    options.onTunnel?.(tunnel);
+    const clientStream = tube.toStream();
+    const bytes = await splice(clientStream, upstream.toStream(), {
+      signal: info.signal,
+      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    });
+    options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
+    return;
+  }
+  options.log?.(`HTTP ${method} ${client} -> ${destination}`);
+  const tunnel: TunnelInfo = { client, destination, protocol: 'http-forward' };
+  options.onTunnel?.(tunnel);
+  const abort = () => upstream.destroy();
+  info.signal.addEventListener('abort', abort, { once: true });
+  try {
+    await upstream.send(forward.head);
+    await exchange(tube, upstream, forward.body, info.signal, options.log);
+  } finally {
+    info.signal.removeEventListener('abort', abort);
+    upstream.destroy();
+    options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived });
+  }
 }
 
 /**
