@@ -4,7 +4,12 @@ import { EOFError } from '../errors.js';
 import type { ConnectionInfo, Handler } from '../server/types.js';
 import type { Tube } from '../tube/tube.js';
 import { basicCredentialsMatch } from './basic-auth.js';
-import { connectDestination, refusalMessage, refusedDestination } from './destination.js';
+import {
+  connectDestination,
+  refusalMessage,
+  refusedDestination,
+  runTunnel,
+} from './destination.js';
 import { DigestVerifier } from './digest-server.js';
 import { enterHandshake, TunnelLimit } from './handshake-phase.js';
 import { type BodyFramer, requestBodyFramer } from './http-body.js';
@@ -18,13 +23,11 @@ import {
   parseResponseHead,
 } from './http-head.js';
 import {
-  clientBytes,
   DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
   type ProxyServerOptions,
   type TunnelInfo,
 } from './proxy-server-options.js';
 import { isIncompleteHandshake, readHandshake } from './read-handshake.js';
-import { splice } from './splice.js';
 import { appendVia, MAX_VIA_HOPS, viaHops, viaNames } from './via.js';
 
 /** The replies, byte for byte as ncat 7.93's proxy server sends them (HTTP/1.0, no body). */
@@ -220,14 +223,7 @@ async function relay(
     await tube.send(REPLY.ok);
     options.log?.(`HTTP CONNECT tunnel ${client} -> ${destination}`);
     const tunnel: TunnelInfo = { client, destination, protocol: 'http-connect' };
-    options.onTunnel?.(tunnel);
-    const clientStream = tube.toStream();
-    const bytes = await splice(clientStream, upstream.toStream(), {
-      signal: info.signal,
-      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-    });
-    options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
-    return;
+    return runTunnel(tube, upstream, tunnel, info, options);
   }
   options.log?.(`HTTP ${method} ${client} -> ${destination}`);
   const tunnel: TunnelInfo = { client, destination, protocol: 'http-forward' };

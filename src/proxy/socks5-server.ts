@@ -2,10 +2,14 @@ import { formatHostPort } from '../address/host-port.js';
 import { SockcatError } from '../errors.js';
 import type { ConnectionInfo, Handler } from '../server/types.js';
 import type { Tube } from '../tube/tube.js';
-import { connectDestination, refusalMessage, refusedDestination } from './destination.js';
+import {
+  connectDestination,
+  refusalMessage,
+  refusedDestination,
+  runTunnel,
+} from './destination.js';
 import { enterHandshake, TunnelLimit } from './handshake-phase.js';
 import {
-  clientBytes,
   DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
   type ProxyServerOptions,
   type TunnelInfo,
@@ -24,7 +28,6 @@ import {
   type Socks5ReplyCode,
   USERPASS_VERSION,
 } from './socks5-messages.js';
-import { splice } from './splice.js';
 
 /**
  * A serve() handler that makes the server a SOCKS5 proxy (RFC 1928): CONNECT only, methods
@@ -118,13 +121,7 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
       await tube.send(encodeReply(Socks5Reply.Succeeded, bound));
       options.log?.(`SOCKS5 tunnel ${client} -> ${destination}`);
       const tunnel: TunnelInfo = { client, destination, protocol: 'socks5' };
-      options.onTunnel?.(tunnel);
-      const clientStream = tube.toStream();
-      const bytes = await splice(clientStream, upstream.toStream(), {
-        signal: info.signal,
-        ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-      });
-      options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
+      await runTunnel(tube, upstream, tunnel, info, options);
     } finally {
       tunnels.close();
     }
