@@ -5,9 +5,12 @@ import { connect } from '../transports/tcp-connect.js';
 import type { Tube } from '../tube/tube.js';
 import { isOwnAddress } from './own-address.js';
 import {
+  clientBytes,
   DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
   type ProxyServerOptions,
+  type TunnelInfo,
 } from './proxy-server-options.js';
+import { splice } from './splice.js';
 
 /**
  * Why a proxy server refuses a destination before connecting: it is the proxy itself (`loop`:
@@ -56,4 +59,24 @@ export function refusalMessage(reason: 'loop' | 'not-allowed', host: string, por
   return reason === 'loop'
     ? `destination ${destination} is this proxy itself (request loop)`
     : `destination ${destination} not allowed`;
+}
+
+/**
+ * Run an open tunnel: told to `onTunnel`, both ways with splice() until both directions ended,
+ * then told to `onTunnelEnd` with the client's byte counts.
+ */
+export async function runTunnel(
+  tube: Tube,
+  upstream: Tube,
+  tunnel: TunnelInfo,
+  info: ConnectionInfo,
+  options: ProxyServerOptions,
+): Promise<void> {
+  options.onTunnel?.(tunnel);
+  const clientStream = tube.toStream();
+  const bytes = await splice(clientStream, upstream.toStream(), {
+    signal: info.signal,
+    ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+  });
+  options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
 }

@@ -4,24 +4,30 @@ import { EOFError } from '../errors.js';
 import type { ConnectionInfo, Handler } from '../server/types.js';
 import type { Tube } from '../tube/tube.js';
 import { basicCredentialsMatch } from './basic-auth.js';
-import { connectDestination, refusalMessage, refusedDestination } from './destination.js';
+import {
+  connectDestination,
+  refusalMessage,
+  refusedDestination,
+  runTunnel,
+} from './destination.js';
 import { DigestVerifier } from './digest-server.js';
+import { enterHandshake, TunnelLimit } from './handshake-phase.js';
 import { type BodyFramer, requestBodyFramer } from './http-body.js';
 import {
   type HeaderField,
   HttpHeadError,
   type HttpRequestHead,
+  type HttpResponseHead,
   headerValues,
   parseRequestHead,
+  parseResponseHead,
 } from './http-head.js';
 import {
-  clientBytes,
   DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
   type ProxyServerOptions,
   type TunnelInfo,
 } from './proxy-server-options.js';
 import { isIncompleteHandshake, readHandshake } from './read-handshake.js';
-import { splice } from './splice.js';
 import { appendVia, MAX_VIA_HOPS, viaHops, viaNames } from './via.js';
 
 /** The replies, byte for byte as ncat 7.93's proxy server sends them (HTTP/1.0, no body). */
@@ -31,6 +37,8 @@ const REPLY = {
   forbidden: 'HTTP/1.0 403 Forbidden\r\n\r\n',
   methodNotAllowed: 'HTTP/1.0 405 Method Not Allowed\r\nAllow: CONNECT, GET, HEAD, POST\r\n\r\n',
   tooLarge: 'HTTP/1.0 413 Request Entity Too Large\r\n\r\n',
+  badGateway: 'HTTP/1.0 502 Bad Gateway\r\n\r\n',
+  unavailable: 'HTTP/1.0 503 Service Unavailable\r\n\r\n',
   uriTooLong: 'HTTP/1.0 414 Request-URI Too Long\r\n\r\n',
   gatewayTimeout: 'HTTP/1.0 504 Gateway Timeout\r\n\r\n',
 } as const;
@@ -67,6 +75,7 @@ const BODY_READ_BYTES = 64 * 1024;
 export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handler {
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_PROXY_HANDSHAKE_TIMEOUT;
   const digest = options.auth ? new DigestVerifier(options.auth) : undefined;
+  const tunnels = new TunnelLimit(options.maxTunnels);
   // This proxy's name in Via headers: a request that already carries it has looped.
   const pseudonym = `sockcat-${randomBytes(4).toString('hex')}`;
   const authRequired = (stale = false) =>
@@ -79,6 +88,8 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
       await tube.send(reply).catch(() => {});
       await tube.close().catch(() => {});
     };
+    const phase = enterHandshake(tube, options.handshakes, options.log, 'HTTP proxy');
+    if (!phase) return;
     let head: HttpRequestHead;
     try {
       head = await readHandshake(
@@ -88,8 +99,10 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
           return parsed && { value: parsed, length: parsed.headLength };
         },
         performance.now() + handshakeTimeout,
+        phase.heard,
       );
     } catch (error) {
+      if (phase.dropped) return;
       if (error instanceof HttpHeadError) {
         const reply =
           error.reason === 'line-too-long'
@@ -103,6 +116,8 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
         return answer(REPLY.badRequest, `request not completed (${(error as Error).message})`);
       }
       throw error;
+    } finally {
+      phase.end();
     }
     const method = head.method.toUpperCase();
     if (method !== 'CONNECT' && method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
@@ -155,48 +170,74 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
       } catch (error) {
         return answer(REPLY.badRequest, (error as Error).message);
       }
+      if (method === 'POST' && body.kind === 'none') {
+        // As ncat: a POST says how long its body is (Content-Length or chunked).
+        return answer(REPLY.badRequest, 'POST without Content-Length or chunked body');
+      }
       const via = appendVia(hops, head.version, pseudonym);
       forward = {
         head: forwardedHead(head, origin.path, formatHostPort(host, port), via, body),
         body,
       };
     }
-    const destination = formatHostPort(host, port);
     const refused = await refusedDestination(host, port, tube, info, options);
     if (refused) return answer(REPLY.forbidden, refusalMessage(refused, host, port));
-    let upstream: Tube;
-    try {
-      upstream = await connectDestination(host, port, info, options);
-    } catch (error) {
-      return answer(
-        REPLY.gatewayTimeout,
-        `connect to ${destination} failed: ${(error as Error).message}`,
-      );
+    if (!tunnels.tryOpen()) {
+      return answer(REPLY.unavailable, `${tunnels.max} tunnels open already (-m)`);
     }
-    if (forward === undefined) {
-      await tube.send(REPLY.ok);
-      options.log?.(`HTTP CONNECT tunnel ${client} -> ${destination}`);
-      const tunnel: TunnelInfo = { client, destination, protocol: 'http-connect' };
-      options.onTunnel?.(tunnel);
-      const clientStream = tube.toStream();
-      const bytes = await splice(clientStream, upstream.toStream(), {
-        signal: info.signal,
-        ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-      });
-      options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
-      return;
-    }
-    options.log?.(`HTTP ${method} ${client} -> ${destination}`);
-    const tunnel: TunnelInfo = { client, destination, protocol: 'http-forward' };
-    options.onTunnel?.(tunnel);
     try {
-      await upstream.send(forward.head);
-      await exchange(tube, upstream, forward.body, info.signal, options.log);
+      await relay(tube, info, options, method, host, port, forward);
     } finally {
-      upstream.destroy();
-      options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived });
+      tunnels.close();
     }
   };
+}
+
+/** Connect to the destination, then tunnel (CONNECT) or forward the request. */
+async function relay(
+  tube: Tube,
+  info: ConnectionInfo,
+  options: ProxyServerOptions,
+  method: string,
+  host: string,
+  port: number,
+  forward: { head: string; body: BodyFramer } | undefined,
+): Promise<void> {
+  const client = tube.peerName;
+  const destination = formatHostPort(host, port);
+  const answer = async (reply: string, why: string) => {
+    options.log?.(`HTTP proxy client ${client}: ${why}`);
+    await tube.send(reply).catch(() => {});
+    await tube.close().catch(() => {});
+  };
+  let upstream: Tube;
+  try {
+    upstream = await connectDestination(host, port, info, options);
+  } catch (error) {
+    return answer(
+      REPLY.gatewayTimeout,
+      `connect to ${destination} failed: ${(error as Error).message}`,
+    );
+  }
+  if (forward === undefined) {
+    await tube.send(REPLY.ok);
+    options.log?.(`HTTP CONNECT tunnel ${client} -> ${destination}`);
+    const tunnel: TunnelInfo = { client, destination, protocol: 'http-connect' };
+    return runTunnel(tube, upstream, tunnel, info, options);
+  }
+  options.log?.(`HTTP ${method} ${client} -> ${destination}`);
+  const tunnel: TunnelInfo = { client, destination, protocol: 'http-forward' };
+  options.onTunnel?.(tunnel);
+  const abort = () => upstream.destroy();
+  info.signal.addEventListener('abort', abort, { once: true });
+  try {
+    await upstream.send(forward.head);
+    await exchange(tube, upstream, forward.body, info.signal, options.log);
+  } finally {
+    info.signal.removeEventListener('abort', abort);
+    upstream.destroy();
+    options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived });
+  }
 }
 
 /**
@@ -235,6 +276,27 @@ async function exchange(
   };
   // Both at once: an origin that answers before the body is complete (413) is still heard.
   const sending = sendBody().catch(() => {});
+  let answer: HttpResponseHead;
+  try {
+    answer = await readHandshake(
+      origin,
+      (received) => {
+        const parsed = parseResponseHead(received);
+        return parsed && { value: parsed, length: parsed.headLength };
+      },
+      Number.POSITIVE_INFINITY,
+    );
+  } catch (error) {
+    if (!(error instanceof HttpHeadError) && !isIncompleteHandshake(error)) throw error;
+    log?.(
+      `HTTP proxy client ${client.peerName}: origin ${origin.peerName}: no HTTP answer (${(error as Error).message})`,
+    );
+    await client.send(REPLY.badGateway);
+    await client.close();
+    await sending;
+    return;
+  }
+  await client.send(answeredHead(answer));
   for (;;) {
     let chunk: Buffer;
     try {
@@ -247,6 +309,31 @@ async function exchange(
   }
   await client.close();
   await sending;
+}
+
+/**
+ * The origin's answer head as the client gets it, as ncat sends it: HTTP/1.0, the origin's
+ * headers without `Connection`, `Keep-Alive` and those `Connection` names, then
+ * `Connection: close` (this proxy closes after one answer).
+ */
+function answeredHead(answer: HttpResponseHead): string {
+  const named = connectionNames(answer.headers);
+  const kept = answer.headers.filter(([name]) => {
+    const lower = name.toLowerCase();
+    return lower !== 'connection' && lower !== 'keep-alive' && !named.has(lower);
+  });
+  const status = `HTTP/1.0 ${answer.statusCode}${answer.reason === '' ? '' : ` ${answer.reason}`}`;
+  const lines = [status, ...kept.map(([name, value]) => `${name}: ${value}`), 'Connection: close'];
+  return `${lines.join('\r\n')}\r\n\r\n`;
+}
+
+/** The header names a `Connection` header lists (RFC 9110 section 7.6.1), in lower case. */
+function connectionNames(headers: readonly HeaderField[]): Set<string> {
+  return new Set(
+    headerValues(headers, 'connection')
+      .flatMap((value) => value.split(','))
+      .map((name) => name.trim().toLowerCase()),
+  );
 }
 
 /** `http://host[:port]/path?query` → where to connect and the origin-form target. */
@@ -279,11 +366,7 @@ function forwardedHead(
   via: string,
   body: BodyFramer,
 ): string {
-  const named = new Set(
-    headerValues(head.headers, 'connection')
-      .flatMap((value) => value.split(','))
-      .map((name) => name.trim().toLowerCase()),
-  );
+  const named = connectionNames(head.headers);
   const kept = head.headers.filter(([name]: HeaderField) => {
     const lower = name.toLowerCase();
     return !HOP_BY_HOP.has(lower) && !named.has(lower);

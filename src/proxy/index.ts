@@ -6,10 +6,17 @@ export {
   type ProxyChainOptions,
 } from './chain.js';
 export { digestAuthorization } from './digest.js';
+export {
+  type DigestVerdict,
+  DigestVerifier,
+  type DigestVerifierOptions,
+} from './digest-server.js';
+export { type BodyFramer, requestBodyFramer } from './http-body.js';
 export { type HttpConnectResult, httpConnect } from './http-connect.js';
 export {
   type HeaderField,
   HttpHeadError,
+  type HttpHeadErrorReason,
   type HttpRequestHead,
   type HttpResponseHead,
   MAX_HEAD_BYTES,
@@ -17,6 +24,12 @@ export {
   parseResponseHead,
 } from './http-head.js';
 export { createHttpProxyHandler } from './http-proxy-server.js';
+export {
+  type ClientBytes,
+  DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
+  type ProxyServerOptions,
+  type TunnelInfo,
+} from './proxy-server-options.js';
 export {
   DEFAULT_PROXY_PORTS,
   formatProxy,
@@ -40,11 +53,5 @@ export {
   Socks5Reply,
   type Socks5Request,
 } from './socks5-messages.js';
-export {
-  type ClientBytes,
-  createSocks5Handler,
-  DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
-  type ProxyServerOptions,
-  type TunnelInfo,
-} from './socks5-server.js';
+export { createSocks5Handler } from './socks5-server.js';
 export { type SpliceResult, splice } from './splice.js';

@@ -1,6 +1,7 @@
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Family } from '../address/resolve.js';
+import type { HandshakeGate } from '../transports/handshake-gate.js';
 import type { Tube } from '../tube/tube.js';
 import type { ProxyAuth } from './proxy-spec.js';
 import type { SpliceResult } from './splice.js';
@@ -10,10 +11,21 @@ export const DEFAULT_PROXY_HANDSHAKE_TIMEOUT = 10_000;
 
 /** Options shared by sockcat's proxy servers. */
 export interface ProxyServerOptions {
-  /** Require these credentials (SOCKS5 username/password; HTTP Basic). */
+  /** Require these credentials (SOCKS5 username/password; HTTP Basic or Digest). */
   auth?: ProxyAuth;
   /** Milliseconds a client gets to complete its handshake. Default 10000. */
   handshakeTimeout?: number;
+  /**
+   * Bounds on clients still in their handshake (HTTP request head; SOCKS5 greeting to request),
+   * apart from the tunnels: a total, a cap per source address, a first-byte deadline (see
+   * HandshakeGate). Share one gate between servers to bound them together. Default: none.
+   */
+  handshakes?: HandshakeGate;
+  /**
+   * Tunnels and forwarded requests at once. A client past its handshake beyond this gets
+   * `503 Service Unavailable` (HTTP) or reply 0x01 (SOCKS5). Default: no limit.
+   */
+  maxTunnels?: number;
   /** Milliseconds to connect to the destination. Default 10000. */
   connectTimeout?: number;
   /** Close a tunnel when nothing moved either way for this many milliseconds. Default: none. */

@@ -2,9 +2,14 @@ import { formatHostPort } from '../address/host-port.js';
 import { SockcatError } from '../errors.js';
 import type { ConnectionInfo, Handler } from '../server/types.js';
 import type { Tube } from '../tube/tube.js';
-import { connectDestination, refusalMessage, refusedDestination } from './destination.js';
 import {
-  clientBytes,
+  connectDestination,
+  refusalMessage,
+  refusedDestination,
+  runTunnel,
+} from './destination.js';
+import { enterHandshake, TunnelLimit } from './handshake-phase.js';
+import {
   DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
   type ProxyServerOptions,
   type TunnelInfo,
@@ -23,15 +28,6 @@ import {
   type Socks5ReplyCode,
   USERPASS_VERSION,
 } from './socks5-messages.js';
-import { splice } from './splice.js';
-
-export {
-  type ClientBytes,
-  clientBytes,
-  DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
-  type ProxyServerOptions,
-  type TunnelInfo,
-} from './proxy-server-options.js';
 
 /**
  * A serve() handler that makes the server a SOCKS5 proxy (RFC 1928): CONNECT only, methods
@@ -41,6 +37,7 @@ export {
  */
 export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_PROXY_HANDSHAKE_TIMEOUT;
+  const tunnels = new TunnelLimit(options.maxTunnels);
   return async (tube: Tube, info: ConnectionInfo) => {
     const client = tube.peerName;
     const deadline = performance.now() + handshakeTimeout;
@@ -49,9 +46,11 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
       await tube.send(encodeReply(reply)).catch(() => {});
       await tube.close().catch(() => {});
     };
+    const phase = enterHandshake(tube, options.handshakes, options.log, 'SOCKS5');
+    if (!phase) return;
     let request: { command: number; host: string; port: number };
     try {
-      const methods = await readHandshake(tube, parseGreeting, deadline);
+      const methods = await readHandshake(tube, parseGreeting, deadline, phase.heard);
       const wanted = options.auth ? Socks5Method.UserPass : Socks5Method.NoAuth;
       if (!methods.includes(wanted)) {
         options.log?.(
@@ -76,6 +75,7 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
       }
       request = await readHandshake(tube, parseRequest, deadline);
     } catch (error) {
+      if (phase.dropped) return;
       if (error instanceof Socks5ParseError) {
         if (error.reply !== undefined) return fail(error.reply, error.message);
         options.log?.(`SOCKS5 client ${client}: ${error.message}`);
@@ -90,6 +90,8 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
         return;
       }
       throw error;
+    } finally {
+      phase.end();
     }
     const destination = formatHostPort(request.host, request.port);
     if (request.command !== Socks5Command.Connect) {
@@ -102,23 +104,27 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
     if (refused) {
       return fail(Socks5Reply.NotAllowed, refusalMessage(refused, request.host, request.port));
     }
-    let upstream: Tube;
-    try {
-      upstream = await connectDestination(request.host, request.port, info, options);
-    } catch (error) {
-      return fail(replyFor(error), `connect to ${destination} failed: ${(error as Error).message}`);
+    if (!tunnels.tryOpen()) {
+      return fail(Socks5Reply.GeneralFailure, `${tunnels.max} tunnels open already (-m)`);
     }
-    const bound = upstream.local;
-    await tube.send(encodeReply(Socks5Reply.Succeeded, bound));
-    options.log?.(`SOCKS5 tunnel ${client} -> ${destination}`);
-    const tunnel: TunnelInfo = { client, destination, protocol: 'socks5' };
-    options.onTunnel?.(tunnel);
-    const clientStream = tube.toStream();
-    const bytes = await splice(clientStream, upstream.toStream(), {
-      signal: info.signal,
-      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-    });
-    options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
+    try {
+      let upstream: Tube;
+      try {
+        upstream = await connectDestination(request.host, request.port, info, options);
+      } catch (error) {
+        return fail(
+          replyFor(error),
+          `connect to ${destination} failed: ${(error as Error).message}`,
+        );
+      }
+      const bound = upstream.local;
+      await tube.send(encodeReply(Socks5Reply.Succeeded, bound));
+      options.log?.(`SOCKS5 tunnel ${client} -> ${destination}`);
+      const tunnel: TunnelInfo = { client, destination, protocol: 'socks5' };
+      await runTunnel(tube, upstream, tunnel, info, options);
+    } finally {
+      tunnels.close();
+    }
   };
 }
 

@@ -107,7 +107,7 @@ test('a POST body is delivered when the client half-closes right after it: exact
     );
     assert.equal(
       reply,
-      'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok',
+      'HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
       `Content-Length ${length}`,
     );
     const seen = await origin.seen;
@@ -128,7 +128,7 @@ test('a chunked body is delivered whole (as HTTP/1.1) when the client half-close
     port,
     `POST http://127.0.0.1:${origin.port}/c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n${body}`,
   );
-  assert.match(reply, /^HTTP\/1\.1 200 OK\r\n/);
+  assert.match(reply, /^HTTP\/1\.0 200 OK\r\n/);
   const seen = await origin.seen;
   assert.equal(
     withoutVia(seen.bytes),
@@ -147,7 +147,10 @@ test('a client that keeps its side open gets the same: the body, then the answer
   socket.write(`POST http://127.0.0.1:${origin.port}/ HTTP/1.0\r\nContent-Length: 6\r\n\r\nab`);
   socket.write('cdef');
   await once(socket, 'end');
-  assert.equal(Buffer.concat(chunks).toString(), 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
+  assert.equal(
+    Buffer.concat(chunks).toString(),
+    'HTTP/1.0 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok',
+  );
   assert.match((await origin.seen).bytes, /\r\n\r\nabcdef$/);
 });
 
@@ -190,7 +193,7 @@ test('Via: hops are counted; a request that already passed this proxy, or too ma
   const target = `http://127.0.0.1:${origin.port}/`;
   assert.match(
     await halfClosed(port, `GET ${target} HTTP/1.0\r\nVia: 1.0 a, 1.1 b\r\nVia: 1.1 c\r\n\r\n`),
-    /^HTTP\/1\.1 200 OK/,
+    /^HTTP\/1\.0 200 OK\r\n/,
   );
   const forwarded = (await origin.seen).bytes;
   const own = /\r\nVia: 1\.0 a, 1\.1 b, 1\.1 c, 1\.0 (sockcat-[0-9a-f]{8})\r\n/.exec(forwarded);
@@ -267,7 +270,7 @@ test('IPv4 client to an IPv6 origin, and an IPv6 client to an IPv4 origin', asyn
   const v4Proxy = await startProxy(t, {}, '127.0.0.1');
   assert.match(
     await halfClosed(v4Proxy, `GET http://[::1]:${v6Origin.port}/six HTTP/1.0\r\n\r\n`),
-    /^HTTP\/1\.1 200 OK/,
+    /^HTTP\/1\.0 200 OK\r\n/,
   );
   assert.match(
     (await v6Origin.seen).bytes,
@@ -277,7 +280,7 @@ test('IPv4 client to an IPv6 origin, and an IPv6 client to an IPv4 origin', asyn
   const v6Proxy = await startProxy(t, {}, '::1');
   assert.match(
     await halfClosed(v6Proxy, `GET http://127.0.0.1:${v4Origin.port}/four HTTP/1.0\r\n\r\n`, '::1'),
-    /^HTTP\/1\.1 200 OK/,
+    /^HTTP\/1\.0 200 OK\r\n/,
   );
   assert.match((await v4Origin.seen).bytes, /^GET \/four HTTP\/1\.0\r\n/);
 });

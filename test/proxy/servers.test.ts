@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { createHttpProxyHandler } from '../../src/proxy/http-proxy-server.js';
-import { createSocks5Handler, type ProxyServerOptions } from '../../src/proxy/socks5-server.js';
+import type { ProxyServerOptions } from '../../src/proxy/proxy-server-options.js';
+import { createSocks5Handler } from '../../src/proxy/socks5-server.js';
 import { serve } from '../../src/server/serve.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { refusedPort } from '../helpers/ports.js';
@@ -177,7 +178,10 @@ test('HTTP proxy GET: origin-form, HTTP/1.0, hop-by-hop headers dropped, Host an
   await client.send(
     `GET http://127.0.0.1:${target.port}/a?b HTTP/1.1\r\nHost: x\r\nProxy-Connection: keep-alive\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\nProxy-Authorization: Basic dTpw\r\nX-A: 1\r\n\r\n`,
   );
-  assert.equal((await client.recvAll()).toString(), 'HTTP/1.0 200 OK\r\n\r\nhello');
+  assert.equal(
+    (await client.recvAll()).toString(),
+    'HTTP/1.0 200 OK\r\nConnection: close\r\n\r\nhello',
+  );
   assert.equal(
     target.received[0]!.toString(),
     `GET /a?b HTTP/1.0\r\nX-A: 1\r\nVia: 1.1 ${via(target.received[0]!)}\r\nHost: 127.0.0.1:${target.port}\r\nConnection: close\r\n\r\n`,

@@ -1,12 +1,10 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
-import {
-  type ClientBytes,
-  createSocks5Handler,
-  type ProxyServerOptions,
-} from '../../proxy/socks5-server.js';
+import type { ClientBytes, ProxyServerOptions } from '../../proxy/proxy-server-options.js';
+import { createSocks5Handler } from '../../proxy/socks5-server.js';
 import { serve } from '../../server/serve.js';
+import { HandshakeGate } from '../../transports/handshake-gate.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
@@ -16,9 +14,9 @@ import { openSessionEvent, peerName } from './session.js';
 
 /**
  * `sockcat -l --proxy-type http|socks5`: a proxy server (ncat's HTTP one, and a SOCKS5 one ncat
- * lacks) on the public serve(): clients until interrupted, at most -m at once, --allow/--deny on
- * clients, --proxy-auth required of them, every handshake bounded by -w (default 10 s). Standard
- * input is not read.
+ * lacks) on the public serve(): clients until interrupted, at most -m tunnels at once (handshakes
+ * in progress bounded apart by a HandshakeGate), --allow/--deny on clients, --proxy-auth
+ * required of them, every handshake bounded by -w (default 10 s). Standard input is not read.
  */
 export async function runProxyServer(ctx: Context): Promise<void> {
   const { options, io, log } = ctx;
@@ -33,6 +31,10 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     log: (message) => log.info(1, message),
     ...(options.proxyServerAuth ? { auth: options.proxyServerAuth } : {}),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+    // -m counts tunnels; clients still in their handshake are bounded apart (issue 17 item 2),
+    // so a flood of idle connections cannot take the places of clients that speak.
+    maxTunnels: options.maxConns,
+    handshakes: new HandshakeGate(),
     // The tube stops counting when the tunnel takes its socket over: the tunnel's bytes come here.
     onTunnelEnd: (tunnel, client) => tunnelBytes.set(tunnel.client, client),
   };
@@ -45,7 +47,6 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     ...(ctx.options.socket ? { socket: ctx.options.socket } : {}),
     listen: { host, port: options.port },
     family: options.family,
-    maxConnections: options.maxConns,
     ...allowOption(ctx, filter),
     // --ssl: a TLS-wrapped proxy server (clients speak HTTP or SOCKS inside TLS).
     ...tls?.serveTlsOptions(ctx),
