@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The sockcat command: parse, run, exit. Start-up time matters, so the compile cache is enabled
 // where Node has it (>= 22.1) before anything else is loaded.
-import { createReadStream, fstatSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import module from 'node:module';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -35,6 +35,14 @@ process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
 // A closed stdout (`sockcat ... | head -c1`) ends the relay quietly; never crash on it.
 process.stdout.on('error', () => {});
+// Ending stdout (the peer's EOF while stdin goes on, docs/eof.md) must close fd 1 itself so that
+// its reader sees EOF: Node never closes it. /dev/null takes the number, so that nothing opened
+// later becomes fd 1.
+process.stdout.once('finish', () => {
+  closeSync(1);
+  const fd = openSync('/dev/null', 'w');
+  if (fd !== 1) closeSync(fd);
+});
 // Run as `nc` (a symlink of that name), sockcat takes OpenBSD netcat's flags (--dialect openbsd).
 const invokedAs = basename(process.argv[1] ?? '');
 const code = await main(

@@ -52,7 +52,7 @@ export async function run(options: Options, io: CliIO, program = 'sockcat'): Pro
     } else if (options.udp) {
       const { runUdpConnect } = await import('./modes/udp-connect.js');
       await runUdpConnect(ctx);
-    } else if (options.keepOpen && !options.keepOpenSequential) {
+    } else if (options.listen && options.keepOpen && !options.keepOpenSequential) {
       const { runKeepOpen } = await import('./modes/keep-open.js');
       await runKeepOpen(ctx);
     } else if (options.listen) {

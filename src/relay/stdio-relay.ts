@@ -13,6 +13,12 @@ export interface StdioRelayOptions {
    * sent to its end first, because the peer may have only half-closed.
    */
   endOnPeerEof?: boolean;
+  /**
+   * When the peer has finished sending and stdin goes on (no `endOnPeerEof`), end `stdout` once
+   * everything received is written, so that its reader sees end of file while stdin is still
+   * being sent (`sockcat -l | tar x` finishes). Default false: stdout is left open.
+   */
+  endStdoutOnPeerEof?: boolean;
   /** Only receive: stdin is not read (ncat --recv-only). */
   recvOnly?: boolean;
   /** Keep the sending side open when stdin ends (ncat --no-shutdown). */
@@ -73,7 +79,8 @@ export interface RelayResult {
  * - stdin ends: the sending side is shut down (FIN) unless `noShutdown`; receiving goes on until
  *   the peer closes, or for `quitAfterEof` ms.
  * - the peer ends (FIN): what it sent is written out; stdin goes on being sent until its end,
- *   then the relay finishes (with `endOnPeerEof`, it finishes at once, stdin left unread).
+ *   then the relay finishes (with `endOnPeerEof`, it finishes at once, stdin left unread; with
+ *   `endStdoutOnPeerEof`, stdout is ended meanwhile).
  * - stdout closes (EPIPE): the relay finishes quietly.
  * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout.
  */
@@ -196,6 +203,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
         // or file goes on being sent (no data lost), unless the caller asked to end here (the
         // CLI does when stdin is a terminal: nobody is waiting to type into a closed session).
         if (sendDone || options.endOnPeerEof) finish('peer-eof');
+        else if (options.endStdoutOnPeerEof) stdout.end();
       },
       (error: unknown) => {
         if (isBrokenPipe(error)) finish('stdout-closed');

@@ -1,10 +1,20 @@
 // One test per row of docs/eof.md: the built CLI against a scripted peer on loopback.
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
+import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
+import { closeSync, createReadStream, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { finished, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { sha256Stream } from '../helpers/hash.js';
+
+async function fileDigest(path: string): Promise<string> {
+  const { sha256, bytes } = await sha256Stream(createReadStream(path));
+  return `${bytes} bytes, sha256 ${sha256}`;
+}
 
 interface Peer {
   socket: Socket;
@@ -77,18 +87,22 @@ for (const mode of MODES) {
     const { peer, child } = await start(mode);
     t.after(() => stop(child));
     const result = finished(child);
+    const stdoutEnded = once(child.stdout!, 'end');
     const big = Buffer.alloc(2 * 1024 * 1024, 'x');
     peer.socket.end(big);
-    if (mode === 'connect') {
-      // Connect mode (as ncat): the peer only half-closed; what stdin still brings reaches it.
+    if (mode === 'listen') {
+      // Listen mode: stdout is closed once it has everything (its reader sees EOF), and the rest
+      // of stdin still reaches the client; exit at stdin EOF.
+      await stdoutEnded;
       child.stdin!.write('late ');
       child.stdin!.end('words');
       assert.equal((await peer.data).toString(), 'late words');
     }
-    // Listen mode (as ncat): exit once stdout has everything, stdin left unread.
+    // Connect mode (ncat 7.96): exit once stdout has everything, stdin left unread and open.
     const { code, stdout } = await result;
     assert.equal(code, 0);
     assert.equal(stdout.length, big.length);
+    if (mode === 'connect') assert.equal((await peer.data).length, 0);
     peer.socket.destroy();
   });
 
@@ -200,6 +214,53 @@ for (const mode of MODES) {
     peer.socket.destroy();
   });
 }
+
+test('connect -k: the peer closes: stdout is closed, stdin is still sent to its end', async (t) => {
+  const { peer, child } = await start('connect', ['-k']);
+  t.after(() => stop(child));
+  const result = finished(child);
+  const stdoutEnded = once(child.stdout!, 'end');
+  peer.socket.end('bye\n');
+  await stdoutEnded;
+  child.stdin!.write('late ');
+  child.stdin!.end('words');
+  assert.equal((await peer.data).toString(), 'late words');
+  const { code, stdout } = await result;
+  assert.equal(code, 0);
+  assert.equal(stdout.toString(), 'bye\n');
+  peer.socket.destroy();
+});
+
+test('listen: 64 MiB each way with a connect -k client: both sides get everything, whoever ends first', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-eof-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const size = 64 * 1024 * 1024;
+  const toClient = join(dir, 'to-client');
+  const toServer = join(dir, 'to-server');
+  // Different content each way. Without -k the client would exit at the listener's FIN if the
+  // listener's stdin ended first (ncat 7.96), dropping the rest of its own stdin.
+  writeFileSync(toClient, randomFillSync(Buffer.alloc(size)));
+  writeFileSync(toServer, randomFillSync(Buffer.alloc(size)));
+  const serverIn = openSync(toClient, 'r');
+  const serverOut = openSync(join(dir, 'server-got'), 'w');
+  const server = spawnCli(['-lv', '127.0.0.1', '0'], { stdio: [serverIn, serverOut, 'pipe'] });
+  t.after(() => stop(server));
+  closeSync(serverIn);
+  closeSync(serverOut);
+  const serverDone = finished(server);
+  const [, port] = await waitForLine(server.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+  const clientIn = openSync(toServer, 'r');
+  const clientOut = openSync(join(dir, 'client-got'), 'w');
+  const client = spawnCli(['-k', '127.0.0.1', port!], { stdio: [clientIn, clientOut, 'pipe'] });
+  t.after(() => stop(client));
+  closeSync(clientIn);
+  closeSync(clientOut);
+  const [serverResult, clientResult] = await Promise.all([serverDone, finished(client)]);
+  assert.equal(serverResult.code, 0, serverResult.stderr);
+  assert.equal(clientResult.code, 0, clientResult.stderr);
+  assert.equal(await fileDigest(join(dir, 'server-got')), await fileDigest(toServer));
+  assert.equal(await fileDigest(join(dir, 'client-got')), await fileDigest(toClient));
+});
 
 test('listen: the listening socket closes after the first client is accepted', async (t) => {
   const child = spawnCli(['-lv', '127.0.0.1', '0']);

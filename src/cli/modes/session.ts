@@ -82,6 +82,24 @@ function sessionStdin(ctx: Context): Readable {
 }
 
 /**
+ * What the peer's FIN does to a session (docs/eof.md, row 2), by role:
+ * - connect mode ends the session at once, stdin left unread (ncat 7.96: "no longer stays
+ *   half-closed"); `-k` keeps the old half-closed behaviour: stdout is closed, stdin goes on.
+ * - listen mode closes stdout (`sockcat -l | tar x` finishes) and sends the rest of stdin, then
+ *   exits at stdin EOF, as upstream's tests ask; on a terminal it ends at once (nobody is waiting
+ *   to type into a finished session), unless -k asked to stay.
+ * - the OpenBSD dialect keeps nc.openbsd's rules: listen mode ends at once, connect mode sends
+ *   stdin to its end (on a terminal it ends at once).
+ */
+function peerEofRule(ctx: Context): Pick<StdioRelayOptions, 'endOnPeerEof' | 'endStdoutOnPeerEof'> {
+  const { options, io } = ctx;
+  const terminal = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  if (options.dialect === 'openbsd') return { endOnPeerEof: options.listen || terminal };
+  if (options.listen ? terminal : !options.keepOpen) return { endOnPeerEof: true };
+  return { endOnPeerEof: false, endStdoutOnPeerEof: true };
+}
+
+/**
  * Relay stdin/stdout over one connected tube with the end-of-file rules of docs/eof.md, then
  * close it. Errors propagate to run(), which reports them.
  */
@@ -100,10 +118,7 @@ export async function runSession(
     sendOnly: options.sendOnly,
     recvOnly: options.recvOnly,
     noShutdown: options.noShutdown,
-    // The peer's FIN ends the session at once in listen mode (as ncat) and on a terminal (nobody
-    // waits to type into a finished session); in connect mode piped stdin is first sent to its
-    // end (as ncat: the peer may only have half-closed).
-    endOnPeerEof: options.listen || (io.stdin as { isTTY?: boolean }).isTTY === true,
+    ...peerEofRule(ctx),
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
