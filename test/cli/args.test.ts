@@ -255,7 +255,10 @@ test('-k in connect mode is the half-open session (ncat 7.96), refused where it 
     [['-k', '-z', 'h', '1'], '-z (nothing is relayed)'],
     [['-k', '-e', '/bin/cat', 'h', '1'], '-e, -c or --js-exec (stdin and stdout are not relayed)'],
     [['-k', '--send-only', 'h', '1'], "--send-only (the peer's end of file is ignored anyway)"],
-    [['-k', '--recv-only', 'h', '1'], '--recv-only (stdin is not read, so nothing is left to send)'],
+    [
+      ['-k', '--recv-only', 'h', '1'],
+      '--recv-only (stdin is not read, so nothing is left to send)',
+    ],
   ];
   for (const [argv, what] of refused) {
     assert.throws(() => parseArgs(argv), {
