@@ -125,6 +125,8 @@ test('--ssl-verify: trusted, expired, wrong name, untrusted: one line each and e
   for (const item of cases) {
     const files = certs.files(item.name);
     const server = await startServer(t, ['--ssl-cert', files.cert, '--ssl-key', files.key]);
+    // A listener whose stdin is open goes on sending after the client's EOF (docs/eof.md 2l).
+    server.child.stdin!.end();
     const client = await runCli(
       ['--ssl-verify', '--ssl-trustfile', ca, '127.0.0.1', String(server.port)],
       'x',
