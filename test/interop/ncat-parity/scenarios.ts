@@ -102,7 +102,7 @@ export const SCENARIOS: Scenario[] = [
     steps: HALF_CLOSE_FIRST,
     expect: { stdout: 'hello\n', received: ['late\nlater\n'] },
     deviation: {
-      reason: "1. connect mode exits at the peer's end of file (ncat 7.96)",
+      reason: "1. the peer's FIN: ncat 7.96's rules",
       sockcat: {
         received: [''],
         notes: ['step 4 (waitReceived) failed: the tool ended its side before 5 bytes'],
@@ -118,7 +118,7 @@ export const SCENARIOS: Scenario[] = [
     // ncat 7.93 refuses -k in connect mode; 7.96 gives it this meaning.
     expect: { code: 2, received: [], ...ERROR },
     deviation: {
-      reason: "1. connect mode exits at the peer's end of file (ncat 7.96)",
+      reason: "1. the peer's FIN: ncat 7.96's rules",
       sockcat: { code: 0, stdout: 'hello\n', received: ['late\nlater\n'], stderr: 'empty' },
     },
   },
@@ -227,8 +227,7 @@ export const SCENARIOS: Scenario[] = [
     // ncat 7.93 exits at the client's FIN, stdin left unread.
     expect: { stdout: 'hello from the client\n' },
     deviation: {
-      reason:
-        "1. listen mode closes stdout at the client's end of file and sends the rest of stdin",
+      reason: "1. the peer's FIN: ncat 7.96's rules",
       sockcat: { received: ['more\n'] },
     },
   },
