@@ -88,8 +88,12 @@ test('errors name the flag and the value', () => {
       'option -g is not supported: IP source routing is obsolete and dropped by routers',
     ],
     [
-      ['--lua-exec', 'x.lua', 'h', '1'],
-      'option --lua-exec is not supported: Lua is not embedded; use --js-exec with a JavaScript module',
+      ['--lua-exec', 'x.lua', '-e', '/bin/cat', 'h', '1'],
+      '-e and --lua-exec cannot be used together (one command per connection)',
+    ],
+    [
+      ['--lua-exec', 'x.lua', '--send-only', 'h', '1'],
+      '--send-only is about standard input and output, which --lua-exec does not relay; it cannot be used with --lua-exec',
     ],
   ];
   for (const [argv, message] of cases) {
@@ -179,7 +183,7 @@ test('--progress with -z is an error: nothing is transferred', () => {
   });
 });
 
-test('-e, -c, --js-exec: one of them, and not with options about stdin/stdout', () => {
+test('-e, -c, --js-exec, --lua-exec: one of them, and not with options about stdin/stdout', () => {
   assert.deepEqual(parseArgs(['-l', '-e', '/bin/cat -n', '1']).exec, {
     kind: 'exec',
     command: '/bin/cat -n',
@@ -191,6 +195,10 @@ test('-e, -c, --js-exec: one of them, and not with options about stdin/stdout', 
   assert.deepEqual(parseArgs(['--js-exec', 'm.mjs', '-i', '1', 'h', '1']).exec, {
     kind: 'js',
     command: 'm.mjs',
+  });
+  assert.deepEqual(parseArgs(['-lk', '--lua-exec', 'echo.lua', '-C', '-o', 'log', '1']).exec, {
+    kind: 'lua',
+    command: 'echo.lua',
   });
   assert.throws(() => parseArgs(['-e', '/bin/cat', '-c', 'cat', 'h', '1']), {
     code: 'SOCKCAT_ARGS',
@@ -225,8 +233,18 @@ test('proxy options: a chain with per-hop types, the server form, NCAT_PROXY_AUT
   ]);
   assert.deepEqual(chain.proxy, [
     { type: 'socks5', host: 'h1', port: 1080, auth: { username: 'a', password: 'b' } },
-    { type: 'socks4', host: 'h2', port: 8080, auth: { username: 'joe', password: '' } },
-    { type: 'socks4', host: 'h3', port: 1080, auth: { username: 'joe', password: '' } },
+    {
+      type: 'socks4',
+      host: 'h2',
+      port: 8080,
+      auth: { username: 'joe', password: '', text: 'joe' },
+    },
+    {
+      type: 'socks4',
+      host: 'h3',
+      port: 1080,
+      auth: { username: 'joe', password: '', text: 'joe' },
+    },
   ]);
   assert.equal(chain.proxyDns, 'local');
   assert.deepEqual(parseArgs(['--proxy', 'h', 'd', '1']).proxy, [
@@ -237,13 +255,23 @@ test('proxy options: a chain with per-hop types, the server form, NCAT_PROXY_AUT
     env: { NCAT_PROXY_AUTH: 'u:p' },
   });
   assert.equal(server.proxyServer, 'socks5');
-  assert.deepEqual(server.proxyServerAuth, { username: 'u', password: 'p' });
+  assert.deepEqual(server.proxyServerAuth, { username: 'u', password: 'p', text: 'u:p' });
   const env = parseArgs(['--proxy', 'h', 'd', '1'], { env: { NCAT_PROXY_AUTH: 'u:p' } });
-  assert.deepEqual(env.proxy[0]?.auth, { username: 'u', password: 'p' });
+  assert.deepEqual(env.proxy[0]?.auth, { username: 'u', password: 'p', text: 'u:p' });
   const flagWins = parseArgs(['--proxy', 'h', '--proxy-auth', 'x:y', 'd', '1'], {
     env: { NCAT_PROXY_AUTH: 'u:p' },
   });
-  assert.deepEqual(flagWins.proxy[0]?.auth, { username: 'x', password: 'y' });
+  assert.deepEqual(flagWins.proxy[0]?.auth, { username: 'x', password: 'y', text: 'x:y' });
+  // As ncat: an explicit empty --proxy-auth is sent (Basic with nothing); SOCKS5 refuses it.
+  assert.deepEqual(parseArgs(['--proxy', 'h', '--proxy-auth', '', 'd', '1']).proxy[0]?.auth, {
+    username: '',
+    password: '',
+    text: '',
+  });
+  assert.throws(
+    () => parseArgs(['--proxy', 'h', '--proxy-type', 'socks5', '--proxy-auth', ':a', 'd', '1']),
+    { message: /^--proxy-auth for a socks5 proxy needs a user name/ },
+  );
 });
 
 test('-k in connect mode is the half-open session (ncat 7.96), refused where it means nothing', () => {

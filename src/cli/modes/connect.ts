@@ -29,7 +29,7 @@ export async function runConnect(ctx: Context): Promise<void> {
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
-  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const tlsOptions = tls?.clientTlsOptions(ctx);
   if (tlsOptions) connectOptions.tls = tlsOptions;
   const host = options.host ?? '';
@@ -43,7 +43,7 @@ export async function runConnect(ctx: Context): Promise<void> {
       log.info(1, `Host ${host} will be resolved by the proxy.`);
     }
   }
-  const target = options.unixSocket ? { path: host } : { host, port: options.port };
+  const target = ctx.plan.transport === 'unix' ? { path: host } : { host, port: options.port };
   const tube = await connect(target, connectOptions);
   if (via) {
     log.info(1, `Connected to ${formatHostPort(host, options.port)} through ${via.join(' -> ')}.`);
@@ -51,8 +51,11 @@ export async function runConnect(ctx: Context): Promise<void> {
   if (tls) tls.reportClientTls(ctx, tube);
   else if (!via) log.info(1, `Connected to ${peerName(tube)}.`);
   if (options.proxyProtocol !== undefined) {
-    const { proxyHeaderFor } = await import('./proxy-header.js');
-    await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
+    const { proxiedDestination, proxyHeaderFor } = await import('./proxy-header.js');
+    const destination = via
+      ? ((await proxiedDestination(host, options.port, options.family, tube.local?.family)) ?? null)
+      : undefined;
+    await tube.send(proxyHeaderFor(tube, options.proxyProtocol, destination));
   }
   const proxied = via && { remote: { address: host, port: options.port }, proxy: via };
   if (exec) await exec.session(tube, 'connected');

@@ -94,8 +94,9 @@ function sessionStdin(ctx: Context): Readable {
 function peerEofRule(ctx: Context): Pick<StdioRelayOptions, 'endOnPeerEof' | 'endStdoutOnPeerEof'> {
   const { options, io } = ctx;
   const terminal = (io.stdin as { isTTY?: boolean }).isTTY === true;
-  if (options.dialect === 'openbsd') return { endOnPeerEof: options.listen || terminal };
-  if (options.listen ? terminal : !options.keepOpen) return { endOnPeerEof: true };
+  const listen = ctx.plan.role === 'listen';
+  if (options.dialect === 'openbsd') return { endOnPeerEof: listen || terminal };
+  if (listen ? terminal : ctx.plan.multiplicity !== 'keep-open') return { endOnPeerEof: true };
   return { endOnPeerEof: false, endStdoutOnPeerEof: true };
 }
 
