@@ -54,6 +54,7 @@ const code = await main(
     },
     stdout: process.stdout,
     stderr: process.stderr,
+    fds: { stdin: 0, stdout: 1 },
     env: process.env,
     signal: controller.signal,
   },

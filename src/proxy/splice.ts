@@ -1,10 +1,16 @@
 import type { Duplex } from 'node:stream';
+import { nativeSplice } from './native-splice.js';
 
 export interface SpliceResult {
   /** Bytes copied from `a` to `b`. */
   aToB: number;
   /** Bytes copied from `b` to `a`. */
   bToA: number;
+  /**
+   * Of those, the bytes the native data path moved (proxy/native-splice.ts): a socket's own
+   * bytesRead/bytesWritten never saw them.
+   */
+  native?: { aToB: number; bToA: number };
 }
 
 /**
@@ -29,6 +35,9 @@ export interface SpliceOptions {
  * Resolves when both streams are closed; never rejects.
  */
 export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
+  // Two plain sockets and the addon: the bytes never enter JavaScript (proxy/native-splice.ts).
+  const native = nativeSplice(a, b, options);
+  if (native) return native;
   const { signal, idleTimeout } = options;
   return new Promise<SpliceResult>((resolve) => {
     const result: SpliceResult = { aToB: 0, bToA: 0 };

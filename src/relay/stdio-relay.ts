@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { TimeoutError } from '../errors.js';
 import type { Tube } from '../tube/tube.js';
+import { type NativeStdio, startNativeStdio } from './native-stdio.js';
 import { isBrokenPipe, pump, writeChunk } from './stream-io.js';
 
 export interface StdioRelayOptions {
@@ -53,6 +54,24 @@ export interface StdioRelayOptions {
   /** Called with each chunk that went to the peer, and each that came from it (taps). */
   onSend?: (chunk: Buffer) => void;
   onReceive?: (chunk: Buffer) => void;
+  /**
+   * Counts bytes without seeing them (--progress, not a tap): called per chunk on the JavaScript
+   * path, and with what moved since the last call, a few times a second, on the native path.
+   */
+  meter?: { sent(bytes: number): void; received(bytes: number): void };
+  /**
+   * The file descriptors behind `stdin` and `stdout` (0 and 1 for the process's own), for the
+   * native data path: with the addon, a plain (not TLS) socket tube and no tap (transformSend,
+   * transformReceive, sendDelay, lineInterval, onSend, onReceive), bytes move between these
+   * descriptors and the socket in the addon (splice, sendfile or a reused buffer), never through
+   * JavaScript, with the same end-of-file rules. `stdin` must not have been read from then.
+   */
+  fds?: { stdin: number; stdout: number };
+  /**
+   * Told which data path the relay takes: `JavaScript (TLS)` (with the reason), or for each
+   * native copy as it starts, `native: stdin to socket by splice`.
+   */
+  onDataPath?: (path: string) => void;
   signal?: AbortSignal;
 }
 
@@ -88,6 +107,8 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
   const { stdin, stdout } = options;
   let sent = 0;
   let received = 0;
+  const fast: NativeStdio | undefined = startNativeStdio(tube, options);
+  const meter = options.meter;
   return new Promise<RelayResult>((resolve, reject) => {
     let finished = false;
     let quitTimer: NodeJS.Timeout | undefined;
@@ -101,8 +122,17 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       if (idleTimer) clearTimeout(idleTimer);
       options.signal?.removeEventListener('abort', onAbort);
       input?.stop();
-      if (end instanceof Error) reject(end);
-      else resolve({ end, sent, received });
+      const settle = () => {
+        if (end instanceof Error) reject(end);
+        else resolve({ end, sent, received });
+      };
+      if (!fast) return settle();
+      // The native threads must have left the descriptors before anyone closes them.
+      fast.stop().then(() => {
+        sent += fast.sent();
+        received += fast.received();
+        settle();
+      });
     };
     const onAbort = () => finish('aborted');
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -122,6 +152,10 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
     }
     // Traffic either way starts the idle period again.
     const touch = () => idleTimer?.refresh();
+    // The native path moves bytes out of sight: its counters are read a few times a second.
+    if (fast && (idle !== undefined || meter)) {
+      fast.watch(touch, meter, idle === undefined ? 250 : Math.min(250, Math.max(5, idle / 4)));
+    }
 
     // Each direction's end; the relay ends when both have (or by the rules below).
     let sendDone = options.recvOnly === true;
@@ -146,11 +180,14 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       tube.shutdown('send').then(afterShutdown, (error: Error) => finish(error));
     };
 
-    if (!options.recvOnly) {
+    if (!options.recvOnly && fast) {
+      fast.send().then(stdinEnded, (error: Error) => finish(error));
+    } else if (!options.recvOnly) {
       const transform = options.transformSend;
       const sendOne = (chunk: Buffer) => {
         sent += chunk.length;
         touch();
+        meter?.sent(chunk.length);
         options.onSend?.(chunk);
         const sending = tube.send(chunk);
         const delay = options.sendDelay;
@@ -172,15 +209,18 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
 
     if (options.sendOnly) {
       // What the peer sends is discarded and its close ignored: the relay ends with stdin (ncat).
-      tube.shutdown('recv').catch(() => {});
+      if (fast) fast.discard();
+      else tube.shutdown('recv').catch(() => {});
       return;
     }
     const transformReceive = options.transformReceive;
     const receive = async () => {
+      if (fast) return fast.receive();
       for await (const chunk of tube) {
         if (finished) return;
         received += chunk.length;
         touch();
+        meter?.received(chunk.length);
         options.onReceive?.(chunk);
         if (!transformReceive) {
           await writeChunk(stdout, chunk);
@@ -189,6 +229,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
         const { data, reply } = transformReceive(chunk);
         if (reply && reply.length > 0 && !shutDown) {
           sent += reply.length;
+          meter?.sent(reply.length);
           options.onSend?.(reply);
           // A peer that is gone cannot be answered; its end shows up on the receiving side.
           await tube.send(reply).catch(() => {});

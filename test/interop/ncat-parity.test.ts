@@ -28,7 +28,7 @@ const LANES = 4;
 
 /** -v lines the runner causes in listen mode; anything else on stderr is a message. */
 const VERBOSE_LINE =
-  /^(Ncat|sockcat): (Version |Listening on |Connection from |Connected to |New connection denied|\d+ bytes sent)/;
+  /^(Ncat|sockcat): (Version |Listening on |Connection from |Connected to |New connection denied|\d+ bytes sent|Data path: )/;
 
 /**
  * A listener whose accept queue is full (backlog 0, one connection never accepted): the kernel

@@ -101,6 +101,19 @@ function peerEofRule(ctx: Context): Pick<StdioRelayOptions, 'endOnPeerEof' | 'en
 }
 
 /**
+ * The descriptors behind stdin and stdout for the native data path, when this session may read
+ * fd 0 directly: not on a terminal (interactive, and row 2's terminal rule), not when stdin is
+ * not read at all (-d) or is shared by sessions one after another (nc's -k).
+ */
+function nativeFds(ctx: Context): { stdin: number; stdout: number } | undefined {
+  const { options, io } = ctx;
+  if (!io.fds || options.noStdin || (options.keepOpen && options.keepOpenSequential))
+    return undefined;
+  if ((io.stdin as { isTTY?: boolean }).isTTY === true) return undefined;
+  return io.fds;
+}
+
+/**
  * Relay stdin/stdout over one connected tube with the end-of-file rules of docs/eof.md, then
  * close it. Errors propagate to run(), which reports them.
  */
@@ -133,16 +146,16 @@ export async function runSession(
     relayOptions.transformReceive = (chunk) => parser.feed(chunk);
   }
   const meter = progressMeterFor(options.progress, io.stderr);
-  if (sessionLog || meter) {
-    relayOptions.onSend = (chunk) => {
-      sessionLog?.record(chunk);
-      meter?.sent(chunk.length);
-    };
-    relayOptions.onReceive = (chunk) => {
-      sessionLog?.record(chunk);
-      meter?.received(chunk.length);
-    };
+  // A byte counter is not a tap: the native data path still serves --progress.
+  if (meter) relayOptions.meter = meter;
+  if (sessionLog) {
+    relayOptions.onSend = (chunk) => sessionLog.record(chunk);
+    relayOptions.onReceive = (chunk) => sessionLog.record(chunk);
   }
+  const fds = nativeFds(ctx);
+  if (fds) relayOptions.fds = fds;
+  if (options.dialect === 'ncat')
+    relayOptions.onDataPath = (path) => log.info(1, `Data path: ${path}.`);
   if (io.signal) relayOptions.signal = io.signal;
   const closed = (reason: string, sent: number, received: number, durationMs: number) =>
     ctx.events.emit({
