@@ -475,6 +475,8 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
         return;
       case 'waitStdout':
         return stdout.until(() => stdout.length >= step.bytes, `${step.bytes} bytes`);
+      case 'waitStdoutEnd':
+        return stdout.until(() => stdout.ended, 'the end of stdout');
       case 'waitAccepted': {
         // One "Connection from ADDRESS:PORT" line per client, in both tools (-v in listen mode).
         const accepted = () => stderr.text().match(/Connection from [\d.]+:\d+/g)?.length ?? 0;
