@@ -90,6 +90,18 @@ const PATHS: DataPath[] = [
   },
 ];
 
+/** Once stdout has ended (the peer's FIN), stdin written then still reaches the peer. */
+async function stillSendsAfterStdoutEnd(
+  child: ChildProcess,
+  peer: Peer,
+  stdoutEnded: Promise<unknown>,
+): Promise<void> {
+  await stdoutEnded;
+  child.stdin!.write('late ');
+  child.stdin!.end('words');
+  assert.equal((await peer.data).toString(), 'late words');
+}
+
 async function start(mode: Mode, args: string[], path: DataPath) {
   return mode === 'connect' ? connectMode(args, path) : listenMode(args, path);
 }
@@ -123,10 +135,7 @@ for (const path of PATHS) {
       if (mode === 'listen') {
         // Listen mode: stdout is closed once it has everything (its reader sees EOF), and the rest
         // of stdin still reaches the client; exit at stdin EOF.
-        await stdoutEnded;
-        child.stdin!.write('late ');
-        child.stdin!.end('words');
-        assert.equal((await peer.data).toString(), 'late words');
+        await stillSendsAfterStdoutEnd(child, peer, stdoutEnded);
       }
       // Connect mode (ncat 7.96): exit once stdout has everything, stdin left unread and open.
       const { code, stdout } = await result;
@@ -251,10 +260,7 @@ for (const path of PATHS) {
     const result = finished(child);
     const stdoutEnded = once(child.stdout!, 'end');
     peer.socket.end('bye\n');
-    await stdoutEnded;
-    child.stdin!.write('late ');
-    child.stdin!.end('words');
-    assert.equal((await peer.data).toString(), 'late words');
+    await stillSendsAfterStdoutEnd(child, peer, stdoutEnded);
     const { code, stdout } = await result;
     assert.equal(code, 0);
     assert.equal(stdout.toString(), 'bye\n');
