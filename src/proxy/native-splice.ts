@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { copyFd, type FdCopy, nativeCopyUnavailable } from '../native/copy.js';
-import { plainSocketFd, stopReading } from '../native/socket-fd.js';
-import type { SpliceOptions, SpliceResult } from './splice.js';
+import { plainSocketFd, stopReading } from '../tube/socket-fd.js';
+import type { SpliceOptions, SpliceResult } from './splice-types.js';
 
 /**
  * splice() on the native data path: each direction is a copy in the addon (native/copy.ts)

@@ -1,17 +1,8 @@
 import type { Duplex } from 'node:stream';
 import { nativeSplice } from './native-splice.js';
+import type { SpliceOptions, SpliceResult } from './splice-types.js';
 
-export interface SpliceResult {
-  /** Bytes copied from `a` to `b`. */
-  aToB: number;
-  /** Bytes copied from `b` to `a`. */
-  bToA: number;
-  /**
-   * Of those, the bytes the native data path moved (proxy/native-splice.ts): a socket's own
-   * bytesRead/bytesWritten never saw them.
-   */
-  native?: { aToB: number; bToA: number };
-}
+export type { SpliceOptions, SpliceResult } from './splice-types.js';
 
 /**
  * Bytes queued for one destination before its source is paused. Sockets' own mark (16 KiB) would
@@ -19,13 +10,6 @@ export interface SpliceResult {
  * direction to about this much plus one read.
  */
 export const SPLICE_QUEUE_BYTES = 256 * 1024;
-
-export interface SpliceOptions {
-  /** Destroys both streams at once. */
-  signal?: AbortSignal;
-  /** Destroy both when nothing moved either way for this many milliseconds. */
-  idleTimeout?: number;
-}
 
 /**
  * Copy both ways between two connected streams until both directions ended, passing end of file

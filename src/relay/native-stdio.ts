@@ -2,8 +2,21 @@ import { closeSync, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { copyFd, type FdCopy, type FdCopyError, nativeCopyUnavailable } from '../native/copy.js';
 import type { Tube } from '../tube/tube.js';
-import type { StdioRelayOptions } from './stdio-relay.js';
 import { writeChunk } from './stream-io.js';
+
+/** What the native path reads of relayStdio's options (StdioRelayOptions has them all). */
+export interface NativeStdioOptions {
+  stdout: Writable;
+  fds?: { stdin: number; stdout: number } | undefined;
+  meter?: { sent(bytes: number): void; received(bytes: number): void } | undefined;
+  onDataPath?: ((path: string) => void) | undefined;
+  transformSend?: unknown;
+  transformReceive?: unknown;
+  sendDelay?: number | undefined;
+  lineInterval?: number | undefined;
+  onSend?: unknown;
+  onReceive?: unknown;
+}
 
 /**
  * The native data path of relayStdio: stdin → socket and socket → stdout as two copies in the
@@ -20,7 +33,7 @@ export interface NativeStdio {
    * Sample the counters every `intervalMs`: `onActivity` when bytes moved either way, `meter`
    * with what moved since the last sample (and once more at stop()).
    */
-  watch(onActivity: () => void, meter: StdioRelayOptions['meter'], intervalMs: number): void;
+  watch(onActivity: () => void, meter: NativeStdioOptions['meter'], intervalMs: number): void;
   /** Stop every copy; resolves once no thread uses the descriptors any more. */
   stop(): Promise<void>;
   sent(): number;
@@ -38,7 +51,7 @@ const TAPS = [
 ] as const;
 
 /** Why the JavaScript path is taken, or undefined when the native one can be. */
-function blocker(tube: Tube, options: StdioRelayOptions): string | undefined {
+function blocker(tube: Tube, options: NativeStdioOptions): string | undefined {
   if (!options.fds) return 'no file descriptors for stdin and stdout';
   for (const [option, name] of TAPS) if (options[option]) return `${name} sees the bytes`;
   if (tube.tls) return 'TLS';
@@ -49,7 +62,7 @@ function blocker(tube: Tube, options: StdioRelayOptions): string | undefined {
  * The native relay for this tube and these options, or undefined (the JavaScript path, reported
  * to onDataPath with the reason) when a tap, TLS, a missing addon or the tube's state rules it out.
  */
-export function startNativeStdio(tube: Tube, options: StdioRelayOptions): NativeStdio | undefined {
+export function startNativeStdio(tube: Tube, options: NativeStdioOptions): NativeStdio | undefined {
   const why = blocker(tube, options);
   const detached = why === undefined ? tube.detachFd() : undefined;
   if (!detached || !options.fds) {

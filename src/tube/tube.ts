@@ -14,10 +14,10 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
-import { plainSocketFd, stopReading } from '../native/socket-fd.js';
 import { whenDrained } from './drain.js';
 import { endedStream } from './ended-stream.js';
 import { ReceiveBuffer } from './receive-buffer.js';
+import { plainSocketFd, stopReading } from './socket-fd.js';
 
 /** One end of a connection: defined in address/, re-exported with the tube that carries it. */
 export type { Endpoint } from '../address/endpoint.js';
