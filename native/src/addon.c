@@ -8,13 +8,14 @@
 #include <node_api.h>
 #include <sys/socket.h>
 
+#include "copy.h"
 #include "dtls.h"
 #include "errors.h"
 #include "poller.h"
 #include "reuseport.h"
 #include "sock.h"
 
-static const char *errno_code(int err) {
+const char *sockcat_errno_code(int err) {
   switch (err) {
     case EADDRINUSE: return "EADDRINUSE";
     case EADDRNOTAVAIL: return "EADDRNOTAVAIL";
@@ -43,13 +44,19 @@ static const char *errno_code(int err) {
     case ENOTSOCK: return "ENOTSOCK";
     case EOPNOTSUPP: return "EOPNOTSUPP";
     case ESOCKTNOSUPPORT: return "ESOCKTNOSUPPORT";
+    case EAGAIN: return "EAGAIN";
+    case EIO: return "EIO";
+    case ENOSPC: return "ENOSPC";
+    case EFBIG: return "EFBIG";
+    case EISDIR: return "EISDIR";
+    case ETIMEDOUT: return "ETIMEDOUT";
     default: return "EUNKNOWN";
   }
 }
 
 napi_value sockcat_throw_errno(napi_env env, int err, const char *syscall) {
   char message[160];
-  const char *code = errno_code(err);
+  const char *code = sockcat_errno_code(err);
   snprintf(message, sizeof message, "%s %s (%s)", syscall, code, strerror(err));
   napi_value msg, error, value;
   napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg);
@@ -67,6 +74,10 @@ napi_value sockcat_throw_errno(napi_env env, int err, const char *syscall) {
 static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
     {"listenReusePort", NULL, sockcat_listen_reuseport, NULL, NULL, NULL, napi_default, NULL},
+    {"copyStart", NULL, sockcat_copy_start, NULL, NULL, NULL, napi_default, NULL},
+    {"copyStop", NULL, sockcat_copy_stop, NULL, NULL, NULL, napi_default, NULL},
+    {"copyBytes", NULL, sockcat_copy_bytes, NULL, NULL, NULL, napi_default, NULL},
+    {"copyMechanism", NULL, sockcat_copy_mechanism, NULL, NULL, NULL, napi_default, NULL},
     {"socket", NULL, sockcat_socket, NULL, NULL, NULL, napi_default, NULL},
     {"bind", NULL, sockcat_bind, NULL, NULL, NULL, napi_default, NULL},
     {"connect", NULL, sockcat_connect, NULL, NULL, NULL, napi_default, NULL},

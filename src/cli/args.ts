@@ -315,9 +315,7 @@ function parseNcatArgs(
   }
   if (options.zero && options.listen)
     throw new ArgumentError('-z scans ports; it does not apply to -l');
-  if (options.keepOpen && !options.listen) {
-    throw new ArgumentError('-k (keep open) needs -l (listen mode)');
-  }
+  if (options.keepOpen && !options.listen) refuseConnectKeepOpen(options);
   const quit = str('quit-after-eof');
   if (quit !== undefined) options.quitAfterEof = parseQuit(quit);
 
@@ -395,6 +393,28 @@ function parseNcatArgs(
     throw error;
   }
   return options;
+}
+
+/**
+ * -k in connect mode (ncat 7.96) keeps the session half-open after the peer's EOF: stdout is
+ * closed and stdin goes on being sent. It is about the stdin/stdout relay of a stream socket, so
+ * it is refused where there is no such relay or no end of file.
+ */
+function refuseConnectKeepOpen(options: Options): void {
+  const without: [boolean, string][] = [
+    [options.udp, '-u (a datagram socket has no end of file)'],
+    [options.zero, '-z (nothing is relayed)'],
+    [options.exec !== undefined, '-e, -c or --js-exec (stdin and stdout are not relayed)'],
+    [options.sendOnly, "--send-only (the peer's end of file is ignored anyway)"],
+    [options.recvOnly, '--recv-only (stdin is not read, so nothing is left to send)'],
+  ];
+  for (const [given, name] of without) {
+    if (given) {
+      throw new ArgumentError(
+        `-k in connect mode keeps sending stdin after the peer's end of file; it cannot be used with ${name}`,
+      );
+    }
+  }
 }
 
 /** The flag that asked for each exec kind, for messages. */

@@ -138,7 +138,7 @@ export const OPTIONS: readonly OptionSpec[] = [
   {
     name: 'keep-open',
     short: 'k',
-    help: 'Accept multiple connections in listen mode',
+    help: 'Accept multiple connections in listen mode; in connect mode, stay half-open after the peer closes',
     status: 'ready',
   },
   { name: 'nodns', short: 'n', help: 'Do not resolve hostnames via DNS', status: 'ready' },

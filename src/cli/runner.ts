@@ -52,7 +52,12 @@ export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
       break;
   }
   // Stream transports (tcp, unix): -l -k serves many clients at once; nc's -k one at a time.
-  if (plan.multiplicity === 'keep-open' && !ctx.options.keepOpenSequential) {
+  // In connect mode -k is a session that stays half-open after the peer's EOF (ncat 7.96).
+  if (
+    plan.role === 'listen' &&
+    plan.multiplicity === 'keep-open' &&
+    !ctx.options.keepOpenSequential
+  ) {
     await (await import('./modes/keep-open.js')).runKeepOpen(ctx);
   } else if (plan.role === 'listen') {
     await (await import('./modes/listen.js')).runListen(ctx);

@@ -1,6 +1,6 @@
 // The sockcat command's process side: standard input, signals, exit. Start-up time matters: this
 // file imports only Node built-ins and the version; everything else loads after the options ask.
-import { createReadStream, fstatSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
 import module from 'node:module';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -44,6 +44,14 @@ async function runCli(argv: readonly string[], invokedAs: string): Promise<void>
   });
   // A closed stdout (`sockcat ... | head -c1`) ends the relay quietly; never crash on it.
   process.stdout.on('error', () => {});
+  // Ending stdout (the peer's EOF while stdin goes on, docs/eof.md) must close fd 1 itself so that
+  // its reader sees EOF: Node never closes it. /dev/null takes the number, so that nothing opened
+  // later becomes fd 1.
+  process.stdout.once('finish', () => {
+    closeSync(1);
+    const fd = openSync('/dev/null', 'w');
+    if (fd !== 1) closeSync(fd);
+  });
   const code = await main(
     argv,
     {
@@ -53,6 +61,7 @@ async function runCli(argv: readonly string[], invokedAs: string): Promise<void>
       },
       stdout: process.stdout,
       stderr: process.stderr,
+      fds: { stdin: 0, stdout: 1 },
       env: process.env,
       signal: controller.signal,
     },

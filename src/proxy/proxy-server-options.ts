@@ -55,7 +55,13 @@ export interface ClientBytes {
  * tube's handshake counts plus the tunnel's (which may count bytes pushed back twice).
  */
 export function clientBytes(stream: Duplex, tube: Tube, tunnel: SpliceResult): ClientBytes {
-  if (stream instanceof Socket) return { sent: stream.bytesWritten, received: stream.bytesRead };
+  if (stream instanceof Socket) {
+    // The native data path moves bytes past the socket's own counters.
+    return {
+      sent: stream.bytesWritten + (tunnel.native?.bToA ?? 0),
+      received: stream.bytesRead + (tunnel.native?.aToB ?? 0),
+    };
+  }
   return { sent: tube.bytesSent + tunnel.bToA, received: tube.bytesReceived + tunnel.aToB };
 }
 

@@ -1,11 +1,8 @@
 import type { Duplex } from 'node:stream';
+import { nativeSplice } from './native-splice.js';
+import type { SpliceOptions, SpliceResult } from './splice-types.js';
 
-export interface SpliceResult {
-  /** Bytes copied from `a` to `b`. */
-  aToB: number;
-  /** Bytes copied from `b` to `a`. */
-  bToA: number;
-}
+export type { SpliceOptions, SpliceResult } from './splice-types.js';
 
 /**
  * Bytes queued for one destination before its source is paused. Sockets' own mark (16 KiB) would
@@ -13,13 +10,6 @@ export interface SpliceResult {
  * direction to about this much plus one read.
  */
 export const SPLICE_QUEUE_BYTES = 256 * 1024;
-
-export interface SpliceOptions {
-  /** Destroys both streams at once. */
-  signal?: AbortSignal;
-  /** Destroy both when nothing moved either way for this many milliseconds. */
-  idleTimeout?: number;
-}
 
 /**
  * Copy both ways between two connected streams until both directions ended, passing end of file
@@ -29,6 +19,9 @@ export interface SpliceOptions {
  * Resolves when both streams are closed; never rejects.
  */
 export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
+  // Two plain sockets and the addon: the bytes never enter JavaScript (proxy/native-splice.ts).
+  const native = nativeSplice(a, b, options);
+  if (native) return native;
   const { signal, idleTimeout } = options;
   return new Promise<SpliceResult>((resolve) => {
     const result: SpliceResult = { aToB: 0, bToA: 0 };

@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { TimeoutError } from '../errors.js';
 import type { Tube } from '../tube/tube.js';
+import { type NativeStdio, startNativeStdio } from './native-stdio.js';
 import { isBrokenPipe, pump, writeChunk } from './stream-io.js';
 
 export interface StdioRelayOptions {
@@ -13,6 +14,12 @@ export interface StdioRelayOptions {
    * sent to its end first, because the peer may have only half-closed.
    */
   endOnPeerEof?: boolean;
+  /**
+   * When the peer has finished sending and stdin goes on (no `endOnPeerEof`), end `stdout` once
+   * everything received is written, so that its reader sees end of file while stdin is still
+   * being sent (`sockcat -l | tar x` finishes). Default false: stdout is left open.
+   */
+  endStdoutOnPeerEof?: boolean;
   /** Only receive: stdin is not read (ncat --recv-only). */
   recvOnly?: boolean;
   /** Keep the sending side open when stdin ends (ncat --no-shutdown). */
@@ -47,6 +54,24 @@ export interface StdioRelayOptions {
   /** Called with each chunk that went to the peer, and each that came from it (taps). */
   onSend?: (chunk: Buffer) => void;
   onReceive?: (chunk: Buffer) => void;
+  /**
+   * Counts bytes without seeing them (--progress, not a tap): called per chunk on the JavaScript
+   * path, and with what moved since the last call, a few times a second, on the native path.
+   */
+  meter?: { sent(bytes: number): void; received(bytes: number): void };
+  /**
+   * The file descriptors behind `stdin` and `stdout` (0 and 1 for the process's own), for the
+   * native data path: with the addon, a plain (not TLS) socket tube and no tap (transformSend,
+   * transformReceive, sendDelay, lineInterval, onSend, onReceive), bytes move between these
+   * descriptors and the socket in the addon (splice, sendfile or a reused buffer), never through
+   * JavaScript, with the same end-of-file rules. `stdin` must not have been read from then.
+   */
+  fds?: { stdin: number; stdout: number };
+  /**
+   * Told which data path the relay takes: `JavaScript (TLS)` (with the reason), or for each
+   * native copy as it starts, `native: stdin to socket by splice`.
+   */
+  onDataPath?: (path: string) => void;
   signal?: AbortSignal;
 }
 
@@ -73,7 +98,8 @@ export interface RelayResult {
  * - stdin ends: the sending side is shut down (FIN) unless `noShutdown`; receiving goes on until
  *   the peer closes, or for `quitAfterEof` ms.
  * - the peer ends (FIN): what it sent is written out; stdin goes on being sent until its end,
- *   then the relay finishes (with `endOnPeerEof`, it finishes at once, stdin left unread).
+ *   then the relay finishes (with `endOnPeerEof`, it finishes at once, stdin left unread; with
+ *   `endStdoutOnPeerEof`, stdout is ended meanwhile).
  * - stdout closes (EPIPE): the relay finishes quietly.
  * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout.
  */
@@ -81,6 +107,8 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
   const { stdin, stdout } = options;
   let sent = 0;
   let received = 0;
+  const fast: NativeStdio | undefined = startNativeStdio(tube, options);
+  const meter = options.meter;
   return new Promise<RelayResult>((resolve, reject) => {
     let finished = false;
     let quitTimer: NodeJS.Timeout | undefined;
@@ -94,8 +122,17 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       if (idleTimer) clearTimeout(idleTimer);
       options.signal?.removeEventListener('abort', onAbort);
       input?.stop();
-      if (end instanceof Error) reject(end);
-      else resolve({ end, sent, received });
+      const settle = () => {
+        if (end instanceof Error) reject(end);
+        else resolve({ end, sent, received });
+      };
+      if (!fast) return settle();
+      // The native threads must have left the descriptors before anyone closes them.
+      fast.stop().then(() => {
+        sent += fast.sent();
+        received += fast.received();
+        settle();
+      });
     };
     const onAbort = () => finish('aborted');
     options.signal?.addEventListener('abort', onAbort, { once: true });
@@ -115,6 +152,10 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
     }
     // Traffic either way starts the idle period again.
     const touch = () => idleTimer?.refresh();
+    // The native path moves bytes out of sight: its counters are read a few times a second.
+    if (fast && (idle !== undefined || meter)) {
+      fast.watch(touch, meter, idle === undefined ? 250 : Math.min(250, Math.max(5, idle / 4)));
+    }
 
     // Each direction's end; the relay ends when both have (or by the rules below).
     let sendDone = options.recvOnly === true;
@@ -139,11 +180,14 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       tube.shutdown('send').then(afterShutdown, (error: Error) => finish(error));
     };
 
-    if (!options.recvOnly) {
+    if (!options.recvOnly && fast) {
+      fast.send().then(stdinEnded, (error: Error) => finish(error));
+    } else if (!options.recvOnly) {
       const transform = options.transformSend;
       const sendOne = (chunk: Buffer) => {
         sent += chunk.length;
         touch();
+        meter?.sent(chunk.length);
         options.onSend?.(chunk);
         const sending = tube.send(chunk);
         const delay = options.sendDelay;
@@ -165,15 +209,18 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
 
     if (options.sendOnly) {
       // What the peer sends is discarded and its close ignored: the relay ends with stdin (ncat).
-      tube.shutdown('recv').catch(() => {});
+      if (fast) fast.discard();
+      else tube.shutdown('recv').catch(() => {});
       return;
     }
     const transformReceive = options.transformReceive;
     const receive = async () => {
+      if (fast) return fast.receive();
       for await (const chunk of tube) {
         if (finished) return;
         received += chunk.length;
         touch();
+        meter?.received(chunk.length);
         options.onReceive?.(chunk);
         if (!transformReceive) {
           await writeChunk(stdout, chunk);
@@ -182,6 +229,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
         const { data, reply } = transformReceive(chunk);
         if (reply && reply.length > 0 && !shutDown) {
           sent += reply.length;
+          meter?.sent(reply.length);
           options.onSend?.(reply);
           // A peer that is gone cannot be answered; its end shows up on the receiving side.
           await tube.send(reply).catch(() => {});
@@ -196,6 +244,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
         // or file goes on being sent (no data lost), unless the caller asked to end here (the
         // CLI does when stdin is a terminal: nobody is waiting to type into a closed session).
         if (sendDone || options.endOnPeerEof) finish('peer-eof');
+        else if (options.endStdoutOnPeerEof) stdout.end();
       },
       (error: unknown) => {
         if (isBrokenPipe(error)) finish('stdout-closed');

@@ -121,7 +121,9 @@ export class Engine {
         continue;
       }
       if (this.#active.size >= maxConnections) {
-        tube.destroy();
+        // Closed with FIN (docs/eof.md B7): what the client already sent (a SOCKS greeting) is
+        // read and dropped, so that the close does not turn into a reset.
+        void tube.close();
         continue;
       }
       this.#start(tube);

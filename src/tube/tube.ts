@@ -20,6 +20,7 @@ import { describe as describeValue } from './describe-value.js';
 import { whenDrained } from './drain.js';
 import { endedStream } from './ended-stream.js';
 import { ReceiveBuffer } from './receive-buffer.js';
+import { plainSocketFd, stopReading } from './socket-fd.js';
 import { checkEncoding, encodeText, type TextEncoding } from './text.js';
 
 /** One end of a connection: defined in address/, re-exported with the tube that carries it. */
@@ -203,6 +204,8 @@ export class Tube implements AsyncIterable<Buffer> {
   #destroyed = false;
   #closing: Promise<void> | undefined;
   #paused = false;
+  /** The descriptor belongs to a native data path (detachFd): never read from the stream again. */
+  #detached = false;
   #bytesReceived = 0;
   #bytesSent = 0;
   /** Outcome of a receive completed on the fast path (see #read). */
@@ -994,6 +997,38 @@ export class Tube implements AsyncIterable<Buffer> {
     return stream;
   }
 
+  /**
+   * Hand the connection's file descriptor to a native data path (relay/native-copy.ts), which then
+   * reads and writes it directly. The tube stops reading from its stream for good; what it had
+   * buffered is returned, to be delivered first, with whether the peer's end of file was already
+   * seen. Sending through the tube afterwards is not allowed until the native writer has stopped;
+   * shutdown('send'), close() and destroy() still work. Undefined (and nothing changed) when the
+   * bytes must pass through JavaScript: TLS, a stream that is not a plain socket, a receive waiting,
+   * or bytes still queued for sending.
+   */
+  detachFd(): { fd: number; buffered: Buffer; eof: boolean } | undefined {
+    const stream = this.#stream;
+    if (this.tls || this.#waiters.length > 0) return undefined;
+    if (this.#destroyed || this.#error || this.#recvShut || this.#sendShut) return undefined;
+    const fd = plainSocketFd(stream);
+    if (fd === undefined) return undefined;
+    stream.off('data', this.#onData);
+    stopReading(stream);
+    this.#paused = true;
+    this.#detached = true;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    return { fd, buffered: this.#buffer.clear(), eof: this.#eof };
+  }
+
+  /**
+   * A failure of the native data path on this connection's descriptor (a Node-style system error),
+   * as the tube itself reports it: `connection to HOST:PORT reset: Connection reset by peer`.
+   */
+  failure(error: Error, op: Operation): Error {
+    return wrapStreamError(error, this.peerName, this.#ctx(op));
+  }
+
   // ---- internals ----------------------------------------------------------------------------
 
   #ctx(op: Operation): ErrorContext {
@@ -1165,6 +1200,7 @@ export class Tube implements AsyncIterable<Buffer> {
   }
 
   #resume(): void {
+    if (this.#detached) return;
     this.#paused = false;
     this.#stream.resume();
   }

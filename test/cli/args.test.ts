@@ -275,3 +275,25 @@ test('proxy options: a chain with per-hop types, the server form, NCAT_PROXY_AUT
     { message: /^--proxy-auth for a socks5 proxy needs a user name/ },
   );
 });
+
+test('-k in connect mode is the half-open session (ncat 7.96), refused where it means nothing', () => {
+  const options = parseArgs(['-k', 'h', '1']);
+  assert.equal(options.keepOpen, true);
+  assert.equal(options.listen, false);
+  const refused: [string[], string][] = [
+    [['-k', '-u', 'h', '1'], '-u (a datagram socket has no end of file)'],
+    [['-k', '-z', 'h', '1'], '-z (nothing is relayed)'],
+    [['-k', '-e', '/bin/cat', 'h', '1'], '-e, -c or --js-exec (stdin and stdout are not relayed)'],
+    [['-k', '--send-only', 'h', '1'], "--send-only (the peer's end of file is ignored anyway)"],
+    [
+      ['-k', '--recv-only', 'h', '1'],
+      '--recv-only (stdin is not read, so nothing is left to send)',
+    ],
+  ];
+  for (const [argv, what] of refused) {
+    assert.throws(() => parseArgs(argv), {
+      code: 'SOCKCAT_ARGS',
+      message: `-k in connect mode keeps sending stdin after the peer's end of file; it cannot be used with ${what}`,
+    });
+  }
+});

@@ -54,11 +54,15 @@ test('-m: connections beyond the limit are closed at once', async (t) => {
   second.destroy();
 });
 
-test('-k needs -l; -m takes a positive whole number', async () => {
+test('-k in connect mode is refused where it means nothing; -m takes a positive whole number', async () => {
   const { runCli } = await import('../helpers/child.js');
-  const noListen = await runCli(['-k', '127.0.0.1', '1']);
-  assert.equal(noListen.code, 2);
-  assert.match(noListen.stderr, /-k \(keep open\) needs -l/);
+  // In connect mode -k is the half-open session (test/cli/eof.test.ts); a datagram has no EOF.
+  const noEof = await runCli(['-k', '-u', '127.0.0.1', '1']);
+  assert.equal(noEof.code, 2);
+  assert.match(
+    noEof.stderr,
+    /-k in connect mode keeps sending stdin after the peer's end of file; it cannot be used with -u/,
+  );
   const badM = await runCli(['-l', '-m', '0', '1']);
   assert.equal(badM.code, 2);
   assert.match(badM.stderr, /invalid -m max connections "0"/);

@@ -38,7 +38,7 @@ test('connect mode: each stdin read is one message; stdin EOF is the end of the 
   assert.equal(stdout.toString(), 'reply onereply two');
 });
 
-test('listen mode: one client, its messages to stdout; the peer end ends the session', {
+test('listen mode: one client, its messages to stdout; the peer end closes stdout, stdin EOF ends the session', {
   skip,
 }, async (t) => {
   const path = unique('listen');
@@ -52,7 +52,12 @@ test('listen mode: one client, its messages to stdout; the peer end ends the ses
   await waitForLine(child.stdout!, /hello/);
   child.stdin!.write('to the client');
   assert.equal((await client.receive()).data.toString(), 'to the client');
+  const stdoutEnded = new Promise((resolve) => child.stdout!.once('end', resolve));
   client.shutdown();
+  // As over TCP (docs/eof.md row 2l): stdout is closed, the rest of stdin still goes out.
+  await stdoutEnded;
+  child.stdin!.end('the rest');
+  assert.equal((await client.receive()).data.toString(), 'the rest');
   const { code, stdout } = await done;
   assert.equal(code, 0);
   assert.equal(stdout.toString(), 'hello');

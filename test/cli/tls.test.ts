@@ -38,14 +38,16 @@ test('--ssl: data both ways; the client shows the fingerprint and warns it did n
     server.child.stderr!,
     /Generated a temporary ECDSA P-256 certificate in memory\. Use --ssl-cert and --ssl-key for a permanent one\./,
   );
-  server.child.stdin!.end('from server\n');
-  // The client ends its stdin only once the server spoke: a listener ends its session at the
-  // client's EOF (docs/eof.md), which with TLS can arrive together with the handshake.
+  // The server's stdin ends only once the client spoke: its FIN ends a connect-mode client
+  // (ncat 7.96's rule), and the listener goes on after the client's EOF until its stdin ends.
+  server.child.stdin!.write('from server\n');
   const child = spawnCli(['--ssl', '127.0.0.1', String(server.port)]);
   t.after(() => stop(child));
   const clientDone = finished(child);
   await waitForLine(child.stdout!, /from server\n/);
   child.stdin!.end('from client\n');
+  await waitForLine(server.child.stdout!, /from client\n/);
+  server.child.stdin!.end();
   const client = await clientDone;
   assert.equal(client.code, 0, client.stderr);
   assert.equal(client.stdout.toString(), 'from server\n');
@@ -134,6 +136,8 @@ test('--ssl-verify: trusted, expired, wrong name, untrusted: one line each and e
   for (const item of cases) {
     const files = certs.files(item.name);
     const server = await startServer(t, ['--ssl-cert', files.cert, '--ssl-key', files.key]);
+    // A listener whose stdin is open goes on sending after the client's EOF (docs/eof.md 2l).
+    server.child.stdin!.end();
     const client = await runCli(
       ['--ssl-verify', '--ssl-trustfile', ca, '127.0.0.1', String(server.port)],
       'x',
@@ -197,7 +201,9 @@ test('mTLS: -l --ssl-verify requires a client certificate from --ssl-trustfile',
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /TLS client 127\.0\.0\.1:\d+ refused: no client certificate\n/);
   const server = await startServer(t, serverArgs);
-  server.child.stdin!.end('welcome\n');
+  // The listener's stdin stays open until the client has spoken: its FIN would end the client
+  // (connect mode exits at the peer's EOF, ncat 7.96) before it sends.
+  server.child.stdin!.write('welcome\n');
   const client = certs.files('client');
   const child = spawnCli([
     '--ssl-verify',
@@ -214,6 +220,8 @@ test('mTLS: -l --ssl-verify requires a client certificate from --ssl-trustfile',
   const clientDone = finished(child);
   await waitForLine(child.stdout!, /welcome\n/);
   child.stdin!.end('hello\n');
+  await waitForLine(server.child.stdout!, /hello\n/);
+  server.child.stdin!.end();
   const ok = await clientDone;
   assert.equal(ok.code, 0, ok.stderr);
   assert.equal(ok.stdout.toString(), 'welcome\n');

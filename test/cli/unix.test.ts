@@ -118,9 +118,11 @@ test('-U with a Linux abstract name (@name): no file at all', async (t) => {
   t.after(() => stop(child));
   const done = finished(child);
   await waitForLine(child.stderr!, new RegExp(`Listening on ${name}\n`));
-  const client = await runCli(['-U', name], 'abstract hello\n');
-  assert.equal(client.code, 0);
+  const client = runCli(['-U', name], 'abstract hello\n');
+  // The listener closes stdout at the client's EOF and goes on until its own stdin ends.
+  await waitForLine(child.stdout!, /abstract hello\n/);
   feedStdin(child, '');
+  assert.equal((await client).code, 0);
   const result = await done;
   assert.equal(result.code, 0);
   assert.equal(result.stdout.toString(), 'abstract hello\n');

@@ -28,7 +28,7 @@ const LANES = 4;
 
 /** -v lines the runner causes in listen mode; anything else on stderr is a message. */
 const VERBOSE_LINE =
-  /^(Ncat|sockcat): (Version |Listening on |Connection from |Connected to |New connection denied|\d+ bytes sent)/;
+  /^(Ncat|sockcat): (Version |Listening on |Connection from |Connected to |New connection denied|\d+ bytes sent|Data path: )/;
 
 /**
  * A listener whose accept queue is full (backlog 0, one connection never accepted): the kernel
@@ -476,6 +476,8 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
         return;
       case 'waitStdout':
         return stdout.until(() => stdout.length >= step.bytes, `${step.bytes} bytes`);
+      case 'waitStdoutEnd':
+        return stdout.until(() => stdout.ended, 'the end of stdout');
       case 'waitAccepted': {
         // One "Connection from ADDRESS:PORT" line per client, in both tools (-v in listen mode).
         const accepted = () => stderr.text().match(/Connection from [\d.]+:\d+/g)?.length ?? 0;

@@ -166,9 +166,11 @@ test('openssl s_client to sockcat --ssl -l: verified by the CA, ALPN, data both 
   client.stdin.on('error', () => {});
   const clientDone = finished(client);
   await waitForLine(client.stdout!, /from sockcat\n/);
-  // s_client sends this, then closes at its stdin EOF; the listener ends at the peer's EOF.
+  // s_client sends this, then closes at its stdin EOF; the listener then closes its stdout and
+  // goes on until its own stdin ends (docs/eof.md 2l).
   client.stdin!.end('from s_client\n');
   const result = await clientDone;
+  server.child.stdin!.end();
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /Verification: OK/);
   const served = await server.done;
@@ -227,6 +229,9 @@ test('ncat --ssl to sockcat --ssl -l (ephemeral certificate), and ncat --ssl-ver
   if (!ncat) return;
   const certs = await makeCertificates(t);
   const plain = await sockcatServer(t, ['--ssl']);
+  // The listener's stdin ends first (its FIN; ncat 7.93 sends its stdin anyway): with stdin open
+  // it would go on after the client's EOF (docs/eof.md 2l).
+  plain.child.stdin!.end();
   const sent = await runPeer(ncat, ['--ssl', '127.0.0.1', String(plain.port)], 'to sockcat\n');
   assert.equal(sent.code, 0, sent.stderr);
   assert.equal((await plain.done).stdout.toString(), 'to sockcat\n');
@@ -238,6 +243,7 @@ test('ncat --ssl to sockcat --ssl -l (ephemeral certificate), and ncat --ssl-ver
   ] as const) {
     const files = certs.files(leaf);
     const server = await sockcatServer(t, ['--ssl-cert', files.cert, '--ssl-key', files.key]);
+    server.child.stdin!.end();
     const result = await runPeer(
       ncat,
       ['--ssl-verify', '--ssl-trustfile', certs.files('ca').cert, 'localhost', String(server.port)],

@@ -83,6 +83,38 @@ function sessionStdin(ctx: Context): Readable {
 }
 
 /**
+ * What the peer's FIN does to a session (docs/eof.md, row 2), by role:
+ * - connect mode ends the session at once, stdin left unread (ncat 7.96: "no longer stays
+ *   half-closed"); `-k` keeps the old half-closed behaviour: stdout is closed, stdin goes on.
+ * - listen mode closes stdout (`sockcat -l | tar x` finishes) and sends the rest of stdin, then
+ *   exits at stdin EOF, as upstream's tests ask; on a terminal it ends at once (nobody is waiting
+ *   to type into a finished session), unless -k asked to stay.
+ * - the OpenBSD dialect keeps nc.openbsd's rules: listen mode ends at once, connect mode sends
+ *   stdin to its end (on a terminal it ends at once).
+ */
+function peerEofRule(ctx: Context): Pick<StdioRelayOptions, 'endOnPeerEof' | 'endStdoutOnPeerEof'> {
+  const { options, io } = ctx;
+  const terminal = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  const listen = ctx.plan.role === 'listen';
+  if (options.dialect === 'openbsd') return { endOnPeerEof: listen || terminal };
+  if (listen ? terminal : ctx.plan.multiplicity !== 'keep-open') return { endOnPeerEof: true };
+  return { endOnPeerEof: false, endStdoutOnPeerEof: true };
+}
+
+/**
+ * The descriptors behind stdin and stdout for the native data path, when this session may read
+ * fd 0 directly: not on a terminal (interactive, and row 2's terminal rule), not when stdin is
+ * not read at all (-d) or is shared by sessions one after another (nc's -k).
+ */
+function nativeFds(ctx: Context): { stdin: number; stdout: number } | undefined {
+  const { options, io } = ctx;
+  if (!io.fds || options.noStdin || (options.keepOpen && options.keepOpenSequential))
+    return undefined;
+  if ((io.stdin as { isTTY?: boolean }).isTTY === true) return undefined;
+  return io.fds;
+}
+
+/**
  * Relay stdin/stdout over one connected tube with the end-of-file rules of docs/eof.md, then
  * close it. Errors propagate to run(), which reports them.
  */
@@ -101,10 +133,7 @@ export async function runSession(
     sendOnly: options.sendOnly,
     recvOnly: options.recvOnly,
     noShutdown: options.noShutdown,
-    // The peer's FIN ends the session at once in listen mode (as ncat) and on a terminal (nobody
-    // waits to type into a finished session); in connect mode piped stdin is first sent to its
-    // end (as ncat: the peer may only have half-closed).
-    endOnPeerEof: ctx.plan.role === 'listen' || (io.stdin as { isTTY?: boolean }).isTTY === true,
+    ...peerEofRule(ctx),
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
@@ -118,16 +147,16 @@ export async function runSession(
     relayOptions.transformReceive = (chunk) => parser.feed(chunk);
   }
   const meter = progressMeterFor(options.progress, io.stderr);
-  if (sessionLog || meter) {
-    relayOptions.onSend = (chunk) => {
-      sessionLog?.record(chunk);
-      meter?.sent(chunk.length);
-    };
-    relayOptions.onReceive = (chunk) => {
-      sessionLog?.record(chunk);
-      meter?.received(chunk.length);
-    };
+  // A byte counter is not a tap: the native data path still serves --progress.
+  if (meter) relayOptions.meter = meter;
+  if (sessionLog) {
+    relayOptions.onSend = (chunk) => sessionLog.record(chunk);
+    relayOptions.onReceive = (chunk) => sessionLog.record(chunk);
   }
+  const fds = nativeFds(ctx);
+  if (fds) relayOptions.fds = fds;
+  if (options.dialect === 'ncat')
+    relayOptions.onDataPath = (path) => log.info(1, `Data path: ${path}.`);
   if (io.signal) relayOptions.signal = io.signal;
   // --raw: keys go to the peer as typed; Enter ~ . ends the session (as ssh's escape).
   const raw = options.raw

@@ -42,6 +42,8 @@ export type Step =
   | { op: 'waitAccepted'; clients: number }
   /** Wait until the tool has printed at least this many bytes on stdout. */
   | { op: 'waitStdout'; bytes: number }
+  /** Wait until the tool's stdout is at end of file: it closed it, or exited. */
+  | { op: 'waitStdoutEnd' }
   /** Close the reading end of the tool's stdout (`| head -c1`); stdout shows as closed. */
   | { op: 'closeStdout' }
   /** Send SIGINT to the tool (the way to end `-k`). */

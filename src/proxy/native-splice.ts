@@ -1,0 +1,133 @@
+import type { Duplex } from 'node:stream';
+import { copyFd, type FdCopy, nativeCopyUnavailable } from '../native/copy.js';
+import { plainSocketFd, stopReading } from '../tube/socket-fd.js';
+import type { SpliceOptions, SpliceResult } from './splice-types.js';
+
+/**
+ * splice() on the native data path: each direction is a copy in the addon (native/copy.ts)
+ * between the two sockets' descriptors, never through JavaScript, with splice()'s rules: a
+ * direction's end of file becomes a FIN on the other socket and the other direction goes on; an
+ * error on either side, the signal or the idle timeout destroys both. Undefined when either
+ * stream is not a plain socket (TLS) or the addon cannot copy: the caller relays in JavaScript.
+ */
+export function nativeSplice(
+  a: Duplex,
+  b: Duplex,
+  options: SpliceOptions,
+): Promise<SpliceResult> | undefined {
+  if (nativeCopyUnavailable() !== undefined) return undefined;
+  const aFd = descriptorOf(a);
+  const bFd = descriptorOf(b);
+  if (aFd === undefined || bFd === undefined) return undefined;
+  // Bytes the streams already hold (what arrived with a handshake) go first, through the stream.
+  const aHeld = takeHeld(a);
+  const bHeld = takeHeld(b);
+  const { signal, idleTimeout } = options;
+  return new Promise<SpliceResult>((resolve) => {
+    const copies: FdCopy[] = [];
+    let tearing: Promise<void> | undefined;
+    let ended = 0;
+    let idleTimer: NodeJS.Timeout | undefined;
+    const total = () => copies.reduce((sum, copy) => sum + copy.bytes(), 0);
+    const result = (): SpliceResult => {
+      const native = { aToB: copies[0]?.bytes() ?? 0, bToA: copies[1]?.bytes() ?? 0 };
+      return {
+        aToB: aHeld.length + native.aToB,
+        bToA: bHeld.length + native.bToA,
+        native,
+      };
+    };
+    /** Stop both copies, then destroy both sockets (the threads hold their own duplicates). */
+    const teardown = (): Promise<void> => {
+      tearing ??= (async () => {
+        if (idleTimer) clearInterval(idleTimer);
+        signal?.removeEventListener('abort', onAbort);
+        const counts = await Promise.all(copies.map((copy) => copy.stop())).then(result);
+        a.destroy();
+        b.destroy();
+        resolve(counts);
+      })();
+      return tearing;
+    };
+    const onAbort = () => void teardown();
+    const direction = (fromFd: number, to: Duplex, toFd: number, held: Buffer, index: number) => {
+      const started = flushThen(to, held).then(() => {
+        if (tearing) return;
+        const copy = copyFd(fromFd, toFd);
+        copies[index] = copy;
+        return copy.done.then(
+          // The source's FIN becomes the destination's; once both ends are done, both close.
+          () => {
+            to.end();
+            if (++ended === 2) void teardown();
+          },
+          () => void teardown(),
+        );
+      });
+      started.catch(() => void teardown());
+    };
+    direction(aFd, b, bFd, aHeld, 0);
+    direction(bFd, a, aFd, bHeld, 1);
+    // Destroyed from outside (a server closing): the copies stop with it.
+    a.once('close', () => void teardown());
+    b.once('close', () => void teardown());
+    a.on('error', () => void teardown());
+    b.on('error', () => void teardown());
+    if (idleTimeout !== undefined && Number.isFinite(idleTimeout)) {
+      let last = -1;
+      let quietSince = performance.now();
+      idleTimer = setInterval(
+        () => {
+          const moved = total();
+          const now = performance.now();
+          if (moved !== last) {
+            last = moved;
+            quietSince = now;
+          } else if (now - quietSince >= idleTimeout) void teardown();
+        },
+        Math.min(250, Math.max(5, idleTimeout / 4)),
+      );
+      idleTimer.unref();
+    }
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+  });
+}
+
+function descriptorOf(stream: Duplex): number | undefined {
+  const held = stream.readableLength;
+  // Held bytes are taken out below; only bytes queued for writing rule the native path out.
+  if (stream.writableLength > 0 || stream.destroyed) return undefined;
+  if (held === 0) return plainSocketFd(stream);
+  const socket = stream as Duplex & { _handle?: { fd?: number } | null; encrypted?: boolean };
+  const fd = socket._handle?.fd;
+  return socket.encrypted || typeof fd !== 'number' || fd < 0 ? undefined : fd;
+}
+
+/** Stop the stream reading and take out what it had already read (unshifted by a handshake). */
+function takeHeld(stream: Duplex): Buffer {
+  stopReading(stream);
+  const chunks: Buffer[] = [];
+  for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read()) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Write `held` through the stream and wait until the system has it all. */
+function flushThen(stream: Duplex, held: Buffer): Promise<void> {
+  if (held.length > 0) stream.write(held);
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const done = () => {
+      stream.off('close', closed);
+      resolve();
+    };
+    const closed = () => {
+      stream.off('drain', done);
+      reject(new Error('closed'));
+    };
+    stream.once('drain', done);
+    stream.once('close', closed);
+  });
+}
