@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { formatHostPort } from '../address/host-port.js';
 import { ArgumentError } from '../errors.js';
 import type { TlsClientOptions, TlsInfo, TlsServerOptions } from '../tls/options.js';
-import type { Tube } from '../tube/tube.js';
+import type { Endpoint } from '../tube/tube.js';
+
+/** What the reports read of a secured connection: a TLS tube or a DTLS connection. */
+interface Secured {
+  readonly tls?: TlsInfo | undefined;
+  readonly remote?: Endpoint | undefined;
+  readonly network?: string | undefined;
+}
 import type { Context } from './context.js';
 import type { TlsCliOptions } from './tls-args.js';
 
@@ -89,7 +96,7 @@ export function reportListenerTls(
  * After a client handshake: the certificate at -v, and always, when it was not verified, its
  * fingerprint and a one-line warning (ncat prints nothing without -v).
  */
-export function reportClientTls(ctx: Context, tube: Tube): void {
+export function reportClientTls(ctx: Context, tube: Secured): void {
   const info = tube.tls;
   if (!info) return;
   const { log } = ctx;
@@ -109,7 +116,7 @@ export function reportClientTls(ctx: Context, tube: Tube): void {
 }
 
 /** -v line for an accepted TLS client. */
-export function reportAcceptedTls(ctx: Context, tube: Tube): void {
+export function reportAcceptedTls(ctx: Context, tube: Secured): void {
   const info = tube.tls;
   if (!info) return;
   const client = info.fingerprint
@@ -124,7 +131,7 @@ export function reportTlsFailure(ctx: Context, error: Error): void {
 }
 
 /** host:port, a Unix socket's path, or "a Unix socket client" (Unix clients are unnamed). */
-function peerOf(tube: Tube): string {
+function peerOf(tube: Secured): string {
   if (tube.network === 'unix') return tube.remote?.address || 'a Unix socket client';
   return tube.remote ? formatHostPort(tube.remote.address, tube.remote.port) : 'peer';
 }

@@ -20,6 +20,8 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import type { DtlsClientOptions } from '../tls/dtls-connect.js';
+import type { DtlsConnection } from '../tls/dtls-connection.js';
 import type { Endpoint } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import {
@@ -54,6 +56,11 @@ export interface UdpConnectOptions {
   socket?: DatagramSocketOptions;
   lookup?: LookupFunction;
   signal?: AbortSignal;
+  /**
+   * DTLS over the socket (OpenSSL's, through the native addon): the server is verified unless
+   * `insecure: true`, as with TCP's `tls`. connectUdp then resolves with a DtlsConnection.
+   */
+  tls?: DtlsClientOptions | true;
 }
 
 export interface UdpRecvOptions {
@@ -249,8 +256,16 @@ export class UdpConnection implements AsyncIterable<Buffer> {
  */
 export async function connectUdp(
   target: TargetInput,
+  options: UdpConnectOptions & { tls: DtlsClientOptions | true },
+): Promise<DtlsConnection>;
+export async function connectUdp(
+  target: TargetInput,
+  options?: UdpConnectOptions,
+): Promise<UdpConnection>;
+export async function connectUdp(
+  target: TargetInput,
   options: UdpConnectOptions = {},
-): Promise<UdpConnection> {
+): Promise<UdpConnection | DtlsConnection> {
   const { host, port } = parseTarget(target);
   if (host === '') throw new ArgumentError('connect needs a host');
   if (port === 0) throw new ArgumentError('cannot send to udp port 0');
@@ -307,11 +322,20 @@ export async function connectUdp(
     socket.close();
     throw new AbortError(`connect to udp ${name} aborted`, context);
   }
-  return new UdpConnection(
+  const connection = new UdpConnection(
     socket,
     { address: chosen!.address, port },
     options.receiveQueue === undefined ? {} : { receiveQueue: options.receiveQueue },
   );
+  if (!options.tls) return connection;
+  // The DTLS layer loads only when asked for.
+  const { secureUdp } = await import('../tls/dtls-connect.js');
+  return secureUdp(connection, {
+    ...(options.tls === true ? {} : options.tls),
+    host,
+    ...(options.signal ? { signal: options.signal } : {}),
+    context: { network: 'udp', address: host, port },
+  });
 }
 
 export interface UdpListenOptions {
