@@ -250,7 +250,9 @@ function tlsWhere(l: Layers): Verdict {
     );
   }
   if (l.transport === 'unix-dgram') {
-    return refuse('DTLS over Unix datagram sockets is not built (its datagrams would be plaintext)');
+    return refuse(
+      'DTLS over Unix datagram sockets is not built (its datagrams would be plaintext)',
+    );
   }
   return undefined;
 }

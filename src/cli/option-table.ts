@@ -33,7 +33,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'vsock',
     help: 'Use vsock sockets only',
     status: 'refused',
-    reason: 'vsock sockets are out of scope',
+    reason: 'vsock sockets are out of scope: they need a virtual machine host',
   },
   { name: 'crlf', short: 'C', help: 'Use CRLF for EOL sequence', status: 'ready' },
   {
@@ -69,7 +69,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     noLong: true,
     help: 'Loose source routing hop points',
     status: 'refused',
-    reason: 'IP source routing is obsolete and dropped by routers',
+    reason:
+      'IP source routing is out of scope: every modern network stack drops source-routed packets',
   },
   {
     name: 'source-route-pointer',
@@ -78,7 +79,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     noLong: true,
     help: 'Loose source routing hop pointer',
     status: 'refused',
-    reason: 'IP source routing is obsolete and dropped by routers',
+    reason:
+      'IP source routing is out of scope: every modern network stack drops source-routed packets',
   },
   {
     name: 'max-conns',
@@ -138,7 +140,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'sctp',
     help: 'Use SCTP instead of default TCP',
     status: 'refused',
-    reason: 'SCTP is out of scope',
+    reason: 'SCTP is out of scope: the kernels sockcat targets ship without SCTP',
   },
   {
     name: 'verbose',

@@ -10,6 +10,7 @@ interface Secured {
   readonly remote?: Endpoint | undefined;
   readonly network?: string | undefined;
 }
+
 import type { Context } from './context.js';
 import type { TlsCliOptions } from './tls-args.js';
 
@@ -75,6 +76,17 @@ export function serveTlsOptions(ctx: Context): {
   const options = serverTlsOptions(ctx);
   if (!options) return {};
   return { tls: options, onTlsError: (error) => reportTlsFailure(ctx, error) };
+}
+
+/**
+ * DTLS has no key log: with SSLKEYLOGFILE set, a warning says that no keys are logged (the
+ * variable is the environment's, not an option of this run).
+ */
+export function withoutKeyLog<T extends { keyLogFile?: string }>(ctx: Context, options: T): T {
+  if (options.keyLogFile === undefined) return options;
+  ctx.log.error('warning: SSLKEYLOGFILE is not supported for DTLS; no keys are logged');
+  const { keyLogFile: _ignored, ...rest } = options;
+  return rest as T;
 }
 
 /** -v lines for a listener's certificate (ncat says it generates a key and shows a SHA-1). */

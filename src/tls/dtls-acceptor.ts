@@ -2,8 +2,8 @@ import { formatHostPort } from '../address/host-port.js';
 import { type ErrorContext, type SockcatError, TlsError } from '../errors.js';
 import type { NativeAddon, NativeDtlsHandle } from '../native/load.js';
 import type { Endpoint } from '../tube/tube.js';
-import { createDtlsServerContext, DEFAULT_DTLS_MTU, requireDtls } from './dtls-context.js';
 import { DtlsConnection } from './dtls-connection.js';
+import { createDtlsServerContext, DEFAULT_DTLS_MTU, requireDtls } from './dtls-context.js';
 import { dtlsInfoOf, dtlsVerifyProblem } from './dtls-verify.js';
 import { pinForm } from './fingerprint.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsServerOptions } from './options.js';
@@ -180,7 +180,12 @@ export class DtlsAcceptor {
     const fail = (text: string, reason: ConstructorParameters<typeof TlsError>[1]) =>
       new TlsError(`DTLS handshake with ${peer} failed: ${text}`, reason, context);
     if (problem && !this.#options.insecure) return fail(`client ${problem.text}`, problem.reason);
-    const tls = dtlsInfoOf(info, asked && (!problem || this.#pin !== undefined), problem?.text, undefined);
+    const tls = dtlsInfoOf(
+      info,
+      asked && (!problem || this.#pin !== undefined),
+      problem?.text,
+      undefined,
+    );
     if (this.#pin && !pinMatches(this.#pin, tls.fingerprint)) {
       return fail(
         `client certificate does not match the pin (its fingerprint is ${tls.fingerprint ? pinForm(tls.fingerprint) : 'none'})`,

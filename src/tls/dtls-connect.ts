@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { type ErrorContext, TlsError } from '../errors.js';
 import type { UdpConnection } from '../transports/udp.js';
-import { createDtlsClientContext, DEFAULT_DTLS_MTU, requireDtls } from './dtls-context.js';
 import { DtlsConnection } from './dtls-connection.js';
+import { createDtlsClientContext, DEFAULT_DTLS_MTU, requireDtls } from './dtls-context.js';
 import { dtlsInfoOf, dtlsVerifyProblem } from './dtls-verify.js';
 import { pinForm } from './fingerprint.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions } from './options.js';
@@ -84,7 +84,12 @@ export async function secureUdp(
     );
   };
   if (problem && !options.insecure) throw await refuse(problem.text, problem.reason);
-  const tls = dtlsInfoOf(info, (!problem && !options.insecure) || pin !== undefined, problem?.text, servername);
+  const tls = dtlsInfoOf(
+    info,
+    (!problem && !options.insecure) || pin !== undefined,
+    problem?.text,
+    servername,
+  );
   if (pin && !pinMatches(pin, tls.fingerprint)) {
     throw await refuse(
       `certificate does not match the pin (its fingerprint is ${tls.fingerprint ? pinForm(tls.fingerprint) : 'unknown'})`,

@@ -1,10 +1,4 @@
-import {
-  AbortError,
-  ClosedError,
-  type ErrorContext,
-  TimeoutError,
-  TlsError,
-} from '../errors.js';
+import { AbortError, ClosedError, type ErrorContext, TimeoutError, TlsError } from '../errors.js';
 import type { NativeAddon, NativeDtlsHandle } from '../native/load.js';
 import type { Endpoint } from '../tube/tube.js';
 import { DtlsSession } from './dtls-session.js';
@@ -96,7 +90,9 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
       failed: (reason, verifyCode) => {
         this.#failure = { reason, verifyCode };
         if (this.#established) {
-          this.fail(new TlsError(`DTLS session with ${this.peerName} failed: ${reason}`, 'handshake'));
+          this.fail(
+            new TlsError(`DTLS session with ${this.peerName} failed: ${reason}`, 'handshake'),
+          );
         } else this.#onFailed?.(reason);
       },
     });
@@ -140,7 +136,11 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
    * @internal Wait for the handshake (started by the first receiveRaw). Rejects with TlsError
    * when it fails, TimeoutError after `timeoutMs`, AbortError on `signal`.
    */
-  handshake(timeoutMs: number, signal: AbortSignal | undefined, context: ErrorContext): Promise<void> {
+  handshake(
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+    context: ErrorContext,
+  ): Promise<void> {
     if (this.#established) return Promise.resolve();
     const peer = this.peerName;
     return new Promise<void>((resolve, reject) => {

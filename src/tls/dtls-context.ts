@@ -47,6 +47,13 @@ function minVersionOf(version: TlsClientOptions['minVersion']): number {
   return DTLS1_2_VERSION;
 }
 
+/** Options of TLS that DTLS here cannot honour: refused rather than ignored. */
+function refuseUnsupported(options: TlsClientOptions): void {
+  if (options.keyLogFile !== undefined) {
+    throw new ArgumentError('keyLogFile (SSLKEYLOGFILE) is not supported for DTLS');
+  }
+}
+
 function contextFailure(error: unknown): ArgumentError {
   return new ArgumentError(`cannot set up DTLS: ${(error as Error).message}`, { cause: error });
 }
@@ -60,6 +67,7 @@ export function createDtlsClientContext(
   native: NativeAddon,
   options: TlsClientOptions,
 ): NativeDtlsHandle {
+  refuseUnsupported(options);
   const settings: Parameters<NativeAddon['dtlsContext']>[0] = {
     server: false,
     verifyPeer: false,
@@ -113,6 +121,7 @@ export async function createDtlsServerContext(
     key = Buffer.from(generated.key);
     ephemeral = true;
   }
+  refuseUnsupported(options);
   const askClient = options.requestCert === true || options.pin !== undefined;
   const settings: Parameters<NativeAddon['dtlsContext']>[0] = {
     server: true,

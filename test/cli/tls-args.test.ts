@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs } from '../../src/cli/args.js';
-import { parseTlsArgs } from '../../src/cli/tls-args.js';
 
 test('no --ssl option: no TLS', () => {
   assert.equal(parseArgs(['host', '1']).tls, undefined);

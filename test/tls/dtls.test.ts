@@ -81,7 +81,11 @@ test('verification: untrusted, expired and wrong-name certificates are refused w
   const cases = [
     [certs.selfSigned, /certificate issuer not trusted|self-signed certificate/, 'untrusted'],
     [certs.expired, /certificate expired on \d{4}-/, 'expired'],
-    [certs.wrongName, /certificate is not valid for "127\.0\.0\.1" \(it names DNS:example\.invalid\)/, 'name'],
+    [
+      certs.wrongName,
+      /certificate is not valid for "127\.0\.0\.1" \(it names DNS:example\.invalid\)/,
+      'name',
+    ],
   ] as const;
   for (const [cert, message, reason] of cases) {
     const server = await echoServer(t, { cert: cert.cert, key: cert.key });
@@ -133,10 +137,9 @@ test('client certificates: required with requestCert, checked against the CA', a
   assert.equal(server.accepted[0]?.tls?.verified, true);
   await client.close();
   // Without a certificate the server refuses the handshake.
-  await assert.rejects(
-    connectUdp(target, { tls: { ca: certs.ca.cert, handshakeTimeout: 5000 } }),
-    { code: 'SOCKCAT_TLS' },
-  );
+  await assert.rejects(connectUdp(target, { tls: { ca: certs.ca.cert, handshakeTimeout: 5000 } }), {
+    code: 'SOCKCAT_TLS',
+  });
 });
 
 test('cookie exchange: a ClientHello without a cookie gets a small HelloVerifyRequest and no state', async (t) => {

@@ -5,7 +5,13 @@ import type { DtlsConnection } from '../../tls/dtls-connection.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
-import { reportAcceptedTls, reportListenerTls, reportTlsFailure, serverTlsOptions } from '../tls.js';
+import {
+  reportAcceptedTls,
+  reportListenerTls,
+  reportTlsFailure,
+  serverTlsOptions,
+  withoutKeyLog,
+} from '../tls.js';
 import { reportDenied, runDatagramKeepOpen } from './datagram-keep-open.js';
 import { logListening, serveHost } from './listen.js';
 import { peerName } from './session.js';
@@ -15,7 +21,7 @@ import { runUdpSession } from './udp-session.js';
 async function acceptorFor(ctx: Context): Promise<DtlsAcceptor> {
   const { createDtlsAcceptor } = await import('../../tls/dtls-acceptor.js');
   const acceptor = await createDtlsAcceptor({
-    ...(serverTlsOptions(ctx) ?? {}),
+    ...withoutKeyLog(ctx, serverTlsOptions(ctx) ?? {}),
     maxHalfOpen: Math.max(ctx.options.maxConns, 1),
   });
   reportListenerTls(ctx, acceptor);
@@ -65,7 +71,8 @@ export async function runDtlsListen(ctx: Context): Promise<void> {
   let connection: DtlsConnection | undefined;
   try {
     connection = await new Promise<DtlsConnection>((resolve, reject) => {
-      const onAbort = () => reject(new AbortError('accept aborted', { op: 'accept', network: 'udp' }));
+      const onAbort = () =>
+        reject(new AbortError('accept aborted', { op: 'accept', network: 'udp' }));
       if (io.signal?.aborted) return onAbort();
       io.signal?.addEventListener('abort', onAbort, { once: true });
       acceptor.onConnection = (accepted) => {
@@ -78,7 +85,8 @@ export async function runDtlsListen(ctx: Context): Promise<void> {
         acceptor.stopAccepting();
         reject(error);
       };
-      acceptor.onBusy = (remote) => log.info(1, `DTLS handshake from ${peerName({ remote })} dropped: too many under way`);
+      acceptor.onBusy = (remote) =>
+        log.info(1, `DTLS handshake from ${peerName({ remote })} dropped: too many under way`);
     });
     log.info(1, `Connection from ${peerName(connection)}.`);
     reportAcceptedTls(ctx, connection);
@@ -141,7 +149,11 @@ export async function runDtlsKeepOpen(ctx: Context): Promise<void> {
           }
         })();
       };
-      const server = await bind(ctx, acceptor, filter && ((remote) => filter.allows(remote.address)));
+      const server = await bind(
+        ctx,
+        acceptor,
+        filter && ((remote) => filter.allows(remote.address)),
+      );
       return {
         // Records are cut to the DTLS record size by the session itself.
         maxDatagram: 16_384,

@@ -3,7 +3,7 @@ import { AbortError, TimeoutError } from '../../errors.js';
 import type { DtlsConnection } from '../../tls/dtls-connection.js';
 import { connectUdp, type UdpConnection, type UdpConnectOptions } from '../../transports/udp.js';
 import type { Context } from '../context.js';
-import { clientTlsOptions, reportClientTls } from '../tls.js';
+import { clientTlsOptions, reportClientTls, withoutKeyLog } from '../tls.js';
 import { peerName } from './session.js';
 import { runUdpSession } from './udp-session.js';
 
@@ -24,7 +24,8 @@ export async function runUdpConnect(ctx: Context): Promise<void> {
   connectOptions.signal = io.signal ? AbortSignal.any([io.signal, deadline]) : deadline;
   if (options.socket) connectOptions.socket = options.socket;
   const target = { host: options.host ?? '', port: options.port };
-  const tls = clientTlsOptions(ctx);
+  const secured = clientTlsOptions(ctx);
+  const tls = secured && withoutKeyLog(ctx, secured);
   let connection: UdpConnection | DtlsConnection;
   try {
     connection = tls
@@ -33,7 +34,7 @@ export async function runUdpConnect(ctx: Context): Promise<void> {
   } catch (error) {
     if (error instanceof AbortError && deadline.aborted && !io.signal?.aborted) {
       throw new TimeoutError(
-        `connect to udp ${formatHostPort(target.host, target.port)} timed out after ${options.connectTimeout}ms (${tls ? "resolving the host or the DTLS handshake" : "resolving the host"})`,
+        `connect to udp ${formatHostPort(target.host, target.port)} timed out after ${options.connectTimeout}ms (${tls ? 'resolving the host or the DTLS handshake' : 'resolving the host'})`,
         options.connectTimeout,
         { op: 'resolve', network: 'udp', address: target.host, port: target.port },
       );
