@@ -2,6 +2,7 @@ export { createCrlfEncoder } from './crlf.js';
 export { type ExecOptions, type ExecResult, execRelay } from './exec.js';
 export type { JsExecHandler, JsExecInfo } from './exec-module.js';
 export { formatHexDump } from './hexdump.js';
+export { interactive } from './interactive.js';
 export {
   type RelayEnd,
   type RelayResult,

@@ -1,7 +1,7 @@
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
 import { type ErrorContext, type SockcatError, TlsError } from '../errors.js';
 import type { NativeAddon, NativeDtlsHandle } from '../native/load.js';
-import type { Endpoint } from '../tube/tube.js';
 import { DtlsConnection } from './dtls-connection.js';
 import { createDtlsServerContext, DEFAULT_DTLS_MTU, requireDtls } from './dtls-context.js';
 import { dtlsInfoOf, dtlsVerifyProblem } from './dtls-verify.js';

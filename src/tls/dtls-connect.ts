@@ -1,12 +1,20 @@
 import { isIP } from 'node:net';
+import type { Endpoint } from '../address/endpoint.js';
 import { type ErrorContext, TlsError } from '../errors.js';
-import type { UdpConnection } from '../transports/udp.js';
 import { DtlsConnection } from './dtls-connection.js';
 import { createDtlsClientContext, DEFAULT_DTLS_MTU, requireDtls } from './dtls-context.js';
 import { dtlsInfoOf, dtlsVerifyProblem } from './dtls-verify.js';
 import { pinForm } from './fingerprint.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions } from './options.js';
 import { parsePin, pinMatches } from './pin.js';
+
+/** A UDP socket connected to one peer (transports/udp.ts's UdpConnection has this shape). */
+export interface ConnectedDatagrams extends AsyncIterable<Buffer> {
+  readonly local: Endpoint;
+  readonly remote: Endpoint;
+  send(datagram: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+}
 
 export interface DtlsClientOptions extends TlsClientOptions {
   /** Largest datagram the records are cut to. Default 1400. */
@@ -27,7 +35,7 @@ export interface SecureUdpOptions extends DtlsClientOptions {
  * name, untrusted, pin, handshake), and the socket is closed.
  */
 export async function secureUdp(
-  udp: UdpConnection,
+  udp: ConnectedDatagrams,
   options: SecureUdpOptions = {},
 ): Promise<DtlsConnection> {
   const native = requireDtls();

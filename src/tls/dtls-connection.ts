@@ -1,6 +1,6 @@
+import type { Endpoint } from '../address/endpoint.js';
 import { AbortError, ClosedError, type ErrorContext, TimeoutError, TlsError } from '../errors.js';
 import type { NativeAddon, NativeDtlsHandle } from '../native/load.js';
-import type { Endpoint } from '../tube/tube.js';
 import { DtlsSession } from './dtls-session.js';
 import type { TlsInfo } from './options.js';
 

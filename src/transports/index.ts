@@ -13,7 +13,6 @@ export {
   type SocketOptions,
 } from './socket-options.js';
 export { parseTarget, type Target, type TargetInput } from './target.js';
-export { type ConnectOptions, connect } from './tcp-connect.js';
 export {
   type AcceptOptions,
   Listener,
@@ -22,7 +21,6 @@ export {
   listen,
 } from './tcp-listen.js';
 export {
-  connectUdp,
   listenUdp,
   MAX_UDP_PAYLOAD,
   type UdpAcceptOptions,

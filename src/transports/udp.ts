@@ -1,4 +1,5 @@
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort, unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { validatePort } from '../address/port.js';
@@ -20,9 +21,6 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
-import type { DtlsClientOptions } from '../tls/dtls-connect.js';
-import type { DtlsConnection } from '../tls/dtls-connection.js';
-import type { Endpoint } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import {
   applyDatagramOptions,
@@ -56,11 +54,6 @@ export interface UdpConnectOptions {
   socket?: DatagramSocketOptions;
   lookup?: LookupFunction;
   signal?: AbortSignal;
-  /**
-   * DTLS over the socket (OpenSSL's, through the native addon): the server is verified unless
-   * `insecure: true`, as with TCP's `tls`. connectUdp then resolves with a DtlsConnection.
-   */
-  tls?: DtlsClientOptions | true;
 }
 
 export interface UdpRecvOptions {
@@ -256,16 +249,8 @@ export class UdpConnection implements AsyncIterable<Buffer> {
  */
 export async function connectUdp(
   target: TargetInput,
-  options: UdpConnectOptions & { tls: DtlsClientOptions | true },
-): Promise<DtlsConnection>;
-export async function connectUdp(
-  target: TargetInput,
-  options?: UdpConnectOptions,
-): Promise<UdpConnection>;
-export async function connectUdp(
-  target: TargetInput,
   options: UdpConnectOptions = {},
-): Promise<UdpConnection | DtlsConnection> {
+): Promise<UdpConnection> {
   const { host, port } = parseTarget(target);
   if (host === '') throw new ArgumentError('connect needs a host');
   if (port === 0) throw new ArgumentError('cannot send to udp port 0');
@@ -322,20 +307,11 @@ export async function connectUdp(
     socket.close();
     throw new AbortError(`connect to udp ${name} aborted`, context);
   }
-  const connection = new UdpConnection(
+  return new UdpConnection(
     socket,
     { address: chosen!.address, port },
     options.receiveQueue === undefined ? {} : { receiveQueue: options.receiveQueue },
   );
-  if (!options.tls) return connection;
-  // The DTLS layer loads only when asked for.
-  const { secureUdp } = await import('../tls/dtls-connect.js');
-  return secureUdp(connection, {
-    ...(options.tls === true ? {} : options.tls),
-    host,
-    ...(options.signal ? { signal: options.signal } : {}),
-    context: { network: 'udp', address: host, port },
-  });
 }
 
 export interface UdpListenOptions {

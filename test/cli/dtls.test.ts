@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { type TestContext, test } from 'node:test';
-import { connectUdp } from '../../src/transports/udp.js';
+import { connectUdp } from '../../src/dial/connect-udp.js';
 import { makeCertificates } from '../helpers/certificates.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { type TestContext, test } from 'node:test';
+import { connectUdp } from '../../src/dial/connect-udp.js';
 import { createDtlsAcceptor, type DtlsServerOptions } from '../../src/tls/dtls-acceptor.js';
 import type { DtlsConnection } from '../../src/tls/dtls-connection.js';
 import { pinForm } from '../../src/tls/fingerprint.js';
-import { connectUdp } from '../../src/transports/udp.js';
 import { makeCertificates } from '../helpers/certificates.js';
 
 /** A DTLS echo server on 127.0.0.1 port 0: each datagram comes back upper-cased. */

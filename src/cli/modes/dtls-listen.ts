@@ -1,8 +1,8 @@
+import type { Endpoint } from '../../address/endpoint.js';
 import { AbortError, type SockcatError } from '../../errors.js';
 import { serve } from '../../server/serve.js';
 import type { DtlsAcceptor, DtlsSender } from '../../tls/dtls-acceptor.js';
 import type { DtlsConnection } from '../../tls/dtls-connection.js';
-import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import {
@@ -13,7 +13,8 @@ import {
   withoutKeyLog,
 } from '../tls.js';
 import { reportDenied, runDatagramKeepOpen } from './datagram-keep-open.js';
-import { logListening, serveHost } from './listen.js';
+import { serveHost } from './listen.js';
+import { logListening } from './listening.js';
 import { peerName } from './session.js';
 import { runUdpSession } from './udp-session.js';
 

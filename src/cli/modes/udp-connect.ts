@@ -1,7 +1,8 @@
 import { formatHostPort } from '../../address/host-port.js';
+import { connectUdp } from '../../dial/connect-udp.js';
 import { AbortError, TimeoutError } from '../../errors.js';
 import type { DtlsConnection } from '../../tls/dtls-connection.js';
-import { connectUdp, type UdpConnection, type UdpConnectOptions } from '../../transports/udp.js';
+import type { UdpConnection, UdpConnectOptions } from '../../transports/udp.js';
 import type { Context } from '../context.js';
 import { clientTlsOptions, reportClientTls, withoutKeyLog } from '../tls.js';
 import { peerName } from './session.js';
