@@ -167,3 +167,33 @@ test('cookie exchange: a ClientHello without a cookie gets a small HelloVerifyRe
   assert.equal(server.acceptor.size, 0);
   assert.equal(server.acceptor.halfOpen, 0);
 });
+
+test('serve({ protocol: "udp", tls }): a handler per peer session, closed when it returns', async (t) => {
+  const { serve } = await import('../../src/server/serve.js');
+  const server = await serve({
+    protocol: 'udp',
+    listen: { host: '127.0.0.1', port: 0 },
+    tls: true,
+    handler: async (connection) => {
+      const first = await connection.recv();
+      await connection.send(`hello ${first?.toString()}`);
+    },
+  });
+  t.after(() => server.close());
+  const clients = await Promise.all(
+    ['a', 'b'].map((name) =>
+      connectUdp(`127.0.0.1:${server.address().port}`, {
+        tls: { insecure: true, pin: pinForm(server.fingerprint) },
+      }).then(async (client) => {
+        await client.send(name);
+        const answer = (await client.recv())?.toString();
+        // The handler returned: its session sent close_notify.
+        assert.equal(await client.recv(), undefined);
+        await client.close();
+        return answer;
+      }),
+    ),
+  );
+  assert.deepEqual(clients, ['hello a', 'hello b']);
+  assert.equal(server.handled, 2);
+});
