@@ -1,7 +1,8 @@
 // Every benchmark in sequence, then one table. `npm run bench` (after `npx tsc -p .`).
 //
 //   node dist/bench/run.js [--quick] [--only recv-line,delimiter-search,cli-bulk,broker-fanout,
-//                                            proxy-throughput,native-sockets,spawn-round-trip]
+//                                            proxy-throughput,native-sockets,tls-handshake,dtls,
+//                                            spawn-round-trip]
 //
 // Each bench is also a program of its own: node dist/bench/<name>.js with the flags listed at the
 // top of its file. --quick shrinks every size about tenfold and runs each case once: a smoke run,
@@ -10,6 +11,7 @@ import { benchBrokerFanout } from './broker-fanout.js';
 import { benchCliBulk } from './cli-bulk.js';
 import { type BenchRow, flag, option, printTable } from './common.js';
 import { benchDelimiterSearch } from './delimiter-search.js';
+import { benchDtls } from './dtls.js';
 import { benchNativeSockets } from './native-sockets.js';
 import { benchProxyThroughput } from './proxy-throughput.js';
 import { benchRecvLine } from './recv-line.js';
@@ -37,6 +39,7 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
   },
   'tls-handshake': { run: benchTlsHandshake, quick: ['--count', '200', '--runs', '1'] },
   'spawn-round-trip': { run: benchSpawnRoundTrip, quick: ['--rounds', '2000', '--runs', '1'] },
+  dtls: { run: benchDtls, quick: ['--count', '50', '--bytes', '2M', '--runs', '1'] },
 };
 
 const argv = process.argv.slice(2);

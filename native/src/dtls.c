@@ -291,6 +291,12 @@ static int load_pem_cas(SSL_CTX *ctx, const void *data, size_t length) {
   return count > 0;
 }
 
+static int keep_going(int ok, X509_STORE_CTX *store) {
+  (void)ok;
+  (void)store;
+  return 1;
+}
+
 /* dtlsContext({ server, cert?, key?, ca?, verifyPeer, ciphers?, minVersion, alpn? }) */
 napi_value sockcat_dtls_context(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -348,10 +354,18 @@ napi_value sockcat_dtls_context(napi_env env, napi_callback_info info) {
       return throw_openssl(env, "invalid ALPN list");
     }
   }
+  /*
+   * A server asked to verify clients requires a certificate; the chain is checked and its result
+   * kept (verifyCode), but whether it refuses the client is decided by the caller after the
+   * handshake, so that a pin alone can accept a self-signed client and the message can say why.
+   */
   int verify = get_int(env, options, "verifyPeer", 0);
-  int mode = SSL_VERIFY_NONE;
-  if (verify) mode = SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0);
-  SSL_CTX_set_verify(ctx, mode, NULL);
+  if (verify) {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (server ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0),
+                       keep_going);
+  } else {
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
+  }
   if (server) {
     SSL_CTX_set_cookie_generate_cb(ctx, cookie_generate);
     SSL_CTX_set_cookie_verify_cb(ctx, cookie_verify);
@@ -469,7 +483,7 @@ static napi_value make_result(napi_env env, dtls_session *session, napi_value da
   set_int(env, result, "state", state);
   struct timeval timeout;
   int ms = -1;
-  if (state == 0 && DTLSv1_get_timeout(session->ssl, &timeout)) {
+  if (state < 2 && DTLSv1_get_timeout(session->ssl, &timeout)) {
     ms = (int)(timeout.tv_sec * 1000 + timeout.tv_usec / 1000);
   }
   set_int(env, result, "timeoutMs", ms);

@@ -338,7 +338,7 @@ function parseNcatArgs(
   }
   if (options.exec) validateExec(options, options.exec);
 
-  options.tls = parseTlsArgs(values, options.listen, options.udp);
+  options.tls = parseTlsArgs(values, options.listen);
   options.socket = parseSocketFlags(options, values);
   if (options.tls && options.zero) {
     throw new ArgumentError('-z only checks that ports answer; it cannot be used with --ssl');
@@ -479,11 +479,6 @@ function refuseWithUdp(
   }
   if (values['proxy'] !== undefined) {
     throw new ArgumentError('--proxy relays TCP; it cannot be used with -u');
-  }
-  for (const name of Object.keys(values)) {
-    if (name.startsWith('ssl') && values[name] !== undefined && values[name] !== false) {
-      throw new ArgumentError(`--${name}: TLS over UDP (DTLS) is not supported with -u`);
-    }
   }
 }
 

@@ -2,7 +2,7 @@
 import type { Options } from './options.js';
 
 export type TransportLayer = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'seqpacket';
-export type SecurityLayer = 'plain' | 'tls';
+export type SecurityLayer = 'plain' | 'tls' | 'dtls';
 export type RoleLayer = 'connect' | 'listen';
 export type MultiplicityLayer = 'once' | 'keep-open' | 'broker' | 'chat';
 export type IoLayer = 'stdio' | 'exec' | 'js-exec' | 'lua-exec' | 'proxy-server' | 'scan';
@@ -47,7 +47,7 @@ export function layersOf(options: Options): Layers {
             : 'stdio';
   return {
     transport,
-    security: options.tls ? 'tls' : 'plain',
+    security: options.tls ? (transport === 'udp' ? 'dtls' : 'tls') : 'plain',
     role: options.listen ? 'listen' : 'connect',
     multiplicity,
     io,
@@ -81,8 +81,9 @@ export function modeName(layers: Layers, options?: Pick<Options, 'exec' | 'proxy
     if (layers.io === 'lua-exec') words.push('--lua-exec');
   }
   if (transport) words.unshift(transport);
-  if (layers.security === 'tls' && layers.io !== 'scan') words.push('--ssl');
-  if (words.length === 0 || (words.length === 1 && layers.security === 'tls')) {
+  const secured = layers.security !== 'plain';
+  if (secured && layers.io !== 'scan') words.push('--ssl');
+  if (words.length === 0 || (words.length === 1 && secured)) {
     words.unshift('connect mode');
   }
   return words.join(' ');

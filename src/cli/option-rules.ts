@@ -261,12 +261,18 @@ function execWhere(l: Layers): Verdict {
 
 /**
  * TLS is honoured by the security layer over every stream transport, in every multiplicity and
- * io (the acceptor wraps whatever io runs). Never warned about: a plan that cannot do TLS refuses.
+ * io (the acceptor wraps whatever io runs), and as DTLS over UDP. Never warned about: a plan that
+ * cannot do TLS refuses.
  */
 function tlsWhere(l: Layers): Verdict {
   if (l.transport === 'seqpacket') {
     return refuse(
       'TLS over a SOCK_SEQPACKET socket is not built (its messages would be plaintext)',
+    );
+  }
+  if (l.transport === 'unix-dgram') {
+    return refuse(
+      'DTLS over Unix datagram sockets is not built (its datagrams would be plaintext)',
     );
   }
   return undefined;

@@ -39,7 +39,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'vsock',
     help: 'Use vsock sockets only',
     status: 'refused',
-    reason: 'vsock sockets are out of scope',
+    reason: 'vsock sockets are out of scope: they need a virtual machine host',
   },
   { name: 'crlf', short: 'C', help: 'Use CRLF for EOL sequence', status: 'ready' },
   {
@@ -77,7 +77,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     noLong: true,
     help: 'Loose source routing hop points',
     status: 'refused',
-    reason: 'IP source routing is obsolete and dropped by routers',
+    reason:
+      'IP source routing is out of scope: every modern network stack drops source-routed packets',
   },
   {
     name: 'source-route-pointer',
@@ -86,7 +87,8 @@ export const OPTIONS: readonly OptionSpec[] = [
     noLong: true,
     help: 'Loose source routing hop pointer',
     status: 'refused',
-    reason: 'IP source routing is obsolete and dropped by routers',
+    reason:
+      'IP source routing is out of scope: every modern network stack drops source-routed packets',
   },
   {
     name: 'max-conns',
@@ -148,7 +150,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'sctp',
     help: 'Use SCTP instead of default TCP',
     status: 'refused',
-    reason: 'SCTP is out of scope',
+    reason: 'SCTP is out of scope: the kernels sockcat targets ship without SCTP',
   },
   {
     name: 'verbose',

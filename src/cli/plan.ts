@@ -4,7 +4,7 @@
  *
  * A plan has five independent layers:
  * - transport: tcp, udp, unix (stream), unix-dgram, seqpacket;
- * - security: plain or tls;
+ * - security: plain, tls (over stream transports) or dtls (over udp);
  * - role: connect or listen;
  * - multiplicity: once, keep-open (-k), broker, chat;
  * - io: stdio, exec (-e/-c), js-exec, lua-exec, proxy-server (-l --proxy-type), scan (-z).

@@ -43,16 +43,9 @@ const MAX_ALPN_NAME = 255;
  * The TLS part of the command line, or undefined when no --ssl* option was given. As in ncat,
  * every --ssl-* option implies --ssl. Throws ArgumentError naming the flag and the value.
  */
-export function parseTlsArgs(
-  values: Values,
-  listen: boolean,
-  udp: boolean,
-): TlsCliOptions | undefined {
+export function parseTlsArgs(values: Values, listen: boolean): TlsCliOptions | undefined {
   const given = TLS_FLAGS.filter((flag) => values[flag] !== undefined && values[flag] !== false);
   if (given.length === 0) return undefined;
-  if (udp) {
-    throw new ArgumentError(`--${given[0]} with -u (DTLS) is not supported`);
-  }
   const str = (name: string) => values[name] as string | undefined;
   const certFile = str('ssl-cert');
   const keyFile = str('ssl-key');

@@ -1,7 +1,15 @@
 import { formatHostPort } from '../address/host-port.js';
 import { checkTlsOptions } from '../tls/context-error.js';
 import type { TlsClientOptions, TlsInfo, TlsServerOptions } from '../tls/options.js';
-import type { Tube } from '../tube/tube.js';
+import type { Endpoint } from '../tube/tube.js';
+
+/** What the reports read of a secured connection: a TLS tube or a DTLS connection. */
+interface Secured {
+  readonly tls?: TlsInfo | undefined;
+  readonly remote?: Endpoint | undefined;
+  readonly network?: string | undefined;
+}
+
 import type { Context } from './context.js';
 import { readOptionFile } from './option-file.js';
 import type { TlsCliOptions } from './tls-args.js';
@@ -67,6 +75,17 @@ export function serveTlsOptions(ctx: Context): {
   return { tls: options, onTlsError: (error) => reportTlsFailure(ctx, error) };
 }
 
+/**
+ * DTLS has no key log: with SSLKEYLOGFILE set, a warning says that no keys are logged (the
+ * variable is the environment's, not an option of this run).
+ */
+export function withoutKeyLog<T extends { keyLogFile?: string }>(ctx: Context, options: T): T {
+  if (options.keyLogFile === undefined) return options;
+  ctx.log.error('warning: SSLKEYLOGFILE is not supported for DTLS; no keys are logged');
+  const { keyLogFile: _ignored, ...rest } = options;
+  return rest as T;
+}
+
 /** -v lines for a listener's certificate (ncat says it generates a key and shows a SHA-1). */
 export function reportListenerTls(
   ctx: Context,
@@ -86,7 +105,7 @@ export function reportListenerTls(
  * After a client handshake: the certificate at -v, and always, when it was not verified, its
  * fingerprint and a one-line warning (ncat prints nothing without -v).
  */
-export function reportClientTls(ctx: Context, tube: Tube): void {
+export function reportClientTls(ctx: Context, tube: Secured): void {
   const info = tube.tls;
   if (!info) return;
   const { log } = ctx;
@@ -106,7 +125,7 @@ export function reportClientTls(ctx: Context, tube: Tube): void {
 }
 
 /** -v line for an accepted TLS client. */
-export function reportAcceptedTls(ctx: Context, tube: Tube): void {
+export function reportAcceptedTls(ctx: Context, tube: Secured): void {
   const info = tube.tls;
   if (!info) return;
   const client = info.fingerprint
@@ -121,7 +140,7 @@ export function reportTlsFailure(ctx: Context, error: Error): void {
 }
 
 /** host:port, a Unix socket's path, or "a Unix socket client" (Unix clients are unnamed). */
-function peerOf(tube: Tube): string {
+function peerOf(tube: Secured): string {
   if (tube.network === 'unix') return tube.remote?.address || 'a Unix socket client';
   return tube.remote ? formatHostPort(tube.remote.address, tube.remote.port) : 'peer';
 }

@@ -1,1 +1,2 @@
 export { type ConnectOptions, connect } from './connect.js';
+export { connectUdp, type DialUdpOptions } from './connect-udp.js';

@@ -1,3 +1,4 @@
+export type { DtlsHandler, DtlsServeOptions, DtlsServer } from './dtls.js';
 export { readProxyHeader } from './proxy-header.js';
 export { serve } from './serve.js';
 export type {

@@ -1,4 +1,5 @@
 import { ArgumentError } from '../errors.js';
+import type { DtlsServeOptions, DtlsServer } from './dtls.js';
 import { DEFAULT_PROXY_TIMEOUT, serveInline } from './inline.js';
 import { handlerModuleUrl } from './load-handler.js';
 import type { WorkerConfig } from './messages.js';
@@ -10,10 +11,19 @@ import { shareOf } from './workers.js';
  * Serve connections with a handler, like Python's socketserver: inline on the event loop, or in
  * worker threads or processes. See docs/library.md ("Servers") and docs/scaling.md.
  */
+export function serve(options: DtlsServeOptions): Promise<DtlsServer>;
 export function serve(options: UdpServeOptions): Promise<UdpServer>;
 export function serve(options: ServeOptions): Promise<Server>;
-export async function serve(options: ServeOptions | UdpServeOptions): Promise<Server | UdpServer> {
-  if ('protocol' in options && options.protocol === 'udp') return serveUdp(options);
+export async function serve(
+  options: ServeOptions | UdpServeOptions | DtlsServeOptions,
+): Promise<Server | UdpServer | DtlsServer> {
+  if ('protocol' in options && options.protocol === 'udp') {
+    // DTLS: a handler per peer session, over the same UDP socket serving (tls/ loads lazily).
+    if ('tls' in options && options.tls) {
+      return (await import('./dtls.js')).serveDtls(options as DtlsServeOptions);
+    }
+    return serveUdp(options as UdpServeOptions);
+  }
   return serveStream(options as ServeOptions);
 }
 

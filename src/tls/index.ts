@@ -5,6 +5,15 @@ export {
   generateEphemeralCertificate,
 } from './certificate.js';
 export { type UpgradeClientOptions, type UpgradedClient, upgradeClient } from './client.js';
+export {
+  createDtlsAcceptor,
+  DEFAULT_MAX_HALF_OPEN,
+  DtlsAcceptor,
+  type DtlsSender,
+  type DtlsServerOptions,
+} from './dtls-acceptor.js';
+export type { DtlsClientOptions } from './dtls-connect.js';
+export { DtlsConnection, type DtlsRecvOptions } from './dtls-connection.js';
 export { fingerprintOf, pinForm } from './fingerprint.js';
 export type {
   PemInput,

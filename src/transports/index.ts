@@ -30,7 +30,6 @@ export {
   listen,
 } from './tcp-listen.js';
 export {
-  connectUdp,
   listenUdp,
   MAX_UDP_PAYLOAD,
   type UdpAcceptOptions,

@@ -84,10 +84,13 @@ test('errors name the flag and the value', () => {
       '--send-only and --recv-only cannot be used together',
     ],
     [['-s', 'nothost', 'h', '1'], 'invalid -s source address "nothost": not an IP address'],
-    [['--sctp', 'h', '1'], 'option --sctp is not supported: SCTP is out of scope'],
+    [
+      ['--sctp', 'h', '1'],
+      'option --sctp is not supported: SCTP is out of scope: the kernels sockcat targets ship without SCTP',
+    ],
     [
       ['-g', '1.2.3.4', 'h', '1'],
-      'option -g is not supported: IP source routing is obsolete and dropped by routers',
+      'option -g is not supported: IP source routing is out of scope: every modern network stack drops source-routed packets',
     ],
     [
       ['--lua-exec', 'x.lua', '-e', '/bin/cat', 'h', '1'],

@@ -53,7 +53,7 @@ test('bad port, bad option, bad duration, missing host: exit 2', async () => {
     [[], /you must specify a host to connect to$/],
     [
       ['--vsock', '127.0.0.1', '1'],
-      /option --vsock is not supported: vsock sockets are out of scope$/,
+      /option --vsock is not supported: vsock sockets are out of scope: they need a virtual machine host$/,
     ],
   ] as Array<[string[], RegExp]>) {
     const { code, stderr } = await runCli(argv);

@@ -44,6 +44,10 @@ test('layers: each mode is one choice per layer', () => {
   assert.equal(layers(['-l', '-k', '-e', 'cat', '80']).io, 'exec');
   assert.equal(layers(['--js-exec', 'm.mjs', 'host', '80']).io, 'js-exec');
   assert.equal(layers(['-z', 'host', '80']).io, 'scan');
+  assert.equal(layers(['--lua-exec', 's.lua', 'host', '80']).io, 'lua-exec');
+  assert.equal(layers(['-u', '--ssl', 'host', '80']).security, 'dtls');
+  assert.equal(layers(['-u', '-l', '-k', '--ssl-verify', '80']).security, 'dtls');
+  assert.equal(layers(['--ssl', 'host', '80']).security, 'tls');
 });
 
 test('mode names are the flags a user would write', () => {
@@ -52,6 +56,8 @@ test('mode names are the flags a user would write', () => {
   assert.equal(modeName(layers(['-l', '-k', '80'])), '-l -k');
   assert.equal(modeName(layers(['--broker', '--ssl', '80'])), '--broker --ssl');
   assert.equal(modeName(layers(['-u', '-l', '80'])), '-u -l');
+  assert.equal(modeName(layers(['-u', '-l', '--ssl', '80'])), '-u -l --ssl');
+  assert.equal(modeName(layers(['-l', '--lua-exec', 's.lua', '80'])), '-l --lua-exec');
   const options = parseArgs(['-l', '--proxy-type', 'socks5', '80']);
   assert.equal(modeName(layersOf(options), options), '-l --proxy-type socks5');
 });

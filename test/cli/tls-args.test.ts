@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs } from '../../src/cli/args.js';
-import { parseTlsArgs } from '../../src/cli/tls-args.js';
 
 test('no --ssl option: no TLS', () => {
   assert.equal(parseArgs(['host', '1']).tls, undefined);
@@ -70,9 +69,9 @@ test('bad values: one-line ArgumentError naming the flag', () => {
   }
 });
 
-test('UDP: DTLS is not supported', () => {
-  assert.throws(() => parseTlsArgs({ ssl: true }, false, true), {
-    code: 'SOCKCAT_ARGS',
-    message: '--ssl with -u (DTLS) is not supported',
-  });
+test('UDP: --ssl is DTLS, and the --ssl-* options parse as for TLS', () => {
+  const options = parseArgs(['-u', '--ssl-verify', '--ssl-alpn', 'coap', 'host', '5684']);
+  assert.equal(options.udp, true);
+  assert.equal(options.tls?.verify, true);
+  assert.deepEqual(options.tls?.alpn, ['coap']);
 });

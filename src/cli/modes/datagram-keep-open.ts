@@ -35,6 +35,13 @@ export interface DatagramSink {
   deliver(data: Buffer, sender: DatagramSender): Promise<void>;
   /** Receiving failed for good: the run ends with this error. */
   fail(error: Error): void;
+  /**
+   * A peer that has a session before it sends data (DTLS, once its handshake is done): its
+   * session starts now, or it is refused (--allow, -m; reported) and false is returned.
+   */
+  admit(sender: DatagramSender): boolean;
+  /** The peer ended its session itself (DTLS close_notify). */
+  end(key: string, reason: string): void;
 }
 
 /** A source that is receiving. */
@@ -57,6 +64,8 @@ export interface DatagramSource {
   readonly peerGone?: ((error: unknown) => string | undefined) | undefined;
   /** Bind, report `listening`, and start handing datagrams to `sink`. */
   open(sink: DatagramSink): Promise<OpenDatagramSource>;
+  /** A peer's session ended here (idle, refused, stopped): release what the source keeps. */
+  ended?(key: string): void;
 }
 
 interface PeerSession {
@@ -119,6 +128,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     if (sessions.get(session.key) !== session) return;
     sessions.delete(session.key);
     clearTimeout(session.expiry);
+    source.ended?.(session.key);
     session.ended.abort();
     ctx.events.emit({
       event: 'closed',
@@ -242,7 +252,15 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     }
   };
 
-  opened = await source.open({ deliver, fail: (error) => stopRun(error) });
+  opened = await source.open({
+    deliver,
+    fail: (error) => stopRun(error),
+    admit: (sender) => sessionFor(sender) !== undefined,
+    end: (key, reason) => {
+      const session = sessions.get(key);
+      if (session) end(session, reason);
+    },
+  });
   // A datagram handled while open() was finishing may have started a session already.
   if (sessions.size > 0) startInput();
 

@@ -1,11 +1,17 @@
 import { formatHostPort } from '../../address/host-port.js';
+import { connectUdp } from '../../dial/connect-udp.js';
 import { AbortError, TimeoutError } from '../../errors.js';
-import { connectUdp, type UdpConnectOptions } from '../../transports/udp.js';
+import type { DtlsConnection } from '../../tls/dtls-connection.js';
+import type { UdpConnection, UdpConnectOptions } from '../../transports/udp.js';
 import type { Context } from '../context.js';
+import { clientTlsOptions, reportClientTls, withoutKeyLog } from '../tls.js';
 import { peerName } from './session.js';
 import { runUdpSession } from './udp-session.js';
 
-/** `sockcat -u host port`: a UDP socket connected to the peer, relayed with stdin/stdout. */
+/**
+ * `sockcat -u host port`: a UDP socket connected to the peer, relayed with stdin/stdout. With
+ * --ssl (the DTLS security layer) the session is DTLS over that socket.
+ */
 export async function runUdpConnect(ctx: Context): Promise<void> {
   const { options, io, log } = ctx;
   const connectOptions: UdpConnectOptions = {
@@ -19,13 +25,17 @@ export async function runUdpConnect(ctx: Context): Promise<void> {
   connectOptions.signal = io.signal ? AbortSignal.any([io.signal, deadline]) : deadline;
   if (options.socket) connectOptions.socket = options.socket;
   const target = { host: options.host ?? '', port: options.port };
-  let connection: Awaited<ReturnType<typeof connectUdp>>;
+  const secured = clientTlsOptions(ctx);
+  const tls = secured && withoutKeyLog(ctx, secured);
+  let connection: UdpConnection | DtlsConnection;
   try {
-    connection = await connectUdp(target, connectOptions);
+    connection = tls
+      ? await connectUdp(target, { ...connectOptions, tls })
+      : await connectUdp(target, connectOptions);
   } catch (error) {
     if (error instanceof AbortError && deadline.aborted && !io.signal?.aborted) {
       throw new TimeoutError(
-        `connect to udp ${formatHostPort(target.host, target.port)} timed out after ${options.connectTimeout}ms (resolving the host)`,
+        `connect to udp ${formatHostPort(target.host, target.port)} timed out after ${options.connectTimeout}ms (${tls ? 'resolving the host or the DTLS handshake' : 'resolving the host'})`,
         options.connectTimeout,
         { op: 'resolve', network: 'udp', address: target.host, port: target.port },
       );
@@ -33,6 +43,7 @@ export async function runUdpConnect(ctx: Context): Promise<void> {
     throw error;
   }
   log.info(1, `Connected to ${peerName(connection)}.`);
+  if (tls) reportClientTls(ctx, connection);
   if (options.exec) {
     // -e/-c/--js-exec: the command talks with the peer (as ncat), not sockcat's stdin/stdout.
     const exec = await (await import('./exec.js')).prepareExec(ctx, options.exec);

@@ -15,6 +15,12 @@ import { runUdpSession } from './udp-session.js';
  * peers, see runUdpKeepOpen.
  */
 export async function runUdpListen(ctx: Context): Promise<void> {
+  if (ctx.plan.security === 'dtls') {
+    const dtls = await import('./dtls-listen.js');
+    return ctx.plan.multiplicity === 'keep-open'
+      ? dtls.runDtlsKeepOpen(ctx)
+      : dtls.runDtlsListen(ctx);
+  }
   if (ctx.plan.multiplicity === 'keep-open') return runUdpKeepOpen(ctx);
   const { options, io, log } = ctx;
   const filter = await buildHostFilter(options);

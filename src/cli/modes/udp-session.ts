@@ -17,10 +17,15 @@ export interface DatagramPeer extends AsyncIterable<Buffer> {
   readonly maxDatagram: number;
   send(datagram: Buffer): Promise<void>;
   close(): void | Promise<void>;
+  /**
+   * DTLS: send close_notify, nothing after it (stdin EOF in listen mode); receiving goes on until
+   * the peer's close_notify ends the iteration.
+   */
+  shutdownSend?(): Promise<void>;
 }
 
 /** Why a UDP session ended without an error. */
-type UdpEnd = 'stdin-eof' | 'quit-after-eof' | 'stdout-closed' | 'aborted';
+type UdpEnd = 'stdin-eof' | 'quit-after-eof' | 'stdout-closed' | 'aborted' | 'peer-closed';
 
 /**
  * Cut one read from stdin into datagrams: each read is one datagram, and a read larger than the
@@ -92,8 +97,10 @@ export async function runUdpSession(
         quitTimer = setTimeout(() => finish('quit-after-eof'), quit);
         return;
       }
-      // ncat: connect mode ends at stdin EOF (UDP has no FIN to wait for); listen mode goes on.
+      // ncat: connect mode ends at stdin EOF (UDP has no FIN to wait for; DTLS sends its
+      // close_notify on the way out); listen mode goes on (DTLS: after its close_notify).
       if (how === 'connected') finish('stdin-eof');
+      else void connection.shutdownSend?.();
     };
 
     if (!options.recvOnly) {
@@ -124,7 +131,8 @@ export async function runUdpSession(
       }
     };
     receive().then(
-      () => {},
+      // Only a DTLS peer ends the datagrams (close_notify); a UDP one never does.
+      () => finish('peer-closed'),
       (error: unknown) => finish(isBrokenPipe(error) ? 'stdout-closed' : (error as Error)),
     );
   });
