@@ -20,7 +20,8 @@ export type SockcatErrorCode =
   | 'SOCKCAT_UNSUPPORTED'
   | 'SOCKCAT_EXEC'
   | 'SOCKCAT_PERMISSION'
-  | 'SOCKCAT_TLS';
+  | 'SOCKCAT_TLS'
+  | 'SOCKCAT_WEBSOCKET';
 
 /** Go's names: `unixgram` is Unix datagram, `unixpacket` Unix seqpacket, `ip` a raw IP socket. */
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix' | 'unixgram' | 'unixpacket' | 'ip';
@@ -287,5 +288,25 @@ export class TlsError extends SockcatError {
   constructor(message: string, reason: TlsFailure, context: ErrorContext = {}) {
     super('SOCKCAT_TLS', message, { op: 'handshake', ...context });
     this.reason = reason;
+  }
+}
+
+/**
+ * A WebSocket failed: the server refused the upgrade (`status`), a message broke the size limit
+ * or the protocol, or keepalive pings went unanswered. `closeCode` is the close code sent or
+ * received (RFC 6455 section 7.4), when there was one.
+ */
+export class WebSocketError extends SockcatError {
+  declare readonly code: 'SOCKCAT_WEBSOCKET';
+  readonly closeCode: number | undefined;
+  readonly status: number | undefined;
+  constructor(
+    message: string,
+    context: ErrorContext & { closeCode?: number; status?: number } = {},
+  ) {
+    const { closeCode, status, ...rest } = context;
+    super('SOCKCAT_WEBSOCKET', message, rest);
+    this.closeCode = closeCode;
+    this.status = status;
   }
 }

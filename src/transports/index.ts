@@ -37,3 +37,22 @@ export {
   type UnixDatagramOptions,
   UnixDatagramSocket,
 } from './unix-datagram.js';
+export {
+  connectWebSocket,
+  DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
+  parseWebSocketUrl,
+  type WebSocketConnectOptions,
+  type WebSocketUrl,
+} from './websocket-connect.js';
+export {
+  listenWebSocket,
+  WebSocketListener,
+  type WebSocketListenOptions,
+} from './websocket-listen.js';
+export type { WebSocketClose } from './websocket-stream.js';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  type WebSocketMessage,
+  type WebSocketOptions,
+  WebSocketTube,
+} from './websocket-tube.js';
