@@ -310,3 +310,15 @@ export class WebSocketError extends SockcatError {
     this.status = status;
   }
 }
+
+/**
+ * A short word for why a session ended with `error`: `idle-timeout` (a session's only timer is
+ * its idle timeout), `aborted`, or the error's code in lower case without its prefix (`reset`,
+ * `refused`, `closed`, ...); `error` for anything that is not a SockcatError.
+ */
+export function errorReason(error: unknown): string {
+  if (!(error instanceof SockcatError)) return 'error';
+  if (error.code === 'SOCKCAT_ABORTED') return 'aborted';
+  if (error.code === 'SOCKCAT_TIMEOUT') return 'idle-timeout';
+  return error.code.replace(/^SOCKCAT_/, '').toLowerCase();
+}

@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ArgumentError, SockcatError } from '../errors.js';
+import { ArgumentError, errorReason } from '../errors.js';
 
 /** Bumped when an event's meaning or a field's type changes; new fields do not bump it. */
 export const EVENTS_SCHEMA_VERSION = 1;
@@ -125,8 +125,5 @@ export function createEventSink(target: string | undefined, stderr: Writable): E
  * without its prefix (`closed`, `exec`, ...).
  */
 export function closeReasonOf(error: unknown): string {
-  if (!(error instanceof SockcatError)) return 'error';
-  if (error.code === 'SOCKCAT_ABORTED') return 'aborted';
-  if (error.code === 'SOCKCAT_TIMEOUT') return 'idle-timeout';
-  return error.code.replace(/^SOCKCAT_/, '').toLowerCase();
+  return errorReason(error);
 }
