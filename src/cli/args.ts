@@ -117,6 +117,12 @@ export interface Options {
   keepOpenSequential: boolean;
   /** -z probes the ports in random order (nc.openbsd -r). */
   scanRandom: boolean;
+  /**
+   * The options given on the command line, by their option-table names (`keep-open`, `ssl`):
+   * what the plan checks against its layers (plan.ts). The OpenBSD dialect records the ncat
+   * names of its letters that mean the same.
+   */
+  given: string[];
 }
 
 /** Context for parseArgs that is not in argv. */
@@ -262,8 +268,10 @@ function parseNcatArgs(
   // --help and --version answer whatever else is on the line, as in ncat.
   if (values['help'] === true) return { ...defaultOptions(), command: 'help' };
   if (values['version'] === true) return { ...defaultOptions(), command: 'version' };
+  const given = new Set<string>();
   for (const token of parsed.tokens ?? []) {
     if (token.kind !== 'option') continue;
+    given.add(token.name);
     const spec = SPEC_BY_NAME.get(token.name)!;
     if (spec.noLong && token.rawName.startsWith('--')) {
       throw new ArgumentError(`unknown option ${token.rawName} (try --help)`);
@@ -305,6 +313,7 @@ function parseNcatArgs(
     broker: values['broker'] === true || values['chat'] === true,
     json: values['json'] as string | undefined,
     progress: values['progress'] === true,
+    given: [...given],
   };
   if (options.broker) options.listen = true;
 
@@ -532,6 +541,7 @@ export function defaultOptions(): Options {
     idleTimeoutEndsQuietly: false,
     keepOpenSequential: false,
     scanRandom: false,
+    given: [],
   };
 }
 

@@ -38,6 +38,31 @@ const UNSUPPORTED: Record<string, string> = {
   Z: 'DCCP is out of scope',
 };
 
+/**
+ * nc's letters that mean what an ncat option means, by the ncat option's name: what the plan's
+ * rules table (shared by both dialects) checks. Letters with a meaning of their own are absent.
+ */
+const NCAT_NAMES: Readonly<Record<string, string>> = {
+  '4': 'ipv4',
+  '6': 'ipv6',
+  C: 'crlf',
+  I: 'rcvbuf',
+  k: 'keep-open',
+  l: 'listen',
+  M: 'ttl',
+  n: 'nodns',
+  O: 'sndbuf',
+  p: 'source-port',
+  T: 'tos',
+  t: 'telnet',
+  U: 'unixsock',
+  u: 'udp',
+  v: 'verbose',
+  x: 'proxy',
+  X: 'proxy-type',
+  z: 'zero',
+};
+
 /** nc's whole-second values: -w, -i (at least 0) and -q (negative: forever). */
 function seconds(text: string, flag: string, what: string, allowNegative = false): number {
   const pattern = allowNegative ? /^-?\d+$/ : /^\d+$/;
@@ -146,7 +171,10 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
   let quit: number | undefined;
   let ipv4 = false;
   let ipv6 = false;
+  const given = new Set<string>();
   for (const { letter, value = '' } of flags) {
+    const name = NCAT_NAMES[letter];
+    if (name !== undefined) given.add(name);
     switch (letter) {
       case '4':
         ipv4 = true;
@@ -253,6 +281,7 @@ export function parseOpenbsdArgs(argv: readonly string[]): Options {
         throw new ArgumentError(`option -${letter} is not supported: ${UNSUPPORTED[letter]}`);
     }
   }
+  options.given = [...given];
   if (ipv4 && ipv6) throw new ArgumentError('-4 and -6 cannot be used together');
   if (ipv4) options.family = 4;
   if (ipv6) options.family = 6;

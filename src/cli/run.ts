@@ -7,6 +7,7 @@ import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { createLog, type Log } from './log.js';
 import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
+import { buildPlan } from './plan.js';
 import { openSessionLog, type SessionLog } from './session-log.js';
 
 /** Run parsed options against the given io; resolves to the exit status. Never throws. */
@@ -24,45 +25,16 @@ export async function run(options: Options, io: CliIO, program = 'sockcat'): Pro
   let events: EventSink = createEventSink(undefined, io.stderr);
   let sessionLog: SessionLog | undefined;
   try {
+    // The plan first: an option the layers cannot honour is refused before any file or socket
+    // opens; one they accept and ignore (as ncat) is named in a warning.
+    const plan = buildPlan(options);
+    for (const warning of plan.warnings) log.error(warning);
     events = createEventSink(options.json, io.stderr);
-    sessionLog = openSessionLog(options);
-    const ctx: Context = { options, io, log, sessionLog, events };
-    if (options.socket) {
-      // Fail before any connection when an option cannot be honoured (no native addon).
-      const { requireSocketOptionSupport } = await import('../transports/socket-options.js');
-      requireSocketOptionSupport(options.socket);
-    }
-    if (options.zero) {
-      const { runScan } = await import('./modes/scan.js');
-      return (await runScan(ctx)) ? ExitCode.Ok : ExitCode.NetworkError;
-    }
-    if (options.proxyServer !== undefined) {
-      const { runProxyServer } = await import('./modes/proxy-server.js');
-      await runProxyServer(ctx);
-    } else if (options.broker) {
-      await (await import('./modes/broker.js')).runBroker(ctx);
-    } else if (options.seqpacket) {
-      await (await import('./modes/seqpacket.js')).runSeqpacket(ctx);
-    } else if (options.udp && options.unixSocket) {
-      const modes = await import('./modes/unix-datagram.js');
-      await (options.listen ? modes.runUnixDatagramListen(ctx) : modes.runUnixDatagramConnect(ctx));
-    } else if (options.udp && options.listen) {
-      const { runUdpListen } = await import('./modes/udp-listen.js');
-      await runUdpListen(ctx);
-    } else if (options.udp) {
-      const { runUdpConnect } = await import('./modes/udp-connect.js');
-      await runUdpConnect(ctx);
-    } else if (options.keepOpen && !options.keepOpenSequential) {
-      const { runKeepOpen } = await import('./modes/keep-open.js');
-      await runKeepOpen(ctx);
-    } else if (options.listen) {
-      const { runListen } = await import('./modes/listen.js');
-      await runListen(ctx);
-    } else {
-      const { runConnect } = await import('./modes/connect.js');
-      await runConnect(ctx);
-    }
-    return ExitCode.Ok;
+    // -z has no session data: its -o/-x files are left as they are (the plan warned).
+    if (plan.io !== 'scan') sessionLog = openSessionLog(options);
+    const ctx: Context = { options, plan, io, log, sessionLog, events };
+    const { runPlan } = await import('./runner.js');
+    return (await runPlan(ctx, plan)) ? ExitCode.Ok : ExitCode.NetworkError;
   } catch (error) {
     const status = report(error, log, io, options);
     const cause = error instanceof QuietExit ? error.reason : error;

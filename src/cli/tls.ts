@@ -55,6 +55,21 @@ export function serverTlsOptions(ctx: Context): TlsServerOptions | undefined {
   return options;
 }
 
+/**
+ * serve()'s TLS options for a listener whose plan has the TLS security layer: one place for every
+ * mode built on serve() (-l -k, --broker, --chat, the proxy servers), so that the acceptor wraps
+ * whatever io runs. Empty (to spread) without --ssl. A client whose handshake fails is dropped
+ * and reported at -v.
+ */
+export function serveTlsOptions(ctx: Context): {
+  tls?: TlsServerOptions;
+  onTlsError?: (error: Error) => void;
+} {
+  const options = serverTlsOptions(ctx);
+  if (!options) return {};
+  return { tls: options, onTlsError: (error) => reportTlsFailure(ctx, error) };
+}
+
 /** -v lines for a listener's certificate (ncat says it generates a key and shows a SHA-1). */
 export function reportListenerTls(
   ctx: Context,

@@ -2,10 +2,12 @@ import { AbortError, SockcatError } from '../../errors.js';
 import { escapeControls, LineSplitter } from '../../relay/chat-text.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { pump } from '../../relay/stream-io.js';
+import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
+import { progressMeterFor } from '../progress.js';
 import { logListening, serveHost } from './listen.js';
 import { emitTubeClosed, eventEndpoint, openSessionEvent, peerName } from './session.js';
 
@@ -127,7 +129,10 @@ export async function runBroker(ctx: Context): Promise<void> {
   const chat = options.chat;
   const host = await serveHost(options);
   const filter = await buildHostFilter(options);
+  const tls = options.tls ? await import('../tls.js') : undefined;
   const clients = new Set<Client>();
+  // --progress: one meter for the whole run, every client's bytes together.
+  const meter = progressMeterFor(options.progress, io.stderr);
   let nextUser = 1;
   let stopping: StopReason | undefined;
   let stopRun!: (reason: StopReason) => void;
@@ -202,7 +207,8 @@ export async function runBroker(ctx: Context): Promise<void> {
     if (options.recvOnly) return;
     for (const client of clients) {
       if (client === from || !client.receiving) continue;
-      if (!client.enqueue(message)) cutOff(client);
+      if (client.enqueue(message)) meter?.sent(message.length);
+      else cutOff(client);
     }
   };
   const announce = (text: string) => broadcast(Buffer.from(`<announce> ${text}\n`, 'utf8'));
@@ -242,6 +248,7 @@ export async function runBroker(ctx: Context): Promise<void> {
     const id = openSessionEvent(ctx, tube, 'accepted');
     const client = new Client(tube, id, nextUser++, wakeSenders);
     log.info(1, `Connection from ${client.peer}${chat ? ` as ${client.name}` : ''}.`);
+    tls?.reportAcceptedTls(ctx, tube);
     const others = [...clients];
     clients.add(client);
     // A newcomer has room: senders held back by the others may go on.
@@ -253,13 +260,25 @@ export async function runBroker(ctx: Context): Promise<void> {
       announce(`already connected: ${list.length > 0 ? list.join(', ') : 'nobody'}.`);
     }
     const splitter = chat ? new LineSplitter(MAX_CHAT_LINE) : undefined;
+    // -t: each client's Telnet negotiations are answered (refused) and kept from the others.
+    const telnet = options.telnet ? createTelnetParser() : undefined;
     let reason = 'peer-eof';
     try {
       for await (const chunk of tube) {
         sessionLog?.record(chunk);
+        meter?.received(chunk.length);
+        let data = chunk;
+        if (telnet) {
+          const answer = telnet.feed(chunk);
+          data = answer.data;
+          if (answer.reply.length > 0) {
+            sessionLog?.record(answer.reply);
+            await tube.send(answer.reply).catch(() => {});
+          }
+        }
         // As ncat: --send-only ignores what clients send; --recv-only sends nothing to them.
-        if (options.sendOnly) continue;
-        for (const message of messagesOf(client.name, splitter, chunk)) broadcast(message, client);
+        if (options.sendOnly || data.length === 0) continue;
+        for (const message of messagesOf(client.name, splitter, data)) broadcast(message, client);
         const wait = room(client);
         if (wait) await wait;
       }
@@ -288,10 +307,12 @@ export async function runBroker(ctx: Context): Promise<void> {
     family: options.family,
     tube: { highWaterMark: CLIENT_READ_BUFFER },
     ...allowOption(ctx, filter),
+    ...tls?.serveTlsOptions(ctx),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler,
     onError: (error) => log.info(1, error.message),
   });
+  tls?.reportListenerTls(ctx, server.tls);
   logListening(ctx, server.address());
 
   // ---- stdin: to every client, as <user0> in chat -------------------------------------------
@@ -326,6 +347,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   stopping = reason;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
+  meter?.finish();
   clearTimeout(graceTimer);
   for (const waiter of roomWaiters.splice(0)) waiter.resolve();
   await server.close({ gracePeriod: 0 });

@@ -87,7 +87,7 @@ export function reportDenied(
   });
 }
 
-type RunEnd = 'stdout-closed' | 'aborted' | Error;
+type RunEnd = 'stdout-closed' | 'aborted' | 'quit-after-eof' | Error;
 
 /**
  * `-l -k` over datagrams (`-u`, `-U -u`): one socket, one session per peer. What any peer sends
@@ -153,7 +153,14 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       }
     });
     input.done.then(
-      () => log.info(2, 'EOF on stdin'),
+      () => {
+        log.info(2, 'EOF on stdin');
+        // -q: the server ends that long after stdin's end (exit 0).
+        const quit = options.quitAfterEof;
+        if (quit !== undefined && Number.isFinite(quit)) {
+          setTimeout(() => stopRun('quit-after-eof'), quit).unref();
+        }
+      },
       () => {},
     );
   };

@@ -32,12 +32,12 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
   const tls = options.tls ? await import('../tls.js') : undefined;
-  const tlsOptions = tls?.serverTlsOptions(ctx);
   const clients = new Set<Tube>();
   // One meter for the whole run: every client's bytes together.
   const meter = progressMeterFor(options.progress, io.stderr);
-  let stopRun!: (reason: 'stdout-closed' | 'aborted') => void;
-  const stopped = new Promise<'stdout-closed' | 'aborted'>((resolve) => {
+  type StopReason = 'stdout-closed' | 'aborted' | 'quit-after-eof';
+  let stopRun!: (reason: StopReason) => void;
+  const stopped = new Promise<StopReason>((resolve) => {
     stopRun = resolve;
   });
 
@@ -49,9 +49,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     ...allowOption(ctx, filter),
     // An exec session keeps its own idle timer (the child is ended with the connection).
     ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
-    ...(tls && tlsOptions
-      ? { tls: tlsOptions, onTlsError: (error: Error) => tls.reportTlsFailure(ctx, error) }
-      : {}),
+    ...tls?.serveTlsOptions(ctx),
     handler: async (tube, info) => {
       log.info(1, `Connection from ${clientName(tube)}.`);
       tls?.reportAcceptedTls(ctx, tube);
@@ -106,6 +104,11 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     });
     input.done.then(
       () => {
+        // -q: the server ends that long after stdin's end (exit 0).
+        const quit = options.quitAfterEof;
+        if (quit !== undefined && Number.isFinite(quit)) {
+          setTimeout(() => stopRun('quit-after-eof'), quit).unref();
+        }
         // Clients connected now get FIN; later ones get nothing more (as ncat).
         if (options.noShutdown) return;
         for (const tube of clients) tube.shutdown('send').catch(() => {});

@@ -23,6 +23,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
   const { options, io, log } = ctx;
   const host = await serveHost(options);
   const filter = await buildHostFilter(options);
+  const tls = options.tls ? await import('../tls.js') : undefined;
   const tunnelBytes = new Map<string, ClientBytes>();
   const handlerOptions: ProxyServerOptions = {
     handshakeTimeout: options.connectTimeout,
@@ -45,9 +46,12 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     family: options.family,
     maxConnections: options.maxConns,
     ...allowOption(ctx, filter),
+    // --ssl: a TLS-wrapped proxy server (clients speak HTTP or SOCKS inside TLS).
+    ...tls?.serveTlsOptions(ctx),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler: async (tube, info) => {
       log.info(1, `Connection from ${peerName(tube)}.`);
+      tls?.reportAcceptedTls(ctx, tube);
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
@@ -71,6 +75,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     },
     onError: (error) => log.info(1, error.message),
   });
+  tls?.reportListenerTls(ctx, server.tls);
   logListening(ctx, server.address());
   const bound = server.address().address;
   const loopback = /^127\./.test(bound) || bound === '::1' || bound === '::ffff:127.0.0.1';

@@ -25,6 +25,8 @@ export async function runScan(ctx: Context): Promise<boolean> {
     numericOnly: options.numericOnly,
     timeout: options.connectTimeout,
     ...(options.sourceAddress !== undefined ? { localAddress: options.sourceAddress } : {}),
+    // -p: one port is probed from this source port (the plan refuses -p with a port list).
+    ...(options.sourcePort !== undefined ? { localPort: options.sourcePort } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
   if (options.unixSocket) {

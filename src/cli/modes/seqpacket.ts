@@ -1,4 +1,3 @@
-import { ArgumentError } from '../../errors.js';
 import { messageSocketStream } from '../../transports/message-stream.js';
 import { connectSeqpacket, listenSeqpacket } from '../../transports/seqpacket.js';
 import { Tube } from '../../tube/tube.js';
@@ -18,9 +17,6 @@ export async function runSeqpacket(ctx: Context): Promise<void> {
     : undefined;
   let tube: Tube;
   if (options.listen) {
-    if (options.keepOpen) {
-      throw new ArgumentError('-k with --seqpacket is not implemented yet');
-    }
     const { prepareUnixListenPath } = await import('../unix-path.js');
     await prepareUnixListenPath(path, log, 'seqpacket');
     const listener = await listenSeqpacket(path, { backlog: 10 });

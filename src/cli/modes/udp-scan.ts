@@ -25,6 +25,8 @@ export async function runUdpScan(ctx: Context): Promise<boolean> {
     family: options.family,
     numericOnly: options.numericOnly,
     ...(options.sourceAddress !== undefined ? { localAddress: options.sourceAddress } : {}),
+    // -p: one port is probed from this source port (the plan refuses -p with a port list).
+    ...(options.sourcePort !== undefined ? { localPort: options.sourcePort } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
   if (options.scanPorts === undefined) {
