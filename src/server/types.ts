@@ -2,6 +2,7 @@ import type { ProxyHeader } from '../proxy-protocol/header.js';
 import type { TlsServerOptions } from '../tls/options.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import type { TargetInput } from '../transports/target.js';
+import type { WebSocketListenOptions } from '../transports/websocket-listen.js';
 import type { Endpoint, Tube, TubeOptions } from '../tube/tube.js';
 
 /** What a handler learns about its connection. */
@@ -81,6 +82,11 @@ export interface ServeOptions {
    * memory; `server.tls` has its fingerprint.
    */
   tls?: TlsServerOptions | true;
+  /**
+   * Serve WebSocket clients (inline mode): each connection's HTTP upgrade completes before its
+   * handler runs, and the handler's tube is a WebSocketTube (with `tls`: wss).
+   */
+  websocket?: ServeWebSocketOptions | true;
   /** Called when a client's TLS handshake fails (the client is dropped). Default: ignored. */
   onTlsError?: (error: Error, remote: Endpoint) => void;
   /** Called once per failed handler (default: one line on stderr). */
@@ -102,3 +108,16 @@ export interface Server {
    */
   close(options?: { gracePeriod?: number }): Promise<void>;
 }
+
+/** The WebSocket side of serve(): path, message size, pings, framing (see WebSocketListenOptions). */
+export type ServeWebSocketOptions = Pick<
+  WebSocketListenOptions,
+  | 'path'
+  | 'maxMessageSize'
+  | 'pingInterval'
+  | 'text'
+  | 'lines'
+  | 'handshakeTimeout'
+  | 'onHandshakeError'
+  | 'messageBoundaries'
+>;

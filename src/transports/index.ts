@@ -40,9 +40,7 @@ export {
 export {
   connectWebSocket,
   DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
-  parseWebSocketUrl,
   type WebSocketConnectOptions,
-  type WebSocketUrl,
 } from './websocket-connect.js';
 export {
   listenWebSocket,
@@ -56,3 +54,4 @@ export {
   type WebSocketOptions,
   WebSocketTube,
 } from './websocket-tube.js';
+export { parseWebSocketUrl, type WebSocketUrl } from './websocket-url.js';

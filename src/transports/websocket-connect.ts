@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
-import { formatHostPort, unbracket } from '../address/host-port.js';
+import { formatHostPort } from '../address/host-port.js';
 import {
   AbortError,
   ArgumentError,
@@ -15,6 +15,7 @@ import {
   type WebSocketOptions,
   WebSocketTube,
 } from './websocket-tube.js';
+import { parseWebSocketUrl } from './websocket-url.js';
 
 /** Milliseconds the HTTP upgrade may take after the connection (and TLS) is up. */
 export const DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT = 10_000;
@@ -35,43 +36,6 @@ export interface WebSocketConnectOptions
   origin?: string;
   /** Milliseconds for the upgrade request and its answer. Default 10000. */
   handshakeTimeout?: number;
-}
-
-/** A ws:// or wss:// URL checked and split, before any I/O. */
-export interface WebSocketUrl {
-  secure: boolean;
-  host: string;
-  port: number;
-  /** Path and query as sent in the request line. */
-  path: string;
-  href: string;
-}
-
-export function parseWebSocketUrl(input: string | URL): WebSocketUrl {
-  let url: URL;
-  try {
-    url = typeof input === 'string' ? new URL(input) : input;
-  } catch {
-    throw new ArgumentError(`invalid WebSocket URL ${JSON.stringify(String(input))}`);
-  }
-  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') {
-    throw new ArgumentError(
-      `a WebSocket URL starts with ws:// or wss://, not ${JSON.stringify(url.protocol.replace(/:$/, ''))}`,
-    );
-  }
-  if (url.hostname === '')
-    throw new ArgumentError(`WebSocket URL ${JSON.stringify(url.href)} has no host`);
-  if (url.hash !== '') {
-    throw new ArgumentError(`WebSocket URL ${JSON.stringify(url.href)} has a fragment (#...)`);
-  }
-  const secure = url.protocol === 'wss:';
-  return {
-    secure,
-    host: unbracket(url.hostname),
-    port: url.port === '' ? (secure ? 443 : 80) : Number(url.port),
-    path: `${url.pathname || '/'}${url.search}`,
-    href: url.href,
-  };
 }
 
 /**
@@ -96,6 +60,7 @@ export async function connectWebSocket(
     maxMessageSize,
     pingInterval,
     text,
+    lines,
     messageBoundaries,
     tube: tubeOptions,
     ...connectOptions
@@ -194,6 +159,7 @@ export async function connectWebSocket(
       maxMessageSize: limit,
       ...(pingInterval !== undefined ? { pingInterval } : {}),
       ...(text !== undefined ? { text } : {}),
+      ...(lines !== undefined ? { lines } : {}),
       ...(messageBoundaries !== undefined ? { messageBoundaries } : {}),
     },
     {

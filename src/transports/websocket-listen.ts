@@ -211,6 +211,7 @@ export class WebSocketListener implements AsyncIterable<WebSocketTube> {
           maxMessageSize: options.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE,
           ...(options.pingInterval !== undefined ? { pingInterval: options.pingInterval } : {}),
           ...(options.text !== undefined ? { text: options.text } : {}),
+          ...(options.lines !== undefined ? { lines: options.lines } : {}),
           ...(options.messageBoundaries !== undefined
             ? { messageBoundaries: options.messageBoundaries }
             : {}),

@@ -17,6 +17,11 @@ export interface WebSocketStreamOptions {
   /** Plain writes (stream mode) are text messages when true, binary otherwise. */
   defaultText: boolean;
   /**
+   * Line framing: plain writes are cut at each "\n" and every line (without "\n" or "\r\n") is
+   * sent as one text message; each message received reads as its bytes and "\n".
+   */
+  lines: boolean;
+  /**
    * Called for each message received, just before its bytes are pushed (a zero-length message
    * pushes none), so that message receives know where it ends.
    */
@@ -60,12 +65,21 @@ export function webSocketStream(socket: WebSocket, options: WebSocketStreamOptio
         return;
       }
       const kind = kinds.get(chunk);
+      if (options.lines && kind === undefined) {
+        sendLines(chunk, callback);
+        return;
+      }
       const text = kind === undefined ? options.defaultText : kind === 'text';
       socket.send(chunk, { binary: !text, compress: false }, (error) =>
         callback(error ? wrapSendError(error) : null),
       );
     },
     final(callback) {
+      if (partialLine.length > 0 && socket.readyState === socket.OPEN) {
+        // The last line had no newline: it is a message all the same.
+        socket.send(partialLine, { binary: false, compress: false });
+        partialLine = EMPTY;
+      }
       if (socket.readyState === socket.OPEN) {
         options.closing.local = true;
         socket.close(1000);
@@ -78,6 +92,33 @@ export function webSocketStream(socket: WebSocket, options: WebSocketStreamOptio
       callback(error);
     },
   });
+
+  let partialLine: Buffer = EMPTY;
+  /** Line framing: one text message per complete line; the callback once the last is out. */
+  const sendLines = (chunk: Buffer, callback: (error?: Error | null) => void) => {
+    let data = partialLine.length > 0 ? Buffer.concat([partialLine, chunk]) : chunk;
+    let start = 0;
+    const sent: Promise<void>[] = [];
+    for (let at = data.indexOf(NEWLINE, start); at !== -1; at = data.indexOf(NEWLINE, start)) {
+      const end = at > start && data[at - 1] === CR ? at - 1 : at;
+      const line = data.subarray(start, end);
+      sent.push(
+        new Promise<void>((resolve, reject) =>
+          socket.send(line, { binary: false, compress: false }, (error) =>
+            error ? reject(wrapSendError(error)) : resolve(),
+          ),
+        ),
+      );
+      start = at + 1;
+    }
+    data = data.subarray(start);
+    partialLine = Buffer.from(data);
+    if (sent.length === 0) {
+      callback();
+      return;
+    }
+    Promise.all(sent).then(() => callback(), callback);
+  };
 
   const writeAfterClose = (): Error => {
     if (failure) return failure;
@@ -96,7 +137,8 @@ export function webSocketStream(socket: WebSocket, options: WebSocketStreamOptio
     });
 
   socket.on('message', (data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
-    const bytes = toBuffer(data);
+    let bytes = toBuffer(data);
+    if (options.lines) bytes = Buffer.concat([bytes, NEWLINE_BYTES]);
     options.onMessage(bytes.length, !isBinary);
     if (bytes.length > 0 && !stream.push(bytes)) socket.pause();
   });
@@ -148,6 +190,11 @@ export function webSocketStream(socket: WebSocket, options: WebSocketStreamOptio
   }
   return stream;
 }
+
+const EMPTY = Buffer.alloc(0);
+const NEWLINE = 0x0a;
+const CR = 0x0d;
+const NEWLINE_BYTES = Buffer.from('\n');
 
 function reasonText(reason: string): string {
   return reason === '' ? '' : `, ${JSON.stringify(reason)}`;

@@ -22,6 +22,12 @@ export interface WebSocketOptions {
   /** Stream-mode send() writes text messages instead of binary ones. Default false. */
   text?: boolean;
   /**
+   * Line framing (websocat's line mode): send() cuts its bytes at each "\n" and sends every line,
+   * without its "\n" (or "\r\n"), as one text message; a last line without "\n" goes out at
+   * shutdown. Each message received reads as its bytes followed by "\n". Default false.
+   */
+  lines?: boolean;
+  /**
    * Remember where each message ends, for recvMessage() (default true). Stream-only users may
    * turn it off: recvMessage() then returns whatever is buffered as one message.
    */
@@ -83,6 +89,7 @@ export class WebSocketTube extends Tube {
       kinds,
       closing,
       defaultText: init.text ?? false,
+      lines: init.lines ?? false,
       onMessage: (length, text) => this.#onMessage(length, text),
       onClose: (close) => {
         this.#close = close;

@@ -7,8 +7,9 @@ import {
   TlsError,
   WebSocketError,
 } from '../../src/errors.js';
-import { connectWebSocket, parseWebSocketUrl } from '../../src/transports/websocket-connect.js';
+import { connectWebSocket } from '../../src/transports/websocket-connect.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
+import { parseWebSocketUrl } from '../../src/transports/websocket-url.js';
 import { waitForLine } from '../helpers/child.js';
 import {
   requirePythonWebsockets,
