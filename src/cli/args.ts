@@ -560,7 +560,11 @@ function assignProxy(
   const type: ProxyType | undefined = typeText === undefined ? undefined : parseProxyType(typeText);
   const authText = (values['proxy-auth'] as string | undefined) ?? env['NCAT_PROXY_AUTH'];
   const authGiven = values['proxy-auth'] !== undefined;
-  const auth = authText === undefined || authText === '' ? undefined : parseProxyAuth(authText);
+  // An explicit empty --proxy-auth is sent as such (as ncat); an empty NCAT_PROXY_AUTH is none.
+  const auth =
+    authText === undefined || (authText === '' && !authGiven)
+      ? undefined
+      : parseProxyAuth(authText);
   const dnsText = values['proxy-dns'] as string | undefined;
   if (dnsText !== undefined) options.proxyDns = parseProxyDns(dnsText);
   if (options.listen) {
@@ -594,6 +598,11 @@ function assignProxy(
         throw new ArgumentError(`${flags} cannot be used with a proxy server (-l --proxy-type)`);
       }
     }
+    if (type === 'socks5' && auth && auth.username === '') {
+      throw new ArgumentError(
+        '--proxy-auth for a socks5 proxy server needs a user name (SOCKS5 username/password has no empty one)',
+      );
+    }
     options.proxyServer = type;
     options.proxyServerAuth = auth;
     return;
@@ -615,6 +624,11 @@ function assignProxy(
   for (const hop of options.proxy) {
     if (hop.type === 'socks4' && hop.auth && hop.auth.password !== '') {
       throw new ArgumentError('--proxy-auth for a socks4 proxy is a user id only (no ":password")');
+    }
+    if (hop.type === 'socks5' && hop.auth && hop.auth.username === '') {
+      throw new ArgumentError(
+        '--proxy-auth for a socks5 proxy needs a user name (SOCKS5 username/password has no empty one)',
+      );
     }
   }
 }

@@ -2,6 +2,41 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { AuthChallenge } from './auth-challenge.js';
 import type { ProxyAuth } from './proxy-spec.js';
 
+/** What a Digest `response` is computed from (RFC 7616 section 3.4.1). */
+export interface DigestInputs {
+  /** `MD5`, `MD5-sess`, `SHA-256`, `SHA-256-sess` (any case). */
+  algorithm: string;
+  username: string;
+  realm: string;
+  password: string;
+  nonce: string;
+  method: string;
+  uri: string;
+  /** `auth`, or undefined for the RFC 2069 form (no qop, nc or cnonce). */
+  qop: 'auth' | undefined;
+  nc: string;
+  cnonce: string;
+}
+
+/** Node's hash name for a Digest algorithm, or undefined when sockcat does not speak it. */
+export function digestHashName(algorithm: string): 'md5' | 'sha256' | undefined {
+  if (/^MD5(-sess)?$/i.test(algorithm)) return 'md5';
+  if (/^SHA-256(-sess)?$/i.test(algorithm)) return 'sha256';
+  return undefined;
+}
+
+/** The `response` value in hex, or undefined for an algorithm sockcat does not speak. */
+export function digestResponse(inputs: DigestInputs): string | undefined {
+  const hashName = digestHashName(inputs.algorithm);
+  if (hashName === undefined) return undefined;
+  const h = (text: string) => createHash(hashName).update(text, 'utf8').digest('hex');
+  const { nonce, cnonce, nc, qop } = inputs;
+  let ha1 = h(`${inputs.username}:${inputs.realm}:${inputs.password}`);
+  if (/-sess$/i.test(inputs.algorithm)) ha1 = h(`${ha1}:${nonce}:${cnonce}`);
+  const ha2 = h(`${inputs.method}:${inputs.uri}`);
+  return qop ? h(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`) : h(`${ha1}:${nonce}:${ha2}`);
+}
+
 /**
  * The `Proxy-Authorization: Digest ...` answer to a Digest challenge (RFC 7616), for CONNECT:
  * the digest URI is the request target (`host:port`). Algorithms MD5 and SHA-256 (and their
@@ -18,23 +53,23 @@ export function digestAuthorization(
   const { realm = '', nonce, opaque } = challenge.params;
   if (nonce === undefined) return undefined;
   const algorithm = challenge.params['algorithm'] ?? 'MD5';
-  const hashName = /^MD5(-sess)?$/i.test(algorithm)
-    ? 'md5'
-    : /^SHA-256(-sess)?$/i.test(algorithm)
-      ? 'sha256'
-      : undefined;
-  if (hashName === undefined) return undefined;
-  const h = (text: string) => createHash(hashName).update(text, 'utf8').digest('hex');
   const qops = (challenge.params['qop'] ?? '').split(',').map((q) => q.trim().toLowerCase());
   const qop = qops.includes('auth') ? 'auth' : undefined;
   if (qop === undefined && challenge.params['qop'] !== undefined) return undefined;
-  let ha1 = h(`${auth.username}:${realm}:${auth.password}`);
-  if (/-sess$/i.test(algorithm)) ha1 = h(`${ha1}:${nonce}:${cnonce}`);
-  const ha2 = h(`${method}:${uri}`);
   const nc = '00000001';
-  const response = qop
-    ? h(`${ha1}:${nonce}:${nc}:${cnonce}:${qop}:${ha2}`)
-    : h(`${ha1}:${nonce}:${ha2}`);
+  const response = digestResponse({
+    algorithm,
+    username: auth.username,
+    realm,
+    password: auth.password,
+    nonce,
+    method,
+    uri,
+    qop,
+    nc,
+    cnonce,
+  });
+  if (response === undefined) return undefined;
   const fields = [
     `username=${quoted(auth.username)}`,
     `realm=${quoted(realm)}`,
@@ -48,6 +83,7 @@ export function digestAuthorization(
   return `Digest ${fields.join(', ')}`;
 }
 
-function quoted(text: string): string {
+/** A quoted-string (RFC 9110 section 5.6.4). */
+export function quoted(text: string): string {
   return `"${text.replace(/["\\]/g, '\\$&')}"`;
 }

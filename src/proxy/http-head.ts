@@ -9,10 +9,14 @@
 export const MAX_HEAD_BYTES = 16 * 1024;
 /** Header fields beyond this count are refused. */
 export const MAX_HEADER_FIELDS = 100;
+/** A request line (method, target, version) longer than this is refused as a URI too long. */
+export const MAX_REQUEST_LINE_BYTES = 8 * 1024;
 
 export interface HeadLimits {
   maxBytes?: number;
   maxHeaders?: number;
+  /** Requests only: the longest request line, its line ending excluded. */
+  maxLineBytes?: number;
 }
 
 /** A header field as received: name in its original case, value trimmed. */
@@ -37,10 +41,16 @@ export interface HttpRequestHead {
   headLength: number;
 }
 
-/** Why bytes are not an HTTP head. The message is safe to show (peer bytes are escaped). */
+/**
+ * Why bytes are not an HTTP head: `line-too-long` (the request line is over its cap, HTTP 414),
+ * `too-large` (the whole head, 413), `malformed` (400). The message is safe to show (peer bytes
+ * are escaped).
+ */
+export type HttpHeadErrorReason = 'line-too-long' | 'too-large' | 'malformed';
+
 export class HttpHeadError extends Error {
-  readonly reason: 'too-large' | 'malformed';
-  constructor(reason: 'too-large' | 'malformed', message: string) {
+  readonly reason: HttpHeadErrorReason;
+  constructor(reason: HttpHeadErrorReason, message: string) {
     super(message);
     this.reason = reason;
   }
@@ -77,6 +87,13 @@ export function parseRequestHead(
   bytes: Uint8Array,
   limits: HeadLimits = {},
 ): HttpRequestHead | undefined {
+  const maxLine = limits.maxLineBytes ?? MAX_REQUEST_LINE_BYTES;
+  const firstLineEnd = bytes.subarray(0, maxLine + 2).indexOf(0x0a);
+  const lineLength =
+    firstLineEnd === -1 ? bytes.length : firstLineEnd - (bytes[firstLineEnd - 1] === 0x0d ? 1 : 0);
+  if (lineLength > maxLine) {
+    throw new HttpHeadError('line-too-long', `request line longer than ${maxLine} bytes`);
+  }
   const lines = splitHead(bytes, limits);
   if (lines === undefined) return undefined;
   const requestLine = lines.lines[0]!;
@@ -132,17 +149,32 @@ function findHeadEnd(bytes: Uint8Array, maxBytes: number): number {
   return -1;
 }
 
+/**
+ * The field lines as name/value pairs. A line that starts with a space or tab continues the one
+ * before (obs-fold, RFC 9112 section 5.2): the two are joined by one space, as ncat does.
+ */
 function parseFields(lines: readonly string[], limits: HeadLimits): HeaderField[] {
   const maxHeaders = limits.maxHeaders ?? MAX_HEADER_FIELDS;
-  if (lines.length > maxHeaders) {
-    throw new HttpHeadError('too-large', `more than ${maxHeaders} header fields`);
-  }
-  return lines.map((line) => {
+  const fields: Array<[string, string]> = [];
+  for (const line of lines) {
+    const last = fields[fields.length - 1];
+    if (/^[ \t]/.test(line)) {
+      if (last === undefined || hasControl(line)) {
+        throw new HttpHeadError('malformed', `bad header line ${quote(line)}`);
+      }
+      const more = line.trim();
+      if (more !== '') last[1] = last[1] === '' ? more : `${last[1]} ${more}`;
+      continue;
+    }
     const match = /^([!#$%&'*+.^_`|~0-9A-Za-z-]+):(.*)$/.exec(line);
     if (!match || hasControl(match[2]!))
       throw new HttpHeadError('malformed', `bad header line ${quote(line)}`);
-    return [match[1]!, match[2]!.trim()] as const;
-  });
+    if (fields.length === maxHeaders) {
+      throw new HttpHeadError('too-large', `more than ${maxHeaders} header fields`);
+    }
+    fields.push([match[1]!, match[2]!.trim()]);
+  }
+  return fields;
 }
 
 /** Control characters other than tab (forbidden in reason phrases and field values). */

@@ -1,8 +1,12 @@
+import { randomBytes } from 'node:crypto';
 import { formatHostPort, parseHostPort } from '../address/host-port.js';
+import { EOFError } from '../errors.js';
 import type { ConnectionInfo, Handler } from '../server/types.js';
-import { connect } from '../transports/tcp-connect.js';
 import type { Tube } from '../tube/tube.js';
 import { basicCredentialsMatch } from './basic-auth.js';
+import { connectDestination, refusalMessage, refusedDestination } from './destination.js';
+import { DigestVerifier } from './digest-server.js';
+import { type BodyFramer, requestBodyFramer } from './http-body.js';
 import {
   type HeaderField,
   HttpHeadError,
@@ -10,14 +14,15 @@ import {
   headerValues,
   parseRequestHead,
 } from './http-head.js';
-import { isIncompleteHandshake, readHandshake } from './read-handshake.js';
 import {
   clientBytes,
   DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
   type ProxyServerOptions,
   type TunnelInfo,
-} from './socks5-server.js';
+} from './proxy-server-options.js';
+import { isIncompleteHandshake, readHandshake } from './read-handshake.js';
 import { splice } from './splice.js';
+import { appendVia, MAX_VIA_HOPS, viaHops, viaNames } from './via.js';
 
 /** The replies, byte for byte as ncat 7.93's proxy server sends them (HTTP/1.0, no body). */
 const REPLY = {
@@ -25,8 +30,8 @@ const REPLY = {
   badRequest: 'HTTP/1.0 400 Bad Request\r\n\r\n',
   forbidden: 'HTTP/1.0 403 Forbidden\r\n\r\n',
   methodNotAllowed: 'HTTP/1.0 405 Method Not Allowed\r\nAllow: CONNECT, GET, HEAD, POST\r\n\r\n',
-  authRequired:
-    'HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="sockcat"\r\n\r\n',
+  tooLarge: 'HTTP/1.0 413 Request Entity Too Large\r\n\r\n',
+  uriTooLong: 'HTTP/1.0 414 Request-URI Too Long\r\n\r\n',
   gatewayTimeout: 'HTTP/1.0 504 Gateway Timeout\r\n\r\n',
 } as const;
 
@@ -41,17 +46,32 @@ const HOP_BY_HOP = new Set([
   'trailer',
   'upgrade',
   'host',
+  // Not hop-by-hop, but rewritten: the hops so far plus this one, in one header.
+  'via',
 ]);
+
+/** Bytes read from the client at a time while forwarding a request body. */
+const BODY_READ_BYTES = 64 * 1024;
 
 /**
  * A serve() handler that makes the server an HTTP proxy like `ncat -l --proxy-type http`:
  * CONNECT opens a tunnel; GET, HEAD and POST with an absolute `http://` URI are forwarded to the
- * origin as one HTTP/1.0 request (`Connection: close`), and the answer is relayed back. With
- * `auth`, requests without the right `Proxy-Authorization: Basic` get 407. The request head is
- * capped at 16 KiB and `handshakeTimeout`; a destination that cannot be reached gets 504.
+ * origin as one HTTP/1.0 request (`Connection: close`) with exactly the body the client framed
+ * (Content-Length or chunked), and the answer is relayed back. With `auth`, a request without
+ * right `Proxy-Authorization` (Basic, or Digest with or without qop) gets 407 and both
+ * challenges. Answers as ncat: 400 malformed, 403 a destination refused or the proxy itself (a
+ * request loop, also seen in `Via`), 405 another method, 413 a head over 16 KiB, 414 a request
+ * line over 8 KiB, 504 a destination that cannot be reached. The head is bounded by
+ * `handshakeTimeout`.
  */
 export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handler {
   const handshakeTimeout = options.handshakeTimeout ?? DEFAULT_PROXY_HANDSHAKE_TIMEOUT;
+  const digest = options.auth ? new DigestVerifier(options.auth) : undefined;
+  // This proxy's name in Via headers: a request that already carries it has looped.
+  const pseudonym = `sockcat-${randomBytes(4).toString('hex')}`;
+  const authRequired = (stale = false) =>
+    `HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="${digest?.realm}"\r\nProxy-Authenticate: ${digest?.challenge(stale)}\r\n\r\n`;
+
   return async (tube: Tube, info: ConnectionInfo) => {
     const client = tube.peerName;
     const answer = async (reply: string, why: string) => {
@@ -70,22 +90,42 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
         performance.now() + handshakeTimeout,
       );
     } catch (error) {
-      if (error instanceof HttpHeadError) return answer(REPLY.badRequest, error.message);
+      if (error instanceof HttpHeadError) {
+        const reply =
+          error.reason === 'line-too-long'
+            ? REPLY.uriTooLong
+            : error.reason === 'too-large'
+              ? REPLY.tooLarge
+              : REPLY.badRequest;
+        return answer(reply, error.message);
+      }
       if (isIncompleteHandshake(error)) {
         return answer(REPLY.badRequest, `request not completed (${(error as Error).message})`);
       }
       throw error;
     }
+    const method = head.method.toUpperCase();
+    if (method !== 'CONNECT' && method !== 'GET' && method !== 'HEAD' && method !== 'POST') {
+      return answer(REPLY.methodNotAllowed, `method ${JSON.stringify(head.method)} not allowed`);
+    }
     if (options.auth) {
       const given = headerValues(head.headers, 'proxy-authorization');
-      if (given.length !== 1 || !basicCredentialsMatch(given[0], options.auth)) {
-        return answer(REPLY.authRequired, `${given.length === 0 ? 'no' : 'wrong'} credentials`);
+      const verdict =
+        given.length !== 1
+          ? 'missing'
+          : /^digest[ \t]/i.test(given[0]!)
+            ? digest!.verify(given[0]!, head.method, head.target)
+            : basicCredentialsMatch(given[0], options.auth)
+              ? 'ok'
+              : 'wrong';
+      if (verdict !== 'ok') {
+        const why = verdict === 'missing' ? 'no credentials' : `${verdict} credentials`;
+        return answer(authRequired(verdict === 'stale'), why);
       }
     }
-    const method = head.method.toUpperCase();
     let host: string;
     let port: number;
-    let forward: string | undefined;
+    let forward: { head: string; body: BodyFramer } | undefined;
     if (method === 'CONNECT') {
       try {
         ({ host, port } = parseHostPort(head.target));
@@ -93,7 +133,7 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
         return answer(REPLY.badRequest, `bad CONNECT target ${JSON.stringify(head.target)}`);
       }
       if (host === '') return answer(REPLY.badRequest, 'CONNECT without a host');
-    } else if (method === 'GET' || method === 'HEAD' || method === 'POST') {
+    } else {
       const origin = originOf(head.target);
       if (origin === undefined) {
         return answer(
@@ -102,49 +142,111 @@ export function createHttpProxyHandler(options: ProxyServerOptions = {}): Handle
         );
       }
       ({ host, port } = origin);
-      forward = forwardedHead(head, origin.path, formatHostPort(host, port));
-    } else {
-      return answer(REPLY.methodNotAllowed, `method ${JSON.stringify(head.method)} not allowed`);
+      const hops = viaHops(head.headers);
+      if (viaNames(hops, pseudonym)) {
+        return answer(REPLY.forbidden, 'request came back through this proxy (Via: loop)');
+      }
+      if (hops.length >= MAX_VIA_HOPS) {
+        return answer(REPLY.forbidden, `request made ${hops.length} hops already (Via)`);
+      }
+      let body: BodyFramer;
+      try {
+        body = requestBodyFramer(head.headers);
+      } catch (error) {
+        return answer(REPLY.badRequest, (error as Error).message);
+      }
+      const via = appendVia(hops, head.version, pseudonym);
+      forward = {
+        head: forwardedHead(head, origin.path, formatHostPort(host, port), via, body),
+        body,
+      };
     }
     const destination = formatHostPort(host, port);
-    if (options.allowDestination && !(await options.allowDestination(host, port))) {
-      return answer(REPLY.forbidden, `destination ${destination} not allowed`);
-    }
+    const refused = await refusedDestination(host, port, tube, info, options);
+    if (refused) return answer(REPLY.forbidden, refusalMessage(refused, host, port));
     let upstream: Tube;
     try {
-      upstream = await connect(
-        { host, port },
-        {
-          family: options.family ?? 0,
-          timeout: options.connectTimeout ?? DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
-          signal: info.signal,
-        },
-      );
+      upstream = await connectDestination(host, port, info, options);
     } catch (error) {
       return answer(
         REPLY.gatewayTimeout,
         `connect to ${destination} failed: ${(error as Error).message}`,
       );
     }
-    let tunnel: TunnelInfo;
     if (forward === undefined) {
       await tube.send(REPLY.ok);
       options.log?.(`HTTP CONNECT tunnel ${client} -> ${destination}`);
-      tunnel = { client, destination, protocol: 'http-connect' };
+      const tunnel: TunnelInfo = { client, destination, protocol: 'http-connect' };
       options.onTunnel?.(tunnel);
-    } else {
-      await upstream.send(forward);
-      options.log?.(`HTTP ${method} ${client} -> ${destination}`);
-      tunnel = { client, destination, protocol: 'http-forward' };
-      options.onTunnel?.(tunnel);
+      const clientStream = tube.toStream();
+      const bytes = await splice(clientStream, upstream.toStream(), {
+        signal: info.signal,
+        ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+      });
+      options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
+      return;
     }
-    const clientStream = tube.toStream();
-    const bytes = await splice(clientStream, upstream.toStream(), {
-      signal: info.signal,
-      ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
-    });
-    options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
+    options.log?.(`HTTP ${method} ${client} -> ${destination}`);
+    const tunnel: TunnelInfo = { client, destination, protocol: 'http-forward' };
+    options.onTunnel?.(tunnel);
+    try {
+      await upstream.send(forward.head);
+      await exchange(tube, upstream, forward.body, info.signal, options.log);
+    } finally {
+      upstream.destroy();
+      options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived });
+    }
   };
+}
+
+/**
+ * One forwarded request: the body goes to the origin (exactly as framed; what follows it is
+ * dropped, as ncat does) while the origin's answer comes back, until the origin closes. The
+ * client's end of file before the body is complete ends the origin's side too, so that nothing
+ * waits for bytes that will never come; a complete body leaves the origin's side open (as ncat).
+ */
+async function exchange(
+  client: Tube,
+  origin: Tube,
+  body: BodyFramer,
+  signal: AbortSignal,
+  log: ((message: string) => void) | undefined,
+): Promise<void> {
+  const sendBody = async () => {
+    while (!body.done) {
+      let chunk: Buffer;
+      try {
+        chunk = await client.recv(BODY_READ_BYTES, { signal });
+      } catch (error) {
+        // End of file before the body is complete: the origin learns it the same way.
+        if (error instanceof EOFError) await origin.shutdown('send');
+        return;
+      }
+      let n: number;
+      try {
+        n = body.take(chunk);
+      } catch (error) {
+        log?.(`HTTP proxy client ${client.peerName}: ${(error as Error).message}`);
+        await origin.shutdown('send');
+        return;
+      }
+      if (n > 0) await origin.send(n === chunk.length ? chunk : chunk.subarray(0, n));
+    }
+  };
+  // Both at once: an origin that answers before the body is complete (413) is still heard.
+  const sending = sendBody().catch(() => {});
+  for (;;) {
+    let chunk: Buffer;
+    try {
+      chunk = await origin.recv(BODY_READ_BYTES, { signal });
+    } catch (error) {
+      if (error instanceof EOFError) break;
+      throw error;
+    }
+    await client.send(chunk);
+  }
+  await client.close();
+  await sending;
 }
 
 /** `http://host[:port]/path?query` → where to connect and the origin-form target. */
@@ -167,9 +269,16 @@ function originOf(target: string): { host: string; port: number; path: string } 
 
 /**
  * The request as the origin gets it (as ncat sends it): origin-form target, HTTP/1.0, the
- * client's end-to-end headers, then `Host` and `Connection: close`.
+ * client's end-to-end headers one line each in their order, then `Via`, `Host` and
+ * `Connection: close`. A chunked body goes on as HTTP/1.1, the version that defines chunking.
  */
-function forwardedHead(head: HttpRequestHead, path: string, hostHeader: string): string {
+function forwardedHead(
+  head: HttpRequestHead,
+  path: string,
+  hostHeader: string,
+  via: string,
+  body: BodyFramer,
+): string {
   const named = new Set(
     headerValues(head.headers, 'connection')
       .flatMap((value) => value.split(','))
@@ -180,8 +289,9 @@ function forwardedHead(head: HttpRequestHead, path: string, hostHeader: string):
     return !HOP_BY_HOP.has(lower) && !named.has(lower);
   });
   const lines = [
-    `${head.method} ${path} HTTP/1.0`,
+    `${head.method} ${path} HTTP/${body.kind === 'chunked' ? '1.1' : '1.0'}`,
     ...kept.map(([name, value]) => `${name}: ${value}`),
+    `Via: ${via}`,
     `Host: ${hostHeader}`,
     'Connection: close',
   ];

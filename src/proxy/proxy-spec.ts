@@ -27,6 +27,12 @@ export const DEFAULT_PROXY_PORTS: Readonly<Record<ProxyType, number>> = {
 export interface ProxyAuth {
   username: string;
   password: string;
+  /**
+   * The credentials exactly as given (`a`, `:a`, or empty), when they came as one string
+   * (`--proxy-auth`). HTTP Basic sends these bytes, as ncat does, rather than `username:password`
+   * (which would add a colon to `a`).
+   */
+  text?: string;
 }
 
 /** One hop of a proxy chain. */
@@ -37,14 +43,15 @@ export interface ProxyHop {
   auth?: ProxyAuth;
 }
 
-/** `user:pass` (or `user` alone, SOCKS4's form); the password may contain colons. */
+/**
+ * `user:pass` (or `user` alone, SOCKS4's form); the password may contain colons. As ncat, an
+ * empty user name (`:pass`, or nothing at all) is taken: HTTP Basic sends it as given; a SOCKS5
+ * proxy refuses it (`--proxy` checks that).
+ */
 export function parseProxyAuth(text: string): ProxyAuth {
   const colon = text.indexOf(':');
-  if (colon === 0 || text === '') {
-    throw new ArgumentError('invalid --proxy-auth: no user name (use user:password)');
-  }
-  if (colon === -1) return { username: text, password: '' };
-  return { username: text.slice(0, colon), password: text.slice(colon + 1) };
+  if (colon === -1) return { username: text, password: '', text };
+  return { username: text.slice(0, colon), password: text.slice(colon + 1), text };
 }
 
 export function parseProxyType(text: string): ProxyType {

@@ -1,14 +1,16 @@
-import { timingSafeEqual } from 'node:crypto';
-import { Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
 import { formatHostPort } from '../address/host-port.js';
-import type { Family } from '../address/resolve.js';
 import { SockcatError } from '../errors.js';
 import type { ConnectionInfo, Handler } from '../server/types.js';
-import { connect } from '../transports/tcp-connect.js';
 import type { Tube } from '../tube/tube.js';
-import type { ProxyAuth } from './proxy-spec.js';
+import { connectDestination, refusalMessage, refusedDestination } from './destination.js';
+import {
+  clientBytes,
+  DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
+  type ProxyServerOptions,
+  type TunnelInfo,
+} from './proxy-server-options.js';
 import { isIncompleteHandshake, readHandshake } from './read-handshake.js';
+import { sameText } from './same-text.js';
 import {
   encodeReply,
   parseCredentials,
@@ -21,55 +23,15 @@ import {
   type Socks5ReplyCode,
   USERPASS_VERSION,
 } from './socks5-messages.js';
-import { type SpliceResult, splice } from './splice.js';
+import { splice } from './splice.js';
 
-/** Milliseconds a client gets for its whole handshake (greeting to request) by default. */
-export const DEFAULT_PROXY_HANDSHAKE_TIMEOUT = 10_000;
-
-/** Options shared by sockcat's proxy servers. */
-export interface ProxyServerOptions {
-  /** Require these credentials (SOCKS5 username/password; HTTP Basic). */
-  auth?: ProxyAuth;
-  /** Milliseconds a client gets to complete its handshake. Default 10000. */
-  handshakeTimeout?: number;
-  /** Milliseconds to connect to the destination. Default 10000. */
-  connectTimeout?: number;
-  /** Close a tunnel when nothing moved either way for this many milliseconds. Default: none. */
-  idleTimeout?: number;
-  /** Family for resolving destination names (0: any). */
-  family?: Family;
-  /** Called before connecting to a destination; false refuses it (SOCKS5 0x02, HTTP 403). */
-  allowDestination?: (host: string, port: number) => boolean | Promise<boolean>;
-  /** One line per event worth logging (-v): tunnels opened, refusals, bad handshakes. */
-  log?: (message: string) => void;
-  /** Told about every tunnel opened (the CLI's --json). */
-  onTunnel?: (tunnel: TunnelInfo) => void;
-  /** Told when a tunnel has closed, with the bytes exchanged with the client (handshake included). */
-  onTunnelEnd?: (tunnel: TunnelInfo, client: ClientBytes) => void;
-}
-
-/** Bytes exchanged with a proxy client over its whole connection. */
-export interface ClientBytes {
-  /** Sent to the client: replies, then what the destination sent. */
-  sent: number;
-  /** Received from the client: its handshake, then what it sent the destination. */
-  received: number;
-}
-
-/**
- * The client's totals after a tunnel: the socket's own counters when it is a socket, else the
- * tube's handshake counts plus the tunnel's (which may count bytes pushed back twice).
- */
-export function clientBytes(stream: Duplex, tube: Tube, tunnel: SpliceResult): ClientBytes {
-  if (stream instanceof Socket) return { sent: stream.bytesWritten, received: stream.bytesRead };
-  return { sent: tube.bytesSent + tunnel.bToA, received: tube.bytesReceived + tunnel.aToB };
-}
-
-export interface TunnelInfo {
-  client: string;
-  destination: string;
-  protocol: 'socks5' | 'http-connect' | 'http-forward';
-}
+export {
+  type ClientBytes,
+  clientBytes,
+  DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
+  type ProxyServerOptions,
+  type TunnelInfo,
+} from './proxy-server-options.js';
 
 /**
  * A serve() handler that makes the server a SOCKS5 proxy (RFC 1928): CONNECT only, methods
@@ -136,19 +98,13 @@ export function createSocks5Handler(options: ProxyServerOptions = {}): Handler {
         `command 0x${request.command.toString(16)} not supported`,
       );
     }
-    if (options.allowDestination && !(await options.allowDestination(request.host, request.port))) {
-      return fail(Socks5Reply.NotAllowed, `destination ${destination} not allowed`);
+    const refused = await refusedDestination(request.host, request.port, tube, info, options);
+    if (refused) {
+      return fail(Socks5Reply.NotAllowed, refusalMessage(refused, request.host, request.port));
     }
     let upstream: Tube;
     try {
-      upstream = await connect(
-        { host: request.host, port: request.port },
-        {
-          family: options.family ?? 0,
-          timeout: options.connectTimeout ?? DEFAULT_PROXY_HANDSHAKE_TIMEOUT,
-          signal: info.signal,
-        },
-      );
+      upstream = await connectDestination(request.host, request.port, info, options);
     } catch (error) {
       return fail(replyFor(error), `connect to ${destination} failed: ${(error as Error).message}`);
     }
@@ -185,10 +141,4 @@ export function replyFor(error: unknown): Socks5ReplyCode {
     default:
       return Socks5Reply.GeneralFailure;
   }
-}
-
-function sameText(given: string, wanted: string): boolean {
-  const a = Buffer.from(given, 'utf8');
-  const b = Buffer.from(wanted, 'utf8');
-  return a.length === b.length && timingSafeEqual(a, b);
 }

@@ -15,6 +15,7 @@ import {
 import type { RelayResult } from '../relay/stdio-relay.js';
 import type { TlsInfo } from '../tls/options.js';
 import { whenDrained } from './drain.js';
+import { endedStream } from './ended-stream.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 
 /** One end of a connection, as the transport saw it. */
@@ -607,9 +608,11 @@ export class Tube implements AsyncIterable<Buffer> {
     stream.off('close', this.#onClose);
     const rest = this.#buffer.clear();
     this.#failWaiters(new ClosedError(`the tube was converted to a stream`, this.#ctx('read')));
+    this.#destroyed = true;
+    // Past its 'end' a stream takes no bytes back: hand over a stand-in that reads them first.
+    if (this.#eof) return endedStream(stream, rest);
     stream.pause();
     if (rest.length > 0) stream.unshift(rest);
-    this.#destroyed = true;
     return stream;
   }
 

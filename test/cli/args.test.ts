@@ -225,8 +225,18 @@ test('proxy options: a chain with per-hop types, the server form, NCAT_PROXY_AUT
   ]);
   assert.deepEqual(chain.proxy, [
     { type: 'socks5', host: 'h1', port: 1080, auth: { username: 'a', password: 'b' } },
-    { type: 'socks4', host: 'h2', port: 8080, auth: { username: 'joe', password: '' } },
-    { type: 'socks4', host: 'h3', port: 1080, auth: { username: 'joe', password: '' } },
+    {
+      type: 'socks4',
+      host: 'h2',
+      port: 8080,
+      auth: { username: 'joe', password: '', text: 'joe' },
+    },
+    {
+      type: 'socks4',
+      host: 'h3',
+      port: 1080,
+      auth: { username: 'joe', password: '', text: 'joe' },
+    },
   ]);
   assert.equal(chain.proxyDns, 'local');
   assert.deepEqual(parseArgs(['--proxy', 'h', 'd', '1']).proxy, [
@@ -237,11 +247,21 @@ test('proxy options: a chain with per-hop types, the server form, NCAT_PROXY_AUT
     env: { NCAT_PROXY_AUTH: 'u:p' },
   });
   assert.equal(server.proxyServer, 'socks5');
-  assert.deepEqual(server.proxyServerAuth, { username: 'u', password: 'p' });
+  assert.deepEqual(server.proxyServerAuth, { username: 'u', password: 'p', text: 'u:p' });
   const env = parseArgs(['--proxy', 'h', 'd', '1'], { env: { NCAT_PROXY_AUTH: 'u:p' } });
-  assert.deepEqual(env.proxy[0]?.auth, { username: 'u', password: 'p' });
+  assert.deepEqual(env.proxy[0]?.auth, { username: 'u', password: 'p', text: 'u:p' });
   const flagWins = parseArgs(['--proxy', 'h', '--proxy-auth', 'x:y', 'd', '1'], {
     env: { NCAT_PROXY_AUTH: 'u:p' },
   });
-  assert.deepEqual(flagWins.proxy[0]?.auth, { username: 'x', password: 'y' });
+  assert.deepEqual(flagWins.proxy[0]?.auth, { username: 'x', password: 'y', text: 'x:y' });
+  // As ncat: an explicit empty --proxy-auth is sent (Basic with nothing); SOCKS5 refuses it.
+  assert.deepEqual(parseArgs(['--proxy', 'h', '--proxy-auth', '', 'd', '1']).proxy[0]?.auth, {
+    username: '',
+    password: '',
+    text: '',
+  });
+  assert.throws(
+    () => parseArgs(['--proxy', 'h', '--proxy-type', 'socks5', '--proxy-auth', ':a', 'd', '1']),
+    { message: /^--proxy-auth for a socks5 proxy needs a user name/ },
+  );
 });

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { parseChallenges } from '../../src/proxy/auth-challenge.js';
 import { basicAuthorization, basicCredentialsMatch } from '../../src/proxy/basic-auth.js';
 import { digestAuthorization } from '../../src/proxy/digest.js';
+import { parseProxyAuth } from '../../src/proxy/proxy-spec.js';
 
 test('challenges: Basic, Digest with quoted params, several in one header', () => {
   assert.deepEqual(
@@ -79,4 +80,23 @@ test('Basic: the header ncat sends, and the server-side check', () => {
   assert.equal(basicCredentialsMatch('Basic am9lOnB4', auth), false);
   assert.equal(basicCredentialsMatch('Digest x', auth), false);
   assert.equal(basicCredentialsMatch(undefined, auth), false);
+});
+
+test("Basic credentials are encoded exactly as given, as ncat does: 'a' is YQ==, not YTo=", () => {
+  const cases: Array<[string, string]> = [
+    ['a', 'Basic YQ=='],
+    ['', 'Basic '],
+    [':a', 'Basic OmE='],
+    ['a:', 'Basic YTo='],
+    ['a:b:c', 'Basic YTpiOmM='],
+    ['é:p', 'Basic w6k6cA=='],
+  ];
+  for (const [text, header] of cases) {
+    const auth = parseProxyAuth(text);
+    assert.equal(basicAuthorization(auth), header, text);
+    assert.ok(basicCredentialsMatch(header, auth), text);
+  }
+  // Credentials from a URL (no text as given) are user:password.
+  assert.equal(basicAuthorization({ username: 'a', password: '' }), 'Basic YTo=');
+  assert.equal(basicCredentialsMatch('Basic YTo=', parseProxyAuth('a')), false);
 });

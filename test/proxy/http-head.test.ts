@@ -5,6 +5,7 @@ import {
   HttpHeadError,
   headerValues,
   MAX_HEAD_BYTES,
+  MAX_REQUEST_LINE_BYTES,
   parseRequestHead,
   parseResponseHead,
 } from '../../src/proxy/http-head.js';
@@ -129,4 +130,35 @@ test('fuzz: feeding a reply in any number of pieces gives the same head as all a
       },
     ),
   );
+});
+
+test('obs-fold: a line starting with a space or tab continues the field before, joined by one space', () => {
+  const head = parseRequestHead(
+    bytes('GET http://h/ HTTP/1.0\r\nX-B: c\r\n d\r\n\t e \r\nX-C: 1\r\nX-D:\r\n  f\r\n\r\n'),
+  );
+  assert.deepEqual(head?.headers, [
+    ['X-B', 'c d e'],
+    ['X-C', '1'],
+    ['X-D', 'f'],
+  ]);
+  assert.throws(() => parseRequestHead(bytes('GET http://h/ HTTP/1.0\r\n X: 1\r\n\r\n')), {
+    name: 'HttpHeadError',
+    message: 'bad header line " X: 1"',
+  });
+});
+
+test('an overlong request line is line-too-long (414) as soon as it is seen; a big head too-large (413)', () => {
+  const long = bytes(`GET http://h/${'a'.repeat(MAX_REQUEST_LINE_BYTES)} HTTP/1.0`);
+  assert.throws(() => parseRequestHead(long), {
+    name: 'HttpHeadError',
+    reason: 'line-too-long',
+    message: `request line longer than ${MAX_REQUEST_LINE_BYTES} bytes`,
+  });
+  const exact = `GET http://h/${'a'.repeat(MAX_REQUEST_LINE_BYTES - 'GET http://h/ HTTP/1.0'.length)} HTTP/1.0`;
+  assert.equal(parseRequestHead(bytes(`${exact}\r\n\r\n`))?.method, 'GET');
+  assert.equal(parseRequestHead(bytes(exact)), undefined, 'at the cap: still waiting');
+  const big = bytes(`GET http://h/ HTTP/1.0\r\nX-Pad: ${'a'.repeat(MAX_HEAD_BYTES)}\r\n\r\n`);
+  assert.throws(() => parseRequestHead(big), { reason: 'too-large' });
+  const many = bytes(`GET http://h/ HTTP/1.0\r\n${'A: b\r\n'.repeat(101)}\r\n`);
+  assert.throws(() => parseRequestHead(many), { reason: 'too-large' });
 });

@@ -154,9 +154,18 @@ test("HTTP proxy: ncat's answers to a bad method, a relative URI and an unreacha
     'HTTP/1.0 504 Gateway Timeout\r\n\r\n',
   );
   assert.equal(
-    await ask(`X-Pad: ${'a'.repeat(20_000)}\r\n\r\n`),
-    'HTTP/1.0 400 Bad Request\r\n\r\n',
+    await ask(`GET http://127.0.0.1/ HTTP/1.0\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`),
+    'HTTP/1.0 413 Request Entity Too Large\r\n\r\n',
     'a head over 16 KiB',
+  );
+  assert.equal(
+    await ask(`GET http://127.0.0.1/${'a'.repeat(10_000)} HTTP/1.0\r\n\r\n`),
+    'HTTP/1.0 414 Request-URI Too Long\r\n\r\n',
+    'a request line over 8 KiB',
+  );
+  assert.equal(
+    await ask('FOO http://127.0.0.1/ HTTP/1.0\r\n\r\n'),
+    'HTTP/1.0 405 Method Not Allowed\r\nAllow: CONNECT, GET, HEAD, POST\r\n\r\n',
   );
 });
 
@@ -171,19 +180,26 @@ test('HTTP proxy GET: origin-form, HTTP/1.0, hop-by-hop headers dropped, Host an
   assert.equal((await client.recvAll()).toString(), 'HTTP/1.0 200 OK\r\n\r\nhello');
   assert.equal(
     target.received[0]!.toString(),
-    `GET /a?b HTTP/1.0\r\nX-A: 1\r\nHost: 127.0.0.1:${target.port}\r\nConnection: close\r\n\r\n`,
+    `GET /a?b HTTP/1.0\r\nX-A: 1\r\nVia: 1.1 ${via(target.received[0]!)}\r\nHost: 127.0.0.1:${target.port}\r\nConnection: close\r\n\r\n`,
   );
 });
 
-test('HTTP proxy auth: 407 with a Basic challenge; the right credentials open the tunnel', async (t) => {
+/** This proxy's pseudonym in the Via header it added (`sockcat-` and 8 hex digits). */
+function via(request: Buffer): string {
+  const match = /\r\nVia: [0-9.]+ (sockcat-[0-9a-f]{8})\r\n/.exec(request.toString());
+  assert.ok(match, `no Via in ${JSON.stringify(request.toString())}`);
+  return match[1]!;
+}
+
+test('HTTP proxy auth: 407 with Basic and Digest challenges; the right credentials open the tunnel', async (t) => {
   const target = await startTarget(t, 'through');
   const port = await startProxy(t, 'http', { auth: { username: 'u', password: 'p' } });
   const denied = await connect(`127.0.0.1:${port}`);
   t.after(() => denied.destroy());
   await denied.send(`CONNECT 127.0.0.1:${target.port} HTTP/1.0\r\n\r\n`);
-  assert.equal(
+  assert.match(
     (await denied.recvAll()).toString(),
-    'HTTP/1.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="sockcat"\r\n\r\n',
+    /^HTTP\/1\.0 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="sockcat"\r\nProxy-Authenticate: Digest realm="sockcat", nonce="[0-9a-f]{32}", qop="auth"\r\n\r\n$/,
   );
   const allowed = await connect(`127.0.0.1:${port}`);
   t.after(() => allowed.destroy());

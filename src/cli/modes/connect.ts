@@ -51,8 +51,11 @@ export async function runConnect(ctx: Context): Promise<void> {
   if (tls) tls.reportClientTls(ctx, tube);
   else if (!via) log.info(1, `Connected to ${peerName(tube)}.`);
   if (options.proxyProtocol !== undefined) {
-    const { proxyHeaderFor } = await import('./proxy-header.js');
-    await tube.send(proxyHeaderFor(tube, options.proxyProtocol));
+    const { proxiedDestination, proxyHeaderFor } = await import('./proxy-header.js');
+    const destination = via
+      ? ((await proxiedDestination(host, options.port, options.family, tube.local?.family)) ?? null)
+      : undefined;
+    await tube.send(proxyHeaderFor(tube, options.proxyProtocol, destination));
   }
   const proxied = via && { remote: { address: host, port: options.port }, proxy: via };
   if (exec) await exec.session(tube, 'connected');
