@@ -13,6 +13,7 @@ import {
   parseProxyDns,
   parseProxyType,
 } from '../proxy/proxy-spec.js';
+import type { ForwardTarget } from '../relay/forward-target.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import { parseOpenbsdArgs } from './dialect-openbsd.js';
 import { parseDuration } from './duration.js';
@@ -20,6 +21,14 @@ import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
 import { parsePortList } from './port-list.js';
 import { parseBufferSize, parseKeepAlive, parseTos, parseTtl } from './socket-flags.js';
 import { parseTlsArgs, type TlsCliOptions } from './tls-args.js';
+import {
+  parseForwardArgs,
+  parseRetryArgs,
+  parseWebSocketArgs,
+  type RetryCliOptions,
+  type WebSocketCliOptions,
+  webSocketTuning,
+} from './websocket-args.js';
 
 /** ncat's port when none is given. */
 export const DEFAULT_PORT = 31337;
@@ -117,6 +126,16 @@ export interface Options {
   keepOpenSequential: boolean;
   /** -z probes the ports in random order (nc.openbsd -r). */
   scanRandom: boolean;
+  /** WebSocket: a ws:// or wss:// URL to connect to, or -l --websocket; undefined: none. */
+  websocket: WebSocketCliOptions | undefined;
+  /** -l --forward TARGET: relay each client to a new connection to the target. */
+  forward: ForwardTarget | undefined;
+  /** --retry N / --retry-forever, --retry-delay: reconnect attempts (connect, --forward target). */
+  retry: RetryCliOptions | undefined;
+  /** --ssl-insecure: do not verify wss:// servers and tls:// / wss:// --forward targets. */
+  sslInsecure: boolean;
+  /** --ws-text, --ws-lines, --ws-max-message, --ws-ping as given, for a ws:// --forward target. */
+  webSocketTuning: ReturnType<typeof webSocketTuning>;
   /**
    * The options given on the command line, by their option-table names (`keep-open`, `ssl`):
    * what the plan checks against its layers (plan.ts). The OpenBSD dialect records the ncat
@@ -438,6 +457,25 @@ function parseNcatArgs(
   assignProxy(options, values, env);
   const portFlag = str('source-port');
   const positionals = parsed.positionals;
+  options.websocket = parseWebSocketArgs(values, options.listen, positionals);
+  options.webSocketTuning = webSocketTuning(values);
+  options.forward = parseForwardArgs(values);
+  options.retry = parseRetryArgs(values);
+  options.sslInsecure = values['ssl-insecure'] === true;
+  if (options.sslInsecure && options.tls?.verify) {
+    throw new ArgumentError('--ssl-insecure and --ssl-verify cannot be used together');
+  }
+  const url = options.websocket?.url;
+  if (url) {
+    // The URL is the whole target; wss:// is TLS that verifies the server unless --ssl-insecure.
+    options.host = url.host;
+    options.port = url.port;
+    if (portFlag !== undefined) options.sourcePort = parsePort(portFlag, 'source port');
+    if (url.secure) {
+      options.tls = { ...(options.tls ?? noTlsOptions()), verify: !options.sslInsecure };
+    }
+    return options;
+  }
   if (options.seqpacket && !options.unixSocket) {
     throw new ArgumentError('--seqpacket is a Unix socket type: it needs -U');
   }
@@ -488,6 +526,21 @@ function validateExec(options: Options, exec: ExecSpec): void {
       );
     }
   }
+}
+
+/** TLS with nothing chosen yet (wss:// asks for TLS without any --ssl option). */
+function noTlsOptions(): TlsCliOptions {
+  return {
+    certFile: undefined,
+    keyFile: undefined,
+    verify: false,
+    trustFile: undefined,
+    ciphers: undefined,
+    servername: undefined,
+    alpn: undefined,
+    pin: undefined,
+    minVersion: undefined,
+  };
 }
 
 /** The options of a bare `sockcat` run, before argv says otherwise. */
@@ -541,6 +594,16 @@ export function defaultOptions(): Options {
     idleTimeoutEndsQuietly: false,
     keepOpenSequential: false,
     scanRandom: false,
+    websocket: undefined,
+    forward: undefined,
+    retry: undefined,
+    sslInsecure: false,
+    webSocketTuning: {
+      path: undefined,
+      framing: 'binary',
+      maxMessageSize: undefined,
+      pingInterval: undefined,
+    },
     given: [],
   };
 }
@@ -567,7 +630,8 @@ function assignProxy(
       : parseProxyAuth(authText);
   const dnsText = values['proxy-dns'] as string | undefined;
   if (dnsText !== undefined) options.proxyDns = parseProxyDns(dnsText);
-  if (options.listen) {
+  // With --forward, --proxy is the way to the target.
+  if (options.listen && (values['forward'] === undefined || proxies.length === 0)) {
     if (proxies.length > 0) {
       throw new ArgumentError(
         '--proxy connects through a proxy; it cannot be used with -l (for a proxy server use -l --proxy-type http|socks5)',

@@ -8,7 +8,7 @@ export const EVENTS_SCHEMA_VERSION = 1;
 /** Where a socket is: an IP endpoint, or a Unix socket path. */
 export type EventEndpoint = { address: string; port: number } | { path: string };
 
-export type Transport = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
+export type Transport = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'websocket';
 
 /** TLS details of a session (connected/accepted with --ssl). */
 export interface EventTls {
@@ -74,7 +74,37 @@ export type CliEvent =
       filtered: number;
       durationMs: number;
     }
-  | { event: 'error'; code: string; message: string; exitStatus: number };
+  | { event: 'error'; code: string; message: string; exitStatus: number }
+  | {
+      event: 'connect-failed';
+      /** The session the connection was for (--forward); absent in connect mode. */
+      id?: number;
+      /** Where it was going: `host:port`, a URL, `unix:/path`. */
+      target: string;
+      /** 1 for the first attempt. */
+      attempt: number;
+      code: string;
+      message: string;
+      /** Milliseconds before the next attempt; absent when there is none. */
+      retryIn?: number;
+    }
+  | {
+      event: 'connected-upstream';
+      id: number;
+      target: string;
+      attempt: number;
+      remote?: EventEndpoint;
+      local?: EventEndpoint;
+    }
+  | {
+      event: 'websocket-closed';
+      id?: number;
+      /** The close code (1000 normal, 1001 going away, 1006: no close frame came). */
+      code: number;
+      reason: string;
+      /** Who sent the first Close frame: peer, local, or none (the connection just ended). */
+      initiator: 'peer' | 'local' | 'none';
+    };
 
 /** Receives events; a no-op sink when --json is not given. */
 export interface EventSink {

@@ -3,11 +3,11 @@
  * Pure: no I/O. The runner (runner.ts) assembles the run from the plan's layers and nothing else.
  *
  * A plan has five independent layers:
- * - transport: tcp, udp, unix (stream), unix-dgram, seqpacket;
+ * - transport: tcp, udp, unix (stream), unix-dgram, seqpacket, websocket;
  * - security: plain or tls;
  * - role: connect or listen;
  * - multiplicity: once, keep-open (-k), broker, chat;
- * - io: stdio, exec (-e/-c), js-exec, proxy-server (-l --proxy-type), scan (-z).
+ * - io: stdio, exec (-e/-c), js-exec, proxy-server (-l --proxy-type), scan (-z), forward.
  *
  * Every option given is honoured by exactly one layer (OPTION_RULES in option-rules.ts says which),
  * or, where the plan's layers cannot honour it, is never silent: refused by name before any socket
@@ -20,11 +20,11 @@ import type { Options } from './args.js';
 import { OPTION_RULES, type Verdict } from './option-rules.js';
 import { flagNames, OPTIONS } from './option-table.js';
 
-export type TransportLayer = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'seqpacket';
+export type TransportLayer = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'seqpacket' | 'websocket';
 export type SecurityLayer = 'plain' | 'tls';
 export type RoleLayer = 'connect' | 'listen';
 export type MultiplicityLayer = 'once' | 'keep-open' | 'broker' | 'chat';
-export type IoLayer = 'stdio' | 'exec' | 'js-exec' | 'proxy-server' | 'scan';
+export type IoLayer = 'stdio' | 'exec' | 'js-exec' | 'proxy-server' | 'scan' | 'forward';
 
 /** The five layers of a run. */
 export interface Layers {
@@ -43,15 +43,17 @@ export interface Plan extends Layers {
 
 /** The layers Options ask for. */
 export function layersOf(options: Options): Layers {
-  const transport: TransportLayer = options.seqpacket
-    ? 'seqpacket'
-    : options.unixSocket
-      ? options.udp
-        ? 'unix-dgram'
-        : 'unix'
-      : options.udp
-        ? 'udp'
-        : 'tcp';
+  const transport: TransportLayer = options.websocket
+    ? 'websocket'
+    : options.seqpacket
+      ? 'seqpacket'
+      : options.unixSocket
+        ? options.udp
+          ? 'unix-dgram'
+          : 'unix'
+        : options.udp
+          ? 'udp'
+          : 'tcp';
   const multiplicity: MultiplicityLayer = options.chat
     ? 'chat'
     : options.broker
@@ -63,11 +65,13 @@ export function layersOf(options: Options): Layers {
     ? 'scan'
     : options.proxyServer !== undefined
       ? 'proxy-server'
-      : options.exec?.kind === 'js'
-        ? 'js-exec'
-        : options.exec
-          ? 'exec'
-          : 'stdio';
+      : options.forward
+        ? 'forward'
+        : options.exec?.kind === 'js'
+          ? 'js-exec'
+          : options.exec
+            ? 'exec'
+            : 'stdio';
   return {
     transport,
     security: options.tls ? 'tls' : 'plain',
@@ -83,6 +87,7 @@ const TRANSPORT_FLAGS: Record<TransportLayer, string> = {
   unix: '-U',
   'unix-dgram': '-U -u',
   seqpacket: '-U --seqpacket',
+  websocket: '',
 };
 
 /**
@@ -101,6 +106,10 @@ export function modeName(layers: Layers, options?: Pick<Options, 'exec' | 'proxy
     if (layers.role === 'listen') words.push(layers.multiplicity === 'keep-open' ? '-l -k' : '-l');
     if (layers.io === 'exec') words.push(options?.exec?.kind === 'sh' ? '-c' : '-e');
     if (layers.io === 'js-exec') words.push('--js-exec');
+    if (layers.io === 'forward') words.push('--forward');
+  }
+  if (layers.transport === 'websocket') {
+    words.push(layers.role === 'listen' ? '--websocket' : 'a ws:// URL');
   }
   if (transport) words.unshift(transport);
   if (layers.security === 'tls' && layers.io !== 'scan') words.push('--ssl');

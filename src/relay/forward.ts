@@ -7,6 +7,7 @@ import type { TlsClientOptions, TlsServerOptions } from '../tls/options.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import { type ConnectOptions, connect } from '../transports/tcp-connect.js';
 import { type ListenOptions, listen } from '../transports/tcp-listen.js';
+import type { WebSocketOptions } from '../transports/websocket-tube.js';
 import type { Endpoint, Tube } from '../tube/tube.js';
 import { type ForwardTarget, formatForwardTarget, parseForwardTarget } from './forward-target.js';
 import { type RetryOptions, withRetry } from './retry.js';
@@ -53,10 +54,15 @@ export interface ForwardListenOptions {
   backlog?: number;
   socket?: SocketOptions;
   reusePort?: boolean;
-  /** WebSocket listen targets: the largest message accepted, keepalive pings. */
-  maxMessageSize?: number;
-  pingInterval?: number;
+  /** A WebSocket listen side: framing, the largest message accepted, keepalive pings. */
+  websocket?: ForwardWebSocketOptions;
 }
+
+/** WebSocket framing and limits of one side (see WebSocketOptions). */
+export type ForwardWebSocketOptions = Pick<
+  WebSocketOptions,
+  'text' | 'lines' | 'maxMessageSize' | 'pingInterval'
+>;
 
 /** The connecting side. */
 export interface ForwardConnectOptions {
@@ -69,10 +75,9 @@ export interface ForwardConnectOptions {
   family?: Family;
   socket?: SocketOptions;
   localAddress?: string;
-  /** WebSocket targets: send text messages instead of binary, the largest message accepted, pings. */
-  text?: boolean;
-  maxMessageSize?: number;
-  pingInterval?: number;
+  numericOnly?: boolean;
+  /** A WebSocket target: framing, the largest message accepted, keepalive pings. */
+  websocket?: ForwardWebSocketOptions;
 }
 
 export interface ForwardOptions {
@@ -168,14 +173,9 @@ async function openListenSide(from: ForwardTarget, options: ForwardOptions): Pro
       { host: from.host, port: from.port },
       {
         ...common,
+        ...listenOptions.websocket,
         messageBoundaries: false,
         ...(from.path !== '/' ? { path: from.path.replace(/\?.*$/, '') } : {}),
-        ...(listenOptions.maxMessageSize !== undefined
-          ? { maxMessageSize: listenOptions.maxMessageSize }
-          : {}),
-        ...(listenOptions.pingInterval !== undefined
-          ? { pingInterval: listenOptions.pingInterval }
-          : {}),
       },
     );
   }
@@ -197,6 +197,7 @@ export async function connectForwardTarget(
     ...(options.family !== undefined ? { family: options.family } : {}),
     ...(options.socket ? { socket: options.socket } : {}),
     ...(options.localAddress !== undefined ? { localAddress: options.localAddress } : {}),
+    ...(options.numericOnly !== undefined ? { numericOnly: options.numericOnly } : {}),
   };
   switch (to.kind) {
     case 'websocket': {
@@ -204,11 +205,9 @@ export async function connectForwardTarget(
       const url = `${to.tls ? 'wss' : 'ws'}://${formatHostPort(to.host, to.port)}${to.path}`;
       return connectWebSocket(url, {
         ...base,
+        ...options.websocket,
         messageBoundaries: false,
         ...(to.tls && tlsOption ? { tls: tlsOption === true ? {} : tlsOption } : {}),
-        ...(options.text !== undefined ? { text: options.text } : {}),
-        ...(options.maxMessageSize !== undefined ? { maxMessageSize: options.maxMessageSize } : {}),
-        ...(options.pingInterval !== undefined ? { pingInterval: options.pingInterval } : {}),
       });
     }
     case 'unix':

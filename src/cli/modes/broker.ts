@@ -10,6 +10,7 @@ import type { Context } from '../context.js';
 import { progressMeterFor } from '../progress.js';
 import { logListening, serveHost } from './listen.js';
 import { emitTubeClosed, eventEndpoint, openSessionEvent, peerName } from './session.js';
+import { serveWebSocketOptions } from './websocket.js';
 
 /**
  * Bytes that may wait for one client beyond what its socket holds. A client that falls further
@@ -308,6 +309,7 @@ export async function runBroker(ctx: Context): Promise<void> {
     tube: { highWaterMark: CLIENT_READ_BUFFER },
     ...allowOption(ctx, filter),
     ...tls?.serveTlsOptions(ctx),
+    ...serveWebSocketOptions(ctx),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler,
     onError: (error) => log.info(1, error.message),

@@ -4,6 +4,7 @@ import type { ConnectOptions } from '../../transports/tcp-connect.js';
 import { connect } from '../../transports/tcp-connect.js';
 import type { Context } from '../context.js';
 import { QuietExit } from '../openbsd-wording.js';
+import { connectWithRetry } from '../retry.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat host port`: connect, then relay stdin/stdout. */
@@ -44,7 +45,8 @@ export async function runConnect(ctx: Context): Promise<void> {
     }
   }
   const target = options.unixSocket ? { path: host } : { host, port: options.port };
-  const tube = await connect(target, connectOptions);
+  const named = options.unixSocket ? host : formatHostPort(host, options.port);
+  const tube = await connectWithRetry(ctx, named, () => connect(target, connectOptions));
   if (via) {
     log.info(1, `Connected to ${formatHostPort(host, options.port)} through ${via.join(' -> ')}.`);
   }

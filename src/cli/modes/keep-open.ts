@@ -11,6 +11,7 @@ import { closeReasonOf } from '../events.js';
 import { progressMeterFor } from '../progress.js';
 import { clientName, listenTarget, logListening, serveHost } from './listen.js';
 import { emitTubeClosed, openSessionEvent } from './session.js';
+import { serveWebSocketOptions, watchWebSocketClose } from './websocket.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -50,8 +51,10 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     // An exec session keeps its own idle timer (the child is ended with the connection).
     ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
     ...tls?.serveTlsOptions(ctx),
+    ...serveWebSocketOptions(ctx),
     handler: async (tube, info) => {
       log.info(1, `Connection from ${clientName(tube)}.`);
+      watchWebSocketClose(ctx, tube);
       tls?.reportAcceptedTls(ctx, tube);
       if (exec) return exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
       const started = performance.now();
@@ -88,7 +91,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     onError: (error) => log.info(1, error.message),
   });
   tls?.reportListenerTls(ctx, server.tls);
-  logListening(ctx, server.address());
+  logListening(ctx, server.address(), ctx.plan.transport === 'websocket' ? 'websocket' : 'tcp');
   exec?.listening(server.address());
 
   let input: ReturnType<typeof pump> | undefined;

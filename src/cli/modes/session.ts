@@ -32,6 +32,20 @@ export function eventEndpoint(endpoint: Endpoint | undefined): EventEndpoint | u
   return { address: endpoint.address, port: endpoint.port };
 }
 
+/** Session ids by tube, for events that come later (a WebSocket's close). */
+const sessionIds = new WeakMap<object, number>();
+
+/** The id of the session running on `tube`, once its connected/accepted event was emitted. */
+export function sessionIdOf(tube: object): number | undefined {
+  return sessionIds.get(tube);
+}
+
+/** The transport a session's events name: a WebSocket tube has `whenClosed`. */
+function transportOf(tube: HasEndpoints): Transport {
+  if ('whenClosed' in tube) return 'websocket';
+  return tube.remote?.family === 0 ? 'unix' : 'tcp';
+}
+
 /**
  * Emit the `connected` / `accepted` event for a new session and return its id, for the
  * `closed` event that ends it.
@@ -40,10 +54,11 @@ export function openSessionEvent(
   ctx: Context,
   tube: HasEndpoints,
   how: 'connected' | 'accepted',
-  transport: Transport = tube.remote?.family === 0 ? 'unix' : 'tcp',
+  transport: Transport = transportOf(tube),
   via?: ProxiedSession,
 ): number {
   const id = ctx.events.nextId();
+  sessionIds.set(tube, id);
   if (!ctx.events.enabled) return id;
   const local = eventEndpoint(tube.local);
   const tls = tube.tls && {
