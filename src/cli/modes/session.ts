@@ -118,7 +118,11 @@ export async function runSession(
     // The peer's FIN ends the session at once in listen mode (as ncat) and on a terminal (nobody
     // waits to type into a finished session); in connect mode piped stdin is first sent to its
     // end (as ncat: the peer may only have half-closed).
-    endOnPeerEof: options.listen || (io.stdin as { isTTY?: boolean }).isTTY === true,
+    // A WebSocket has no half-close: after the peer's Close nothing more can be sent.
+    endOnPeerEof:
+      options.listen ||
+      (io.stdin as { isTTY?: boolean }).isTTY === true ||
+      'whenClosed' in tube,
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;
