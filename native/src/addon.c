@@ -8,6 +8,7 @@
 #include <node_api.h>
 #include <sys/socket.h>
 
+#include "dtls.h"
 #include "errors.h"
 #include "poller.h"
 #include "reuseport.h"
@@ -81,6 +82,15 @@ static napi_value init(napi_env env, napi_value exports) {
     {"setsockoptInt", NULL, sockcat_setsockopt_int, NULL, NULL, NULL, napi_default, NULL},
     {"getsockoptInt", NULL, sockcat_getsockopt_int, NULL, NULL, NULL, napi_default, NULL},
     {"setsockoptBuffer", NULL, sockcat_setsockopt_buffer, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsContext", NULL, sockcat_dtls_context, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsSession", NULL, sockcat_dtls_session, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsReceive", NULL, sockcat_dtls_receive, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsListen", NULL, sockcat_dtls_listen, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsWrite", NULL, sockcat_dtls_write, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsShutdown", NULL, sockcat_dtls_shutdown, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsTimeout", NULL, sockcat_dtls_timeout, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsInfo", NULL, sockcat_dtls_info, NULL, NULL, NULL, napi_default, NULL},
+    {"dtlsVersion", NULL, sockcat_dtls_version, NULL, NULL, NULL, napi_default, NULL},
     {"constants", NULL, NULL, NULL, NULL, sockcat_constants(env), napi_enumerable, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);

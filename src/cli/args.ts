@@ -50,6 +50,8 @@ export interface Options {
   numericOnly: boolean;
   sourceAddress: string | undefined;
   sourcePort: number | undefined;
+  /** -U -u -s PATH: the path a Unix datagram client binds (default: an autobound abstract name). */
+  sourcePath: string | undefined;
   /** -w; ncat's default is 10 s. */
   connectTimeout: number;
   idleTimeout: number | undefined;
@@ -81,7 +83,10 @@ export interface Options {
   scanConcurrency: number;
   /** --allow/--allowfile/--deny/--denyfile, as given (each may repeat). */
   access: { allow: string[]; allowFiles: string[]; deny: string[]; denyFiles: string[] };
-  /** -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module). */
+  /**
+   * -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module), --lua-exec (a
+   * Lua 5.4 script).
+   */
   exec: ExecSpec | undefined;
   /** -u: UDP instead of TCP. */
   udp: boolean;
@@ -170,10 +175,10 @@ export function chooseDialect(argv: readonly string[], invokedAs?: string): 'nca
   throw new ArgumentError(`invalid --dialect ${JSON.stringify(chosen)} (use ncat or openbsd)`);
 }
 
-/** What -e, -c or --js-exec asked to run for each connection. */
+/** What -e, -c, --js-exec or --lua-exec asked to run for each connection. */
 export interface ExecSpec {
-  kind: 'exec' | 'sh' | 'js';
-  /** The command line (-e, -c) or the module path (--js-exec), as given. */
+  kind: 'exec' | 'sh' | 'js' | 'lua';
+  /** The command line (-e, -c) or the module or script path (--js-exec, --lua-exec), as given. */
   command: string;
 }
 
@@ -336,11 +341,22 @@ function parseNcatArgs(
   };
   if (options.broker) options.listen = true;
 
+  for (const flag of ['allow', 'deny'] as const) {
+    // An empty list would allow nobody (or deny nobody) without saying so: an error, like ' '.
+    const empty = options.access[flag].find((list) => list.split(',').every((item) => item === ''));
+    if (empty !== undefined) {
+      throw new ArgumentError(
+        `invalid --${flag} ${JSON.stringify(empty)}: no host specification given`,
+      );
+    }
+  }
+
   const execs = (
     [
       ['exec', 'exec', '-e'],
       ['sh-exec', 'sh', '-c'],
       ['js-exec', 'js', '--js-exec'],
+      ['lua-exec', 'lua', '--lua-exec'],
     ] as const
   ).filter(([name]) => values[name] !== undefined);
   if (execs.length > 1) {
@@ -355,11 +371,13 @@ function parseNcatArgs(
     options.exec = { kind, command };
   }
   if (options.exec && options.zero) {
-    throw new ArgumentError('-z sends nothing; it cannot be used with -e, -c or --js-exec');
+    throw new ArgumentError(
+      '-z sends nothing; it cannot be used with -e, -c, --js-exec or --lua-exec',
+    );
   }
   if (options.exec && options.broker) {
     throw new ArgumentError(
-      '--broker and --chat relay between clients; -e, -c and --js-exec cannot be used with them',
+      '--broker and --chat relay between clients; -e, -c, --js-exec and --lua-exec cannot be used with them',
     );
   }
   // As ncat 7.93, which refuses both ("UDP mode does not support connection brokering").
@@ -445,7 +463,18 @@ function parseNcatArgs(
     throw new ArgumentError('--proxy-protocol cannot be used with --ssl yet');
   }
   const source = str('source');
-  if (source !== undefined) {
+  if (source !== undefined && options.unixSocket) {
+    // -U -u: -s names the path the client binds, so that the peer can answer it (as ncat).
+    if (!options.udp || options.listen) {
+      throw new ArgumentError(
+        `-s cannot be used with -U${options.udp ? ' -u -l' : ''}: only a Unix datagram client (-U -u) binds a source path`,
+      );
+    }
+    if (source === '' || source === '@') {
+      throw new ArgumentError(`invalid -s source path ${JSON.stringify(source)}`);
+    }
+    options.sourcePath = source;
+  } else if (source !== undefined) {
     const address = unbracket(source);
     if (ipFamily(address) === 0) {
       throw new ArgumentError(
@@ -490,15 +519,14 @@ function parseNcatArgs(
 }
 
 /** The flag that asked for each exec kind, for messages. */
-const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
+const EXEC_FLAG = { exec: '-e', sh: '-c', js: '--js-exec', lua: '--lua-exec' } as const;
 
 /**
- * Options that cannot work with -e/-c/--js-exec fail by name rather than being ignored: sockcat's
+ * Options that cannot work with -e/-c/--js-exec/--lua-exec fail by name rather than being ignored: sockcat's
  * own stdin and stdout are not relayed there, and a --js-exec module does its own sending.
  */
 function validateExec(options: Options, exec: ExecSpec): void {
   const flag = EXEC_FLAG[exec.kind];
-  if (options.udp) throw new ArgumentError(`-u with ${flag} is not implemented yet`);
   const stdio: [boolean, string][] = [
     [options.sendOnly, '--send-only'],
     [options.recvOnly, '--recv-only'],
@@ -554,6 +582,7 @@ export function defaultOptions(): Options {
     numericOnly: false,
     sourceAddress: undefined,
     sourcePort: undefined,
+    sourcePath: undefined,
     connectTimeout: DEFAULT_CONNECT_TIMEOUT,
     idleTimeout: undefined,
     quitAfterEof: undefined,
@@ -650,7 +679,7 @@ function assignProxy(
       );
     }
     const conflicts = [
-      [options.exec !== undefined, '-e, -c and --js-exec'],
+      [options.exec !== undefined, '-e, -c, --js-exec and --lua-exec'],
       [options.broker, '--broker and --chat'],
       [options.udp, '-u'],
       [options.unixSocket, '-U'],
@@ -807,7 +836,6 @@ function assignUnixTarget(
   const conflicts = [
     ['-4', values['ipv4']],
     ['-6', values['ipv6']],
-    ['-s', values['source']],
   ].filter(([, value]) => value !== undefined);
   if (conflicts.length > 0) {
     throw new ArgumentError(

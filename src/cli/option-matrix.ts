@@ -28,6 +28,7 @@ export const MATRIX_MODES: readonly MatrixMode[] = [
   { name: '-e', argv: ['-e', 'cat', HOST, PORT] },
   { name: '-l -e', argv: ['-l', '-e', 'cat', PORT] },
   { name: '--js-exec', argv: ['-l', '--js-exec', 'handler.mjs', PORT] },
+  { name: '--lua-exec', argv: ['-l', '--lua-exec', 'script.lua', PORT] },
   { name: 'proxy server', argv: ['-l', '--proxy-type', 'http', PORT] },
   { name: '-z', argv: ['-z', HOST, PORT] },
   { name: '-u', argv: ['-u', HOST, PORT] },

@@ -64,10 +64,10 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
   unixsock: { layer: 'transport' },
   vsock: { layer: 'none' },
   crlf: { layer: 'io', where: stdinOption('') },
-  'sh-exec': { layer: 'io' },
-  exec: { layer: 'io' },
-  'lua-exec': { layer: 'none' },
-  'js-exec': { layer: 'io' },
+  'sh-exec': { layer: 'io', where: execWhere },
+  exec: { layer: 'io', where: execWhere },
+  'lua-exec': { layer: 'io', where: execWhere },
+  'js-exec': { layer: 'io', where: execWhere },
   'source-route': { layer: 'none' },
   'source-route-pointer': { layer: 'none' },
   'max-conns': {
@@ -125,7 +125,7 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
     where: (l) => {
       if (l.io === 'scan') return refuse('-z sends and receives nothing (as ncat)');
       if (isServer(l)) return refuse('a proxy server speaks HTTP or SOCKS, not Telnet (as ncat)');
-      if (l.io === 'exec' || l.io === 'js-exec') {
+      if (l.io === 'exec' || l.io === 'js-exec' || l.io === 'lua-exec') {
         return warn('the command gets the connection as it is');
       }
       return undefined;
@@ -214,7 +214,7 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
     where: (l) => {
       if (isServer(l)) return refuse('a proxy server relays nothing of its own to meter');
       if (isDatagram(l)) return refuse('the meter is not built for datagram sessions yet');
-      if (l.io === 'exec' || l.io === 'js-exec') {
+      if (l.io === 'exec' || l.io === 'js-exec' || l.io === 'lua-exec') {
         return refuse('the meter is not built for command sessions yet');
       }
       return undefined;
@@ -370,6 +370,20 @@ export const OPTION_RULES: Readonly<Record<string, OptionRule>> = Object.fromEnt
     return [name, { ...rule, where }];
   }),
 );
+
+/**
+ * A command per connection: over UDP, one child for the peer in connect mode and for the first
+ * sender with -l (as ncat); a child per peer with -l -k and over Unix datagrams are not built.
+ */
+function execWhere(l: Layers): Verdict {
+  if (l.transport === 'unix-dgram') {
+    return refuse('a command over Unix datagram sockets is not built yet');
+  }
+  if (l.transport === 'udp' && l.multiplicity === 'keep-open') {
+    return refuse('a command for each UDP peer (-u -l -k) is not built yet');
+  }
+  return undefined;
+}
 
 /**
  * TLS is honoured by the security layer over every stream transport, in every multiplicity and

@@ -54,8 +54,7 @@ export const OPTIONS: readonly OptionSpec[] = [
     name: 'lua-exec',
     value: 'filename',
     help: 'Executes the given Lua script',
-    status: 'refused',
-    reason: 'Lua is not embedded; use --js-exec with a JavaScript module',
+    status: 'ready',
   },
   {
     name: 'js-exec',

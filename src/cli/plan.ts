@@ -7,7 +7,8 @@
  * - security: plain or tls;
  * - role: connect or listen;
  * - multiplicity: once, keep-open (-k), broker, chat;
- * - io: stdio, exec (-e/-c), js-exec, proxy-server (-l --proxy-type), scan (-z), forward.
+ * - io: stdio, exec (-e/-c), js-exec, lua-exec, proxy-server (-l --proxy-type), scan (-z),
+ *   forward.
  *
  * Every option given is honoured by exactly one layer (OPTION_RULES in option-rules.ts says which),
  * or, where the plan's layers cannot honour it, is never silent: refused by name before any socket
@@ -24,7 +25,14 @@ export type TransportLayer = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'seqpacket'
 export type SecurityLayer = 'plain' | 'tls';
 export type RoleLayer = 'connect' | 'listen';
 export type MultiplicityLayer = 'once' | 'keep-open' | 'broker' | 'chat';
-export type IoLayer = 'stdio' | 'exec' | 'js-exec' | 'proxy-server' | 'scan' | 'forward';
+export type IoLayer =
+  | 'stdio'
+  | 'exec'
+  | 'js-exec'
+  | 'lua-exec'
+  | 'proxy-server'
+  | 'scan'
+  | 'forward';
 
 /** The five layers of a run. */
 export interface Layers {
@@ -69,9 +77,11 @@ export function layersOf(options: Options): Layers {
         ? 'forward'
         : options.exec?.kind === 'js'
           ? 'js-exec'
-          : options.exec
-            ? 'exec'
-            : 'stdio';
+          : options.exec?.kind === 'lua'
+            ? 'lua-exec'
+            : options.exec
+              ? 'exec'
+              : 'stdio';
   return {
     transport,
     security: options.tls ? 'tls' : 'plain',
@@ -106,6 +116,7 @@ export function modeName(layers: Layers, options?: Pick<Options, 'exec' | 'proxy
     if (layers.role === 'listen') words.push(layers.multiplicity === 'keep-open' ? '-l -k' : '-l');
     if (layers.io === 'exec') words.push(options?.exec?.kind === 'sh' ? '-c' : '-e');
     if (layers.io === 'js-exec') words.push('--js-exec');
+    if (layers.io === 'lua-exec') words.push('--lua-exec');
     if (layers.io === 'forward') words.push('--forward');
   }
   if (layers.transport === 'websocket') {

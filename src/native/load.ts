@@ -26,6 +26,40 @@ export interface NativePoller {
   close(): void;
 }
 
+/** A DTLS context or session inside the addon (native/src/dtls.c). */
+export type NativeDtlsHandle = { readonly __brand: 'dtls' };
+
+/** What every DTLS operation returns. */
+export interface NativeDtlsResult {
+  /** Datagrams to send to the peer, in order. */
+  out: Buffer[];
+  /** Application datagrams received. */
+  data: Buffer[];
+  /** 0 handshaking, 1 open, 2 the peer sent close_notify, 3 failed. */
+  state: 0 | 1 | 2 | 3;
+  /** When the retransmission timer wants dtlsTimeout(), in ms; -1 when none runs. */
+  timeoutMs: number;
+  /** X509 verify result of the peer's certificate (0: ok). */
+  verifyCode: number;
+  /** OpenSSL's reason, when state is 3. */
+  error?: string;
+  /** dtlsListen: the ClientHello carried a valid cookie. */
+  accepted?: 0 | 1;
+}
+
+export interface NativeDtlsInfo {
+  protocol: string;
+  cipher: string;
+  alpn?: string;
+  /** The peer's certificate (DER). */
+  certificate?: Buffer;
+  verifyCode: number;
+  verifyError: string;
+  servername?: string;
+  /** Largest plaintext one record (one datagram) carries. */
+  maxData: number;
+}
+
 /** What the optional addon in native/ exports. */
 export interface NativeAddon {
   /** Non-blocking, close-on-exec socket(2); returns the fd. */
@@ -68,6 +102,34 @@ export interface NativeAddon {
     fd: number,
     callback: (status: number, readable: boolean, writable: boolean) => void,
   ) => NativePoller;
+  dtlsContext(options: {
+    server: boolean;
+    cert?: Buffer;
+    key?: Buffer;
+    ca?: Buffer;
+    verifyPeer?: boolean;
+    ciphers?: string;
+    minVersion?: number;
+    alpn?: Buffer;
+  }): NativeDtlsHandle;
+  dtlsSession(
+    context: NativeDtlsHandle,
+    options: {
+      mtu: number;
+      servername?: string;
+      verifyHost?: string;
+      verifyIp?: string;
+      listener?: boolean;
+    },
+  ): NativeDtlsHandle;
+  dtlsReceive(session: NativeDtlsHandle, datagram: Buffer | null): NativeDtlsResult;
+  dtlsListen(session: NativeDtlsHandle, datagram: Buffer, peerKey: string): NativeDtlsResult;
+  dtlsWrite(session: NativeDtlsHandle, data: Uint8Array): NativeDtlsResult;
+  dtlsShutdown(session: NativeDtlsHandle): NativeDtlsResult;
+  dtlsTimeout(session: NativeDtlsHandle): NativeDtlsResult;
+  dtlsInfo(session: NativeDtlsHandle): NativeDtlsInfo;
+  /** The OpenSSL build in use (Node's own), e.g. "OpenSSL 3.0.19 27 Jan 2026". */
+  dtlsVersion(): string;
   /** A listening TCP socket with SO_REUSEADDR and SO_REUSEPORT set; returns its fd. */
   listenReusePort(
     family: 4 | 6,

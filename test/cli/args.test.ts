@@ -88,8 +88,12 @@ test('errors name the flag and the value', () => {
       'option -g is not supported: IP source routing is obsolete and dropped by routers',
     ],
     [
-      ['--lua-exec', 'x.lua', 'h', '1'],
-      'option --lua-exec is not supported: Lua is not embedded; use --js-exec with a JavaScript module',
+      ['--lua-exec', 'x.lua', '-e', '/bin/cat', 'h', '1'],
+      '-e and --lua-exec cannot be used together (one command per connection)',
+    ],
+    [
+      ['--lua-exec', 'x.lua', '--send-only', 'h', '1'],
+      '--send-only is about standard input and output, which --lua-exec does not relay; it cannot be used with --lua-exec',
     ],
   ];
   for (const [argv, message] of cases) {
@@ -179,7 +183,7 @@ test('--progress with -z is an error: nothing is transferred', () => {
   });
 });
 
-test('-e, -c, --js-exec: one of them, and not with options about stdin/stdout', () => {
+test('-e, -c, --js-exec, --lua-exec: one of them, and not with options about stdin/stdout', () => {
   assert.deepEqual(parseArgs(['-l', '-e', '/bin/cat -n', '1']).exec, {
     kind: 'exec',
     command: '/bin/cat -n',
@@ -191,6 +195,10 @@ test('-e, -c, --js-exec: one of them, and not with options about stdin/stdout', 
   assert.deepEqual(parseArgs(['--js-exec', 'm.mjs', '-i', '1', 'h', '1']).exec, {
     kind: 'js',
     command: 'm.mjs',
+  });
+  assert.deepEqual(parseArgs(['-lk', '--lua-exec', 'echo.lua', '-C', '-o', 'log', '1']).exec, {
+    kind: 'lua',
+    command: 'echo.lua',
   });
   assert.throws(() => parseArgs(['-e', '/bin/cat', '-c', 'cat', 'h', '1']), {
     code: 'SOCKCAT_ARGS',

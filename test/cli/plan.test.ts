@@ -141,3 +141,13 @@ test('the OpenBSD dialect is checked by the same rules under ncat names', () => 
     'zero',
   ]);
 });
+
+test("--allow '' and --deny ',' are errors, like --allow ' ' (they would filter silently)", () => {
+  assert.throws(() => parseArgs(['-l', '--allow', '', '80']), {
+    message: 'invalid --allow "": no host specification given',
+  });
+  assert.throws(() => parseArgs(['-l', '--deny', ',', '80']), {
+    message: 'invalid --deny ",": no host specification given',
+  });
+  assert.equal(parseArgs(['-l', '--allow', '127.0.0.1,', '80']).access.allow.length, 1);
+});

@@ -260,3 +260,27 @@ test('interop: two nc.openbsd -U -u clients of sockcat -U -u -l -k', { skip }, a
   await waitForLine(one.stdout, /to both\n/);
   await waitForLine(two.stdout, /to both\n/);
 });
+
+test('-U -u -s PATH: the client binds PATH, the peer answers there, and the file goes at the end', {
+  skip,
+}, async (t) => {
+  const dir = await tempDir(t);
+  const server = await openUnixDatagram({ path: join(dir, 'server.sock') });
+  t.after(() => server.close());
+  const source = join(dir, 'client.sock');
+  const sender = spawnCli(['-U', '-u', '-s', source, join(dir, 'server.sock')]);
+  t.after(() => stop(sender));
+  sender.stdin!.write('from a named client');
+  const message = await server.receive();
+  assert.equal(message.data.toString(), 'from a named client');
+  assert.deepEqual(message.from, { path: source });
+  await server.send('the reply', { path: source });
+  await waitForLine(sender.stdout!, /the reply/);
+  const done = finished(sender);
+  sender.stdin!.end();
+  assert.equal((await done).code, 0);
+  assert.equal(existsSync(source), false, 'the source socket file is removed');
+  const refused = await runCli(['-U', '-u', '-l', '-s', source, join(dir, 'other.sock')]);
+  assert.equal(refused.code, 2);
+  assert.match(refused.stderr, /-s cannot be used with -U -u -l/);
+});

@@ -174,7 +174,7 @@ test('-U: bad combinations fail with exit status 2 before any I/O', async () => 
     [['-U', '-4', '/tmp/x'], '-4 cannot be used with -U: a Unix socket has no IP address'],
     [
       ['-U', '-s', '127.0.0.1', '/tmp/x'],
-      '-s cannot be used with -U: a Unix socket has no IP address',
+      '-s cannot be used with -U: only a Unix datagram client (-U -u) binds a source path',
     ],
     [
       ['-l', '-U', '--allow', '127.0.0.1', '/tmp/x'],

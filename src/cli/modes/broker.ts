@@ -127,10 +127,10 @@ class Client {
  */
 export async function runBroker(ctx: Context): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
-  const chat = options.chat;
+  const chat = ctx.plan.multiplicity === 'chat';
   const host = await serveHost(options);
   const filter = await buildHostFilter(options);
-  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const clients = new Set<Client>();
   // --progress: one meter for the whole run, every client's bytes together.
   const meter = progressMeterFor(options.progress, io.stderr);

@@ -30,7 +30,7 @@ export async function runConnect(ctx: Context): Promise<void> {
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
-  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const tlsOptions = tls?.clientTlsOptions(ctx);
   if (tlsOptions) connectOptions.tls = tlsOptions;
   const host = options.host ?? '';
@@ -44,8 +44,9 @@ export async function runConnect(ctx: Context): Promise<void> {
       log.info(1, `Host ${host} will be resolved by the proxy.`);
     }
   }
-  const target = options.unixSocket ? { path: host } : { host, port: options.port };
-  const named = options.unixSocket ? host : formatHostPort(host, options.port);
+  const unix = ctx.plan.transport === 'unix';
+  const target = unix ? { path: host } : { host, port: options.port };
+  const named = unix ? host : formatHostPort(host, options.port);
   const tube = await connectWithRetry(ctx, named, () => connect(target, connectOptions));
   if (via) {
     log.info(1, `Connected to ${formatHostPort(host, options.port)} through ${via.join(' -> ')}.`);

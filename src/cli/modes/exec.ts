@@ -3,6 +3,7 @@ import { AbortError, ExecError, SockcatError, TimeoutError } from '../../errors.
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { connectionEnv, type ExecOptions, execRelay } from '../../relay/exec.js';
 import type { JsExecHandler } from '../../relay/exec-module.js';
+import type { LuaScript } from '../../relay/lua-exec.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { ExecSpec } from '../args.js';
 import type { Context } from '../context.js';
@@ -11,7 +12,7 @@ import { listeningAddresses } from './listen.js';
 import { emitTubeClosed, openSessionEvent, peerName } from './session.js';
 
 /** The flag that asked for each kind, for messages. */
-const FLAG = { exec: '-e', sh: '-c', js: '--js-exec' } as const;
+const FLAG = { exec: '-e', sh: '-c', js: '--js-exec', lua: '--lua-exec' } as const;
 
 export interface SessionOptions {
   /** Aborted when the server shuts down (-k). */
@@ -24,7 +25,7 @@ export interface SessionOptions {
 }
 
 /**
- * -e, -c and --js-exec in every mode: connect, listen, and listen -k call `session()` with each
+ * -e, -c, --js-exec and --lua-exec in every mode: connect, listen, and listen -k call `session()` with each
  * connected tube instead of relaying stdin/stdout. sockcat's own stdin and stdout are not used
  * (as ncat); -o/-x, -C, -d and -i apply to the connection.
  */
@@ -35,16 +36,27 @@ export interface ExecMode {
   session(tube: Tube, how: 'connected' | 'accepted', options?: SessionOptions): Promise<void>;
 }
 
+/** What runs for each connection: a child (-e, -c), a JavaScript module or a Lua script. */
+type Runner =
+  | { kind: 'command' }
+  | { kind: 'js'; handler: JsExecHandler }
+  | { kind: 'lua'; script: LuaScript };
+
 /**
- * Prepare exec mode before anything is bound or connected: a --js-exec module is loaded here,
- * once, so that a bad one fails with status 2 before a client can arrive.
+ * Prepare exec mode before anything is bound or connected: a --js-exec module or a --lua-exec
+ * script is loaded here, once, so that a bad one fails with status 2 before a client can arrive.
  */
 export async function prepareExec(ctx: Context, spec: ExecSpec): Promise<ExecMode> {
-  const handler =
-    spec.kind === 'js' ? await loadJsExecHandler(spec.command, process.cwd()) : undefined;
+  let runner: Runner = { kind: 'command' };
+  if (spec.kind === 'js') {
+    runner = { kind: 'js', handler: await loadJsExecHandler(spec.command, process.cwd()) };
+  } else if (spec.kind === 'lua') {
+    const { loadLuaScript } = await import('../../relay/lua-exec.js');
+    runner = { kind: 'lua', script: await loadLuaScript(spec.command, process.cwd()) };
+  }
   return {
     listening: (bound) => warnIfExposed(ctx, spec, bound),
-    session: (tube, how, options = {}) => runExecSession(ctx, spec, handler, tube, how, options),
+    session: (tube, how, options = {}) => runExecSession(ctx, spec, runner, tube, how, options),
   };
 }
 
@@ -65,7 +77,7 @@ function warnIfExposed(ctx: Context, spec: ExecSpec, bound: Endpoint): void {
   const where = listeningAddresses(ctx, bound)
     .map((address) => formatHostPort(address, bound.port))
     .join(' and ');
-  const what = spec.kind === 'js' ? 'module' : 'command';
+  const what = { exec: 'command', sh: 'command', js: 'module', lua: 'script' }[spec.kind];
   log.error(
     `warning: ${FLAG[spec.kind]} on ${where} without --allow: anyone who can reach this port can run the ${what}`,
   );
@@ -106,7 +118,7 @@ function firstLine(error: unknown): string {
 async function runExecSession(
   ctx: Context,
   spec: ExecSpec,
-  handler: JsExecHandler | undefined,
+  runner: Runner,
   tube: Tube,
   how: 'connected' | 'accepted',
   sessionOptions: SessionOptions,
@@ -133,8 +145,18 @@ async function runExecSession(
   let reason = 'exited';
   let failure: Error | undefined;
   try {
-    if (handler) reason = await runModule(spec, handler, tube, signal, !!sessionOptions.keepOpen);
-    else reason = await runCommand(ctx, spec, tube, id, signal, idle.touch);
+    if (runner.kind === 'js') {
+      reason = await runModule(spec, runner.handler, tube, signal, !!sessionOptions.keepOpen);
+    } else if (runner.kind === 'lua') {
+      reason = await runLua(
+        ctx,
+        runner.script,
+        tube,
+        signal,
+        idle.touch,
+        !!sessionOptions.keepOpen,
+      );
+    } else reason = await runCommand(ctx, spec, tube, id, signal, idle.touch);
     log.info(2, `session with ${peer} ended: ${reason}`);
   } catch (error) {
     tube.destroy();
@@ -245,4 +267,51 @@ async function runModule(
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * --lua-exec: the script runs in its own Lua state with the connection as its standard input and
+ * output. When it returns (or calls os.exit) the connection is closed gracefully, as when an -e
+ * child exits; a Lua error is reported in one line, and the connection is closed after what the
+ * script had sent, as ncat's does when its Lua child dies.
+ */
+async function runLua(
+  ctx: Context,
+  script: LuaScript,
+  tube: Tube,
+  signal: AbortSignal,
+  touch: () => void,
+  keepOpen: boolean,
+): Promise<string> {
+  const { options, io, sessionLog } = ctx;
+  const { runLuaScript } = await import('../../relay/lua-exec.js');
+  const tap = (chunk: Buffer) => {
+    touch();
+    sessionLog?.record(chunk);
+  };
+  const luaOptions: Parameters<typeof runLuaScript>[2] = {
+    env: { ...io.env, ...connectionEnv(tube) },
+    stderr: io.stderr,
+    signal,
+    onSend: tap,
+    onReceive: tap,
+  };
+  if (options.crlf) luaOptions.transformSend = createCrlfEncoder();
+  if (options.delay !== undefined) luaOptions.sendDelayMs = options.delay;
+  let end: string;
+  try {
+    end = await runLuaScript(script, tube, luaOptions);
+  } catch (error) {
+    // What the script sent before the error still reaches the peer.
+    await tube.close();
+    throw new ExecError(
+      `--lua-exec ${JSON.stringify(script.file)} failed for ${peerName(tube)}: ${firstLine(error)}`,
+      script.file,
+      { cause: error },
+    );
+  }
+  if (end === 'aborted') throw new AbortError('--lua-exec session ended', { op: 'exec' });
+  if (keepOpen) void tube.close();
+  else await tube.close();
+  return end;
 }

@@ -22,17 +22,18 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   // A host is resolved here for -n (serve() has no such option); serve() then binds the literal.
   // Without one, serve() picks the wildcard itself (IPv6 only under -6).
-  const target: TargetInput = options.unixSocket
-    ? await listenTarget(ctx)
-    : {
-        host: await serveHost(options),
-        port: options.port,
-      };
+  const target: TargetInput =
+    ctx.plan.transport === 'unix'
+      ? await listenTarget(ctx)
+      : {
+          host: await serveHost(options),
+          port: options.port,
+        };
   const filter = await buildHostFilter(options);
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
-  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const clients = new Set<Tube>();
   // One meter for the whole run: every client's bytes together.
   const meter = progressMeterFor(options.progress, io.stderr);

@@ -21,7 +21,7 @@ export async function runListen(ctx: Context): Promise<void> {
   };
   if (io.signal) listenOptions.signal = io.signal;
   if (options.socket) listenOptions.socket = options.socket;
-  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const tlsOptions = tls?.serverTlsOptions(ctx);
   if (tls && tlsOptions) {
     listenOptions.tls = tlsOptions;
@@ -39,7 +39,7 @@ export async function runListen(ctx: Context): Promise<void> {
   await reportListening(ctx, listener.address());
   exec?.listening(listener.address());
   // Sequential -k (nc.openbsd): the listener stays open and serves one client after another.
-  const sequential = options.keepOpen && options.keepOpenSequential;
+  const sequential = ctx.plan.multiplicity === 'keep-open' && options.keepOpenSequential;
   try {
     for (;;) {
       const tube = await acceptAllowed(ctx, listener, filter);

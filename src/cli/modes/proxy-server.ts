@@ -23,7 +23,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
   const { options, io, log } = ctx;
   const host = await serveHost(options);
   const filter = await buildHostFilter(options);
-  const tls = options.tls ? await import('../tls.js') : undefined;
+  const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const tunnelBytes = new Map<string, ClientBytes>();
   const handlerOptions: ProxyServerOptions = {
     handshakeTimeout: options.connectTimeout,

@@ -12,7 +12,7 @@ export type PortState = 'open' | 'closed' | 'filtered';
  * Exit status: 0 when a port is open, 1 when none is.
  */
 export async function runScan(ctx: Context): Promise<boolean> {
-  if (ctx.options.udp) {
+  if (ctx.plan.transport === 'udp') {
     const { runUdpScan } = await import('./udp-scan.js');
     return runUdpScan(ctx);
   }
@@ -29,7 +29,7 @@ export async function runScan(ctx: Context): Promise<boolean> {
     ...(options.sourcePort !== undefined ? { localPort: options.sourcePort } : {}),
     ...(io.signal ? { signal: io.signal } : {}),
   };
-  if (options.unixSocket) {
+  if (ctx.plan.transport === 'unix') {
     // -z -U: does anybody listen on this socket? (as ncat: connect and close)
     const tube = await connect({ path: host }, connectOptions);
     log.info(1, `Connected to ${host}.`);

@@ -16,7 +16,7 @@ export async function runSeqpacket(ctx: Context): Promise<void> {
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
   let tube: Tube;
-  if (options.listen) {
+  if (ctx.plan.role === 'listen') {
     const { prepareUnixListenPath } = await import('../unix-path.js');
     await prepareUnixListenPath(path, log, 'seqpacket');
     const listener = await listenSeqpacket(path, { backlog: 10 });
@@ -33,8 +33,8 @@ export async function runSeqpacket(ctx: Context): Promise<void> {
     tube = wrap(await connectSeqpacket(path), path, 'remote');
     log.info(1, `Connected to ${path}.`);
   }
-  if (exec) await exec.session(tube, options.listen ? 'accepted' : 'connected');
-  else await runSession(ctx, tube, options.listen ? 'accepted' : 'connected');
+  if (exec) await exec.session(tube, ctx.plan.role === 'listen' ? 'accepted' : 'connected');
+  else await runSession(ctx, tube, ctx.plan.role === 'listen' ? 'accepted' : 'connected');
 }
 
 function wrap(

@@ -120,9 +120,9 @@ export async function runSession(
     // end (as ncat: the peer may only have half-closed).
     // A WebSocket has no half-close: after the peer's Close nothing more can be sent.
     endOnPeerEof:
-      options.listen ||
+      ctx.plan.role === 'listen' ||
       (io.stdin as { isTTY?: boolean }).isTTY === true ||
-      'whenClosed' in tube,
+      ctx.plan.transport === 'websocket',
   };
   if (options.quitAfterEof !== undefined) relayOptions.quitAfterEof = options.quitAfterEof;
   if (options.idleTimeout !== undefined) relayOptions.idleTimeout = options.idleTimeout;

@@ -33,5 +33,12 @@ export async function runUdpConnect(ctx: Context): Promise<void> {
     throw error;
   }
   log.info(1, `Connected to ${peerName(connection)}.`);
+  if (options.exec) {
+    // -e/-c/--js-exec: the command talks with the peer (as ncat), not sockcat's stdin/stdout.
+    const exec = await (await import('./exec.js')).prepareExec(ctx, options.exec);
+    const { datagramTube } = await import('./datagram-tube.js');
+    await exec.session(datagramTube(connection, 'udp'), 'connected');
+    return;
+  }
   await runUdpSession(ctx, connection, 'connected');
 }

@@ -14,14 +14,19 @@ import { runUdpSession } from './udp-session.js';
  * peers, see runUdpKeepOpen.
  */
 export async function runUdpListen(ctx: Context): Promise<void> {
-  if (ctx.options.keepOpen) return runUdpKeepOpen(ctx);
+  if (ctx.plan.multiplicity === 'keep-open') return runUdpKeepOpen(ctx);
   const { options, io, log } = ctx;
   const filter = await buildHostFilter(options);
+  // -e/-c/--js-exec: a module is loaded (and may fail, exit 2) before anything is bound.
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
   const listener = await listenUdp(
     { host: options.host ?? '', port: options.port },
     { family: options.family, numericOnly: options.numericOnly },
   );
   logListening(ctx, listener.address(), 'udp');
+  exec?.listening(listener.address());
   let connection: Awaited<ReturnType<typeof listener.accept>>;
   try {
     connection = await listener.accept({
@@ -32,6 +37,11 @@ export async function runUdpListen(ctx: Context): Promise<void> {
     await listener.close();
   }
   log.info(1, `Connection from ${peerName(connection)}.`);
+  if (exec) {
+    const { datagramTube } = await import('./datagram-tube.js');
+    await exec.session(datagramTube(connection, 'udp'), 'accepted');
+    return;
+  }
   await runUdpSession(ctx, connection, 'accepted');
 }
 

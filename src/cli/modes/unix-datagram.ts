@@ -64,11 +64,15 @@ function endpointOf(address: SocketAddress | undefined): Endpoint | undefined {
 
 /**
  * `sockcat -U -u PATH`: a Unix datagram socket connected to PATH, bound to an autobound abstract
- * name so that the peer can answer (ncat binds a temporary file instead), relayed like UDP.
+ * name so that the peer can answer (ncat binds a temporary file instead), or to `-s SOURCE`,
+ * relayed like UDP.
  */
 export async function runUnixDatagramConnect(ctx: Context): Promise<void> {
   const path = ctx.options.host ?? '';
-  const socket = await openUnixDatagram({ path: '', connect: path });
+  // -s PATH: bound there (a stale socket file is replaced; the file goes at the end).
+  const source = ctx.options.sourcePath;
+  if (source !== undefined) await prepareUnixListenPath(source, ctx.log, 'datagram');
+  const socket = await openUnixDatagram({ path: source ?? '', connect: path });
   ctx.log.info(1, `Connected to ${path}.`);
   await runUdpSession(ctx, new UnixDatagramPeer(socket, { path }), 'connected', 'unix-dgram');
 }
@@ -79,7 +83,7 @@ export async function runUnixDatagramConnect(ctx: Context): Promise<void> {
  * runUnixDatagramKeepOpen. The socket file is removed at the end.
  */
 export async function runUnixDatagramListen(ctx: Context): Promise<void> {
-  if (ctx.options.keepOpen) return runUnixDatagramKeepOpen(ctx);
+  if (ctx.plan.multiplicity === 'keep-open') return runUnixDatagramKeepOpen(ctx);
   const { io, log } = ctx;
   const socket = await bindListener(ctx);
   let first: Message;
