@@ -117,7 +117,7 @@ export function modeName(layers: Layers, options?: Pick<Options, 'exec' | 'proxy
     if (layers.io === 'exec') words.push(options?.exec?.kind === 'sh' ? '-c' : '-e');
     if (layers.io === 'js-exec') words.push('--js-exec');
     if (layers.io === 'lua-exec') words.push('--lua-exec');
-    if (layers.io === 'forward') words.push('--forward');
+    if (layers.io === 'forward' && layers.role === 'listen') words.push('--forward');
   }
   if (layers.transport === 'websocket') {
     words.push(layers.role === 'listen' ? '--websocket' : 'a ws:// URL');
