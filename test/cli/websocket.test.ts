@@ -42,12 +42,13 @@ test('--ws-lines: one text message per line, one line per message; --json has th
   child.stdin!.write('one\r\ntwo\nthr');
   assert.deepEqual(await server.recvMessage(), { data: Buffer.from('one'), text: true });
   assert.deepEqual(await server.recvMessage(), { data: Buffer.from('two'), text: true });
-  child.stdin!.end('ee');
-  assert.deepEqual(await server.recvMessage(), { data: Buffer.from('three'), text: true });
   await server.sendMessage('answer');
   await server.sendMessage('');
   await waitForLine(child.stdout!, /^answer\n\n$/);
-  await server.close();
+  // Stdin's end sends the last line, then a Close: nothing can be sent to the client after it.
+  child.stdin!.end('ee');
+  assert.deepEqual(await server.recvMessage(), { data: Buffer.from('three'), text: true });
+  assert.equal((await server.recvAll()).length, 0);
   const done = await finished(child);
   assert.equal(done.code, 0);
   const events = done.stderr
