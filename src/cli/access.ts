@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
 import {
   HostFilter,
@@ -8,9 +9,8 @@ import {
   resolveHostSpecs,
 } from '../address/host-spec.js';
 import { ArgumentError } from '../errors.js';
-import type { Endpoint } from '../tube/tube.js';
-import type { Options } from './args.js';
 import type { Context } from './context.js';
+import type { Options } from './options.js';
 
 /**
  * The --allow/--allowfile/--deny/--denyfile filter, names resolved once at start (as ncat does),

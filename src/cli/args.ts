@@ -1,153 +1,29 @@
+/**
+ * The ncat dialect's argv parser: argv → Options (options.ts). Pure: no I/O, never exits. The
+ * positional arguments are targets.ts's, the proxy arguments proxy-args.ts's; which option works in
+ * which mode is the plan's (plan.ts, option-rules.ts). `nc` and `--dialect openbsd` go to
+ * dialect-openbsd.ts.
+ */
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
-import {
-  type ProxyAuth,
-  type ProxyDns,
-  type ProxyHop,
-  type ProxyType,
-  parseProxyAuth,
-  parseProxyChain,
-  parseProxyDns,
-  parseProxyType,
-} from '../proxy/proxy-spec.js';
-import type { ForwardTarget } from '../relay/forward-target.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import { parseOpenbsdArgs } from './dialect-openbsd.js';
 import { parseDuration } from './duration.js';
 import { flagNames, OPTIONS, type OptionSpec } from './option-table.js';
-import { parsePortList } from './port-list.js';
+import { defaultOptions, type ExecSpec, type Options } from './options.js';
+import { assignProxy } from './proxy-args.js';
 import { parseBufferSize, parseKeepAlive, parseTos, parseTtl } from './socket-flags.js';
+import { assignConnectTarget, assignListenTarget, assignUnixTarget } from './targets.js';
 import { parseTlsArgs, type TlsCliOptions } from './tls-args.js';
 import {
   parseForwardArgs,
   parseRetryArgs,
   parseWebSocketArgs,
-  type RetryCliOptions,
-  type WebSocketCliOptions,
   webSocketTuning,
 } from './websocket-args.js';
-
-/** ncat's port when none is given. */
-export const DEFAULT_PORT = 31337;
-/** Ports a -z scan probes at once unless --scan-concurrency says otherwise. */
-export const DEFAULT_SCAN_CONCURRENCY = 100;
-/** ncat's -m default. */
-export const DEFAULT_MAX_CONNS = 100;
-/** ncat gives up connecting after 10 s when -w is not given. */
-export const DEFAULT_CONNECT_TIMEOUT = 10_000;
-
-/** Everything the CLI was asked to do, as plain data. Durations are in milliseconds. */
-export interface Options {
-  command: 'run' | 'help' | 'version';
-  listen: boolean;
-  /** Host to connect to, or address to listen on (undefined: every address). */
-  host: string | undefined;
-  port: number;
-  family: 0 | 4 | 6;
-  numericOnly: boolean;
-  sourceAddress: string | undefined;
-  sourcePort: number | undefined;
-  /** -U -u -s PATH: the path a Unix datagram client binds (default: an autobound abstract name). */
-  sourcePath: string | undefined;
-  /** -w; ncat's default is 10 s. */
-  connectTimeout: number;
-  idleTimeout: number | undefined;
-  quitAfterEof: number | undefined;
-  verbosity: number;
-  sendOnly: boolean;
-  recvOnly: boolean;
-  noShutdown: boolean;
-  crlf: boolean;
-  /** Send a PROXY protocol header of this version before any data (connect mode). */
-  proxyProtocol: 1 | 2 | undefined;
-  /** -k: accept clients until killed; stdin goes to all of them. */
-  keepOpen: boolean;
-  /** -m: simultaneous connections in listen mode (ncat's default: 100). */
-  maxConns: number;
-  /** -o: session data, both directions, raw. */
-  output: string | undefined;
-  /** -x: session data as a hex dump. */
-  hexDump: string | undefined;
-  /** --append-output: append to -o/-x files instead of truncating them. */
-  appendOutput: boolean;
-  /** -d: wait after each chunk sent, in milliseconds. */
-  delay: number | undefined;
-  /** -z: connect and close, sending nothing. */
-  zero: boolean;
-  /** -z with a port list or range: every port to probe (undefined: the single `port`). */
-  scanPorts: number[] | undefined;
-  /** --scan-concurrency: ports probed at once. */
-  scanConcurrency: number;
-  /** --allow/--allowfile/--deny/--denyfile, as given (each may repeat). */
-  access: { allow: string[]; allowFiles: string[]; deny: string[]; denyFiles: string[] };
-  /**
-   * -e (argv split as ncat does), -c (/bin/sh -c), --js-exec (a JavaScript module), --lua-exec (a
-   * Lua 5.4 script).
-   */
-  exec: ExecSpec | undefined;
-  /** -u: UDP instead of TCP. */
-  udp: boolean;
-  /** -U: Unix domain socket; `host` is then the socket path (`@name`: abstract). */
-  unixSocket: boolean;
-  /** -T, --ttl, --keepalive, -I, -O: socket options (undefined when none is given). */
-  socket: SocketOptions | undefined;
-  /** --seqpacket: with -U, a SOCK_SEQPACKET socket instead of a stream. */
-  seqpacket: boolean;
-  /** -t: answer Telnet negotiations (refuse every DO and WILL). */
-  telnet: boolean;
-  /** --broker: listen, relay every client's bytes to all others. */
-  broker: boolean;
-  /** --chat: --broker with client names and escaped control characters. */
-  chat: boolean;
-  /** --json[=FILE]: NDJSON events; '' means standard error. */
-  json: string | undefined;
-  /** --progress: a transfer meter on standard error when it is a terminal. */
-  progress: boolean;
-  /** --ssl and every --ssl-* option (each implies --ssl); undefined: no TLS. */
-  tls: TlsCliOptions | undefined;
-  /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
-  dialect: 'ncat' | 'openbsd';
-  /**
-   * --proxy (repeated, or comma lists): the chain to tunnel through, first hop first; empty when
-   * not given. Plain hops carry --proxy-type and --proxy-auth; URL hops their own.
-   */
-  proxy: ProxyHop[];
-  /** --proxy-dns: where destination names are resolved (ncat's default: remote). */
-  proxyDns: ProxyDns;
-  /** -l --proxy-type http|socks5: run a proxy server instead of a plain listener. */
-  proxyServer: 'http' | 'socks5' | undefined;
-  /** Credentials the proxy server requires (-l --proxy-auth, or NCAT_PROXY_AUTH). */
-  proxyServerAuth: ProxyAuth | undefined;
-  /** Never read stdin: sessions start as if it had ended, FIN unless noShutdown (nc.openbsd -d). */
-  noStdin: boolean;
-  /** Send stdin one line at a time, waiting this many ms after each; also between -z ports. */
-  lineInterval: number | undefined;
-  /** The idle timeout ends the session with status 0 instead of an error (nc.openbsd -w). */
-  idleTimeoutEndsQuietly: boolean;
-  /** -k serves one client at a time, the next once the current one ends (nc.openbsd -k). */
-  keepOpenSequential: boolean;
-  /** -z probes the ports in random order (nc.openbsd -r). */
-  scanRandom: boolean;
-  /** WebSocket: a ws:// or wss:// URL to connect to, or -l --websocket; undefined: none. */
-  websocket: WebSocketCliOptions | undefined;
-  /** -l --forward TARGET: relay each client to a new connection to the target. */
-  forward: ForwardTarget | undefined;
-  /** --retry N / --retry-forever, --retry-delay: reconnect attempts (connect, --forward target). */
-  retry: RetryCliOptions | undefined;
-  /** --ssl-insecure: do not verify wss:// servers and tls:// / wss:// --forward targets. */
-  sslInsecure: boolean;
-  /** --ws-text, --ws-lines, --ws-max-message, --ws-ping as given, for a ws:// --forward target. */
-  webSocketTuning: ReturnType<typeof webSocketTuning>;
-  /**
-   * The options given on the command line, by their option-table names (`keep-open`, `ssl`):
-   * what the plan checks against its layers (plan.ts). The OpenBSD dialect records the ncat
-   * names of its letters that mean the same.
-   */
-  given: string[];
-}
 
 /** Context for parseArgs that is not in argv. */
 export interface ParseContext {
@@ -173,13 +49,6 @@ export function chooseDialect(argv: readonly string[], invokedAs?: string): 'nca
   if (chosen === undefined) return invokedAs === 'nc' ? 'openbsd' : 'ncat';
   if (chosen === 'ncat' || chosen === 'openbsd') return chosen;
   throw new ArgumentError(`invalid --dialect ${JSON.stringify(chosen)} (use ncat or openbsd)`);
-}
-
-/** What -e, -c, --js-exec or --lua-exec asked to run for each connection. */
-export interface ExecSpec {
-  kind: 'exec' | 'sh' | 'js' | 'lua';
-  /** The command line (-e, -c) or the module or script path (--js-exec, --lua-exec), as given. */
-  command: string;
 }
 
 const SPEC_BY_NAME = new Map(OPTIONS.map((spec) => [spec.name, spec]));
@@ -556,176 +425,6 @@ function validateExec(options: Options, exec: ExecSpec): void {
   }
 }
 
-/** TLS with nothing chosen yet (wss:// asks for TLS without any --ssl option). */
-function noTlsOptions(): TlsCliOptions {
-  return {
-    certFile: undefined,
-    keyFile: undefined,
-    verify: false,
-    trustFile: undefined,
-    ciphers: undefined,
-    servername: undefined,
-    alpn: undefined,
-    pin: undefined,
-    minVersion: undefined,
-  };
-}
-
-/** The options of a bare `sockcat` run, before argv says otherwise. */
-export function defaultOptions(): Options {
-  return {
-    command: 'run',
-    listen: false,
-    host: undefined,
-    port: DEFAULT_PORT,
-    family: 0,
-    numericOnly: false,
-    sourceAddress: undefined,
-    sourcePort: undefined,
-    sourcePath: undefined,
-    connectTimeout: DEFAULT_CONNECT_TIMEOUT,
-    idleTimeout: undefined,
-    quitAfterEof: undefined,
-    verbosity: 0,
-    sendOnly: false,
-    recvOnly: false,
-    noShutdown: false,
-    crlf: false,
-    proxyProtocol: undefined,
-    keepOpen: false,
-    maxConns: DEFAULT_MAX_CONNS,
-    output: undefined,
-    hexDump: undefined,
-    appendOutput: false,
-    delay: undefined,
-    zero: false,
-    scanPorts: undefined,
-    scanConcurrency: DEFAULT_SCAN_CONCURRENCY,
-    access: { allow: [], allowFiles: [], deny: [], denyFiles: [] },
-    exec: undefined,
-    udp: false,
-    unixSocket: false,
-    seqpacket: false,
-    socket: undefined,
-    telnet: false,
-    broker: false,
-    chat: false,
-    json: undefined,
-    progress: false,
-    tls: undefined,
-    dialect: 'ncat',
-    proxy: [],
-    proxyDns: 'remote',
-    proxyServer: undefined,
-    proxyServerAuth: undefined,
-    noStdin: false,
-    lineInterval: undefined,
-    idleTimeoutEndsQuietly: false,
-    keepOpenSequential: false,
-    scanRandom: false,
-    websocket: undefined,
-    forward: undefined,
-    retry: undefined,
-    sslInsecure: false,
-    webSocketTuning: {
-      path: undefined,
-      framing: 'binary',
-      maxMessageSize: undefined,
-      pingInterval: undefined,
-    },
-    given: [],
-  };
-}
-
-/**
- * --proxy, --proxy-type, --proxy-auth, --proxy-dns. Connecting: the chain (plain hops take the
- * type and credentials, URL hops their own). Listening: --proxy-type http|socks5 makes a proxy
- * server and --proxy-auth its required credentials. NCAT_PROXY_AUTH stands in for --proxy-auth.
- */
-function assignProxy(
-  options: Options,
-  values: Record<string, string | boolean | boolean[] | string[] | undefined>,
-  env: Readonly<Record<string, string | undefined>>,
-): void {
-  const proxies = (values['proxy'] as string[] | undefined) ?? [];
-  const typeText = values['proxy-type'] as string | undefined;
-  const type: ProxyType | undefined = typeText === undefined ? undefined : parseProxyType(typeText);
-  const authText = (values['proxy-auth'] as string | undefined) ?? env['NCAT_PROXY_AUTH'];
-  const authGiven = values['proxy-auth'] !== undefined;
-  // An explicit empty --proxy-auth is sent as such (as ncat); an empty NCAT_PROXY_AUTH is none.
-  const auth =
-    authText === undefined || (authText === '' && !authGiven)
-      ? undefined
-      : parseProxyAuth(authText);
-  const dnsText = values['proxy-dns'] as string | undefined;
-  if (dnsText !== undefined) options.proxyDns = parseProxyDns(dnsText);
-  // With --forward, --proxy is the way to the target.
-  if (options.listen && (values['forward'] === undefined || proxies.length === 0)) {
-    if (proxies.length > 0) {
-      throw new ArgumentError(
-        '--proxy connects through a proxy; it cannot be used with -l (for a proxy server use -l --proxy-type http|socks5)',
-      );
-    }
-    if (dnsText !== undefined) {
-      throw new ArgumentError('--proxy-dns applies to connecting through a proxy, not to -l');
-    }
-    if (type === undefined) {
-      if (authGiven) throw new ArgumentError('--proxy-auth with -l needs --proxy-type http|socks5');
-      return;
-    }
-    if (type === 'socks4') {
-      throw new ArgumentError(
-        'invalid --proxy-type "socks4" with -l: sockcat\'s proxy servers speak http and socks5',
-      );
-    }
-    const conflicts = [
-      [options.exec !== undefined, '-e, -c, --js-exec and --lua-exec'],
-      [options.broker, '--broker and --chat'],
-      [options.udp, '-u'],
-      [options.unixSocket, '-U'],
-      [options.sendOnly || options.recvOnly, '--send-only and --recv-only'],
-      [options.output !== undefined || options.hexDump !== undefined, '-o and -x'],
-    ] as const;
-    for (const [conflict, flags] of conflicts) {
-      if (conflict) {
-        throw new ArgumentError(`${flags} cannot be used with a proxy server (-l --proxy-type)`);
-      }
-    }
-    if (type === 'socks5' && auth && auth.username === '') {
-      throw new ArgumentError(
-        '--proxy-auth for a socks5 proxy server needs a user name (SOCKS5 username/password has no empty one)',
-      );
-    }
-    options.proxyServer = type;
-    options.proxyServerAuth = auth;
-    return;
-  }
-  if (proxies.length === 0) {
-    if (type !== undefined) {
-      throw new ArgumentError('--proxy-type given without a proxy address (--proxy)');
-    }
-    if (authGiven) throw new ArgumentError('--proxy-auth given without a proxy address (--proxy)');
-    if (dnsText !== undefined) {
-      throw new ArgumentError('--proxy-dns given without a proxy address (--proxy)');
-    }
-    return;
-  }
-  if (options.udp) throw new ArgumentError('--proxy tunnels TCP; it cannot be used with -u');
-  if (options.unixSocket) throw new ArgumentError('--proxy cannot be used with -U');
-  if (options.zero) throw new ArgumentError('-z cannot scan through a proxy (--proxy)');
-  options.proxy = parseProxyChain(proxies, { type: type ?? 'http', auth });
-  for (const hop of options.proxy) {
-    if (hop.type === 'socks4' && hop.auth && hop.auth.password !== '') {
-      throw new ArgumentError('--proxy-auth for a socks4 proxy is a user id only (no ":password")');
-    }
-    if (hop.type === 'socks5' && hop.auth && hop.auth.username === '') {
-      throw new ArgumentError(
-        '--proxy-auth for a socks5 proxy needs a user name (SOCKS5 username/password has no empty one)',
-      );
-    }
-  }
-}
-
 function refuseUnavailable(spec: OptionSpec): void {
   if (spec.status === 'planned') {
     throw new ArgumentError(`option ${flagNames(spec)} is not implemented yet`);
@@ -762,98 +461,6 @@ function refuseWithUdp(
 function parseQuit(text: string): number | undefined {
   if (/^-\d+(\.\d+)?$/.test(text.trim())) return undefined;
   return parseDuration(text, '-q', true);
-}
-
-function assignListenTarget(options: Options, positionals: string[], portFlag: string | undefined) {
-  if (positionals.length > 2) {
-    throw new ArgumentError(`too many arguments: ${positionals.slice(2).join(' ')}`);
-  }
-  let [host, port] = positionals;
-  if (port === undefined && host !== undefined && /^\d+$/.test(host)) {
-    port = host;
-    host = undefined;
-  }
-  if (port !== undefined && portFlag !== undefined && port !== portFlag) {
-    throw new ArgumentError(`two listen ports given: -p ${portFlag} and ${port}`);
-  }
-  const chosen = port ?? portFlag;
-  if (chosen !== undefined) options.port = parsePort(chosen);
-  if (host !== undefined) options.host = unbracket(host);
-}
-
-function assignConnectTarget(
-  options: Options,
-  positionals: string[],
-  portFlag: string | undefined,
-) {
-  const [host, port, ...extra] = positionals;
-  if (host === undefined) throw new ArgumentError('you must specify a host to connect to');
-  if (extra.length > 0) throw new ArgumentError(`too many arguments: ${extra.join(' ')}`);
-  options.host = unbracket(host);
-  if (port !== undefined && options.zero && /[,-]/.test(port)) {
-    options.scanPorts = parsePortList(port);
-  } else if (port !== undefined) {
-    options.port = parsePort(port);
-  }
-  if (portFlag !== undefined) options.sourcePort = parsePort(portFlag, 'source port');
-}
-
-/**
- * -U: the one positional argument is the socket path (`@name`: a Linux abstract socket). Ports,
- * source addresses, IP families and IP access lists have no meaning there: each is an error.
- */
-function assignUnixTarget(
-  options: Options,
-  positionals: string[],
-  portFlag: string | undefined,
-  values: Record<string, unknown>,
-) {
-  const [path, ...extra] = positionals;
-  if (portFlag !== undefined) {
-    throw new ArgumentError(`-p ${portFlag}: a Unix socket (-U) has no port`);
-  }
-  if (path === undefined) {
-    throw new ArgumentError(
-      `you must specify the path of a socket to ${options.listen ? 'listen on' : 'connect to'} (-U)`,
-    );
-  }
-  if (extra.length > 0) {
-    throw new ArgumentError(
-      `too many arguments: ${extra.join(' ')} (with -U the only argument is the socket path)`,
-    );
-  }
-  if (path === '' || path === '@') {
-    throw new ArgumentError(`invalid Unix socket path ${JSON.stringify(path)}`);
-  }
-  if (options.seqpacket && (options.udp || options.zero)) {
-    throw new ArgumentError(`--seqpacket cannot be used with ${options.udp ? '-u' : '-z'}`);
-  }
-  if (options.udp && options.zero) {
-    throw new ArgumentError(
-      '-z cannot be used with -U -u: a Unix datagram socket has no port to probe',
-    );
-  }
-  const conflicts = [
-    ['-4', values['ipv4']],
-    ['-6', values['ipv6']],
-  ].filter(([, value]) => value !== undefined);
-  if (conflicts.length > 0) {
-    throw new ArgumentError(
-      `${conflicts.map(([flag]) => flag).join(' and ')} cannot be used with -U: a Unix socket has no IP address`,
-    );
-  }
-  const { access } = options;
-  if (
-    access.allow.length +
-    access.allowFiles.length +
-    access.deny.length +
-    access.denyFiles.length
-  ) {
-    throw new ArgumentError(
-      '--allow and --deny filter IP addresses; Unix socket clients have none (use the permissions of the socket directory instead)',
-    );
-  }
-  options.host = path;
 }
 
 /** The --help text, generated from the option table. */
@@ -923,4 +530,19 @@ function parseSocketFlags(
   }
   if (options.zero) throw new ArgumentError(`${flags} cannot be used with -z`);
   return socket;
+}
+
+/** TLS with nothing chosen yet (wss:// asks for TLS without any --ssl option). */
+function noTlsOptions(): TlsCliOptions {
+  return {
+    certFile: undefined,
+    keyFile: undefined,
+    verify: false,
+    trustFile: undefined,
+    ciphers: undefined,
+    servername: undefined,
+    alpn: undefined,
+    pin: undefined,
+    minVersion: undefined,
+  };
 }

@@ -1,7 +1,7 @@
-import type { Options } from './args.js';
 import type { EventSink } from './events.js';
 import type { CliIO } from './io.js';
 import type { Log } from './log.js';
+import type { Options } from './options.js';
 import type { Plan } from './plan.js';
 import type { SessionLog } from './session-log.js';
 

@@ -8,7 +8,7 @@ import { ipFamily } from '../address/ip.js';
 import { parsePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
 import { type ProxyType, parseProxySpec } from '../proxy/proxy-spec.js';
-import { defaultOptions, type Options } from './args.js';
+import { defaultOptions, type Options } from './options.js';
 import { parsePortList } from './port-list.js';
 import { parseBufferSize, parseTos, parseTtl } from './socket-flags.js';
 

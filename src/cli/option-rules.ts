@@ -9,8 +9,9 @@
  * the option and ignores it: sockcat runs, with a one-line warning naming it. Refusals that the
  * argv parser already makes (they need the raw values) are listed in `parser` for the docs.
  */
-import type { Options } from './args.js';
-import type { Layers } from './plan.js';
+
+import type { Layers } from './layers.js';
+import type { Options } from './options.js';
 
 export type Verdict = { refuse: string } | { warn: string } | undefined;
 

@@ -1,12 +1,13 @@
 import { SockcatError } from '../errors.js';
 import { VERSION } from '../version.js';
-import { helpText, type Options, type ParseContext, parseArgs } from './args.js';
+import { helpText, type ParseContext, parseArgs } from './args.js';
 import type { Context } from './context.js';
 import { createEventSink, type EventSink } from './events.js';
 import { ExitCode, exitCodeFor } from './exit-codes.js';
 import type { CliIO } from './io.js';
 import { createLog, type Log } from './log.js';
 import { openbsdHelpText, openbsdMessage, QuietExit } from './openbsd-wording.js';
+import type { Options } from './options.js';
 import { buildPlan } from './plan.js';
 import { openSessionLog, type SessionLog } from './session-log.js';
 

@@ -1,7 +1,7 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { ArgumentError } from '../errors.js';
 import { formatHexDump } from '../relay/hexdump.js';
-import type { Options } from './args.js';
+import type { Options } from './options.js';
 
 /** Taps that record session data in -o (raw) and -x (hex dump) files, as ncat does. */
 export interface SessionLog {

@@ -27,6 +27,9 @@ export interface WebSocketCliOptions {
   pingInterval: number | undefined;
 }
 
+/** The framing and limits of a WebSocket end, whichever it is. */
+export type WebSocketTuning = Omit<WebSocketCliOptions, 'url' | 'listen'>;
+
 /** --retry N / --retry-forever and --retry-delay: socat's retry, forever and interval. */
 export interface RetryCliOptions {
   /** Retries after the first failure; Infinity with --retry-forever. */
@@ -72,7 +75,7 @@ export function parseWebSocketArgs(
 }
 
 /** --ws-path, --ws-text, --ws-lines, --ws-max-message, --ws-ping. */
-export function webSocketTuning(values: Values): Omit<WebSocketCliOptions, 'url' | 'listen'> {
+export function webSocketTuning(values: Values): WebSocketTuning {
   if (values['ws-text'] === true && values['ws-lines'] === true) {
     throw new ArgumentError('--ws-text and --ws-lines cannot be used together (lines are text)');
   }

@@ -1,7 +1,7 @@
 import { networkInterfaces } from 'node:os';
+import type { Endpoint } from '../address/endpoint.js';
 import { isIPv4, isIPv6 } from '../address/ip.js';
 import { ipv6ToBytes } from '../address/ip-bytes.js';
-import type { Endpoint } from '../tube/tube.js';
 
 /**
  * Whether a proxy destination is the proxy itself: the port it accepted this client on, at an

@@ -5,8 +5,8 @@ import { errorReason } from '../errors.js';
 import { endpointOf } from '../transports/endpoint.js';
 import { connectUdp, type UdpConnection } from '../transports/udp.js';
 import type { Endpoint } from '../tube/tube.js';
-import type { Forwarder, ForwardOptions } from './forward.js';
 import type { ForwardTarget } from './forward-target.js';
+import type { Forwarder, ForwardOptions } from './forward-types.js';
 import { withRetry } from './retry.js';
 
 /** A UDP session ends after this long without a datagram either way, unless idleTimeout says. */

@@ -13,6 +13,7 @@ export {
 export { type ForwardTarget, formatForwardTarget, parseForwardTarget } from './forward-target.js';
 export { DEFAULT_UDP_SESSION_IDLE } from './forward-udp.js';
 export { formatHexDump } from './hexdump.js';
+export { interactive } from './interactive.js';
 export {
   DEFAULT_RETRY_DELAY,
   DEFAULT_RETRY_MAX_DELAY,

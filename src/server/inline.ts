@@ -1,6 +1,6 @@
+import type { Endpoint } from '../address/endpoint.js';
 import { ArgumentError } from '../errors.js';
 import { listen } from '../transports/tcp-listen.js';
-import type { Endpoint } from '../tube/tube.js';
 import { Engine, logHandlerError } from './engine.js';
 import { handlerModuleUrl, loadHandler } from './load-handler.js';
 import type { ServeOptions, Server } from './types.js';

@@ -1,10 +1,10 @@
 import { createSocket, type Socket as DgramSocket } from 'node:dgram';
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
 import { resolveListenAddress } from '../address/resolve.js';
 import { describeSystemError, ListenError } from '../errors.js';
 import { endpointOf } from '../transports/endpoint.js';
 import { parseTarget, type TargetInput } from '../transports/target.js';
-import type { Endpoint } from '../tube/tube.js';
 
 /** One received datagram, with a way to answer its sender (socketserver's UDPServer). */
 export interface Datagram {

@@ -3,11 +3,11 @@
 import cluster from 'node:cluster';
 import { createServer, type Server as NetServer } from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
 import { describeSystemError, ListenError, SockcatError } from '../errors.js';
 import { listenReusePort } from '../transports/reuse-port.js';
 import { adoptServer } from '../transports/tcp-listen.js';
-import type { Endpoint } from '../tube/tube.js';
 import { Engine } from './engine.js';
 import { loadHandler } from './load-handler.js';
 import type {

@@ -1,3 +1,4 @@
+import type { Endpoint } from '../address/endpoint.js';
 import {
   ArgumentError,
   ListenError,
@@ -5,7 +6,6 @@ import {
   type SockcatErrorCode,
   UnsupportedError,
 } from '../errors.js';
-import type { Endpoint } from '../tube/tube.js';
 import { logHandlerError } from './engine.js';
 import type { FromWorker, ToWorker } from './messages.js';
 import type { ServeOptions, Server } from './types.js';

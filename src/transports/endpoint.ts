@@ -1,4 +1,4 @@
-import type { Endpoint } from '../tube/tube.js';
+import type { Endpoint } from '../address/endpoint.js';
 
 /** Build an Endpoint from what node:net reports (fields are undefined once a socket is gone). */
 export function endpointOf(

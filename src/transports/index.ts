@@ -13,7 +13,6 @@ export {
   type SocketOptions,
 } from './socket-options.js';
 export { parseTarget, type Target, type TargetInput } from './target.js';
-export { type ConnectOptions, connect } from './tcp-connect.js';
 export {
   type AcceptOptions,
   Listener,
@@ -38,11 +37,6 @@ export {
   UnixDatagramSocket,
 } from './unix-datagram.js';
 export {
-  connectWebSocket,
-  DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
-  type WebSocketConnectOptions,
-} from './websocket-connect.js';
-export {
   listenWebSocket,
   WebSocketListener,
   type WebSocketListenOptions,
@@ -50,6 +44,7 @@ export {
 export type { WebSocketClose } from './websocket-stream.js';
 export {
   DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
   type WebSocketMessage,
   type WebSocketOptions,
   WebSocketTube,

@@ -1,6 +1,6 @@
 import { Duplex } from 'node:stream';
 import { EOFError } from '../errors.js';
-import type { MessageSocket } from '../native/message-socket.js';
+import type { MessageSocket } from './message-socket.js';
 
 /**
  * A connected MessageSocket (seqpacket) as a Duplex stream, so that a Tube and every relay can

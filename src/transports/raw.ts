@@ -1,6 +1,6 @@
 import { ArgumentError, PermissionError } from '../errors.js';
 import { requireNative } from '../native/load.js';
-import { MessageSocket, systemError } from '../native/message-socket.js';
+import { MessageSocket, systemError } from './message-socket.js';
 
 /** IP protocol numbers by name (IANA), for `protocol`. */
 export const IP_PROTOCOLS = {

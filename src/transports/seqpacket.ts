@@ -1,7 +1,7 @@
 import { unlinkSync } from 'node:fs';
 import { AbortError, ClosedError, TimeoutError } from '../errors.js';
 import { type NativeAddon, type NativePoller, requireNative } from '../native/load.js';
-import { MessageSocket, systemError } from '../native/message-socket.js';
+import { MessageSocket, systemError } from './message-socket.js';
 import { type Waiter, waitInQueue } from './wait-queue.js';
 
 export interface SeqpacketOptions {

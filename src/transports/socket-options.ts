@@ -2,7 +2,7 @@ import type { Socket as DatagramSocket } from 'node:dgram';
 import type { Server, Socket } from 'node:net';
 import { ArgumentError } from '../errors.js';
 import { type NativeAddon, requireNative } from '../native/load.js';
-import { systemError } from '../native/message-socket.js';
+import { systemError } from './message-socket.js';
 
 /**
  * Socket options users set on TCP and UDP sockets. What Node has an API for goes through it;

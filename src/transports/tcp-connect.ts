@@ -10,6 +10,7 @@ import {
   type ResolvedAddress,
   resolveHost,
 } from '../address/resolve.js';
+import type { TlsInfo } from '../address/tls-info.js';
 import {
   AbortError,
   ArgumentError,
@@ -20,13 +21,12 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
-import type { ProxyDns, ProxyHop } from '../proxy/proxy-spec.js';
-import type { TlsClientOptions, TlsInfo } from '../tls/options.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import { applySocketOptions, type SocketOptions, validateSocketOptions } from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 
+/** Options of a plain TCP or Unix stream connect (dial/connect.ts adds proxies and TLS). */
 export interface ConnectOptions {
   /** Force IPv4 (4) or IPv6 (6); 0 (default) tries every resolved address. */
   family?: Family;
@@ -50,21 +50,6 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Options of the returned tube (default receive timeout, buffer size). */
   tube?: TubeOptions;
-  /**
-   * Tunnel through a proxy, or a chain of proxies (first hop first). `timeout` then bounds the
-   * TCP connect to the first proxy. See docs/library.md ("Proxies").
-   */
-  proxy?: ProxyHop | readonly ProxyHop[];
-  /** Where proxies resolve destination names: 'remote' (default, as ncat), 'local', 'both', 'none'. */
-  proxyDns?: ProxyDns;
-  /** Milliseconds each proxy gets to answer its handshake. Default: `timeout`, else 10000. */
-  proxyTimeout?: number;
-  /**
-   * Speak TLS over the connection (`true`: defaults). The certificate and the host name are
-   * verified unless `insecure: true`; `tube.tls` tells what was negotiated. Through proxies, TLS
-   * runs end to end over the tunnel. See docs/library.md.
-   */
-  tls?: TlsClientOptions | true;
 }
 
 const DEFAULT_ATTEMPT_DELAY = 250;
@@ -72,11 +57,28 @@ const DEFAULT_ATTEMPT_DELAY = 250;
 /**
  * Connect over TCP and return a Tube. Every resolved address is tried, the families alternating
  * and a new attempt starting every `attemptDelay` ms while the previous ones are pending (happy
- * eyeballs); the first to connect wins and the others are dropped.
+ * eyeballs); the first to connect wins and the others are dropped. Plain TCP or Unix stream:
+ * proxies and TLS compose above this, in dial/connect.ts.
  */
 export async function connect(target: TargetInput, options: ConnectOptions = {}): Promise<Tube> {
-  if (isUnixTarget(target)) return connectUnix(unixSocketPath(target), target.path, options);
+  if (isUnixTarget(target)) {
+    const socket = await openUnixSocket(unixSocketPath(target), target.path, options);
+    return unixTube(socket, target.path, options);
+  }
   const { host, port } = parseTarget(target);
+  const route = tcpRoute(host, options);
+  const socket = prepareSocket(await openTcpSocket(host, port, route, options), options);
+  return tcpTube(socket, options);
+}
+
+/** Where a TCP connect goes from: the family and source address, validated. */
+export interface TcpRoute {
+  family: Family;
+  localAddress: string | undefined;
+}
+
+/** Validate a TCP connect's options (host, source port and address, family, socket options). */
+export function tcpRoute(host: string, options: ConnectOptions): TcpRoute {
   if (host === '') throw new ArgumentError('connect needs a host');
   if (options.localPort !== undefined) validatePort(options.localPort, 'source port');
   if (options.socket) validateSocketOptions(options.socket);
@@ -92,26 +94,11 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
       `source address ${localAddress} is IPv${localFamily} but IPv${options.family} was requested`,
     );
   }
-  const open = (toHost: string, toPort: number) =>
-    openSocket(toHost, toPort, family, localAddress, options);
-  let socket: Socket;
-  if (options.proxy === undefined) {
-    socket = await open(host, port);
-  } else {
-    const { connectThroughProxies } = await import('../proxy/chain.js');
-    const chain: readonly ProxyHop[] = Array.isArray(options.proxy)
-      ? options.proxy
-      : [options.proxy as ProxyHop];
-    const handshakeTimeout = options.proxyTimeout ?? options.timeout;
-    socket = await connectThroughProxies({ host, port }, chain, {
-      connect: open,
-      family,
-      ...(options.proxyDns ? { dns: options.proxyDns } : {}),
-      ...(handshakeTimeout !== undefined ? { handshakeTimeout } : {}),
-      ...(options.lookup ? { lookup: options.lookup } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-  }
+  return { family, localAddress };
+}
+
+/** Nagle, keepalive and the socket options on a connected socket (destroyed if they fail). */
+export function prepareSocket(socket: Socket, options: ConnectOptions): Socket {
   socket.setNoDelay(options.noDelay ?? true);
   if (options.keepAlive !== undefined) socket.setKeepAlive(true, options.keepAlive);
   if (options.socket) {
@@ -122,31 +109,48 @@ export async function connect(target: TargetInput, options: ConnectOptions = {})
       throw error;
     }
   }
-  const secured = options.tls
-    ? await secureClient(socket, options, host, formatHostPort(host, port), {
-        op: 'connect',
-        network: 'tcp',
-        address: host,
-        port,
-      })
-    : undefined;
-  return new Tube(secured?.socket ?? socket, {
+  return socket;
+}
+
+/** The Tube of a connected TCP socket; `over` is what carries the bytes (a TLS socket). */
+export function tcpTube(
+  socket: Socket,
+  options: ConnectOptions,
+  over?: { stream: Duplex; tls: TlsInfo },
+): Tube {
+  return new Tube(over?.stream ?? socket, {
     ...options.tube,
     network: 'tcp',
     local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
     remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
-    ...(secured ? { tls: secured.info } : {}),
+    ...(over ? { tls: over.tls } : {}),
+  });
+}
+
+/** The Tube of a connected Unix stream socket (shown by its path as given). */
+export function unixTube(
+  socket: Socket,
+  shown: string,
+  options: ConnectOptions,
+  over?: { stream: Duplex; tls: TlsInfo },
+): Tube {
+  return new Tube(over?.stream ?? socket, {
+    ...options.tube,
+    network: 'unix',
+    remote: { address: shown, port: 0, family: 0 },
+    local: { address: '', port: 0, family: 0 },
+    ...(over ? { tls: over.tls } : {}),
   });
 }
 
 /** TCP to host:port (resolution and happy eyeballs included), bounded by `options.timeout`. */
-async function openSocket(
+export async function openTcpSocket(
   host: string,
   port: number,
-  family: Family,
-  localAddress: string | undefined,
+  route: TcpRoute,
   options: ConnectOptions,
 ): Promise<Socket> {
+  const { family, localAddress } = route;
   const name = formatHostPort(host, port);
   const context: ErrorContext = { op: 'connect', network: 'tcp', address: host, port };
 
@@ -314,7 +318,12 @@ function connectFailure(
   return new ConnectError(`connect to ${name}${via} failed: ${detail}`, ctx);
 }
 
-async function connectUnix(path: string, shown: string, options: ConnectOptions): Promise<Tube> {
+/** A connected Unix stream socket at `path` (`shown` in messages), bounded by `options.timeout`. */
+export async function openUnixSocket(
+  path: string,
+  shown: string,
+  options: ConnectOptions,
+): Promise<Socket> {
   const context: ErrorContext = { op: 'connect', network: 'unix', address: shown };
   const socket = new Socket({ allowHalfOpen: true });
   const timeout = options.timeout;
@@ -355,36 +364,5 @@ async function connectUnix(path: string, shown: string, options: ConnectOptions)
     socket.once('connect', onConnect);
     socket.connect({ path });
   });
-  const secured = options.tls
-    ? await secureClient(socket, options, undefined, shown, context)
-    : undefined;
-  return new Tube(secured?.socket ?? socket, {
-    ...options.tube,
-    network: 'unix',
-    remote: { address: shown, port: 0, family: 0 },
-    local: { address: '', port: 0, family: 0 },
-    ...(secured ? { tls: secured.info } : {}),
-  });
-}
-
-/** The TLS handshake over a connected socket; node:tls is loaded only when asked for. */
-async function secureClient(
-  socket: Socket,
-  options: ConnectOptions,
-  host: string | undefined,
-  name: string,
-  context: ErrorContext,
-): Promise<{ socket: Duplex; info: TlsInfo }> {
-  // Until the TLS socket owns it (after an import that may take a turn), a reset must not go
-  // unheard: upgradeClient() then fails at once on the closed socket.
-  socket.on('error', () => {});
-  const { upgradeClient } = await import('../tls/client.js');
-  const tls = options.tls === true ? {} : (options.tls ?? {});
-  return upgradeClient(socket, {
-    ...tls,
-    ...(host !== undefined ? { host } : {}),
-    peerName: name,
-    ...(options.signal ? { signal: options.signal } : {}),
-    context,
-  });
+  return socket;
 }

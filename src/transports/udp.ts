@@ -1,4 +1,5 @@
 import { createSocket, type Socket as DgramSocket, type RemoteInfo } from 'node:dgram';
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort, unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { validatePort } from '../address/port.js';
@@ -20,7 +21,6 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
-import type { Endpoint } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
 import {
   applyDatagramOptions,

@@ -1,6 +1,6 @@
 import { unlinkSync } from 'node:fs';
 import { requireNative } from '../native/load.js';
-import { MessageSocket, systemError } from '../native/message-socket.js';
+import { MessageSocket, systemError } from './message-socket.js';
 
 export interface UnixDatagramOptions {
   /** Bind to this path (`@name`: Linux abstract name). Unbound sockets can send, not receive replies. */

@@ -15,9 +15,9 @@ import type { Endpoint, TubeOptions } from '../tube/tube.js';
 import type { TargetInput } from './target.js';
 import { type Listener, type ListenerTls, type ListenOptions, listen } from './tcp-listen.js';
 import { type Waiter, waitInQueue } from './wait-queue.js';
-import { DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT } from './websocket-connect.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
   type WebSocketOptions,
   WebSocketTube,
 } from './websocket-tube.js';

@@ -5,6 +5,8 @@ import { type WebSocketClose, webSocketStream } from './websocket-stream.js';
 
 /** Default largest message accepted (bytes): a bigger one closes the connection with 1009. */
 export const DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+/** Milliseconds the HTTP upgrade may take once the connection (and TLS) is up. */
+export const DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT = 10_000;
 
 /** What both ends of a WebSocket accept. */
 export interface WebSocketOptions {

@@ -1,5 +1,7 @@
-import type { Duplex, Readable, Writable } from 'node:stream';
+import type { Duplex } from 'node:stream';
+import type { Endpoint } from '../address/endpoint.js';
 import { formatHostPort } from '../address/host-port.js';
+import type { TlsInfo } from '../address/tls-info.js';
 import {
   AbortError,
   ClosedError,
@@ -12,18 +14,12 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
-import type { RelayResult } from '../relay/stdio-relay.js';
-import type { TlsInfo } from '../tls/options.js';
 import { whenDrained } from './drain.js';
 import { endedStream } from './ended-stream.js';
 import { ReceiveBuffer } from './receive-buffer.js';
 
-/** One end of a connection, as the transport saw it. */
-export interface Endpoint {
-  address: string;
-  port: number;
-  family: 4 | 6 | 0;
-}
+/** One end of a connection: defined in address/, re-exported with the tube that carries it. */
+export type { Endpoint } from '../address/endpoint.js';
 
 export interface TubeOptions {
   /** Default timeout in milliseconds for every recv* call; Infinity (the default) waits forever. */
@@ -452,24 +448,6 @@ export class Tube implements AsyncIterable<Buffer> {
         new ClosedError(`send to ${this.peerName}: connection closed`, this.#ctx('write')),
       false,
     );
-  }
-
-  /**
-   * Hand the connection to the terminal (pwntools' interactive()): stdin goes to the peer, the
-   * peer's bytes to stdout, with the end-of-file rules of docs/eof.md. Resolves when either side
-   * is done; the tube stays open for the caller to close.
-   */
-  async interactive(
-    io: { stdin?: Readable; stdout?: Writable; signal?: AbortSignal } = {},
-  ): Promise<RelayResult> {
-    const { relayStdio } = await import('../relay/stdio-relay.js');
-    const stdin = io.stdin ?? process.stdin;
-    return relayStdio(this, {
-      endOnPeerEof: (stdin as { isTTY?: boolean }).isTTY === true,
-      stdin,
-      stdout: io.stdout ?? process.stdout,
-      ...(io.signal ? { signal: io.signal } : {}),
-    });
   }
 
   // ---- closing ------------------------------------------------------------------------------

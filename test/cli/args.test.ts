@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_PORT, helpText, parseArgs } from '../../src/cli/args.js';
+import { helpText, parseArgs } from '../../src/cli/args.js';
 import { parseDuration } from '../../src/cli/duration.js';
 import { OPTIONS } from '../../src/cli/option-table.js';
+import { DEFAULT_PORT } from '../../src/cli/options.js';
 
 test('connect mode: host and port, -p is the source port', () => {
   const options = parseArgs(['-p', '5000', '-s', '127.0.0.1', 'example.com', '80']);

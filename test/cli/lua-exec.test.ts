@@ -6,7 +6,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
-import { connect } from '../../src/transports/tcp-connect.js';
+import { connect } from '../../src/dial/connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { ROOT } from '../helpers/paths.js';

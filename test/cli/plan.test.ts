@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseArgs } from '../../src/cli/args.js';
+import { layersOf, modeName } from '../../src/cli/layers.js';
 import { OPTION_RULES } from '../../src/cli/option-rules.js';
 import { OPTIONS } from '../../src/cli/option-table.js';
-import { buildPlan, layersOf, modeName } from '../../src/cli/plan.js';
+import { buildPlan } from '../../src/cli/plan.js';
 
 const plan = (argv: string[]) => buildPlan(parseArgs(argv, { env: {} }));
 const layers = (argv: string[]) => layersOf(parseArgs(argv, { env: {} }));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
-import { connect } from '../../src/transports/tcp-connect.js';
+import { connect } from '../../src/dial/connect.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { freePort } from '../helpers/ports.js';
 

@@ -4,8 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { connect } from '../../src/dial/connect.js';
 import { pinForm } from '../../src/tls/fingerprint.js';
-import { connect } from '../../src/transports/tcp-connect.js';
 import { makeCertificates } from '../helpers/certificates.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 

@@ -2,8 +2,8 @@
 // verification, retries, and the refusals of what a WebSocket cannot honour.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { connectWebSocket } from '../../src/dial/websocket-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
-import { connectWebSocket } from '../../src/transports/websocket-connect.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 

@@ -5,10 +5,10 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
+import { connect } from '../../src/dial/connect.js';
 import { parseChallenges } from '../../src/proxy/auth-challenge.js';
 import { digestAuthorization } from '../../src/proxy/digest.js';
 import type { ProxyHop } from '../../src/proxy/proxy-spec.js';
-import { connect } from '../../src/transports/tcp-connect.js';
 
 /**
  * A fake proxy: `script` gets each connection's socket and the bytes received so far whenever

@@ -5,13 +5,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { connectWebSocket } from '../../src/dial/websocket-connect.js';
 import { ArgumentError, ConnectionRefusedError } from '../../src/errors.js';
 import { type ForwardEvent, forward } from '../../src/relay/forward.js';
 import { formatForwardTarget, parseForwardTarget } from '../../src/relay/forward-target.js';
 import { retryDelay } from '../../src/relay/retry.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
-import { connectWebSocket } from '../../src/transports/websocket-connect.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
 
 /** Events as they come, and a way to wait for one. */

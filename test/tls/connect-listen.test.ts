@@ -7,11 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Duplex } from 'node:stream';
 import { type TestContext, test } from 'node:test';
+import { connect } from '../../src/dial/connect.js';
 import { serve } from '../../src/server/serve.js';
 import { upgradeClient } from '../../src/tls/client.js';
 import { pinForm } from '../../src/tls/fingerprint.js';
 import type { TlsServerOptions } from '../../src/tls/options.js';
-import { connect } from '../../src/transports/tcp-connect.js';
 import { type Listener, listen } from '../../src/transports/tcp-listen.js';
 import { makeCertificates } from '../helpers/certificates.js';
 

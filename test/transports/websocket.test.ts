@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { connectWebSocket } from '../../src/dial/websocket-connect.js';
 import {
   ArgumentError,
   ClosedError,
@@ -7,7 +8,6 @@ import {
   TlsError,
   WebSocketError,
 } from '../../src/errors.js';
-import { connectWebSocket } from '../../src/transports/websocket-connect.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
 import { parseWebSocketUrl } from '../../src/transports/websocket-url.js';
 import { waitForLine } from '../helpers/child.js';

@@ -1,6 +1,4 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
 import { EOFError, TimeoutError } from '../../src/errors.js';
 import { Tube } from '../../src/tube/tube.js';
@@ -182,24 +180,6 @@ test('toStream hands over the buffered bytes first', async () => {
   peer.end();
   await new Promise((resolve) => stream.once('end', resolve));
   assert.equal(Buffer.concat(chunks).toString(), 'uffered+more');
-});
-
-test('interactive() relays given stdin/stdout with the EOF rules', async () => {
-  const { peer, tube } = setup();
-  const stdin = new PassThrough();
-  const stdout = new PassThrough();
-  const out: Buffer[] = [];
-  stdout.on('data', (chunk: Buffer) => out.push(chunk));
-  const done = tube.interactive({ stdin, stdout });
-  const sentAll = once(peer.stream, 'finish');
-  stdin.end('typed\n');
-  await sentAll;
-  peer.send('shown\n');
-  peer.end();
-  const result = await done;
-  assert.equal(result.end, 'peer-eof');
-  assert.equal(Buffer.concat(out).toString(), 'shown\n');
-  assert.equal(peer.received().toString(), 'typed\n');
 });
 
 test('idleTimeout destroys a silent connection', async () => {

@@ -8,7 +8,8 @@ import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { progressMeterFor } from '../progress.js';
-import { logListening, serveHost } from './listen.js';
+import { serveHost } from './listen.js';
+import { logListening } from './listening.js';
 import { emitTubeClosed, eventEndpoint, openSessionEvent, peerName } from './session.js';
 import { serveWebSocketOptions } from './websocket.js';
 

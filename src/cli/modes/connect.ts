@@ -1,7 +1,7 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { ipFamily } from '../../address/ip.js';
-import type { ConnectOptions } from '../../transports/tcp-connect.js';
-import { connect } from '../../transports/tcp-connect.js';
+import type { ConnectOptions } from '../../dial/connect.js';
+import { connect } from '../../dial/connect.js';
 import type { Context } from '../context.js';
 import { QuietExit } from '../openbsd-wording.js';
 import { connectWithRetry } from '../retry.js';

@@ -1,7 +1,7 @@
+import type { Endpoint } from '../../address/endpoint.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
-import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
 import { eventEndpoint, openSessionEvent, peerName } from './session.js';

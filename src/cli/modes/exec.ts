@@ -5,10 +5,10 @@ import { connectionEnv, type ExecOptions, execRelay } from '../../relay/exec.js'
 import type { JsExecHandler } from '../../relay/exec-module.js';
 import type { LuaScript } from '../../relay/lua-exec.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
-import type { ExecSpec } from '../args.js';
 import type { Context } from '../context.js';
 import { loadJsExecHandler } from '../js-exec.js';
-import { listeningAddresses } from './listen.js';
+import type { ExecSpec } from '../options.js';
+import { listeningAddresses } from './listening.js';
 import { emitTubeClosed, openSessionEvent, peerName } from './session.js';
 
 /** The flag that asked for each kind, for messages. */

@@ -13,7 +13,8 @@ import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
 import { formatSeconds, reportConnectFailure } from '../retry.js';
-import { logListening, serveHost } from './listen.js';
+import { serveHost } from './listen.js';
+import { logListening } from './listening.js';
 import { eventEndpoint } from './session.js';
 import { webSocketOptions } from './websocket.js';
 

@@ -9,7 +9,8 @@ import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { progressMeterFor } from '../progress.js';
-import { clientName, listenTarget, logListening, serveHost } from './listen.js';
+import { clientName, listenTarget, serveHost } from './listen.js';
+import { logListening } from './listening.js';
 import { emitTubeClosed, openSessionEvent } from './session.js';
 import { serveWebSocketOptions, watchWebSocketClose } from './websocket.js';
 

@@ -1,4 +1,3 @@
-import { formatHostPort } from '../../address/host-port.js';
 import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import type { TargetInput } from '../../transports/target.js';
@@ -6,8 +5,8 @@ import { type Listener, type ListenOptions, listen } from '../../transports/tcp-
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter, reportDenied } from '../access.js';
 import type { Context } from '../context.js';
-import type { Transport } from '../events.js';
 import { prepareUnixListenPath } from '../unix-path.js';
+import { logListening } from './listening.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
@@ -128,33 +127,6 @@ export async function listenTarget(ctx: Context): Promise<TargetInput> {
 export function clientName(tube: Tube): string {
   if (tube.network === 'unix') return 'a client on Unix domain socket';
   return peerName(tube);
-}
-
-/** The addresses a listener serves: a dual-stack socket (no host given) is both families. */
-export function listeningAddresses(ctx: Context, bound: Endpoint): string[] {
-  const { options } = ctx;
-  if (options.unixSocket) return [bound.address];
-  return options.host === undefined && options.family === 0 && bound.address === '::'
-    ? ['::', '0.0.0.0']
-    : [bound.address];
-}
-
-/** "Listening on ..." lines, one per address family served. */
-export function logListening(ctx: Context, bound: Endpoint, transport: Transport = 'tcp'): void {
-  const { options, log } = ctx;
-  if (options.unixSocket) {
-    log.info(1, `Listening on ${bound.address}`);
-    ctx.events.emit({ event: 'listening', transport: 'unix', local: { path: bound.address } });
-    return;
-  }
-  for (const address of listeningAddresses(ctx, bound)) {
-    log.info(1, `Listening on ${formatHostPort(address, bound.port)}`);
-  }
-  ctx.events.emit({
-    event: 'listening',
-    transport,
-    local: { address: bound.address, port: bound.port },
-  });
 }
 
 /**

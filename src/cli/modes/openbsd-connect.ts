@@ -1,6 +1,6 @@
 import { resolveHost } from '../../address/resolve.js';
+import { type ConnectOptions, connect } from '../../dial/connect.js';
 import { AbortError } from '../../errors.js';
-import { type ConnectOptions, connect } from '../../transports/tcp-connect.js';
 import type { Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import { failedLine, serviceName, succeededLine } from '../openbsd-wording.js';

@@ -10,7 +10,8 @@ import { serve } from '../../server/serve.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
-import { logListening, serveHost } from './listen.js';
+import { serveHost } from './listen.js';
+import { logListening } from './listening.js';
 import { openSessionEvent, peerName } from './session.js';
 
 /**

@@ -1,10 +1,11 @@
+import type { Endpoint } from '../../address/endpoint.js';
 import { serve } from '../../server/serve.js';
 import { listenUdp, MAX_UDP_PAYLOAD } from '../../transports/udp.js';
-import type { Endpoint } from '../../tube/tube.js';
 import { buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { reportDenied, runDatagramKeepOpen } from './datagram-keep-open.js';
-import { logListening, serveHost } from './listen.js';
+import { serveHost } from './listen.js';
+import { logListening } from './listening.js';
 import { peerName } from './session.js';
 import { runUdpSession } from './udp-session.js';
 

@@ -1,7 +1,7 @@
+import type { Endpoint } from '../../address/endpoint.js';
 import { ArgumentError, ConnectError } from '../../errors.js';
-import type { Message, SocketAddress } from '../../native/message-socket.js';
+import type { Message, SocketAddress } from '../../transports/message-socket.js';
 import { openUnixDatagram, type UnixDatagramSocket } from '../../transports/unix-datagram.js';
-import type { Endpoint } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { prepareUnixListenPath } from '../unix-path.js';

@@ -9,7 +9,8 @@ import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { connectWithRetry } from '../retry.js';
-import { acceptAllowed, clientName, listenTarget, logListening } from './listen.js';
+import { acceptAllowed, clientName, listenTarget } from './listen.js';
+import { logListening } from './listening.js';
 import { runSession, sessionIdOf } from './session.js';
 
 /** The library's WebSocket options from --ws-text, --ws-lines, --ws-max-message, --ws-ping. */
@@ -69,7 +70,7 @@ export async function runWebSocketConnect(ctx: Context): Promise<void> {
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
   const tls = url.secure ? await import('../tls.js') : undefined;
-  const { connectWebSocket } = await import('../../transports/websocket-connect.js');
+  const { connectWebSocket } = await import('../../dial/websocket-connect.js');
   let via: string[] | undefined;
   if (options.proxy.length > 0) {
     const { formatProxy } = await import('../../proxy/proxy-spec.js');

@@ -9,16 +9,14 @@ import {
   WebSocketError,
 } from '../errors.js';
 import type { TlsClientOptions } from '../tls/options.js';
-import { type ConnectOptions, connect } from './tcp-connect.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
   type WebSocketOptions,
   WebSocketTube,
-} from './websocket-tube.js';
-import { parseWebSocketUrl } from './websocket-url.js';
-
-/** Milliseconds the HTTP upgrade may take after the connection (and TLS) is up. */
-export const DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT = 10_000;
+} from '../transports/websocket-tube.js';
+import { parseWebSocketUrl } from '../transports/websocket-url.js';
+import { type ConnectOptions, connect } from './connect.js';
 
 export interface WebSocketConnectOptions
   extends WebSocketOptions,
