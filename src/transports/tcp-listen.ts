@@ -61,6 +61,12 @@ export interface ListenOptions {
    * refused client costs no TLS work.
    */
   allow?: (remote: Endpoint) => boolean;
+  /**
+   * With `tls`: serve one client, as ncat's `-l` without `-k`. The first connection `allow` lets in
+   * is the one: connections after it are reset at once, even while its handshake runs, and when
+   * its handshake fails accept() rejects with that error (instead of waiting for another client).
+   */
+  tlsSingleClient?: boolean;
 }
 
 /** The listener's TLS identity. */
@@ -94,6 +100,10 @@ export class Listener implements AsyncIterable<Tube> {
   #allow: ((remote: Endpoint) => boolean) | undefined;
   /** Handshakes in progress; they count against maxPending. */
   #handshaking = 0;
+  /** tlsSingleClient: the one client has arrived; its failed handshake, if it failed. */
+  #single: boolean;
+  #taken = false;
+  #failure: Error | undefined;
   /** Secured sockets: their TLS details and the endpoints of the socket underneath. */
   #secured = new WeakMap<Socket, { info: TlsInfo; local: Endpoint; remote: Endpoint }>();
 
@@ -108,6 +118,7 @@ export class Listener implements AsyncIterable<Tube> {
     this.#acceptor = acceptor;
     this.#onTlsError = options.onTlsError;
     this.#allow = options.allow;
+    this.#single = options.tlsSingleClient === true;
     this.#maxPending = options.maxPending ?? options.backlog ?? 511;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
@@ -149,6 +160,7 @@ export class Listener implements AsyncIterable<Tube> {
   accept(options: AcceptOptions = {}): Promise<Tube> {
     const first = this.#pending.shift();
     if (first) return Promise.resolve(this.#wrap(first));
+    if (this.#failure) return Promise.reject(this.#failure);
     if (this.#closed) {
       return Promise.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
     }
@@ -254,6 +266,14 @@ export class Listener implements AsyncIterable<Tube> {
       raw.resetAndDestroy();
       return;
     }
+    if (this.#single) {
+      // ncat's -l: the one client has connected; nobody else gets in, handshake or not.
+      if (this.#taken) {
+        raw.resetAndDestroy();
+        return;
+      }
+      this.#taken = true;
+    }
     const peer =
       remote.family === 0
         ? remote.address || 'unix socket peer'
@@ -279,7 +299,14 @@ export class Listener implements AsyncIterable<Tube> {
         },
         (error: Error) => {
           this.#handshaking--;
-          if (!this.#closed) this.#onTlsError?.(error, remote);
+          if (this.#closed) return;
+          if (this.#single) {
+            // The one client failed: the wait is over (ncat's server ends there).
+            this.#failure = error;
+            for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+            return;
+          }
+          this.#onTlsError?.(error, remote);
         },
       );
   }

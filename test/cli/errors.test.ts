@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { VERSION } from '../../src/version.js';
 import { runCli } from '../helpers/child.js';
 import { ROOT } from '../helpers/paths.js';
-import { freePort } from '../helpers/ports.js';
+import { refusedPort } from '../helpers/ports.js';
 
 function assertOneLine(stderr: string, pattern: RegExp) {
   const lines = stderr.split('\n').filter((line) => line !== '');
@@ -17,7 +17,7 @@ function assertOneLine(stderr: string, pattern: RegExp) {
 }
 
 test('connection refused: exit 1', async () => {
-  const port = await freePort();
+  const port = await refusedPort();
   const { code, stderr, stdout } = await runCli(['127.0.0.1', String(port)]);
   assert.equal(code, 1);
   assert.equal(stdout.length, 0);
@@ -90,7 +90,7 @@ test('VERSION matches package.json', () => {
 });
 
 test('no stack trace for an expected failure, even with -vv', async () => {
-  const port = await freePort();
+  const port = await refusedPort();
   const quiet = await runCli(['-vv', '127.0.0.1', String(port)]);
   assert.doesNotMatch(quiet.stderr, /\n\s+at /);
 });

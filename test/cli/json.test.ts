@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { feedStdin, finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
-import { freePort } from '../helpers/ports.js';
+import { refusedPort } from '../helpers/ports.js';
 
 type Event = Record<string, unknown> & { event: string; v: number; time: string };
 
@@ -85,7 +85,7 @@ test('connect mode: connected then closed; stdout keeps only the data', async (t
 });
 
 test('a failure ends with an error event carrying the code and exit status', async () => {
-  const port = await freePort();
+  const port = await refusedPort();
   const { code, stderr } = await runCli(['--json', '127.0.0.1', String(port)]);
   assert.equal(code, 1);
   // The human line stays, and the event follows it.
@@ -102,7 +102,7 @@ test('--json=FILE appends events to the file, and stderr has none', async (t) =>
   t.after(() => rm(dir, { recursive: true, force: true }));
   const file = join(dir, 'events.ndjson');
   const open = await openPort(t, (socket) => (socket as import('node:net').Socket).destroy());
-  const closed = await freePort();
+  const closed = await refusedPort();
   for (let run = 0; run < 2; run++) {
     const result = await runCli([`--json=${file}`, '-z', '127.0.0.1', `${open},${closed}`]);
     assert.equal(result.code, 0);

@@ -6,7 +6,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { connect } from '../../src/dial/connect.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
-import { freePort } from '../helpers/ports.js';
+import { refusedPort } from '../helpers/ports.js';
 
 /** A sockcat proxy server on loopback port 0; killed when the test ends. */
 async function startProxyServer(t: TestContext, type: 'http' | 'socks5', args: string[] = []) {
@@ -135,7 +135,7 @@ test('credentials refused: one line naming the proxy and what it said, exit 1', 
 });
 
 test('a destination the proxy cannot reach: HTTP 504 and SOCKS5 reply 0x05', async (t) => {
-  const closed = await freePort();
+  const closed = await refusedPort();
   const http = await startProxyServer(t, 'http');
   const socks = await startProxyServer(t, 'socks5');
   const viaHttp = await runCli(['--proxy', `127.0.0.1:${http.port}`, '127.0.0.1', String(closed)]);

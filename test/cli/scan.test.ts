@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:net';
 import { test } from 'node:test';
 import { runCli } from '../helpers/child.js';
-import { freePort } from '../helpers/ports.js';
+import { refusedPort } from '../helpers/ports.js';
 
 async function openPort(t: { after(fn: () => unknown): void }): Promise<number> {
   const server: Server = createServer((socket) => socket.destroy());
@@ -18,7 +18,7 @@ test('-z with one port: silent, exit 0 when open, 1 when closed (the error only 
   const open = await openPort(t);
   const ok = await runCli(['-z', '127.0.0.1', String(open)]);
   assert.deepEqual([ok.code, ok.stdout.toString(), ok.stderr], [0, '', '']);
-  const closed = await freePort();
+  const closed = await refusedPort();
   const refused = await runCli(['-z', '127.0.0.1', String(closed)]);
   assert.deepEqual([refused.code, refused.stdout.toString(), refused.stderr], [1, '', '']);
   const verbose = await runCli(['-z', '-v', '127.0.0.1', String(closed)]);
@@ -31,7 +31,7 @@ test('-z with one port: silent, exit 0 when open, 1 when closed (the error only 
 
 test('-z with a list: one stdout line per open port, a summary on stderr', async (t) => {
   const open = await openPort(t);
-  const closed = await freePort();
+  const closed = await refusedPort();
   const { code, stdout, stderr } = await runCli(['-z', '127.0.0.1', `${closed},${open}`]);
   assert.equal(code, 0);
   assert.equal(stdout.toString(), `127.0.0.1:${open} open\n`);

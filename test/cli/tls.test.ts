@@ -170,7 +170,7 @@ test('mTLS: -l --ssl-verify requires a client certificate from --ssl-trustfile',
   const certs = await makeCertificates(t);
   const good = certs.files('good');
   const ca = certs.files('ca').cert;
-  const server = await startServer(t, [
+  const serverArgs = [
     '--ssl-cert',
     good.cert,
     '--ssl-key',
@@ -178,15 +178,16 @@ test('mTLS: -l --ssl-verify requires a client certificate from --ssl-trustfile',
     '--ssl-verify',
     '--ssl-trustfile',
     ca,
-  ]);
-  // Without a certificate the client is dropped (the TLS 1.3 client learns it on its first read)
-  // and the listener keeps waiting.
-  const bare = await runCli(['--ssl', '--recv-only', '127.0.0.1', String(server.port)]);
+  ];
+  const refusing = await startServer(t, serverArgs);
+  // Without a certificate the client is refused (the TLS 1.3 client learns it on its first
+  // read), and -l without -k ends there, with status 1, as ncat 7.93 does.
+  const bare = await runCli(['--ssl', '--recv-only', '127.0.0.1', String(refusing.port)]);
   assert.equal(bare.stdout.length, 0);
-  await waitForLine(
-    server.child.stderr!,
-    /TLS client 127\.0\.0\.1:\d+ refused: no client certificate\n/,
-  );
+  const refused = await refusing.done;
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /TLS client 127\.0\.0\.1:\d+ refused: no client certificate\n/);
+  const server = await startServer(t, serverArgs);
   server.child.stdin!.end('welcome\n');
   const client = certs.files('client');
   const child = spawnCli([

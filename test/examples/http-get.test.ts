@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, type TestContext, test } from 'node:test';
 import { type Finished, feedStdin, finished, stop } from '../helpers/child.js';
 import { EXAMPLES } from '../helpers/paths.js';
-import { freePort } from '../helpers/ports.js';
+import { refusedPort } from '../helpers/ports.js';
 
 const HTTP_GET = join(EXAMPLES, 'http-get.js');
 const REPLY = Buffer.from(
@@ -98,7 +98,7 @@ describe('http-get example', () => {
 
   test('a refused connection is one clear line and exit 1', async (t) => {
     // A port whose listener was just closed: nothing listens there.
-    const port = await freePort();
+    const port = await refusedPort();
     const result = await httpGet(t, ['127.0.0.1', String(port)]);
     assert.equal(
       result.stderr,

@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { loadNative } from '../../src/native/load.js';
 
 /**
- * A loopback TCP port that was free a moment ago: bound on port 0, read back, closed. As a
- * destination for connect() it gives "connection refused". Not for listening on: another process
- * may take it first (listen on port 0 and read the port back instead).
+ * A loopback TCP port that was free a moment ago: bound on port 0, read back, closed. For a port
+ * to bind as a source port. Not for listening on (listen on port 0 and read the port back), and
+ * not as a "refused" destination: another process may take it first (use refusedPort()).
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const server = createServer();
@@ -14,5 +15,25 @@ export async function freePort(host = '127.0.0.1'): Promise<number> {
   server.close();
   await once(server, 'close');
   if (address === null || typeof address === 'string') throw new Error('no TCP address');
+  return address.port;
+}
+
+/** Sockets that hold refusedPort()'s ports; closed by the kernel when the test process exits. */
+const held: number[] = [];
+
+/**
+ * A loopback TCP port where connect() is refused, and stays refused for the rest of the test
+ * process: a socket is bound there and never listens, so no other process (tests run in parallel)
+ * can start listening on it. Without the native addon, the racy freePort() is the fallback.
+ */
+export async function refusedPort(host = '127.0.0.1'): Promise<number> {
+  const native = loadNative();
+  if (native === undefined) return freePort(host);
+  const { AF_INET, AF_INET6, SOCK_STREAM } = native.constants;
+  const fd = native.socket(host.includes(':') ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  native.bind(fd, { address: host, port: 0 });
+  held.push(fd);
+  const address = native.getsockname(fd);
+  if (!('port' in address)) throw new Error('no TCP address');
   return address.port;
 }

@@ -14,7 +14,7 @@ import { feedStdin, finished, stop, waitForLine } from '../helpers/child.js';
 import { listeningPortOf } from '../helpers/listening-peer.js';
 import { BIN } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
-import { freePort } from '../helpers/ports.js';
+import { refusedPort } from '../helpers/ports.js';
 
 interface Tool {
   name: string;
@@ -167,7 +167,7 @@ test('-zv: nc\'s "succeeded!" line per open port, exit 0 when any is open, 1 whe
   const all = tools(t);
   if (!all) return;
   const open = await peer(t, (socket) => socket.resume().on('end', () => socket.end()));
-  const closed = await freePort();
+  const closed = await refusedPort();
   for (const tool of all) {
     const some = await finished(
       spawnTool(t, tool, ['-zvn', '127.0.0.1', String(closed), String(open)]),
@@ -192,7 +192,7 @@ test('-zv: nc\'s "succeeded!" line per open port, exit 0 when any is open, 1 whe
 test("connect refused: exit 1, silent without -v, nc's message with -v", async (t) => {
   const all = tools(t);
   if (!all) return;
-  const closed = await freePort();
+  const closed = await refusedPort();
   for (const tool of all) {
     const quiet = await finished(spawnTool(t, tool, ['127.0.0.1', String(closed)]));
     assert.equal(quiet.code, 1, tool.name);

@@ -16,7 +16,7 @@ import { stop, waitForLine } from '../helpers/child.js';
 import { listeningPortOf } from '../helpers/listening-peer.js';
 import { BIN, ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, refusedPort } from '../helpers/ports.js';
 import type { Data, Outcome, Scenario, Step } from './ncat-parity/scenario.js';
 import { show } from './ncat-parity/scenario.js';
 import { SCENARIOS } from './ncat-parity/scenarios.js';
@@ -274,7 +274,8 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
   const uses = (name: string) => scenario.args.some((arg) => arg.includes(`{${name}}`));
   const values: Record<string, string> = {};
 
-  if (uses('free')) values['free'] = String(await freePort(host));
+  if (uses('free')) values['free'] = String(await refusedPort(host));
+  if (uses('source')) values['source'] = String(await freePort(host));
   let file: string | undefined;
   if (uses('file') || uses('path')) {
     const dir = await mkdtemp(join(tmpdir(), 'sockcat-parity-'));
@@ -463,7 +464,7 @@ async function runScenario(t: TestContext, scenario: Scenario, tool: Tool): Prom
         const socket = peerOf(step.peer).socket;
         const port = String(socket.remotePort);
         notes.push(
-          `peer${step.peer ?? 0} from=${socket.remoteAddress}:${port === values['free'] ? '{free}' : 'other'}`,
+          `peer${step.peer ?? 0} from=${socket.remoteAddress}:${port === values['source'] ? '{source}' : 'other'}`,
         );
         return;
       }

@@ -8,7 +8,7 @@ import { createServer } from 'node:http';
 import { type TestContext, test } from 'node:test';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { makeCertificates } from '../helpers/certificates.js';
-import { spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { finished, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { requirePeer } from '../helpers/peers.js';
 
 async function sockcatListener(t: TestContext, args: string[]) {
@@ -144,3 +144,41 @@ test('-l --proxy-type http --ssl: a plaintext proxy request gets no HTTP answer'
   const answer = await plain.recvAll({ timeout: 30_000 }).catch(() => Buffer.alloc(0));
   assert.doesNotMatch(answer.toString('latin1'), /^HTTP\//);
 });
+
+test('-l --ssl without -k: once the one client has connected others are reset; a failed handshake ends the run (exit 1), as ncat', async (t) => {
+  const { child, port } = await sockcatListener(t, ['-l', '--ssl']);
+  const done = finished(child);
+  const first = await connect(`127.0.0.1:${port}`);
+  t.after(() => first.destroy());
+  // The one client sits in its handshake (it sent nothing): the next one is reset at once.
+  const second = await connect(`127.0.0.1:${port}`);
+  t.after(() => second.destroy());
+  await assert.rejects(second.recvAll({ timeout: 30_000 }), { code: 'SOCKCAT_RESET' });
+  // The first one's handshake fails (plaintext): the server ends with status 1.
+  await first.send('not a TLS client hello\r\n\r\n');
+  const result = await done;
+  assert.equal(result.code, 1, result.stderr);
+});
+
+for (const [name, args] of [
+  ['-l -k --ssl', ['-l', '-k', '--ssl']],
+  ['-l -e --ssl', ['-l', '-e', '/bin/echo served', '--ssl']],
+] as const) {
+  test(`${name}: a client stuck in a half-finished handshake does not stall the next one`, async (t) => {
+    const openssl = requirePeer(t, 'openssl');
+    if (!openssl) return;
+    const { child, port } = await sockcatListener(t, [...args]);
+    const stuck = await connect(`127.0.0.1:${port}`);
+    t.after(() => stuck.destroy());
+    await stuck.send(Buffer.from([0x16, 0x03, 0x01]));
+    const client = spawn(openssl, ['s_client', '-connect', `127.0.0.1:${port}`, '-quiet']);
+    t.after(() => stop(client));
+    client.stdin.on('error', () => {});
+    if (name === '-l -k --ssl') {
+      // Stdin goes to the clients connected when it is read: wait for the handshake first.
+      await waitForLine(child.stderr!, /SSL connection from/);
+      child.stdin!.write('served\n');
+    }
+    await waitForLine(client.stdout!, /served\n/);
+  });
+}

@@ -8,7 +8,7 @@ import { createHttpProxyHandler } from '../../src/proxy/http-proxy-server.js';
 import { createSocks5Handler, type ProxyServerOptions } from '../../src/proxy/socks5-server.js';
 import { serve } from '../../src/server/serve.js';
 import { connect } from '../../src/transports/tcp-connect.js';
-import { freePort } from '../helpers/ports.js';
+import { refusedPort } from '../helpers/ports.js';
 
 async function startProxy(
   t: TestContext,
@@ -64,7 +64,7 @@ test('SOCKS5: no-auth CONNECT to an IPv4 target, bound address in the reply', as
 });
 
 test('SOCKS5 reply codes: refused 0x05, not allowed 0x02, BIND 0x07, address type 0x08', async (t) => {
-  const closed = await freePort();
+  const closed = await refusedPort();
   const port = await startProxy(t, 'socks5', { allowDestination: (host) => host !== '127.0.0.2' });
   const ask = async (request: Buffer) => {
     const client = await connect(`127.0.0.1:${port}`);
@@ -123,7 +123,7 @@ test('SOCKS5 domain and IPv6 destinations', async (t) => {
   await v6.send(
     Buffer.concat([
       b(5, 1, 0),
-      socks5Connect(await freePort('::1').catch(() => 9), 4, [...Array(15).fill(0), 1]),
+      socks5Connect(await refusedPort('::1').catch(() => 9), 4, [...Array(15).fill(0), 1]),
     ]),
   );
   await v6.recvExactly(2);
@@ -134,7 +134,7 @@ test('SOCKS5 domain and IPv6 destinations', async (t) => {
 });
 
 test("HTTP proxy: ncat's answers to a bad method, a relative URI and an unreachable target", async (t) => {
-  const closed = await freePort();
+  const closed = await refusedPort();
   const port = await startProxy(t, 'http');
   const ask = async (request: string) => {
     const client = await connect(`127.0.0.1:${port}`);

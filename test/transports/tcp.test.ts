@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { LookupFunction } from '../../src/address/resolve.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
-import { freePort } from '../helpers/ports.js';
+import { freePort, refusedPort } from '../helpers/ports.js';
 
 test('listen on port 0 reports the real port; connect and accept exchange bytes both ways', async (t) => {
   const listener = await listen({ host: '127.0.0.1', port: 0 });
@@ -79,7 +79,7 @@ test('accept with a timeout loses no connection', async (t) => {
 });
 
 test('a refused connection is a ConnectionRefusedError that keeps the system error', async () => {
-  const port = await freePort();
+  const port = await refusedPort();
   await assert.rejects(connect(`127.0.0.1:${port}`), (error: Error & Record<string, unknown>) => {
     assert.equal(error.name, 'ConnectionRefusedError');
     assert.equal(error.code, 'SOCKCAT_REFUSED');

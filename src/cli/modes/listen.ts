@@ -22,10 +22,19 @@ export async function runListen(ctx: Context): Promise<void> {
   if (options.socket) listenOptions.socket = options.socket;
   const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const tlsOptions = tls?.serverTlsOptions(ctx);
+  // Sequential -k (nc.openbsd): the listener stays open and serves one client after another.
+  const sequential = ctx.plan.multiplicity === 'keep-open' && options.keepOpenSequential;
   if (tls && tlsOptions) {
     listenOptions.tls = tlsOptions;
-    // A client whose handshake fails is dropped and the wait goes on (as ncat).
-    listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
+    if (options.exec || sequential) {
+      // -e (and nc's -k): handshakes run side by side, so that one client stuck in its handshake
+      // never stalls the others; one that fails is dropped and the wait goes on (as ncat).
+      listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
+    } else {
+      // -l without -k (as ncat): the first client to connect is the one, and its failed
+      // handshake ends the run.
+      listenOptions.tlsSingleClient = true;
+    }
   }
   const filter = await buildHostFilter(options);
   const exec = options.exec
@@ -37,8 +46,6 @@ export async function runListen(ctx: Context): Promise<void> {
   tls?.reportListenerTls(ctx, listener.tls);
   await reportListening(ctx, listener.address());
   exec?.listening(listener.address());
-  // Sequential -k (nc.openbsd): the listener stays open and serves one client after another.
-  const sequential = ctx.plan.multiplicity === 'keep-open' && options.keepOpenSequential;
   try {
     for (;;) {
       const tube = await acceptAllowed(ctx, listener, filter);

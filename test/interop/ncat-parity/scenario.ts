@@ -29,7 +29,7 @@ export type Step =
   | { op: 'waitClosed'; peer?: number }
   /** Write down whether the peer has seen the tool's FIN by now (`peer0 eof=false`). */
   | { op: 'noteEof'; peer?: number }
-  /** Write down where the peer's connection comes from (`peer0 from=127.0.0.1:{free}`). */
+  /** Write down where the peer's connection comes from (`peer0 from=127.0.0.1:{source}`). */
   | { op: 'noteSource'; peer?: number }
   /** Write more to the tool's stdin (when it is kept open). */
   | { op: 'stdin'; data: Data }
@@ -78,7 +78,8 @@ export interface Scenario {
   mode: 'connect' | 'listen' | 'none' | 'blackhole';
   /**
    * The tool's arguments. Placeholders: `{port}` (see mode), `{free}` (a loopback port nobody
-   * listens on: a refused destination, or a source port for -p), `{file}` (a file in a fresh
+   * can listen on while the test runs: a refused destination), `{source}` (a port that was free a
+   * moment ago, to bind as -p's source port), `{file}` (a file in a fresh
    * temporary directory), `{path}` (a Unix socket path in that directory; see `unix`).
    */
   args: string[];

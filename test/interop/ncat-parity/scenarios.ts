@@ -851,10 +851,10 @@ export const SCENARIOS: Scenario[] = [
   {
     name: 'connect -p: the source port',
     mode: 'connect',
-    args: ['-p', '{free}', '127.0.0.1', '{port}'],
+    args: ['-p', '{source}', '127.0.0.1', '{port}'],
     stdin: '',
     steps: [{ op: 'noteSource' }, { op: 'waitEof' }, { op: 'close' }],
-    expect: { notes: ['peer0 from=127.0.0.1:{free}'] },
+    expect: { notes: ['peer0 from=127.0.0.1:{source}'] },
   },
   {
     name: 'connect -n with an IP address',
