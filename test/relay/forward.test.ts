@@ -13,6 +13,7 @@ import { retryDelay } from '../../src/relay/retry.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
+import { refusedPort } from '../helpers/ports.js';
 
 /** Events as they come, and a way to wait for one. */
 function recorder() {
@@ -116,9 +117,7 @@ test('TCP to TCP: the client FIN reaches the target and the answer still comes b
 });
 
 test('retry: attempts with a doubling delay, then the client is dropped', async (t) => {
-  const gone = await listen('127.0.0.1:0');
-  const port = gone.address().port;
-  await gone.close();
+  const port = await refusedPort();
   const rec = recorder();
   const forwarder = await forward('127.0.0.1:0', `127.0.0.1:${port}`, {
     retry: { retries: 2, delay: 5 },
