@@ -1,10 +1,13 @@
 // -l --forward TARGET: relays in one process, EOF per direction, --json events with byte counts,
 // --retry for the target, -m, and the refusals of what forwarding cannot honour.
 import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
 import { test } from 'node:test';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
 import { runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { refusedPort } from '../helpers/ports.js';
 
 async function startForward(args: string[]) {
   const child = spawnCli(['-lkv', ...args, '127.0.0.1', '0']);
@@ -134,4 +137,62 @@ test('--forward refuses what it cannot honour, by name, before any socket opens'
     assert.match(done.stderr, message, argv.join(' '));
     assert.equal(done.stderr.split('\n').length, 2, `one line: ${done.stderr}`);
   }
+});
+
+test('the websocat/socat table: tls:// and udp:// targets, --retry in connect mode', async (t) => {
+  const secure = await listen('127.0.0.1:0', { tls: true });
+  t.after(() => secure.close());
+  const strict = await startForward(['--forward', `tls://127.0.0.1:${secure.address().port}`]);
+  t.after(() => stop(strict.child));
+  const refused = await connect(`127.0.0.1:${strict.port}`);
+  t.after(() => refused.destroy());
+  await waitForLine(strict.child.stderr!, /certificate/);
+  const relaxed = await startForward([
+    '--ssl-insecure',
+    '--forward',
+    `tls://127.0.0.1:${secure.address().port}`,
+  ]);
+  t.after(() => stop(relaxed.child));
+  const client = await connect(`127.0.0.1:${relaxed.port}`);
+  t.after(() => client.destroy());
+  const upstream = await secure.accept();
+  await client.send('over tls');
+  assert.equal((await upstream.recvExactly(8)).toString(), 'over tls');
+  upstream.destroy();
+
+  const echo = createSocket('udp4');
+  echo.on('message', (data, rinfo) => echo.send(data, rinfo.port, rinfo.address));
+  echo.bind(0, '127.0.0.1');
+  await once(echo, 'listening');
+  t.after(() => echo.close());
+  const udp = spawnCli([
+    '-u',
+    '-lkv',
+    '--forward',
+    `udp://127.0.0.1:${echo.address().port}`,
+    '127.0.0.1',
+    '0',
+  ]);
+  t.after(() => stop(udp));
+  const udpPort = Number((await waitForLine(udp.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const peer = createSocket('udp4');
+  t.after(() => peer.close());
+  const answer = once(peer, 'message');
+  peer.send('datagram', udpPort, '127.0.0.1');
+  assert.equal(((await answer)[0] as Buffer).toString(), 'datagram');
+
+  const port = await refusedPort();
+  const gaveUp = await runCli([
+    '-v',
+    '--retry',
+    '2',
+    '--retry-delay',
+    '5ms',
+    '127.0.0.1',
+    String(port),
+  ]);
+  assert.equal(gaveUp.code, 1);
+  assert.match(gaveUp.stderr, /\(attempt 1\); retrying in 0\.005s\.\n/);
+  assert.match(gaveUp.stderr, /\(attempt 2\); retrying in 0\.01s\.\n/);
+  assert.match(gaveUp.stderr, /\(attempt 3\); giving up\.\n/);
 });
