@@ -70,9 +70,15 @@ export function webSocketStream(socket: WebSocket, options: WebSocketStreamOptio
         return;
       }
       const text = kind === undefined ? options.defaultText : kind === 'text';
-      socket.send(chunk, { binary: !text, compress: false }, (error) =>
-        callback(error ? wrapSendError(error) : null),
-      );
+      // While little is queued in the socket, the next write may come at once (several frames
+      // in flight, as a plain socket write would allow); beyond SEND_QUEUE_BYTES it waits for
+      // this frame to be handed to the kernel. A failure then destroys the stream.
+      const early = socket.bufferedAmount < SEND_QUEUE_BYTES;
+      socket.send(chunk, { binary: !text, compress: false }, (error) => {
+        if (!early) callback(error ? wrapSendError(error) : null);
+        else if (error) stream.destroy(wrapSendError(error));
+      });
+      if (early) callback();
     },
     final(callback) {
       if (partialLine.length > 0 && socket.readyState === socket.OPEN) {
@@ -191,6 +197,8 @@ export function webSocketStream(socket: WebSocket, options: WebSocketStreamOptio
   return stream;
 }
 
+/** Bytes queued in the WebSocket's socket before a write waits for its frame to go out. */
+const SEND_QUEUE_BYTES = 1024 * 1024;
 const EMPTY = Buffer.alloc(0);
 const NEWLINE = 0x0a;
 const CR = 0x0d;
