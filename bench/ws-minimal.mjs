@@ -4,7 +4,11 @@ import { WebSocket, WebSocketServer } from 'ws';
 
 const [mode, where] = process.argv.slice(2);
 if (mode === 'listen') {
-  const server = new WebSocketServer({ host: '127.0.0.1', port: Number(where), perMessageDeflate: false });
+  const server = new WebSocketServer({
+    host: '127.0.0.1',
+    port: Number(where),
+    perMessageDeflate: false,
+  });
   server.on('connection', (ws) => {
     ws.on('message', (data) => {
       if (!process.stdout.write(data)) {
@@ -21,7 +25,8 @@ if (mode === 'listen') {
       ws.send(chunk);
       if (ws.bufferedAmount > 1024 * 1024) {
         process.stdin.pause();
-        const wait = () => (ws.bufferedAmount > 256 * 1024 ? setImmediate(wait) : process.stdin.resume());
+        const wait = () =>
+          ws.bufferedAmount > 256 * 1024 ? setImmediate(wait) : process.stdin.resume();
         wait();
       }
     });
