@@ -1,4 +1,5 @@
-// net-c2s line reading: Tube.recvLine() against Node's readline over the same bytes.
+// net-c2s line reading: Tube.recvLine() and tube.lines() against Node's readline over the same
+// bytes.
 //
 //   node dist/bench/recv-line.js [--bytes 100M] [--runs 3]
 //
@@ -35,7 +36,12 @@ const MAX_LINE = 80;
 /** A run that takes longer than this has hung: kill the sender and fail. */
 const RUN_TIMEOUT_MS = 120_000;
 
-const CASES = ['tube-recvLine', 'readline-on-line', 'readline-for-await'] as const;
+const CASES = [
+  'tube-recvLine',
+  'tube-lines-for-await',
+  'readline-on-line',
+  'readline-for-await',
+] as const;
 type Case = (typeof CASES)[number];
 
 /** One BLOCK of lines of MIN_LINE..MAX_LINE bytes each (the "\n" included), and their count. */
@@ -95,6 +101,12 @@ async function countLines(kind: Case, bytes: number): Promise<{ seconds: number;
           if (error instanceof EOFError) break;
           throw error;
         }
+        lines++;
+        received += line.length + 1;
+      }
+      await tube.close();
+    } else if (kind === 'tube-lines-for-await') {
+      for await (const line of tube.lines()) {
         lines++;
         received += line.length + 1;
       }

@@ -1,7 +1,7 @@
 // Every benchmark in sequence, then one table. `npm run bench` (after `npx tsc -p .`).
 //
 //   node dist/bench/run.js [--quick] [--only recv-line,delimiter-search,cli-bulk,broker-fanout,
-//                                            proxy-throughput,native-sockets]
+//                                            proxy-throughput,native-sockets,spawn-round-trip]
 //
 // Each bench is also a program of its own: node dist/bench/<name>.js with the flags listed at the
 // top of its file. --quick shrinks every size about tenfold and runs each case once: a smoke run,
@@ -13,6 +13,7 @@ import { benchDelimiterSearch } from './delimiter-search.js';
 import { benchNativeSockets } from './native-sockets.js';
 import { benchProxyThroughput } from './proxy-throughput.js';
 import { benchRecvLine } from './recv-line.js';
+import { benchSpawnRoundTrip } from './spawn-round-trip.js';
 import { benchTlsHandshake } from './tls-handshake.js';
 
 // ---- parameters ------------------------------------------------------------------------------
@@ -35,6 +36,7 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
     quick: ['--bytes', '64M', '--runs', '1'],
   },
   'tls-handshake': { run: benchTlsHandshake, quick: ['--count', '200', '--runs', '1'] },
+  'spawn-round-trip': { run: benchSpawnRoundTrip, quick: ['--rounds', '2000', '--runs', '1'] },
 };
 
 const argv = process.argv.slice(2);

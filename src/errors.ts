@@ -54,7 +54,38 @@ export interface ErrorContext {
   cause?: unknown;
 }
 
+/** What `cause` holds: the system error (with `code`, `syscall`, `errno`), or another error. */
+export type ErrorCause = Error & {
+  code?: string;
+  syscall?: string;
+  errno?: number;
+  address?: string;
+  port?: number;
+};
+
+/** Typed `cause` (declared through the interface: a class field would shadow Error's own). */
+export interface SockcatError {
+  /** The system error or the error that led to this one; undefined when there is none. */
+  readonly cause: ErrorCause | undefined;
+}
+
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the interface above only types `cause`
 export class SockcatError extends Error {
+  /**
+   * `error instanceof SockcatError` narrows to the union of the concrete classes (AnySockcatError),
+   * so that `switch (error.code)` then narrows to one class; `instanceof TimeoutError` narrows to
+   * TimeoutError as usual. The check itself is the ordinary prototype-chain one.
+   */
+  static override [Symbol.hasInstance]<T>(
+    this: abstract new (
+      ...args: never[]
+    ) => T,
+    value: unknown,
+  ): value is [Extract<AnySockcatError, T>] extends [never] ? T : Extract<AnySockcatError, T> {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass instanceof was asked about
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
   readonly code: SockcatErrorCode;
   readonly op: Operation | undefined;
   readonly network: Network | undefined;
@@ -321,4 +352,33 @@ export function errorReason(error: unknown): string {
   if (error.code === 'SOCKCAT_ABORTED') return 'aborted';
   if (error.code === 'SOCKCAT_TIMEOUT') return 'idle-timeout';
   return error.code.replace(/^SOCKCAT_/, '').toLowerCase();
+}
+
+/**
+ * Every concrete error class, as a discriminated union on `code`: `switch (error.code)` over an
+ * AnySockcatError narrows to the class (TimeoutError has `timeoutMs` and `buffered`, ProxyError
+ * has `proxy` and `reply`, and so on).
+ */
+export type AnySockcatError =
+  | ArgumentError
+  | ResolveError
+  | ConnectionRefusedError
+  | ConnectError
+  | ListenError
+  | TimeoutError
+  | AbortError
+  | EOFError
+  | ClosedError
+  | ConnectionResetError
+  | ProxyProtocolError
+  | ProxyError
+  | UnsupportedError
+  | ExecError
+  | PermissionError
+  | TlsError
+  | WebSocketError;
+
+/** Type guard: true for every error sockcat throws on purpose (any SockcatError). */
+export function isSockcatError(value: unknown): value is AnySockcatError {
+  return value instanceof SockcatError;
 }

@@ -206,6 +206,9 @@ function parseNcatArgs(
     broker: values['broker'] === true || values['chat'] === true,
     json: values['json'] as string | undefined,
     progress: values['progress'] === true,
+    pty: values['pty'] === true,
+    ptySize: parsePtySize(values['pty-size'] as string | undefined),
+    raw: values['raw'] === true,
     given: [...given],
   };
   if (options.broker) options.listen = true;
@@ -291,6 +294,9 @@ function parseNcatArgs(
       );
     }
     options.scanConcurrency = Number(scanConcurrency);
+  }
+  if (options.ptySize && !options.pty) {
+    throw new ArgumentError("--pty-size sets the size of --pty's terminal; it needs --pty");
   }
   if (options.zero && options.progress) {
     throw new ArgumentError('--progress shows a transfer; -z transfers nothing');
@@ -545,4 +551,20 @@ function noTlsOptions(): TlsCliOptions {
     pin: undefined,
     minVersion: undefined,
   };
+}
+
+/** --pty-size COLSxROWS: columns and rows, each 1..65535. */
+export function parsePtySize(
+  value: string | undefined,
+): { cols: number; rows: number } | undefined {
+  if (value === undefined) return undefined;
+  const match = /^(\d{1,5})x(\d{1,5})$/.exec(value);
+  const cols = Number(match?.[1]);
+  const rows = Number(match?.[2]);
+  if (!match || cols < 1 || rows < 1 || cols > 65535 || rows > 65535) {
+    throw new ArgumentError(
+      `invalid --pty-size ${JSON.stringify(value)}: expected COLSxROWS, such as 120x40`,
+    );
+  }
+  return { cols, rows };
 }

@@ -221,6 +221,25 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
       return undefined;
     },
   },
+  pty: {
+    layer: 'io',
+    where: (l) => {
+      if (l.io !== 'exec') return refuse('it runs the -e or -c command on a terminal');
+      return undefined;
+    },
+  },
+  'pty-size': { layer: 'io' },
+  raw: {
+    layer: 'io',
+    where: (l) => {
+      if (l.io !== 'stdio') return refuse('it is for a session typed at this terminal');
+      if (l.multiplicity !== 'once') return refuse('it is for one session typed at this terminal');
+      if (l.transport !== 'tcp' && l.transport !== 'unix') {
+        return refuse('a terminal session runs over TCP or a Unix stream socket');
+      }
+      return undefined;
+    },
+  },
   dialect: { layer: 'run' },
   version: { layer: 'run' },
   websocket: {

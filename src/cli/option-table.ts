@@ -400,6 +400,22 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'ready',
   },
   {
+    name: 'pty',
+    help: 'Run the -e/-c command on a pseudo-terminal, in its own session (job control, passwords, full-screen programs)',
+    status: 'ready',
+  },
+  {
+    name: 'pty-size',
+    value: 'COLSxROWS',
+    help: "The --pty terminal's size (default 80x24)",
+    status: 'ready',
+  },
+  {
+    name: 'raw',
+    help: 'Local terminal in raw mode, no echo, so that Ctrl-C and the arrow keys reach the remote; Enter ~ . ends the session',
+    status: 'ready',
+  },
+  {
     name: 'progress',
     help: 'Show a transfer meter on stderr when it is a terminal',
     status: 'ready',

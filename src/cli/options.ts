@@ -84,6 +84,12 @@ export interface Options {
   json: string | undefined;
   /** --progress: a transfer meter on standard error when it is a terminal. */
   progress: boolean;
+  /** --pty: the -e/-c command runs on a pseudo-terminal (its controlling terminal). */
+  pty: boolean;
+  /** --pty-size COLSxROWS. */
+  ptySize: { cols: number; rows: number } | undefined;
+  /** --raw: the local terminal in raw mode with no echo, and the Enter ~ . escape. */
+  raw: boolean;
   /** --ssl and every --ssl-* option (each implies --ssl); undefined: no TLS. */
   tls: TlsCliOptions | undefined;
   /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
@@ -175,6 +181,9 @@ export function defaultOptions(): Options {
     chat: false,
     json: undefined,
     progress: false,
+    pty: false,
+    ptySize: undefined,
+    raw: false,
     tls: undefined,
     dialect: 'ncat',
     proxy: [],

@@ -4,11 +4,17 @@
  * plan has not checked. Each branch's module implements the layers it is named after; modules
  * load lazily so that a run pays only for its own layers.
  */
+import { ArgumentError } from '../errors.js';
 import type { Context } from './context.js';
 import type { Plan } from './plan.js';
 
 /** Run the plan. Resolves with false when a scan found nothing open (exit 1). */
 export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
+  if (ctx.options.raw && (ctx.io.stdin as { isTTY?: boolean }).isTTY !== true) {
+    throw new ArgumentError(
+      '--raw needs a terminal on standard input (it puts that terminal in raw mode)',
+    );
+  }
   if (ctx.options.socket) {
     // Fail before any connection when an option cannot be honoured (no native addon).
     const { requireSocketOptionSupport } = await import('../transports/socket-options.js');

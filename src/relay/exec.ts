@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import type { Readable, Writable } from 'node:stream';
 import {
   AbortError,
   ArgumentError,
@@ -6,6 +8,7 @@ import {
   ExecError,
   type Network,
 } from '../errors.js';
+import { ChildStream, type PtySize } from '../tube/child-stream.js';
 import type { Endpoint, Tube } from '../tube/tube.js';
 import { pump, writeChunk } from './stream-io.js';
 
@@ -32,6 +35,13 @@ export interface ExecOptions {
   signal?: AbortSignal;
   /** Milliseconds between SIGTERM and SIGKILL when the child has to be ended. Default 2000. */
   killGraceMs?: number;
+  /**
+   * Run the command on a pseudo-terminal of this size (needs the optional node-pty): the pty is
+   * its controlling terminal, in a new session, so that job control, password prompts and
+   * full-screen programs work; stderr goes to the terminal too. The peer's FIN sends the
+   * terminal's end-of-file character (^D) instead of closing a pipe.
+   */
+  pty?: PtySize;
   /** Called once the child runs, with its process id (the `--json` 'exec' event). */
   onSpawn?: (pid: number | undefined) => void;
   /** Called once the child has been reaped, with its exit status or the signal that ended it. */
@@ -180,6 +190,64 @@ function execError(options: ExecOptions, invocation: Invocation, cause: unknown)
   );
 }
 
+/** The child as the relay sees it, on pipes or on a pty. */
+interface RunningChild {
+  pid: number | undefined;
+  stdin: Writable;
+  stdout: Readable;
+  /** Signal its process group (or the child alone if that fails); quiet if it is gone. */
+  signal(signal: NodeJS.Signals): void;
+  running(): boolean;
+  /** Resolves once it has exited and its output is closed. */
+  closed: Promise<[number | null, NodeJS.Signals | null]>;
+}
+
+function fromChildProcess(child: ChildProcess): RunningChild {
+  return {
+    pid: child.pid,
+    stdin: child.stdin!,
+    stdout: child.stdout!,
+    signal: (signal) => signalChild(child, signal),
+    running: () => child.exitCode === null && child.signalCode === null,
+    closed: once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>,
+  };
+}
+
+/** The command on a pty: node-pty forks it as a session leader with the pty as its terminal. */
+function startOnPty(
+  options: ExecOptions,
+  invocation: Invocation,
+  tube: Tube,
+  size: PtySize,
+): RunningChild {
+  let stream: ChildStream;
+  try {
+    stream = new ChildStream(invocation.file, invocation.args, {
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      env: { TERM: 'xterm-256color', ...(options.env ?? process.env), ...connectionEnv(tube) },
+      stderr: 'merge',
+      killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+      pty: {
+        ...size,
+        term: options.env?.['TERM'] ?? process.env['TERM'] ?? 'xterm-256color',
+        raw: false,
+      },
+    });
+  } catch (error) {
+    if (error instanceof ExecError) throw execError(options, invocation, error.cause);
+    throw error;
+  }
+  const closed = new Promise<void>((resolve) => stream.once('close', resolve));
+  return {
+    pid: stream.pid,
+    stdin: stream,
+    stdout: stream,
+    signal: (signal) => stream.kill(signal),
+    running: () => stream.running,
+    closed: closed.then(() => stream.exited).then((exit) => [exit.exitCode, exit.signal]),
+  };
+}
+
 /** Resolves once the child runs; rejects with ExecError when it cannot be started. */
 function start(options: ExecOptions, invocation: Invocation, tube: Tube): Promise<ChildProcess> {
   let child: ChildProcess;
@@ -252,11 +320,13 @@ function signalChild(child: ChildProcess, signal: NodeJS.Signals): void {
  */
 export async function execRelay(tube: Tube, options: ExecOptions): Promise<ExecResult> {
   let invocation: Invocation;
-  let child: ChildProcess;
+  let child: RunningChild;
   try {
     invocation = invocationOf(options);
     if (options.signal?.aborted) throw abortError(options);
-    child = await start(options, invocation, tube);
+    child = options.pty
+      ? startOnPty(options, invocation, tube, options.pty)
+      : fromChildProcess(await start(options, invocation, tube));
   } catch (error) {
     if (error instanceof AbortError) tube.destroy();
     else await tube.close();
@@ -270,9 +340,8 @@ function abortError(options: ExecOptions): AbortError {
   return new AbortError(`exec ${JSON.stringify(options.command)} aborted`, { op: 'exec' });
 }
 
-function relay(tube: Tube, child: ChildProcess, options: ExecOptions): Promise<ExecResult> {
-  const stdin = child.stdin!;
-  const stdout = child.stdout!;
+function relay(tube: Tube, child: RunningChild, options: ExecOptions): Promise<ExecResult> {
+  const { stdin, stdout } = child;
   const signal = options.signal;
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   let sent = 0;
@@ -286,8 +355,6 @@ function relay(tube: Tube, child: ChildProcess, options: ExecOptions): Promise<E
   // Failed writes (EPIPE when the child stops reading) are reported through writeChunk.
   stdin.on('error', () => {});
   stdout.on('error', () => {});
-  // Signals go through process.kill; a failed child.kill() fallback must not crash the process.
-  child.on('error', () => {});
 
   /** The connection is gone or the caller gave up: end the child. */
   const endChild = () => {
@@ -297,9 +364,9 @@ function relay(tube: Tube, child: ChildProcess, options: ExecOptions): Promise<E
     output.stop();
     stdin.destroy();
     stdout.destroy();
-    signalChild(child, 'SIGTERM');
+    child.signal('SIGTERM');
     killTimer = setTimeout(() => {
-      if (child.exitCode === null && child.signalCode === null) signalChild(child, 'SIGKILL');
+      if (child.running()) child.signal('SIGKILL');
     }, killGraceMs);
   };
   const onAbort = () => {
@@ -347,8 +414,8 @@ function relay(tube: Tube, child: ChildProcess, options: ExecOptions): Promise<E
   if (signal?.aborted) onAbort();
 
   return new Promise<ExecResult>((resolve, reject) => {
-    // 'close': the child has exited (and was reaped) and its stdout is closed.
-    child.once('close', (exitCode: number | null, exitSignal: NodeJS.Signals | null) => {
+    // The child has exited (and was reaped) and its stdout is closed.
+    child.closed.then(([exitCode, exitSignal]) => {
       finished = true;
       if (killTimer) clearTimeout(killTimer);
       options.onExit?.(exitCode, exitSignal);

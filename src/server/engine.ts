@@ -52,7 +52,11 @@ class Active implements ConnectionInfo {
   /** Settles when the handler has finished and the connection is released. */
   [DONE]: Promise<void> | undefined;
 
-  constructor(tube: Tube, id: number, worker: string) {
+  /** The engine's one signal for "shutdown has begun", shared by every connection. */
+  readonly closing: AbortSignal;
+
+  constructor(tube: Tube, id: number, worker: string, closing: AbortSignal) {
+    this.closing = closing;
     this[TUBE] = tube;
     this.id = id;
     this.remote = tube.remote ?? NO_ENDPOINT;
@@ -81,6 +85,7 @@ export class Engine {
   #stopped = false;
   #slotFreed: (() => void) | undefined;
   #loop: Promise<void>;
+  #closing = new AbortController();
 
   constructor(listener: Acceptor, options: EngineOptions) {
     this.#listener = listener;
@@ -128,7 +133,7 @@ export class Engine {
   }
 
   #start(tube: Tube): void {
-    const entry = new Active(tube, this.#nextId++, this.#options.worker);
+    const entry = new Active(tube, this.#nextId++, this.#options.worker, this.#closing.signal);
     this.#active.add(entry);
     this.#report();
     // Plain promise chaining rather than an async function: no suspended frame per connection
@@ -183,6 +188,9 @@ export class Engine {
    * their connections, and wait for them to settle.
    */
   async close(gracePeriod: number): Promise<void> {
+    if (!this.#closing.signal.aborted) {
+      this.#closing.abort(new ClosedError('server closing') as SockcatError);
+    }
     if (!this.#stopped) {
       this.#stopped = true;
       this.#slotFreed?.();

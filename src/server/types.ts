@@ -16,6 +16,12 @@ export interface ConnectionInfo {
   proxy?: ProxyHeader;
   /** Aborted when the server forces connections closed (after the grace period). */
   signal: AbortSignal;
+  /**
+   * Aborted when the server's graceful shutdown begins (close(), or SIGINT/SIGTERM with workers),
+   * before the grace period ends: a handler that holds its client (a long poll, a chat) can say
+   * goodbye and return instead of being cut.
+   */
+  closing: AbortSignal;
   /** Which worker runs the handler: 'main' inline, else 'thread N' or 'process N'. */
   worker: string;
 }
@@ -55,6 +61,14 @@ export interface ServeOptions {
   idleTimeout?: number;
   /** close() waits this long for handlers before forcing connections closed. Default 5000 ms. */
   gracePeriod?: number;
+  /**
+   * With { processes } or { threads }: a SIGINT or SIGTERM (a terminal's Ctrl-C reaches the whole
+   * process group) starts one graceful shutdown, coordinated by this process: worker processes
+   * leave the signal to it, handlers see `info.closing`, and a second signal forces the rest at
+   * once. The handlers are removed once the server has closed. Default true; false leaves the
+   * signals to you (the workers still ignore them).
+   */
+  shutdownOnSignals?: boolean;
   /**
    * Read a PROXY protocol header (v1 or v2) before the handler runs: true requires one,
    * 'optional' accepts connections without. Bounded by `proxyTimeout` and 1 KiB.

@@ -98,6 +98,11 @@ async function openThreadSocket(listen: ThreadListen): Promise<NetServer> {
 }
 
 function processMain(): void {
+  // A terminal's Ctrl-C reaches the whole process group: the primary turns it into one graceful
+  // shutdown ('close' message), so a worker must not die of it on its own.
+  const leaveToPrimary = () => {};
+  process.on('SIGINT', leaveToPrimary);
+  process.on('SIGTERM', leaveToPrimary);
   const send: Send = (message) => process.send?.(message);
   const config = JSON.parse(process.env['SOCKCAT_SERVE_WORKER'] ?? '{}') as WorkerConfig & {
     listen: object;

@@ -110,7 +110,7 @@ export async function startPool(
 
   const sum = (key: 'active' | 'handled') =>
     [...counts.values()].reduce((total, c) => total + c[key], 0);
-  return {
+  const server: Server = {
     address: () => address(port),
     get connections() {
       return sum('active');
@@ -129,10 +129,25 @@ export async function startPool(
         }, gracePeriod + 2000);
         await Promise.all(all.map((w) => w.exited));
         clearTimeout(timer);
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
       })();
       return closing;
     },
   };
+  // SIGINT/SIGTERM: the first starts the graceful shutdown, a second forces it.
+  const onSignal = () => {
+    if (closing) {
+      for (const worker of workers.values()) worker.kill();
+      return;
+    }
+    void server.close();
+  };
+  if (options.shutdownOnSignals !== false) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  return server;
 }
 
 /** Split a connection limit over workers (each worker enforces its share). */

@@ -76,6 +76,18 @@ export class ReceiveBuffer {
     return -1;
   }
 
+  /**
+   * The fast path of line reading: when `delimiter` occurs inside the first chunk, consume
+   * through it and return those bytes (a view); otherwise undefined, and nothing is consumed.
+   */
+  consumeThroughInHead(delimiter: Buffer): Buffer | undefined {
+    const first = this.#chunks[this.#head];
+    if (first === undefined) return undefined;
+    const at = delimiter.length === 1 ? first.indexOf(delimiter[0]!) : first.indexOf(delimiter);
+    // Within the first chunk: consume() returns a view of it.
+    return at === -1 ? undefined : this.consume(at + delimiter.length);
+  }
+
   /** Where to resume a search for a delimiter of `delimiterLength` bytes that just failed. */
   searchedUpTo(delimiterLength: number): number {
     return Math.max(0, this.#length - delimiterLength + 1);

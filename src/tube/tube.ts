@@ -4,6 +4,7 @@ import { formatHostPort } from '../address/host-port.js';
 import type { TlsInfo } from '../address/tls-info.js';
 import {
   AbortError,
+  ArgumentError,
   ClosedError,
   ConnectionResetError,
   describeSystemError,
@@ -14,9 +15,12 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import { type DebugLog, debugLogFor, type LogSink } from './debug-log.js';
+import { describe as describeValue } from './describe-value.js';
 import { whenDrained } from './drain.js';
 import { endedStream } from './ended-stream.js';
 import { ReceiveBuffer } from './receive-buffer.js';
+import { checkEncoding, encodeText, type TextEncoding } from './text.js';
 
 /** One end of a connection: defined in address/, re-exported with the tube that carries it. */
 export type { Endpoint } from '../address/endpoint.js';
@@ -42,7 +46,24 @@ export interface TubeOptions {
   remote?: Endpoint;
   /** What the TLS handshake negotiated, when the connection is TLS. */
   tls?: TlsInfo;
+  /**
+   * How strings given to send*, recvUntil and the line calls become bytes: 'utf8' (the default)
+   * or 'latin1' (one byte per character, U+0000..U+00FF, so '\xff' is the byte 0xff; a wider
+   * character is an ArgumentError rather than a silently corrupted payload).
+   */
+  encoding?: TextEncoding;
+  /** What sendLine appends and recvLine looks for: '\n' (the default) or '\r\n'. */
+  newline?: '\n' | '\r\n';
+  /**
+   * 'debug' prints every send and receive to stderr in pwntools' DEBUG style; a `{ write }` sink
+   * gets the same text. Default: off, unless the environment has SOCKCAT_DEBUG=1 ('off' overrides
+   * that). When off, nothing is formatted and nothing is checked per chunk beyond one field.
+   */
+  log?: 'debug' | 'off' | LogSink;
 }
+
+/** The lines the line calls take apart: a delimiter list for recvUntil. */
+export type Delimiter = string | Uint8Array;
 
 /** Per-call options of every receive method. */
 export interface RecvOptions {
@@ -63,6 +84,11 @@ export interface RecvRegexResult {
   match: RegExpExecArray;
 }
 
+export interface LinesOptions extends RecvOptions {
+  /** Leave the newline out of each line. Default true (as readline does). */
+  drop?: boolean;
+}
+
 type Attempt = (buffer: ReceiveBuffer, eof: boolean) => boolean;
 
 /** What a receive is doing, for messages; a function when building the text costs something. */
@@ -80,15 +106,63 @@ interface Waiter {
 
 const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 const DEFAULT_CLOSE_TIMEOUT = 2000;
-const NEWLINE = Buffer.from('\n');
+const LF = Buffer.from('\n');
+const CRLF = Buffer.from('\r\n');
 const ITERATION_DONE: IteratorReturnResult<undefined> = Object.freeze({
   done: true,
   value: undefined,
 });
 
-function toBuffer(data: string | Uint8Array): Buffer {
-  if (typeof data === 'string') return Buffer.from(data, 'utf8');
+function viewOf(data: Uint8Array): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
+function checkCount(value: unknown, what: string, allowInfinity = false): number {
+  if (typeof value === 'number' && value >= 0) {
+    if (Number.isSafeInteger(value)) return value;
+    if (allowInfinity && value === Number.POSITIVE_INFINITY) return value;
+  }
+  throw new ArgumentError(`${what} needs a count (an integer >= 0), not ${describeValue(value)}`);
+}
+
+/** A timeout in ms (>= 0, Infinity allowed), or undefined when not given. */
+function checkTimeout(value: unknown, what: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && value >= 0) return value;
+  throw new ArgumentError(
+    `${what}: timeout must be a number of milliseconds >= 0 (or Infinity), not ${describeValue(value)}`,
+  );
+}
+
+function checkRecvOptions(options: unknown, what: What): RecvOptions {
+  if (options === null || typeof options !== 'object') {
+    throw new ArgumentError(
+      `${describe(what)}: options must be an object, not ${describeValue(options)}`,
+    );
+  }
+  const { timeout, signal } = options as RecvOptions;
+  if (timeout !== undefined) checkTimeout(timeout, describe(what));
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new ArgumentError(
+      `${describe(what)}: signal must be an AbortSignal, not ${describeValue(signal)}`,
+    );
+  }
+  return options as RecvOptions;
+}
+
+function checkFunction<F>(value: unknown, what: string): F {
+  if (typeof value !== 'function') {
+    throw new ArgumentError(`${what} needs a function, not ${describeValue(value)}`);
+  }
+  return value as F;
+}
+
+/** Hands Tube's private activity hook to the process tube (not part of the public API). */
+let setActivityHook: (tube: Tube, hook: (busy: boolean) => void) => void;
+
+/** Called with true when the tube starts waiting (a receive, a drain) and false when it stops. */
+export function onTubeActivity(tube: Tube, hook: (busy: boolean) => void): void {
+  setActivityHook(tube, hook);
 }
 
 function describeDelimiter(delimiter: Buffer): string {
@@ -111,6 +185,10 @@ export class Tube implements AsyncIterable<Buffer> {
   readonly tls: TlsInfo | undefined;
   /** Default receive timeout in milliseconds (Infinity: none). */
   timeout: number;
+  /** How strings become bytes ('utf8' or 'latin1'). */
+  readonly encoding: TextEncoding;
+  /** What sendLine appends and recvLine waits for. */
+  readonly newline: '\n' | '\r\n';
 
   #stream: Duplex;
   #buffer = new ReceiveBuffer();
@@ -133,10 +211,34 @@ export class Tube implements AsyncIterable<Buffer> {
     this.#immediate = value;
     return true;
   };
+  #newlineBytes: Buffer;
+  #log: DebugLog | undefined;
+  #draining = 0;
+  #activity: ((busy: boolean) => void) | undefined;
+  #busy = false;
+
+  static {
+    setActivityHook = (tube, hook) => {
+      tube.#activity = hook;
+    };
+  }
 
   constructor(stream: Duplex, options: TubeOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new ArgumentError(`Tube options must be an object, not ${describeValue(options)}`);
+    }
     this.#stream = stream;
-    this.timeout = options.timeout ?? Number.POSITIVE_INFINITY;
+    this.encoding = checkEncoding(options.encoding, 'Tube');
+    const newline = options.newline ?? '\n';
+    if (newline !== '\n' && newline !== '\r\n') {
+      throw new ArgumentError(
+        `Tube: newline must be '\\n' or '\\r\\n', not ${JSON.stringify(newline)}`,
+      );
+    }
+    this.newline = newline;
+    this.#newlineBytes = newline === '\n' ? LF : CRLF;
+    this.#log = debugLogFor(options.log);
+    this.timeout = checkTimeout(options.timeout, 'Tube') ?? Number.POSITIVE_INFINITY;
     this.#highWaterMark = options.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#closeTimeout = options.closeTimeout ?? DEFAULT_CLOSE_TIMEOUT;
     const idle = options.idleTimeout;
@@ -195,6 +297,7 @@ export class Tube implements AsyncIterable<Buffer> {
    * Cancel safety: safe; on timeout or abort nothing was consumed.
    */
   recv(max = Number.POSITIVE_INFINITY, options: RecvOptions = {}): Promise<Buffer> {
+    checkCount(max, 'recv', true);
     return this.#read<Buffer>('recv', options, (buffer, eof, done) => {
       if (buffer.length > 0) return done(buffer.consume(max));
       if (eof) return this.#eofError('recv', done);
@@ -207,6 +310,7 @@ export class Tube implements AsyncIterable<Buffer> {
    * Cancel safety: safe. At EOF with fewer than n bytes, EOFError carries them (still buffered).
    */
   recvExactly(n: number, options: RecvOptions = {}): Promise<Buffer> {
+    checkCount(n, 'recvExactly');
     const what = () => `recvExactly ${n}`;
     return this.#read<Buffer>(what, options, (buffer, eof, done) => {
       if (buffer.length >= n) return done(buffer.consume(n));
@@ -216,12 +320,17 @@ export class Tube implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Receive up to and including `delimiter` (without it when `drop`). Searching resumes where the
-   * previous search stopped, so a long stream of data is scanned once.
+   * Receive up to and including `delimiter` (without it when `drop`). Given a list, stops at the
+   * first of them to appear (the earliest start; the longest on a tie). Searching resumes where
+   * the previous search stopped, so a long stream of data is scanned once.
    * Cancel safety: safe.
    */
-  recvUntil(delimiter: string | Uint8Array, options: RecvUntilOptions = {}): Promise<Buffer> {
-    const delim = toBuffer(delimiter);
+  recvUntil(
+    delimiter: Delimiter | readonly Delimiter[],
+    options: RecvUntilOptions = {},
+  ): Promise<Buffer> {
+    if (Array.isArray(delimiter)) return this.#recvUntilAny(delimiter, options);
+    const delim = this.#delimiter(delimiter as Delimiter, 'recvUntil');
     const what = () => `recvUntil ${describeDelimiter(delim)}`;
     let from = 0;
     return this.#read<Buffer>(what, options, (buffer, eof, done) => {
@@ -236,9 +345,170 @@ export class Tube implements AsyncIterable<Buffer> {
     });
   }
 
-  /** Receive one line ending in "\n" (kept unless `drop`). Cancel safety: safe. */
+  #recvUntilAny(delimiters: readonly unknown[], options: RecvUntilOptions): Promise<Buffer> {
+    if (delimiters.length === 0) throw new ArgumentError('recvUntil needs at least one delimiter');
+    const delims = delimiters.map((d) => this.#delimiter(d, 'recvUntil'));
+    const longest = Math.max(...delims.map((d) => d.length));
+    const what = () => `recvUntil one of ${delims.map(describeDelimiter).join(', ')}`;
+    let from = 0;
+    return this.#read<Buffer>(what, options, (buffer, eof, done) => {
+      let best = -1;
+      let bestLength = 0;
+      for (const delim of delims) {
+        const at = buffer.indexOf(delim, from);
+        if (at !== -1 && (best === -1 || at < best || (at === best && delim.length > bestLength))) {
+          best = at;
+          bestLength = delim.length;
+        }
+      }
+      if (best !== -1) {
+        const data = buffer.consume(best + bestLength);
+        return done(options.drop ? data.subarray(0, best) : data);
+      }
+      from = buffer.searchedUpTo(longest);
+      if (eof) return this.#eofError(what, done);
+      return false;
+    });
+  }
+
+  /**
+   * Receive one line ending in the tube's newline ('\n', or '\r\n' with `newline: '\r\n'`), kept
+   * unless `drop`. Cancel safety: safe.
+   */
   recvLine(options: RecvUntilOptions = {}): Promise<Buffer> {
-    return this.recvUntil(NEWLINE, options);
+    // Fast path: nothing queued and the first buffered chunk holds a whole line.
+    if (this.#waiters.length === 0 && options.signal === undefined) {
+      const line = this.#buffer.consumeThroughInHead(this.#newlineBytes);
+      if (line !== undefined) {
+        this.#resumeIfBelowMark();
+        return Promise.resolve(
+          options.drop ? line.subarray(0, line.length - this.#newlineBytes.length) : line,
+        );
+      }
+    }
+    return this.recvUntil(this.#newlineBytes, options);
+  }
+
+  /**
+   * Receive `n` lines, as an array (each with its newline unless `drop`).
+   * Cancel safety: safe; the lines are consumed together once all `n` have arrived.
+   */
+  recvLines(n: number, options: RecvUntilOptions = {}): Promise<Buffer[]> {
+    checkCount(n, 'recvLines');
+    const newline = this.#newlineBytes;
+    const what = () => `recvLines ${n}`;
+    const ends: number[] = [];
+    let from = 0;
+    return this.#read<Buffer[]>(what, options, (buffer, eof, done) => {
+      while (ends.length < n) {
+        const at = buffer.indexOf(newline, from);
+        if (at === -1) break;
+        from = at + newline.length;
+        ends.push(from);
+      }
+      if (ends.length === n) {
+        const lines: Buffer[] = [];
+        let start = 0;
+        for (const end of ends) {
+          const line = buffer.consume(end - start);
+          lines.push(options.drop ? line.subarray(0, line.length - newline.length) : line);
+          start = end;
+        }
+        return done(lines);
+      }
+      if (eof) return this.#eofError(what, done);
+      return false;
+    });
+  }
+
+  /**
+   * Receive lines until one satisfies `predicate` (called with the line without its newline);
+   * return that line (with its newline unless `drop`). Lines that do not match are discarded.
+   * Cancel safety: lines that did not match are consumed as they are tested (so that a long
+   * stream of them cannot fill memory); on timeout or abort the incomplete last line stays
+   * buffered. At EOF, EOFError.
+   */
+  recvLinePred(
+    predicate: (line: Buffer) => boolean,
+    options: RecvUntilOptions = {},
+  ): Promise<Buffer> {
+    const test = checkFunction<(line: Buffer) => boolean>(predicate, 'recvLinePred');
+    return this.#recvLineMatching('recvLinePred', test, options);
+  }
+
+  /** Receive lines until one contains any of `items`; see recvLinePred. */
+  recvLineContains(items: Delimiter | readonly Delimiter[], options: RecvUntilOptions = {}) {
+    const needles = this.#items(items, 'recvLineContains');
+    return this.#recvLineMatching(
+      () => `recvLineContains ${needles.map(describeDelimiter).join(', ')}`,
+      (line) => needles.some((needle) => line.includes(needle)),
+      options,
+    );
+  }
+
+  /** Receive lines until one starts with any of `items`; see recvLinePred. */
+  recvLineStartsWith(items: Delimiter | readonly Delimiter[], options: RecvUntilOptions = {}) {
+    const needles = this.#items(items, 'recvLineStartsWith');
+    return this.#recvLineMatching(
+      () => `recvLineStartsWith ${needles.map(describeDelimiter).join(', ')}`,
+      (line) => needles.some((needle) => line.subarray(0, needle.length).equals(needle)),
+      options,
+    );
+  }
+
+  /** Receive lines until one ends with any of `items` (before its newline); see recvLinePred. */
+  recvLineEndsWith(items: Delimiter | readonly Delimiter[], options: RecvUntilOptions = {}) {
+    const needles = this.#items(items, 'recvLineEndsWith');
+    return this.#recvLineMatching(
+      () => `recvLineEndsWith ${needles.map(describeDelimiter).join(', ')}`,
+      (line) =>
+        needles.some(
+          (needle) =>
+            line.length >= needle.length &&
+            line.subarray(-needle.length || line.length).equals(needle),
+        ),
+      options,
+    );
+  }
+
+  #recvLineMatching(
+    what: What,
+    test: (line: Buffer) => boolean,
+    options: RecvUntilOptions,
+  ): Promise<Buffer> {
+    const newline = this.#newlineBytes;
+    return this.#read<Buffer>(what, options, (buffer, eof, done) => {
+      for (;;) {
+        const at = buffer.indexOf(newline, 0);
+        if (at === -1) break;
+        const line = buffer.consume(at + newline.length);
+        const bare = line.subarray(0, at);
+        if (test(bare)) return done(options.drop ? bare : line);
+      }
+      if (eof) return this.#eofError(what, done);
+      return false;
+    });
+  }
+
+  /**
+   * Receive bytes until `predicate(data)` is true for the bytes received so far (pwntools'
+   * recvpred: it is tried on every prefix, one byte longer each time); return them.
+   * Cancel safety: safe.
+   */
+  recvPred(predicate: (data: Buffer) => boolean, options: RecvOptions = {}): Promise<Buffer> {
+    const test = checkFunction<(data: Buffer) => boolean>(predicate, 'recvPred');
+    let tried = 0;
+    return this.#read<Buffer>('recvPred', options, (buffer, eof, done) => {
+      if (buffer.length > tried) {
+        const all = buffer.contiguous();
+        for (let length = tried + 1; length <= all.length; length++) {
+          if (test(all.subarray(0, length))) return done(buffer.consume(length));
+        }
+        tried = all.length;
+      }
+      if (eof) return this.#eofError('recvPred', done);
+      return false;
+    });
   }
 
   /**
@@ -247,6 +517,9 @@ export class Tube implements AsyncIterable<Buffer> {
    * Cancel safety: safe.
    */
   recvRegex(pattern: RegExp, options: RecvOptions = {}): Promise<RecvRegexResult> {
+    if (!(pattern instanceof RegExp)) {
+      throw new ArgumentError(`recvRegex needs a RegExp, not ${describeValue(pattern)}`);
+    }
     const regex = new RegExp(pattern.source, pattern.flags.replace('g', '').replace('y', ''));
     const what = () => `recvRegex ${String(pattern)}`;
     return this.#read<RecvRegexResult>(what, options, (buffer, eof, done) => {
@@ -260,21 +533,72 @@ export class Tube implements AsyncIterable<Buffer> {
   }
 
   /**
-   * Receive everything until the peer finishes sending. Never throws EOFError.
-   * Cancel safety: safe; on timeout or abort the bytes stay buffered.
+   * Receive everything until the peer finishes sending. Never throws EOFError. With a `timeout`
+   * (its own or the tube's), resolves when it expires with what arrived until then (pwntools'
+   * recvall(timeout)), consuming it.
+   * Cancel safety: on abort the bytes stay buffered.
    */
   recvAll(options: RecvOptions = {}): Promise<Buffer> {
-    return this.#read<Buffer>('recvAll', options, (buffer, eof, done) => {
-      if (!eof) return false;
-      // A connection that failed (reset) is reported; its bytes stay buffered for recv().
-      if (this.#error && !this.#eof) return done(this.#error);
-      return done(buffer.clear());
-    });
+    return this.#read<Buffer>(
+      'recvAll',
+      options,
+      (buffer, eof, done) => {
+        if (!eof) return false;
+        // A connection that failed (reset) is reported; its bytes stay buffered for recv().
+        if (this.#error && !this.#eof) return done(this.#error);
+        return done(buffer.clear());
+      },
+      () => this.#buffer.clear(),
+    );
+  }
+
+  /**
+   * The lines as they arrive (`for await (const line of tube.lines())`), without their newline
+   * unless `drop: false`, until end of file; a last line without a newline is yielded too.
+   * `timeout` applies to each line. Breaking out leaves the rest buffered.
+   */
+  lines(options: LinesOptions = {}): AsyncIterableIterator<Buffer> {
+    const drop = options.drop ?? true;
+    const perLine: RecvUntilOptions = { ...options, drop };
+    const newlineLength = this.#newlineBytes.length;
+    let finished = false;
+    const iterator: AsyncIterableIterator<Buffer> = {
+      next: (): Promise<IteratorResult<Buffer>> => {
+        if (finished) return Promise.resolve(ITERATION_DONE);
+        if (this.#waiters.length === 0 && options.signal === undefined) {
+          const line = this.#buffer.consumeThroughInHead(this.#newlineBytes);
+          if (line !== undefined) {
+            this.#resumeIfBelowMark();
+            return Promise.resolve({
+              done: false,
+              value: drop ? line.subarray(0, line.length - newlineLength) : line,
+            });
+          }
+        }
+        return this.recvLine(perLine).then(
+          (value) => ({ done: false, value }),
+          (error: unknown) => {
+            if (!(error instanceof EOFError)) throw error;
+            finished = true;
+            if (this.#buffer.length === 0) return ITERATION_DONE;
+            return { done: false, value: this.#buffer.clear() };
+          },
+        );
+      },
+      return: (): Promise<IteratorResult<Buffer>> => {
+        finished = true;
+        return Promise.resolve(ITERATION_DONE);
+      },
+      [Symbol.asyncIterator]() {
+        return iterator;
+      },
+    };
+    return iterator;
   }
 
   /** Put bytes back at the front of the buffer: the next recv* sees them first. */
   unrecv(data: string | Uint8Array): void {
-    this.#buffer.unshift(toBuffer(data));
+    this.#buffer.unshift(this.#bytes(data, 'unrecv'));
     this.#serve();
   }
 
@@ -283,6 +607,7 @@ export class Tube implements AsyncIterable<Buffer> {
    * for that long (pwntools' clean(timeout)).
    */
   async clean(idleMs = 0): Promise<Buffer> {
+    checkTimeout(idleMs, 'clean');
     const parts = [this.#buffer.clear()];
     this.#resumeIfBelowMark();
     while (idleMs > 0 && !this.#eof && !this.#recvShut) {
@@ -295,7 +620,6 @@ export class Tube implements AsyncIterable<Buffer> {
     }
     return Buffer.concat(parts);
   }
-
   /** Chunks as they arrive, until the peer finishes sending. */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
     return new Tube.#Iterator(this);
@@ -332,6 +656,7 @@ export class Tube implements AsyncIterable<Buffer> {
         this.#resolve = resolve;
         this.#reject = reject;
         tube.#waiters.push(this);
+        if (tube.#activity !== undefined) tube.#activityChanged();
         tube.#resumeIfBelowMark();
       });
     }
@@ -341,6 +666,7 @@ export class Tube implements AsyncIterable<Buffer> {
       const index = waiters.indexOf(this);
       if (index !== -1) {
         waiters.splice(index, 1);
+        if (this.#tube.#activity !== undefined) this.#tube.#activityChanged();
         this.#settle(ITERATION_DONE);
       }
       return Promise.resolve(ITERATION_DONE);
@@ -384,32 +710,48 @@ export class Tube implements AsyncIterable<Buffer> {
   // ---- sending ------------------------------------------------------------------------------
 
   /**
-   * Send bytes (strings as UTF-8). Resolves once the transport accepted them without exceeding its
-   * buffer; when it is full, waits for it to drain (backpressure). Rejects if the connection
-   * failed or was shut down for sending.
+   * Send bytes (strings in the tube's encoding, UTF-8 by default). Resolves once the transport
+   * accepted them without exceeding its buffer; when it is full, waits for it to drain
+   * (backpressure). Rejects if the connection failed or was shut down for sending.
    */
   send(data: string | Uint8Array): Promise<void> {
-    const buffer = toBuffer(data);
+    return this.#write(this.#bytes(data, 'send'));
+  }
+
+  #write(buffer: Buffer): Promise<void> {
     const failure = this.#sendFailure();
     if (failure) return Promise.reject(failure);
     this.#bytesSent += buffer.length;
     this.#idleTimer?.refresh();
+    if (this.#log !== undefined && buffer.length > 0) this.#log.sent(buffer);
     if (this.#stream.write(buffer)) return Promise.resolve();
     return this.#drained();
   }
 
-  /** Send data followed by "\n". */
+  /** Send data followed by the tube's newline. */
   sendLine(data: string | Uint8Array = ''): Promise<void> {
-    const buffer = toBuffer(data);
-    return this.send(Buffer.concat([buffer, NEWLINE], buffer.length + 1));
+    const buffer = this.#bytes(data, 'sendLine');
+    const newline = this.#newlineBytes;
+    return this.#write(Buffer.concat([buffer, newline], buffer.length + newline.length));
+  }
+
+  /** Send each item followed by the newline, in one write. */
+  sendLines(lines: readonly (string | Uint8Array)[]): Promise<void> {
+    if (!Array.isArray(lines)) {
+      throw new ArgumentError(`sendLines needs an array of lines, not ${describeValue(lines)}`);
+    }
+    const parts: Buffer[] = [];
+    for (const line of lines) parts.push(this.#bytes(line, 'sendLines'), this.#newlineBytes);
+    return this.#write(Buffer.concat(parts));
   }
 
   /** Receive until `delimiter`, then send `data` as a line. Returns what was received. */
   async sendLineAfter(
-    delimiter: string | Uint8Array,
+    delimiter: Delimiter | readonly Delimiter[],
     data: string | Uint8Array,
     options: RecvUntilOptions = {},
   ): Promise<Buffer> {
+    this.#bytes(data, 'sendLineAfter');
     const received = await this.recvUntil(delimiter, options);
     await this.sendLine(data);
     return received;
@@ -417,15 +759,64 @@ export class Tube implements AsyncIterable<Buffer> {
 
   /** Send `data` (no newline) once `delimiter` has been received. */
   async sendAfter(
-    delimiter: string | Uint8Array,
+    delimiter: Delimiter | readonly Delimiter[],
     data: string | Uint8Array,
     options: RecvUntilOptions = {},
   ): Promise<Buffer> {
+    this.#bytes(data, 'sendAfter');
     const received = await this.recvUntil(delimiter, options);
     await this.send(data);
     return received;
   }
 
+  /** Send `data`, then receive until `delimiter` (pwntools' sendthen). Returns what was received. */
+  sendThen(
+    delimiter: Delimiter | readonly Delimiter[],
+    data: string | Uint8Array,
+    options: RecvUntilOptions = {},
+  ): Promise<Buffer> {
+    return this.#then(this.send(data), delimiter, options);
+  }
+
+  /** Send `data` as a line, then receive until `delimiter` (pwntools' sendlinethen). */
+  sendLineThen(
+    delimiter: Delimiter | readonly Delimiter[],
+    data: string | Uint8Array,
+    options: RecvUntilOptions = {},
+  ): Promise<Buffer> {
+    return this.#then(this.sendLine(data), delimiter, options);
+  }
+
+  async #then(
+    sending: Promise<void>,
+    delimiter: Delimiter | readonly Delimiter[],
+    options: RecvUntilOptions,
+  ): Promise<Buffer> {
+    const received = this.recvUntil(delimiter, options);
+    // It may fail while the send is awaited: handled here, reported by the return below.
+    received.catch(() => {});
+    await sending;
+    return received;
+  }
+
+  /** Bytes of a string (in the tube's encoding) or a byte array; anything else is refused. */
+  #bytes(data: unknown, what: string): Buffer {
+    if (typeof data === 'string') return encodeText(data, this.encoding, what);
+    if (data instanceof Uint8Array) return viewOf(data);
+    throw new ArgumentError(`${what} takes a string or bytes, not ${describeValue(data)}`);
+  }
+
+  #delimiter(delimiter: unknown, what: string): Buffer {
+    const bytes = this.#bytes(delimiter, what);
+    if (bytes.length === 0) throw new ArgumentError(`${what}: the delimiter is empty`);
+    return bytes;
+  }
+
+  #items(items: unknown, what: string): Buffer[] {
+    const list = Array.isArray(items) ? items : [items];
+    if (list.length === 0) throw new ArgumentError(`${what} needs at least one item`);
+    return list.map((item) => this.#bytes(item, what));
+  }
   #sendFailure(): Error | undefined {
     if (this.#error) return this.#error;
     if (this.#destroyed)
@@ -441,13 +832,22 @@ export class Tube implements AsyncIterable<Buffer> {
 
   #drained(): Promise<void> {
     // The tube's own 'error' listener records failures; 'close' then rejects with them.
-    return whenDrained(
+    const drained = whenDrained(
       this.#stream,
       () =>
         this.#error ??
         new ClosedError(`send to ${this.peerName}: connection closed`, this.#ctx('write')),
       false,
     );
+    if (this.#activity === undefined) return drained;
+    this.#draining++;
+    this.#activityChanged();
+    const done = () => {
+      this.#draining--;
+      this.#activityChanged();
+    };
+    drained.then(done, done);
+    return drained;
   }
 
   // ---- closing ------------------------------------------------------------------------------
@@ -650,7 +1050,13 @@ export class Tube implements AsyncIterable<Buffer> {
     what: What,
     options: RecvOptions,
     attempt: (buffer: ReceiveBuffer, eof: boolean, done: (value: T | Error) => true) => boolean,
+    onTimeout?: () => T,
   ): Promise<T> {
+    try {
+      checkRecvOptions(options, what);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // A closed tube still hands out what it had buffered; then the error that closed it.
     const signal = options.signal;
     if (signal?.aborted) {
@@ -689,6 +1095,7 @@ export class Tube implements AsyncIterable<Buffer> {
           attempt: (buffer, eof) => attempt(buffer, eof, settle),
           fail: settle,
         });
+        if (this.#activity !== undefined) this.#activityChanged();
         this.#resumeIfBelowMark();
       });
     }
@@ -708,6 +1115,7 @@ export class Tube implements AsyncIterable<Buffer> {
       const remove = () => {
         const index = this.#waiters.indexOf(waiter);
         if (index !== -1) this.#waiters.splice(index, 1);
+        if (this.#activity !== undefined) this.#activityChanged();
       };
       const onAbort = () => {
         remove();
@@ -721,10 +1129,16 @@ export class Tube implements AsyncIterable<Buffer> {
       };
       // The fast path above has just tried this request against the buffer.
       this.#waiters.push(waiter);
+      if (this.#activity !== undefined) this.#activityChanged();
       this.#resumeIfBelowMark();
       if (Number.isFinite(timeout)) {
         timer = setTimeout(() => {
           remove();
+          if (onTimeout !== undefined) {
+            settle(onTimeout());
+            this.#serve();
+            return;
+          }
           settle(
             new TimeoutError(
               `${describe(what)} from ${this.peerName} timed out after ${timeout}ms`,
@@ -755,6 +1169,7 @@ export class Tube implements AsyncIterable<Buffer> {
       if (!this.#tryOne(this.#waiters[0]!)) break;
       this.#waiters.shift();
     }
+    if (this.#activity !== undefined) this.#activityChanged();
     this.#resumeIfBelowMark();
   }
 
@@ -762,6 +1177,15 @@ export class Tube implements AsyncIterable<Buffer> {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const waiter of waiters) waiter.fail(error);
+    if (this.#activity !== undefined) this.#activityChanged();
+  }
+
+  /** Tells the activity hook (process tubes) when the tube starts or stops waiting. */
+  #activityChanged(): void {
+    const busy = this.#waiters.length > 0 || this.#draining > 0;
+    if (busy === this.#busy) return;
+    this.#busy = busy;
+    this.#activity?.(busy);
   }
 
   #resumeIfBelowMark(): void {
@@ -779,6 +1203,7 @@ export class Tube implements AsyncIterable<Buffer> {
     if (this.#recvShut) return;
     this.#bytesReceived += chunk.length;
     this.#idleTimer?.refresh();
+    if (this.#log !== undefined) this.#log.received(chunk);
     this.#buffer.push(chunk);
     this.#serve();
     if (this.#waiters.length === 0 && this.#buffer.length >= this.#highWaterMark) {

@@ -11,6 +11,9 @@ import type { ExecSpec } from '../options.js';
 import { listeningAddresses } from './listening.js';
 import { emitTubeClosed, openSessionEvent, peerName } from './session.js';
 
+/** --pty without --pty-size: the classic terminal. */
+const DEFAULT_PTY_SIZE = { cols: 80, rows: 24 };
+
 /** The flag that asked for each kind, for messages. */
 const FLAG = { exec: '-e', sh: '-c', js: '--js-exec', lua: '--lua-exec' } as const;
 
@@ -222,6 +225,7 @@ async function runCommand(
   };
   if (options.crlf) execOptions.transformSend = createCrlfEncoder();
   if (options.delay !== undefined) execOptions.sendDelay = options.delay;
+  if (options.pty) execOptions.pty = options.ptySize ?? DEFAULT_PTY_SIZE;
   const result = await execRelay(tube, execOptions);
   return result.end === 'reset' ? 'reset' : 'exited';
 }

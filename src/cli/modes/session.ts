@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import type { ReadStream } from 'node:tty';
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
@@ -147,6 +148,14 @@ export async function runSession(
     };
   }
   if (io.signal) relayOptions.signal = io.signal;
+  // --raw: keys go to the peer as typed; Enter ~ . ends the session (as ssh's escape).
+  const raw = options.raw
+    ? (await import('../raw-terminal.js')).enterRawTerminal(io.stdin as ReadStream)
+    : undefined;
+  if (raw) {
+    relayOptions.stdin = raw.input;
+    relayOptions.signal = io.signal ? AbortSignal.any([io.signal, raw.escaped]) : raw.escaped;
+  }
   const closed = (reason: string, sent: number, received: number, durationMs: number) =>
     ctx.events.emit({
       event: 'closed',
@@ -164,12 +173,15 @@ export async function runSession(
       closed(closeReasonOf(error), tube.bytesSent, tube.bytesReceived, performance.now() - started);
       throw error;
     } finally {
+      raw?.restore();
       // The meter's last line ends before any other message.
       meter?.finish();
     }
     const durationMs = performance.now() - started;
     closed(result.end, result.sent, result.received, durationMs);
-    if (result.end === 'aborted') {
+    if (result.end === 'aborted' && raw?.escaped.aborted) {
+      log.error(`session with ${peerName(tube)} ended by ~.`);
+    } else if (result.end === 'aborted') {
       throw new AbortError(`session with ${peerName(tube)} interrupted`, { op: 'read' });
     }
     if (options.dialect === 'openbsd') return;
