@@ -20,7 +20,8 @@ export type SockcatErrorCode =
   | 'SOCKCAT_UNSUPPORTED'
   | 'SOCKCAT_EXEC'
   | 'SOCKCAT_PERMISSION'
-  | 'SOCKCAT_TLS';
+  | 'SOCKCAT_TLS'
+  | 'SOCKCAT_WEBSOCKET';
 
 /** Go's names: `unixgram` is Unix datagram, `unixpacket` Unix seqpacket, `ip` a raw IP socket. */
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix' | 'unixgram' | 'unixpacket' | 'ip';
@@ -341,6 +342,38 @@ export class TlsError extends SockcatError {
 }
 
 /**
+ * A WebSocket failed: the server refused the upgrade (`status`), a message broke the size limit
+ * or the protocol, or keepalive pings went unanswered. `closeCode` is the close code sent or
+ * received (RFC 6455 section 7.4), when there was one.
+ */
+export class WebSocketError extends SockcatError {
+  declare readonly code: 'SOCKCAT_WEBSOCKET';
+  readonly closeCode: number | undefined;
+  readonly status: number | undefined;
+  constructor(
+    message: string,
+    context: ErrorContext & { closeCode?: number; status?: number } = {},
+  ) {
+    const { closeCode, status, ...rest } = context;
+    super('SOCKCAT_WEBSOCKET', message, rest);
+    this.closeCode = closeCode;
+    this.status = status;
+  }
+}
+
+/**
+ * A short word for why a session ended with `error`: `idle-timeout` (a session's only timer is
+ * its idle timeout), `aborted`, or the error's code in lower case without its prefix (`reset`,
+ * `refused`, `closed`, ...); `error` for anything that is not a SockcatError.
+ */
+export function errorReason(error: unknown): string {
+  if (!(error instanceof SockcatError)) return 'error';
+  if (error.code === 'SOCKCAT_ABORTED') return 'aborted';
+  if (error.code === 'SOCKCAT_TIMEOUT') return 'idle-timeout';
+  return error.code.replace(/^SOCKCAT_/, '').toLowerCase();
+}
+
+/**
  * Every concrete error class, as a discriminated union on `code`: `switch (error.code)` over an
  * AnySockcatError narrows to the class (TimeoutError has `timeoutMs` and `buffered`, ProxyError
  * has `proxy` and `reply`, and so on).
@@ -361,7 +394,8 @@ export type AnySockcatError =
   | UnsupportedError
   | ExecError
   | PermissionError
-  | TlsError;
+  | TlsError
+  | WebSocketError;
 
 /** Type guard: true for every error sockcat throws on purpose (any SockcatError). */
 export function isSockcatError(value: unknown): value is AnySockcatError {

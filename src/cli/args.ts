@@ -9,6 +9,7 @@ import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { quoteInput } from '../address/quote.js';
 import { checkUnixPath } from '../address/unix-path.js';
+import { parsePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import { parseShell } from './completions.js';
@@ -20,7 +21,13 @@ import { assignProxy } from './proxy-args.js';
 import { parseBufferSize, parseKeepAlive, parseTos, parseTtl } from './socket-flags.js';
 import { nearest } from './suggest.js';
 import { assignConnectTarget, assignListenTarget, assignUnixTarget } from './targets.js';
-import { parseTlsArgs } from './tls-args.js';
+import { parseTlsArgs, type TlsCliOptions } from './tls-args.js';
+import {
+  parseForwardArgs,
+  parseRetryArgs,
+  parseWebSocketArgs,
+  webSocketTuning,
+} from './websocket-args.js';
 
 /** Context for parseArgs that is not in argv. */
 export interface ParseContext {
@@ -367,6 +374,25 @@ function parseNcatArgs(
   assignProxy(options, values, env);
   const portFlag = str('source-port');
   const positionals = parsed.positionals;
+  options.websocket = parseWebSocketArgs(values, options.listen, positionals);
+  options.webSocketTuning = webSocketTuning(values);
+  options.forward = parseForwardArgs(values);
+  options.retry = parseRetryArgs(values);
+  options.sslInsecure = values['ssl-insecure'] === true;
+  if (options.sslInsecure && options.tls?.verify) {
+    throw new ArgumentError('--ssl-insecure and --ssl-verify cannot be used together');
+  }
+  const url = options.websocket?.url;
+  if (url) {
+    // The URL is the whole target; wss:// is TLS that verifies the server unless --ssl-insecure.
+    options.host = url.host;
+    options.port = url.port;
+    if (portFlag !== undefined) options.sourcePort = parsePort(portFlag, 'source port');
+    if (url.secure) {
+      options.tls = { ...(options.tls ?? noTlsOptions()), verify: !options.sslInsecure };
+    }
+    return options;
+  }
   if (options.seqpacket && !options.unixSocket) {
     throw new ArgumentError('--seqpacket is a Unix socket type: it needs -U');
   }
@@ -534,6 +560,21 @@ function parseSocketFlags(
   }
   if (options.zero) throw new ArgumentError(`${flags} cannot be used with -z`);
   return socket;
+}
+
+/** TLS with nothing chosen yet (wss:// asks for TLS without any --ssl option). */
+function noTlsOptions(): TlsCliOptions {
+  return {
+    certFile: undefined,
+    keyFile: undefined,
+    verify: false,
+    trustFile: undefined,
+    ciphers: undefined,
+    servername: undefined,
+    alpn: undefined,
+    pin: undefined,
+    minVersion: undefined,
+  };
 }
 
 /** --pty-size COLSxROWS: columns and rows, each 1..65535. */

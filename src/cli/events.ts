@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { SockcatError } from '../errors.js';
+import { ArgumentError, errorReason, SockcatError } from '../errors.js';
 import { openFailure } from './option-file.js';
 
 /** Bumped when an event's meaning or a field's type changes; new fields do not bump it. */
@@ -9,7 +9,7 @@ export const EVENTS_SCHEMA_VERSION = 1;
 /** Where a socket is: an IP endpoint, or a Unix socket path. */
 export type EventEndpoint = { address: string; port: number } | { path: string };
 
-export type Transport = 'tcp' | 'udp' | 'unix' | 'unix-dgram';
+export type Transport = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'websocket';
 
 /** TLS details of a session (connected/accepted with --ssl). */
 export interface EventTls {
@@ -84,7 +84,37 @@ export type CliEvent =
       cause?: string;
     }
   /** With --json on stderr: a message that would otherwise be a human-readable line there. */
-  | { event: 'log'; level: number; message: string };
+  | { event: 'log'; level: number; message: string }
+  | {
+      event: 'connect-failed';
+      /** The session the connection was for (--forward); absent in connect mode. */
+      id?: number;
+      /** Where it was going: `host:port`, a URL, `unix:/path`. */
+      target: string;
+      /** 1 for the first attempt. */
+      attempt: number;
+      code: string;
+      message: string;
+      /** Milliseconds before the next attempt; absent when there is none. */
+      retryIn?: number;
+    }
+  | {
+      event: 'connected-upstream';
+      id: number;
+      target: string;
+      attempt: number;
+      remote?: EventEndpoint;
+      local?: EventEndpoint;
+    }
+  | {
+      event: 'websocket-closed';
+      id?: number;
+      /** The close code (1000 normal, 1001 going away, 1006: no close frame came). */
+      code: number;
+      reason: string;
+      /** Who sent the first Close frame: peer, local, or none (the connection just ended). */
+      initiator: 'peer' | 'local' | 'none';
+    };
 
 /** Receives events; a no-op sink when --json is not given. */
 export interface EventSink {
@@ -134,8 +164,5 @@ export function createEventSink(target: string | undefined, stderr: Writable): E
  * without its prefix (`closed`, `exec`, ...).
  */
 export function closeReasonOf(error: unknown): string {
-  if (!(error instanceof SockcatError)) return 'error';
-  if (error.code === 'SOCKCAT_ABORTED') return 'aborted';
-  if (error.code === 'SOCKCAT_TIMEOUT') return 'idle-timeout';
-  return error.code.replace(/^SOCKCAT_/, '').toLowerCase();
+  return errorReason(error);
 }

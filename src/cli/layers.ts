@@ -1,11 +1,18 @@
 /** The five layers of a plan (see plan.ts) and how Options choose them. Pure. */
 import type { Options } from './options.js';
 
-export type TransportLayer = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'seqpacket';
+export type TransportLayer = 'tcp' | 'udp' | 'unix' | 'unix-dgram' | 'seqpacket' | 'websocket';
 export type SecurityLayer = 'plain' | 'tls' | 'dtls';
 export type RoleLayer = 'connect' | 'listen';
 export type MultiplicityLayer = 'once' | 'keep-open' | 'broker' | 'chat';
-export type IoLayer = 'stdio' | 'exec' | 'js-exec' | 'lua-exec' | 'proxy-server' | 'scan';
+export type IoLayer =
+  | 'stdio'
+  | 'exec'
+  | 'js-exec'
+  | 'lua-exec'
+  | 'proxy-server'
+  | 'scan'
+  | 'forward';
 
 /** The five layers of a run. */
 export interface Layers {
@@ -18,15 +25,17 @@ export interface Layers {
 
 /** The layers Options ask for. */
 export function layersOf(options: Options): Layers {
-  const transport: TransportLayer = options.seqpacket
-    ? 'seqpacket'
-    : options.unixSocket
-      ? options.udp
-        ? 'unix-dgram'
-        : 'unix'
-      : options.udp
-        ? 'udp'
-        : 'tcp';
+  const transport: TransportLayer = options.websocket
+    ? 'websocket'
+    : options.seqpacket
+      ? 'seqpacket'
+      : options.unixSocket
+        ? options.udp
+          ? 'unix-dgram'
+          : 'unix'
+        : options.udp
+          ? 'udp'
+          : 'tcp';
   const multiplicity: MultiplicityLayer = options.chat
     ? 'chat'
     : options.broker
@@ -38,13 +47,15 @@ export function layersOf(options: Options): Layers {
     ? 'scan'
     : options.proxyServer !== undefined
       ? 'proxy-server'
-      : options.exec?.kind === 'js'
-        ? 'js-exec'
-        : options.exec?.kind === 'lua'
-          ? 'lua-exec'
-          : options.exec
-            ? 'exec'
-            : 'stdio';
+      : options.forward
+        ? 'forward'
+        : options.exec?.kind === 'js'
+          ? 'js-exec'
+          : options.exec?.kind === 'lua'
+            ? 'lua-exec'
+            : options.exec
+              ? 'exec'
+              : 'stdio';
   return {
     transport,
     security: options.tls ? (transport === 'udp' ? 'dtls' : 'tls') : 'plain',
@@ -60,6 +71,7 @@ const TRANSPORT_FLAGS: Record<TransportLayer, string> = {
   unix: '-U',
   'unix-dgram': '-U -u',
   seqpacket: '-U --seqpacket',
+  websocket: '',
 };
 
 /**
@@ -79,6 +91,10 @@ export function modeName(layers: Layers, options?: Pick<Options, 'exec' | 'proxy
     if (layers.io === 'exec') words.push(options?.exec?.kind === 'sh' ? '-c' : '-e');
     if (layers.io === 'js-exec') words.push('--js-exec');
     if (layers.io === 'lua-exec') words.push('--lua-exec');
+    if (layers.io === 'forward' && layers.role === 'listen') words.push('--forward');
+  }
+  if (layers.transport === 'websocket') {
+    words.push(layers.role === 'listen' ? '--websocket' : 'a ws:// URL');
   }
   if (transport) words.unshift(transport);
   const secured = layers.security !== 'plain';

@@ -40,6 +40,12 @@ export const MATRIX_MODES: readonly MatrixMode[] = [
   { name: '-U -l', argv: ['-U', '-l', PATH] },
   { name: '-U -u', argv: ['-U', '-u', PATH] },
   { name: '--seqpacket', argv: ['-U', '--seqpacket', '-l', PATH] },
+  { name: 'ws://', argv: [`ws://${HOST}:${PORT}/`] },
+  { name: 'wss://', argv: [`wss://${HOST}:${PORT}/`] },
+  { name: '-l --websocket', argv: ['-l', '--websocket', PORT] },
+  { name: '-l -k --websocket', argv: ['-l', '-k', '--websocket', PORT] },
+  { name: '-l --forward', argv: ['-l', '-k', '--forward', `${HOST}:${PORT}`, PORT] },
+  { name: '-u -l --forward', argv: ['-u', '-l', '-k', '--forward', `udp://${HOST}:${PORT}`, PORT] },
 ];
 
 /** The option as argv, with a value that parses where it takes one. */
@@ -85,6 +91,12 @@ export const SAMPLE_ARGV: Readonly<Record<string, readonly string[]>> = {
   sndbuf: ['-O', '65536'],
   json: ['--json'],
   dialect: ['--dialect', 'ncat'],
+  'ws-path': ['--ws-path', '/tunnel'],
+  'ws-max-message': ['--ws-max-message', '1m'],
+  'ws-ping': ['--ws-ping', '30s'],
+  forward: ['--forward', `${HOST}:${PORT}`],
+  retry: ['--retry', '3'],
+  'retry-delay': ['--retry-delay', '2s', '--retry', '3'],
 };
 
 /** The argv that gives an option (its short form when it has one). */

@@ -59,7 +59,7 @@ function listenOnly(why: string, inConnect: 'refuse' | 'warn' = 'refuse'): Where
   };
 }
 
-export const OPTION_RULES: Readonly<Record<string, OptionRule>> = {
+const BASE_RULES: Readonly<Record<string, OptionRule>> = {
   ipv4: { layer: 'transport' },
   ipv6: { layer: 'transport' },
   unixsock: { layer: 'transport' },
@@ -243,7 +243,154 @@ export const OPTION_RULES: Readonly<Record<string, OptionRule>> = {
   dialect: { layer: 'run' },
   completions: { layer: 'run' },
   version: { layer: 'run' },
+  websocket: {
+    layer: 'transport',
+    where: (l) => {
+      if (l.role === 'connect') return refuse('connect to a ws:// or wss:// URL instead');
+      if (l.io === 'proxy-server') return refuse('a proxy server speaks HTTP or SOCKS over TCP');
+      return undefined;
+    },
+  },
+  'ws-path': {
+    layer: 'transport',
+    where: (l) =>
+      l.transport === 'websocket' && l.role === 'listen'
+        ? undefined
+        : refuse('it is the path a -l --websocket listener accepts (a ws:// URL carries its own)'),
+  },
+  'ws-text': { layer: 'transport', where: webSocketTuningWhere },
+  'ws-lines': { layer: 'transport', where: webSocketTuningWhere },
+  'ws-max-message': { layer: 'transport', where: webSocketTuningWhere },
+  'ws-ping': { layer: 'transport', where: webSocketTuningWhere },
+  forward: {
+    layer: 'io',
+    where: (l, options) => {
+      if (l.role === 'connect') return refuse('it relays the clients of a listener: use -l');
+      if (l.io === 'proxy-server') return refuse('a proxy server connects where its clients ask');
+      if (l.multiplicity === 'broker' || l.multiplicity === 'chat') {
+        return refuse('--broker and --chat relay between clients, --forward to a target');
+      }
+      if (l.transport === 'seqpacket' || l.transport === 'unix-dgram') {
+        return refuse('forwarding is built for TCP, Unix stream, WebSocket and UDP listeners');
+      }
+      const udpTarget = options.forward?.kind === 'udp';
+      if (l.transport === 'udp' && !udpTarget) {
+        return refuse('UDP sessions forward to a udp:// target');
+      }
+      if (l.transport !== 'udp' && udpTarget) {
+        return refuse('a udp:// target takes UDP sessions: listen with -u -l');
+      }
+      return undefined;
+    },
+  },
+  retry: { layer: 'dial', where: retryWhere },
+  'retry-forever': { layer: 'dial', where: retryWhere },
+  'retry-delay': {
+    layer: 'dial',
+    where: (l, options) =>
+      options.retry === undefined
+        ? refuse('it is the wait between --retry attempts; give --retry N or --retry-forever')
+        : retryWhere(l),
+  },
+  'ssl-insecure': {
+    layer: 'security',
+    where: (l, options) => {
+      const wss = l.role === 'connect' && options.websocket?.url?.secure === true;
+      const target = options.forward;
+      const tlsTarget =
+        l.io === 'forward' && target !== undefined && target.kind !== 'udp' && target.tls;
+      if (wss || tlsTarget) return undefined;
+      return refuse(
+        "it turns off the verification that wss:// URLs and tls:// or wss:// --forward targets do; --ssl alone verifies nothing (ncat's default)",
+      );
+    },
+  },
 };
+
+/** Options that read standard input or write standard output: --forward relays neither. */
+const FORWARD_REFUSES: Readonly<Record<string, string>> = {
+  crlf: 'it rewrites standard input, and --forward relays the client to the target untouched',
+  delay: 'it paces standard input, which --forward does not read',
+  telnet: "the target gets the client's bytes as they are",
+  'send-only': 'it is about standard input and output, which --forward does not relay',
+  'recv-only': 'it is about standard input and output, which --forward does not relay',
+  'no-shutdown': 'end of file passes per direction between client and target',
+  'quit-after-eof': 'it is about standard input, which --forward does not read',
+  output: 'session dumps of forwarded connections are not built yet',
+  'hex-dump': 'session dumps of forwarded connections are not built yet',
+  'append-output': 'session dumps of forwarded connections are not built yet',
+  progress: 'the meter is not built for forwarded connections yet',
+  exec: '--forward relays to a target and -e runs a command: one or the other',
+  'sh-exec': '--forward relays to a target and -c runs a command: one or the other',
+  'js-exec': '--forward relays to a target and --js-exec runs a module: one or the other',
+  'lua-exec': '--forward relays to a target',
+};
+
+/** Options a WebSocket end cannot honour. */
+const WEBSOCKET_REFUSES: Readonly<Record<string, string>> = {
+  unixsock: 'a WebSocket runs over TCP here',
+  udp: 'a WebSocket runs over TCP',
+  seqpacket: 'a WebSocket runs over TCP',
+  zero: '-z probes TCP ports; a WebSocket URL is not a port list',
+  'proxy-protocol': 'the header would travel as a WebSocket message, not before the upgrade',
+  telnet: 'WebSocket messages carry no Telnet negotiation',
+};
+
+/** -w bounds the connection to the --forward target. */
+const FORWARD_HONOURS = new Set(['wait']);
+
+function webSocketTuningWhere(l: Layers, options: Options): Verdict {
+  if (l.transport === 'websocket') return undefined;
+  if (l.io === 'forward' && options.forward?.kind === 'websocket') return undefined;
+  return refuse(
+    'it applies to WebSocket connections: a ws:// URL, -l --websocket, or a ws:// --forward target',
+  );
+}
+
+function retryWhere(l: Layers): Verdict {
+  if (l.io === 'scan') return refuse('-z probes each port once');
+  if (l.role === 'listen' && l.io !== 'forward') {
+    return refuse('it retries connecting, and -l connects nowhere (use it with --forward)');
+  }
+  if (l.role === 'connect' && (l.transport === 'udp' || l.transport === 'unix-dgram')) {
+    return refuse('a datagram socket has no connection to retry');
+  }
+  if (l.transport === 'seqpacket') return refuse('retrying is not built for seqpacket sockets');
+  if (l.io === 'proxy-server') return refuse('a proxy server connects where its clients ask');
+  return undefined;
+}
+
+/**
+ * The rules, with the WebSocket transport's and the forward io's refusals in front of each
+ * option's own: what those layers cannot honour is refused before the option's usual rule runs.
+ */
+export const OPTION_RULES: Readonly<Record<string, OptionRule>> = Object.fromEntries(
+  Object.entries(BASE_RULES).map(([name, rule]) => {
+    const own = rule.where;
+    const where: Where = (l, options) => {
+      if (l.io === 'forward') {
+        const why = FORWARD_REFUSES[name];
+        if (why) return refuse(why);
+        if (FORWARD_HONOURS.has(name)) return undefined;
+      }
+      if (l.transport === 'websocket') {
+        const why = WEBSOCKET_REFUSES[name];
+        if (why) return refuse(why);
+        if (name === 'ssl' || name.startsWith('ssl-')) {
+          if (
+            l.role === 'connect' &&
+            options.websocket?.url?.secure === false &&
+            name !== 'ssl-insecure'
+          ) {
+            return refuse('a ws:// URL is plaintext: use wss:// for TLS');
+          }
+        }
+      }
+      return own?.(l, options);
+    };
+    return [name, { ...rule, where }];
+  }),
+);
 
 /**
  * A command per connection: over UDP, one child for the peer in connect mode and for the first

@@ -355,6 +355,67 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'ready',
   },
   {
+    name: 'websocket',
+    help: 'With -l: accept WebSocket clients (wss with --ssl); connect with a ws:// or wss:// URL',
+    status: 'ready',
+  },
+  {
+    name: 'ws-path',
+    value: 'path',
+    help: 'With -l --websocket: accept upgrades to this path only (others get HTTP 404)',
+    status: 'ready',
+  },
+  {
+    name: 'ws-text',
+    help: 'WebSocket: send what is read as text messages (default: binary)',
+    status: 'ready',
+  },
+  {
+    name: 'ws-lines',
+    help: 'WebSocket: one text message per line sent, one line per message received',
+    status: 'ready',
+  },
+  {
+    name: 'ws-max-message',
+    value: 'bytes',
+    help: 'WebSocket: largest message accepted (default 16m); a bigger one closes with 1009',
+    status: 'ready',
+  },
+  {
+    name: 'ws-ping',
+    value: 'time',
+    help: 'WebSocket: send a ping this often and close (1011) when no pong comes back',
+    status: 'ready',
+  },
+  {
+    name: 'forward',
+    value: 'target',
+    help: 'With -l: relay each client to a new connection to target (host:port, tls://, ws://, wss://, unix:, udp://)',
+    status: 'ready',
+  },
+  {
+    name: 'retry',
+    value: 'n',
+    help: 'Retry connecting n times (connect mode, --forward target)',
+    status: 'ready',
+  },
+  {
+    name: 'retry-delay',
+    value: 'time',
+    help: 'Wait before the first retry, doubling each time up to 30s (default 1s)',
+    status: 'ready',
+  },
+  {
+    name: 'retry-forever',
+    help: 'Retry connecting until it works (connect mode, --forward target)',
+    status: 'ready',
+  },
+  {
+    name: 'ssl-insecure',
+    help: 'Do not verify the server of a wss:// URL or a tls:// or wss:// --forward target',
+    status: 'ready',
+  },
+  {
     name: 'json',
     value: 'FILE',
     optionalValue: true,

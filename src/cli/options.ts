@@ -3,9 +3,11 @@
  * Both dialects' parsers (args.ts, dialect-openbsd.ts) produce it; the plan (plan.ts) reads it.
  */
 import type { ProxyAuth, ProxyDns, ProxyHop } from '../proxy/proxy-spec.js';
+import type { ForwardTarget } from '../relay/forward-target.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import type { CompletionShell } from './completions.js';
 import type { TlsCliOptions } from './tls-args.js';
+import type { RetryCliOptions, WebSocketCliOptions, WebSocketTuning } from './websocket-args.js';
 
 /** ncat's port when none is given. */
 export const DEFAULT_PORT = 31337;
@@ -122,6 +124,16 @@ export interface Options {
    * names of its letters that mean the same.
    */
   given: string[];
+  /** WebSocket: a ws:// or wss:// URL to connect to, or -l --websocket; undefined: none. */
+  websocket: WebSocketCliOptions | undefined;
+  /** -l --forward TARGET: relay each client to a new connection to the target. */
+  forward: ForwardTarget | undefined;
+  /** --retry N / --retry-forever, --retry-delay: reconnect attempts (connect, --forward target). */
+  retry: RetryCliOptions | undefined;
+  /** --ssl-insecure: do not verify wss:// servers and tls:// / wss:// --forward targets. */
+  sslInsecure: boolean;
+  /** --ws-text, --ws-lines, --ws-max-message, --ws-ping as given, for a ws:// --forward target. */
+  webSocketTuning: WebSocketTuning;
 }
 
 /** What -e, -c, --js-exec or --lua-exec asked to run for each connection. */
@@ -188,5 +200,15 @@ export function defaultOptions(): Options {
     keepOpenSequential: false,
     scanRandom: false,
     given: [],
+    websocket: undefined,
+    forward: undefined,
+    retry: undefined,
+    sslInsecure: false,
+    webSocketTuning: {
+      path: undefined,
+      framing: 'binary',
+      maxMessageSize: undefined,
+      pingInterval: undefined,
+    },
   };
 }

@@ -31,7 +31,8 @@ export function assignProxy(
       : parseProxyAuth(authText);
   const dnsText = values['proxy-dns'] as string | undefined;
   if (dnsText !== undefined) options.proxyDns = parseProxyDns(dnsText);
-  if (options.listen) {
+  // With --forward, --proxy is the way to the target.
+  if (options.listen && (values['forward'] === undefined || proxies.length === 0)) {
     if (proxies.length > 0) {
       throw new ArgumentError(
         '--proxy connects through a proxy; it cannot be used with -l (for a proxy server use -l --proxy-type http|socks5)',

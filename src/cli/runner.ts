@@ -26,6 +26,9 @@ export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
     case 'proxy-server':
       await (await import('./modes/proxy-server.js')).runProxyServer(ctx);
       return true;
+    case 'forward':
+      await (await import('./modes/forward.js')).runForward(ctx);
+      return true;
     default:
       break;
   }
@@ -34,6 +37,15 @@ export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
     return true;
   }
   switch (plan.transport) {
+    case 'websocket': {
+      // -l -k serves many clients through serve() (keep-open.ts), as over TCP.
+      if (plan.multiplicity === 'keep-open') break;
+      const modes = await import('./modes/websocket.js');
+      await (plan.role === 'listen'
+        ? modes.runWebSocketListen(ctx)
+        : modes.runWebSocketConnect(ctx));
+      return true;
+    }
     case 'seqpacket':
       await (await import('./modes/seqpacket.js')).runSeqpacket(ctx);
       return true;

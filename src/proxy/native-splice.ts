@@ -28,6 +28,12 @@ export function nativeSplice(
     let tearing: Promise<void> | undefined;
     let ended = 0;
     let idleTimer: NodeJS.Timeout | undefined;
+    let reason: SpliceResult['reason'] = 'done';
+    /** Stop for `why`, unless a reason is already set or both directions had ended cleanly. */
+    const stopFor = (why: SpliceResult['reason']) => {
+      if (reason === 'done' && ended < 2) reason = why;
+      void teardown();
+    };
     const total = () => copies.reduce((sum, copy) => sum + copy.bytes(), 0);
     const result = (): SpliceResult => {
       const native = { aToB: copies[0]?.bytes() ?? 0, bToA: copies[1]?.bytes() ?? 0 };
@@ -35,6 +41,7 @@ export function nativeSplice(
         aToB: aHeld.length + native.aToB,
         bToA: bHeld.length + native.bToA,
         native,
+        reason,
       };
     };
     /** Stop both copies, then destroy both sockets (the threads hold their own duplicates). */
@@ -49,7 +56,7 @@ export function nativeSplice(
       })();
       return tearing;
     };
-    const onAbort = () => void teardown();
+    const onAbort = () => stopFor('aborted');
     const direction = (fromFd: number, to: Duplex, toFd: number, held: Buffer, index: number) => {
       const started = flushThen(to, held).then(() => {
         if (tearing) return;
@@ -61,18 +68,18 @@ export function nativeSplice(
             to.end();
             if (++ended === 2) void teardown();
           },
-          () => void teardown(),
+          () => stopFor('reset'),
         );
       });
-      started.catch(() => void teardown());
+      started.catch(() => stopFor('reset'));
     };
     direction(aFd, b, bFd, aHeld, 0);
     direction(bFd, a, aFd, bHeld, 1);
     // Destroyed from outside (a server closing): the copies stop with it.
-    a.once('close', () => void teardown());
-    b.once('close', () => void teardown());
-    a.on('error', () => void teardown());
-    b.on('error', () => void teardown());
+    a.once('close', () => stopFor('reset'));
+    b.once('close', () => stopFor('reset'));
+    a.on('error', () => stopFor('reset'));
+    b.on('error', () => stopFor('reset'));
     if (idleTimeout !== undefined && Number.isFinite(idleTimeout)) {
       let last = -1;
       let quietSince = performance.now();
@@ -83,7 +90,7 @@ export function nativeSplice(
           if (moved !== last) {
             last = moved;
             quietSince = now;
-          } else if (now - quietSince >= idleTimeout) void teardown();
+          } else if (now - quietSince >= idleTimeout) stopFor('idle-timeout');
         },
         Math.min(250, Math.max(5, idleTimeout / 4)),
       );

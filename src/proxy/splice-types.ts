@@ -10,6 +10,11 @@ export interface SpliceResult {
    * bytesRead/bytesWritten never saw them.
    */
   native?: { aToB: number; bToA: number };
+  /**
+   * How it ended: 'done' (both directions ended cleanly), 'idle-timeout', 'aborted' (the
+   * signal), or 'reset' (a side failed or closed without ending: both were destroyed).
+   */
+  reason: 'done' | 'idle-timeout' | 'aborted' | 'reset';
 }
 
 export interface SpliceOptions {

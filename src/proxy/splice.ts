@@ -24,20 +24,26 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
   if (native) return native;
   const { signal, idleTimeout } = options;
   return new Promise<SpliceResult>((resolve) => {
-    const result: SpliceResult = { aToB: 0, bToA: 0 };
+    const result: SpliceResult = { aToB: 0, bToA: 0, reason: 'done' };
     let open = 2;
     const destroyBoth = () => {
       a.destroy();
       b.destroy();
     };
+    const endWith = (reason: SpliceResult['reason']) => () => {
+      if (result.reason === 'done') result.reason = reason;
+      destroyBoth();
+    };
+    const onAbort = endWith('aborted');
+    const onError = endWith('reset');
     const idleTimer =
       idleTimeout !== undefined && Number.isFinite(idleTimeout)
-        ? setTimeout(destroyBoth, idleTimeout).unref()
+        ? setTimeout(endWith('idle-timeout'), idleTimeout).unref()
         : undefined;
     const onClose = () => {
       if (--open > 0) return;
       if (idleTimer) clearTimeout(idleTimer);
-      signal?.removeEventListener('abort', destroyBoth);
+      signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
     const copy = (from: Duplex, to: Duplex, count: (n: number) => void) => {
@@ -50,10 +56,13 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
         }
       });
       from.once('end', () => to.end());
-      from.on('error', destroyBoth);
+      from.on('error', onError);
       from.once('close', () => {
         // A side that closed without ending cleanly (reset) takes the other down with it.
-        if (!to.destroyed && !(from.readableEnded && from.writableFinished)) to.destroy();
+        if (!(from.readableEnded && from.writableFinished)) {
+          if (result.reason === 'done') result.reason = 'reset';
+          if (!to.destroyed) to.destroy();
+        }
         onClose();
       });
     };
@@ -63,8 +72,8 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
     copy(b, a, (n) => {
       result.bToA += n;
     });
-    signal?.addEventListener('abort', destroyBoth, { once: true });
-    if (signal?.aborted) destroyBoth();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     a.resume();
     b.resume();
   });

@@ -2,6 +2,10 @@ import { formatHostPort } from '../address/host-port.js';
 import { ClosedError, type SockcatError } from '../errors.js';
 import type { ProxyHeader } from '../proxy-protocol/index.js';
 import type { Listener } from '../transports/tcp-listen.js';
+
+/** What the engine needs of a listener: TCP, Unix, TLS or WebSocket. */
+export type Acceptor = Pick<Listener, 'accept' | 'close'>;
+
 import type { Endpoint, Tube } from '../tube/tube.js';
 import { readProxyHeader } from './proxy-header.js';
 import type { ConnectionInfo, Handler, Overflow } from './types.js';
@@ -73,7 +77,7 @@ class Active implements ConnectionInfo {
  * header, handler isolation, graceful then forced shutdown. One engine per event loop.
  */
 export class Engine {
-  #listener: Listener;
+  #listener: Acceptor;
   #options: EngineOptions;
   #active = new Set<Active>();
   #handled = 0;
@@ -83,7 +87,7 @@ export class Engine {
   #loop: Promise<void>;
   #closing = new AbortController();
 
-  constructor(listener: Listener, options: EngineOptions) {
+  constructor(listener: Acceptor, options: EngineOptions) {
     this.#listener = listener;
     this.#options = options;
     this.#loop = this.#acceptLoop();

@@ -20,7 +20,7 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
       : await loadHandler(handlerModuleUrl(options.handler));
   const tube = { ...options.tube };
   if (options.idleTimeout !== undefined) tube.idleTimeout = options.idleTimeout;
-  const listener = await listen(options.listen, {
+  const listenOptions = {
     family: options.family ?? 0,
     ...(options.backlog !== undefined ? { backlog: options.backlog } : {}),
     ...(options.socket ? { socket: options.socket } : {}),
@@ -30,7 +30,13 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
     ...(options.handshakes ? { handshakes: options.handshakes } : {}),
     // With TLS, refuse before the handshake (the engine's own check then always passes).
     ...(options.tls && options.allow ? { allow: options.allow } : {}),
-  });
+  };
+  const listener = options.websocket
+    ? await (await import('../transports/websocket-listen.js')).listenWebSocket(options.listen, {
+        ...listenOptions,
+        ...(options.websocket === true ? {} : options.websocket),
+      })
+    : await listen(options.listen, listenOptions);
   const engine = new Engine(listener, {
     handler,
     maxConnections: options.maxConnections ?? Number.POSITIVE_INFINITY,

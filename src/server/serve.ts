@@ -48,6 +48,11 @@ async function serveStream(options: ServeOptions): Promise<Server> {
   if (options.tls) {
     throw new ArgumentError(`tls runs inline only for now; it cannot be used with { ${kind}: n }`);
   }
+  if (options.websocket) {
+    throw new ArgumentError(
+      `websocket runs inline only for now; it cannot be used with { ${kind}: n }`,
+    );
+  }
   if (options.socket) {
     throw new ArgumentError(
       `socket options are set inline only for now; they cannot be used with { ${kind}: n }`,

@@ -3,6 +3,7 @@ import type { TlsServerOptions } from '../tls/options.js';
 import type { HandshakeGateOptions } from '../transports/handshake-gate.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import type { TargetInput } from '../transports/target.js';
+import type { WebSocketListenOptions } from '../transports/websocket-listen.js';
 import type { Endpoint, Tube, TubeOptions } from '../tube/tube.js';
 
 /** What a handler learns about its connection. */
@@ -96,6 +97,11 @@ export interface ServeOptions {
    * memory; `server.tls` has its fingerprint.
    */
   tls?: TlsServerOptions | true;
+  /**
+   * Serve WebSocket clients (inline mode): each connection's HTTP upgrade completes before its
+   * handler runs, and the handler's tube is a WebSocketTube (with `tls`: wss).
+   */
+  websocket?: ServeWebSocketOptions | true;
   /** Called when a client's TLS handshake fails (the client is dropped). Default: ignored. */
   onTlsError?: (error: Error, remote: Endpoint) => void;
   /**
@@ -122,3 +128,16 @@ export interface Server {
    */
   close(options?: { gracePeriod?: number }): Promise<void>;
 }
+
+/** The WebSocket side of serve(): path, message size, pings, framing (see WebSocketListenOptions). */
+export type ServeWebSocketOptions = Pick<
+  WebSocketListenOptions,
+  | 'path'
+  | 'maxMessageSize'
+  | 'pingInterval'
+  | 'text'
+  | 'lines'
+  | 'handshakeTimeout'
+  | 'onHandshakeError'
+  | 'messageBoundaries'
+>;

@@ -44,3 +44,17 @@ export {
   type UnixDatagramOptions,
   UnixDatagramSocket,
 } from './unix-datagram.js';
+export {
+  listenWebSocket,
+  WebSocketListener,
+  type WebSocketListenOptions,
+} from './websocket-listen.js';
+export type { WebSocketClose } from './websocket-stream.js';
+export {
+  DEFAULT_MAX_MESSAGE_SIZE,
+  DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
+  type WebSocketMessage,
+  type WebSocketOptions,
+  WebSocketTube,
+} from './websocket-tube.js';
+export { parseWebSocketUrl, type WebSocketUrl } from './websocket-url.js';

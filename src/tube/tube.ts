@@ -1029,6 +1029,36 @@ export class Tube implements AsyncIterable<Buffer> {
     return wrapStreamError(error, this.peerName, this.#ctx(op));
   }
 
+  // ---- for transports that add kinds of receive ----------------------------------------------
+
+  /**
+   * A receive with the tube's ordering, timeout, abort and end-of-file rules, for a subclass that
+   * adds a kind of receive (WebSocket messages): `attempt` looks at the buffer and calls `done`
+   * with a result or an error when it can settle, else returns false to wait for more.
+   */
+  protected receiveWith<T>(
+    what: string | (() => string),
+    options: RecvOptions,
+    attempt: (buffer: ReceiveBuffer, eof: boolean, done: (value: T | Error) => true) => boolean,
+  ): Promise<T> {
+    return this.#read<T>(what, options, attempt);
+  }
+
+  /** Let waiting receives look at the buffer again: a subclass's own state changed. */
+  protected wake(): void {
+    this.#serve();
+  }
+
+  /** The error a receive would fail with at end of file now (EOFError, or the failure). */
+  protected endOfFileError(what: string): Error {
+    let failure: Error | undefined;
+    this.#eofError(what, (error: Error) => {
+      failure = error;
+      return true;
+    });
+    return failure!;
+  }
+
   // ---- internals ----------------------------------------------------------------------------
 
   #ctx(op: Operation): ErrorContext {

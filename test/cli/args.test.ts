@@ -58,7 +58,7 @@ test('errors name the flag and the value', () => {
     [['--bogus'], 'unknown option --bogus (try --help)'],
     [
       ['--s', 'h', '1'],
-      'option --s is ambiguous (could be --sh-exec, --source-port, --source, --sctp, --scan-concurrency, --send-only, --ssl, --ssl-cert, --ssl-key, --ssl-verify, --ssl-trustfile, --ssl-ciphers, --ssl-servername, --ssl-alpn, --ssl-pin, --ssl-min-version, --sndbuf, --seqpacket)',
+      'option --s is ambiguous (could be --sh-exec, --source-port, --source, --sctp, --scan-concurrency, --send-only, --ssl, --ssl-cert, --ssl-key, --ssl-verify, --ssl-trustfile, --ssl-ciphers, --ssl-servername, --ssl-alpn, --ssl-pin, --ssl-min-version, --sndbuf, --seqpacket, --ssl-insecure)',
     ],
     [['--4', 'h', '1'], 'unknown option --4 (try --help)'],
     [['-w'], 'option -w, --wait needs a value'],

@@ -23,6 +23,7 @@ const IMPLIED: Readonly<Record<string, string[]>> = {
   'ssl-alpn': ['--ssl'],
   'ssl-pin': ['--ssl'],
   'ssl-min-version': ['--ssl'],
+  'retry-delay': ['--retry'],
 };
 
 test('every option in every mode: honoured, refused by name, or warned about by name', () => {

@@ -12,6 +12,7 @@ import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { emitTubeClosed, eventEndpoint, openSessionEvent, peerName } from './session.js';
 import { answerTelnet } from './telnet-answer.js';
+import { serveWebSocketOptions } from './websocket.js';
 
 /**
  * Bytes that may wait for one client beyond what its socket holds. A client that falls further
@@ -302,6 +303,7 @@ export async function runBroker(ctx: Context): Promise<void> {
     tube: { highWaterMark: CLIENT_READ_BUFFER },
     ...allowOption(ctx, filter),
     ...tls?.serveTlsOptions(ctx),
+    ...serveWebSocketOptions(ctx),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     handler,
     onError: (error) => log.info(1, error.message),

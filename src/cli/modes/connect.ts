@@ -4,6 +4,7 @@ import type { ConnectOptions } from '../../dial/connect.js';
 import { connect } from '../../dial/connect.js';
 import type { Context } from '../context.js';
 import { QuietExit } from '../openbsd-wording.js';
+import { connectWithRetry } from '../retry.js';
 import { peerName, runSession } from './session.js';
 
 /** `sockcat host port`: connect, then relay stdin/stdout. */
@@ -43,8 +44,10 @@ export async function runConnect(ctx: Context): Promise<void> {
       log.info(1, `Host ${host} will be resolved by the proxy.`);
     }
   }
-  const target = ctx.plan.transport === 'unix' ? { path: host } : { host, port: options.port };
-  const tube = await connect(target, connectOptions);
+  const unix = ctx.plan.transport === 'unix';
+  const target = unix ? { path: host } : { host, port: options.port };
+  const named = unix ? host : formatHostPort(host, options.port);
+  const tube = await connectWithRetry(ctx, named, () => connect(target, connectOptions));
   if (via) {
     log.info(1, `Connected to ${formatHostPort(host, options.port)} through ${via.join(' -> ')}.`);
   }

@@ -13,6 +13,7 @@ import { clientName, listenTarget, serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { emitTubeClosed, openSessionEvent } from './session.js';
 import { answerTelnet } from './telnet-answer.js';
+import { serveWebSocketOptions, watchWebSocketClose } from './websocket.js';
 
 /**
  * `sockcat -l -k`: accept clients until interrupted, at most -m at once. What any client sends
@@ -53,8 +54,10 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     // An exec session keeps its own idle timer (the child is ended with the connection).
     ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
     ...tls?.serveTlsOptions(ctx),
+    ...serveWebSocketOptions(ctx),
     handler: async (tube, info) => {
       log.info(1, `Connection from ${clientName(tube)}.`);
+      watchWebSocketClose(ctx, tube);
       tls?.reportAcceptedTls(ctx, tube);
       if (exec) return exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
       const started = performance.now();
@@ -83,7 +86,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
     onError: (error) => log.info(1, error.message),
   });
   tls?.reportListenerTls(ctx, server.tls);
-  logListening(ctx, server.address());
+  logListening(ctx, server.address(), ctx.plan.transport === 'websocket' ? 'websocket' : 'tcp');
   exec?.listening(server.address());
 
   let input: ReturnType<typeof pump> | undefined;

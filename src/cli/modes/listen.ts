@@ -72,9 +72,9 @@ export async function runListen(ctx: Context): Promise<void> {
 }
 
 /** The next client that --allow/--deny let in; refused ones are reset and reported. */
-async function acceptAllowed(
+export async function acceptAllowed(
   ctx: Context,
-  listener: Listener,
+  listener: Pick<Listener, 'accept'>,
   filter: Awaited<ReturnType<typeof buildHostFilter>>,
 ): Promise<Tube> {
   const { io } = ctx;

@@ -33,6 +33,20 @@ export function eventEndpoint(endpoint: Endpoint | undefined): EventEndpoint | u
   return { address: endpoint.address, port: endpoint.port };
 }
 
+/** Session ids by tube, for events that come later (a WebSocket's close). */
+const sessionIds = new WeakMap<object, number>();
+
+/** The id of the session running on `tube`, once its connected/accepted event was emitted. */
+export function sessionIdOf(tube: object): number | undefined {
+  return sessionIds.get(tube);
+}
+
+/** The transport a session's events name: a WebSocket tube has `whenClosed`. */
+function transportOf(tube: HasEndpoints): Transport {
+  if ('whenClosed' in tube) return 'websocket';
+  return tube.remote?.family === 0 ? 'unix' : 'tcp';
+}
+
 /**
  * Emit the `connected` / `accepted` event for a new session and return its id, for the
  * `closed` event that ends it.
@@ -41,10 +55,11 @@ export function openSessionEvent(
   ctx: Context,
   tube: HasEndpoints,
   how: 'connected' | 'accepted',
-  transport: Transport = tube.remote?.family === 0 ? 'unix' : 'tcp',
+  transport: Transport = transportOf(tube),
   via?: ProxiedSession,
 ): number {
   const id = ctx.events.nextId();
+  sessionIds.set(tube, id);
   if (!ctx.events.enabled) return id;
   const local = eventEndpoint(tube.local);
   const tls = tube.tls && {
@@ -97,6 +112,8 @@ function peerEofRule(ctx: Context): Pick<StdioRelayOptions, 'endOnPeerEof' | 'en
   const terminal = (io.stdin as { isTTY?: boolean }).isTTY === true;
   const listen = ctx.plan.role === 'listen';
   if (options.dialect === 'openbsd') return { endOnPeerEof: listen || terminal };
+  // A WebSocket has no half-close: after the peer's Close nothing more can be sent.
+  if (ctx.plan.transport === 'websocket') return { endOnPeerEof: true };
   if (listen ? terminal : ctx.plan.multiplicity !== 'keep-open') return { endOnPeerEof: true };
   return { endOnPeerEof: false, endStdoutOnPeerEof: true };
 }

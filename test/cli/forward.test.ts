@@ -1,0 +1,198 @@
+// -l --forward TARGET: relays in one process, EOF per direction, --json events with byte counts,
+// --retry for the target, -m, and the refusals of what forwarding cannot honour.
+import assert from 'node:assert/strict';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { test } from 'node:test';
+import { connect } from '../../src/transports/tcp-connect.js';
+import { listen } from '../../src/transports/tcp-listen.js';
+import { runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { refusedPort } from '../helpers/ports.js';
+
+async function startForward(args: string[]) {
+  const child = spawnCli(['-lkv', ...args, '127.0.0.1', '0']);
+  const match = await waitForLine(child.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+  return { child, port: Number(match[1]) };
+}
+
+function events(text: string): Array<Record<string, unknown>> {
+  return text
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+test('--forward: the client FIN reaches the target, the answer comes back; --json events', async (t) => {
+  const target = await listen('127.0.0.1:0');
+  t.after(() => target.close());
+  const { child, port } = await startForward([
+    '--json',
+    '--forward',
+    `127.0.0.1:${target.address().port}`,
+  ]);
+  t.after(() => stop(child));
+  const client = await connect(`127.0.0.1:${port}`);
+  t.after(() => client.destroy());
+  const upstream = await target.accept();
+  await client.send('question');
+  await client.shutdown('send');
+  assert.equal((await upstream.recvAll()).toString(), 'question');
+  await upstream.send('answer');
+  await upstream.close();
+  assert.equal((await client.recvAll()).toString(), 'answer');
+  await waitForLine(child.stderr!, /"event":"closed"/);
+  const seen = events((await waitForLine(child.stderr!, /[\s\S]*"event":"closed".*\n/))[0]);
+  assert.deepEqual(
+    seen.map((e) => e['event']),
+    ['listening', 'accepted', 'connected-upstream', 'closed'],
+  );
+  const closed = seen.at(-1)!;
+  assert.equal(closed['received'], 8);
+  assert.equal(closed['sent'], 6);
+  assert.equal(closed['reason'], 'done');
+  assert.equal(seen[2]!['target'], `127.0.0.1:${target.address().port}`);
+});
+
+test('--forward --retry: the attempts are at -v and in --json until the target is up', async (t) => {
+  const probe = await listen('127.0.0.1:0');
+  const targetPort = probe.address().port;
+  await probe.close();
+  const { child, port } = await startForward([
+    '--json',
+    '--retry-forever',
+    '--retry-delay',
+    '10ms',
+    '--forward',
+    `127.0.0.1:${targetPort}`,
+  ]);
+  t.after(() => stop(child));
+  const client = await connect(`127.0.0.1:${port}`);
+  t.after(() => client.destroy());
+  await client.send('queued');
+  await waitForLine(child.stderr!, /"event":"connect-failed".*"attempt":1.*"retryIn":10/);
+  await waitForLine(child.stderr!, /\(attempt 1\); retrying in 0\.01s\./);
+  const target = await listen(`127.0.0.1:${targetPort}`);
+  t.after(() => target.close());
+  const upstream = await target.accept();
+  assert.equal((await upstream.recvExactly(6)).toString(), 'queued');
+  await waitForLine(child.stderr!, /"event":"connected-upstream"/);
+  upstream.destroy();
+});
+
+test('--forward to a ws:// target and from -l --websocket: a TCP tunnel over WebSocket', async (t) => {
+  const origin = await listen('127.0.0.1:0');
+  t.after(() => origin.close());
+  const back = await startForward([
+    '--websocket',
+    '--ws-path',
+    '/tunnel',
+    '--forward',
+    `127.0.0.1:${origin.address().port}`,
+  ]);
+  t.after(() => stop(back.child));
+  const front = await startForward(['--forward', `ws://127.0.0.1:${back.port}/tunnel`]);
+  t.after(() => stop(front.child));
+  const client = await connect(`127.0.0.1:${front.port}`);
+  t.after(() => client.destroy());
+  const upstream = await origin.accept();
+  await client.send('ping over ws');
+  assert.equal((await upstream.recvExactly(12)).toString(), 'ping over ws');
+  await upstream.send('pong');
+  assert.equal((await client.recvExactly(4)).toString(), 'pong');
+  await upstream.close();
+  assert.equal((await client.recvAll()).length, 0);
+});
+
+test('--forward refuses what it cannot honour, by name, before any socket opens', async () => {
+  const cases: Array<[string[], RegExp]> = [
+    [
+      ['--forward', '127.0.0.1:1', '127.0.0.1', '2'],
+      /--forward cannot be used with connect mode: it relays the clients of a listener: use -l/,
+    ],
+    [
+      ['-l', '--forward', '127.0.0.1:1', '-o', 'log', '2'],
+      /-o, --output cannot be used with -l --forward: session dumps of forwarded connections are not built yet/,
+    ],
+    [
+      ['-l', '--forward', '127.0.0.1:1', '-e', 'cat', '2'],
+      /-e, --exec cannot be used with -l --forward/,
+    ],
+    [
+      ['-l', '--forward', 'udp://127.0.0.1:1', '2'],
+      /--forward cannot be used with -l --forward: a udp:\/\/ target takes UDP sessions: listen with -u -l/,
+    ],
+    [['-l', '--forward', 'ftp://h:1', '2'], /unknown scheme "ftp" in forward target "ftp:\/\/h:1"/],
+    [
+      ['-l', '--forward', '127.0.0.1:1', '--ssl-insecure', '2'],
+      /--ssl-insecure cannot be used with -l --forward/,
+    ],
+    [
+      ['-l', '--retry', '3', '2'],
+      /--retry cannot be used with -l: it retries connecting, and -l connects nowhere/,
+    ],
+  ];
+  for (const [argv, message] of cases) {
+    const done = await runCli(argv);
+    assert.equal(done.code, 2, argv.join(' '));
+    assert.match(done.stderr, message, argv.join(' '));
+    assert.equal(done.stderr.split('\n').length, 2, `one line: ${done.stderr}`);
+  }
+});
+
+test('the websocat/socat table: tls:// and udp:// targets, --retry in connect mode', async (t) => {
+  const secure = await listen('127.0.0.1:0', { tls: true });
+  t.after(() => secure.close());
+  const strict = await startForward(['--forward', `tls://127.0.0.1:${secure.address().port}`]);
+  t.after(() => stop(strict.child));
+  const refused = await connect(`127.0.0.1:${strict.port}`);
+  t.after(() => refused.destroy());
+  await waitForLine(strict.child.stderr!, /certificate/);
+  const relaxed = await startForward([
+    '--ssl-insecure',
+    '--forward',
+    `tls://127.0.0.1:${secure.address().port}`,
+  ]);
+  t.after(() => stop(relaxed.child));
+  const client = await connect(`127.0.0.1:${relaxed.port}`);
+  t.after(() => client.destroy());
+  const upstream = await secure.accept();
+  await client.send('over tls');
+  assert.equal((await upstream.recvExactly(8)).toString(), 'over tls');
+  upstream.destroy();
+
+  const echo = createSocket('udp4');
+  echo.on('message', (data, rinfo) => echo.send(data, rinfo.port, rinfo.address));
+  echo.bind(0, '127.0.0.1');
+  await once(echo, 'listening');
+  t.after(() => echo.close());
+  const udp = spawnCli([
+    '-u',
+    '-lkv',
+    '--forward',
+    `udp://127.0.0.1:${echo.address().port}`,
+    '127.0.0.1',
+    '0',
+  ]);
+  t.after(() => stop(udp));
+  const udpPort = Number((await waitForLine(udp.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const peer = createSocket('udp4');
+  t.after(() => peer.close());
+  const answer = once(peer, 'message');
+  peer.send('datagram', udpPort, '127.0.0.1');
+  assert.equal(((await answer)[0] as Buffer).toString(), 'datagram');
+
+  const port = await refusedPort();
+  const gaveUp = await runCli([
+    '-v',
+    '--retry',
+    '2',
+    '--retry-delay',
+    '5ms',
+    '127.0.0.1',
+    String(port),
+  ]);
+  assert.equal(gaveUp.code, 1);
+  assert.match(gaveUp.stderr, /\(attempt 1\); retrying in 0\.005s\.\n/);
+  assert.match(gaveUp.stderr, /\(attempt 2\); retrying in 0\.01s\.\n/);
+  assert.match(gaveUp.stderr, /\(attempt 3\); giving up\.\n/);
+});
