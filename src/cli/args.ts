@@ -7,9 +7,9 @@
 import { parseArgs as nodeParseArgs } from 'node:util';
 import { unbracket } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
+import { parsePort } from '../address/port.js';
 import { quoteInput } from '../address/quote.js';
 import { checkUnixPath } from '../address/unix-path.js';
-import { parsePort } from '../address/port.js';
 import { ArgumentError } from '../errors.js';
 import type { SocketOptions } from '../transports/socket-options.js';
 import { parseShell } from './completions.js';
