@@ -1014,11 +1014,17 @@ export class Tube implements AsyncIterable<Buffer> {
     if (fd === undefined) return undefined;
     stream.off('data', this.#onData);
     stopReading(stream);
+    // Bytes the stream holds but never emitted (unshifted by a proxy handshake, or read while
+    // paused) come after the tube's own buffer: the native path never sees them on the fd.
+    const held: Buffer[] = [this.#buffer.clear()];
+    for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read()) {
+      held.push(chunk);
+    }
     this.#paused = true;
     this.#detached = true;
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
-    return { fd, buffered: this.#buffer.clear(), eof: this.#eof };
+    return { fd, buffered: Buffer.concat(held), eof: this.#eof };
   }
 
   /**

@@ -16,10 +16,14 @@ async function startForward(args: string[]) {
 }
 
 function events(text: string): Array<Record<string, unknown>> {
-  return text
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return (
+    text
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      // With --json on stderr, -v lines are `log` events there too (docs/json-events.md).
+      .filter((event) => event['event'] !== 'log')
+  );
 }
 
 test('--forward: the client FIN reaches the target, the answer comes back; --json events', async (t) => {

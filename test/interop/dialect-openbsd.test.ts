@@ -246,6 +246,8 @@ test('-l: the listener prints what the client sent and exits when it closes', as
     const reply = readAll(client);
     await waitForLine(child.stderr!, /Connection received on 127\.0\.0\.1 \d+/);
     feedStdin(child, 'from listener\n');
+    // The listener ends at the client's FIN (nc's rule, either tool): let its line arrive first.
+    await once(client, 'data');
     client.end('from client\n');
     const result = await done;
     assert.equal(result.code, 0, `${tool.name}: ${result.stderr}`);
