@@ -74,9 +74,11 @@ for (const [mode, flags] of MODES) {
       assert.equal((await tube.recvAll()).toString('utf8'), '你好客户端\n\r');
       tube.destroy();
     }
-    await server.printed(
-      /client connected 127\.0\.0\.1:\d+ \((main|thread \d|process \d)\)\nhello 2/,
-    );
+    // Each worker's lines reach stdout in its own order, but two threads' or processes' lines
+    // may interleave: wait for every line, not for one worker's two lines side by side.
+    const connected = /client connected 127\.0\.0\.1:\d+ \((main|thread \d|process \d)\)\n/;
+    await server.printed(new RegExp(`(?:${connected.source}[\\s\\S]*){3}`));
+    for (let i = 0; i < 3; i++) await server.printed(new RegExp(`^hello ${i}$`, 'm'));
     const done = finished(child);
     child.kill('SIGTERM');
     assert.equal((await done).code, 0);
