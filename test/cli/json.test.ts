@@ -67,7 +67,8 @@ test('listen mode: listening, accepted, closed with byte counts, in order', asyn
 test('connect mode: connected then closed; stdout keeps only the data', async (t) => {
   const port = await openPort(t, (socket) => {
     const s = socket as import('node:net').Socket;
-    s.end('from server');
+    // Answer once stdin's bytes are in: connect mode stops sending at the peer's FIN (ncat 7.96).
+    s.once('data', () => s.end('from server'));
     s.resume();
   });
   const { code, stdout, stderr } = await runCli(['--json', '127.0.0.1', String(port)], 'abc');
