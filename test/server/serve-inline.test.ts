@@ -13,8 +13,15 @@ const echo = async (tube: Tube) => {
 };
 
 test('inline: a handler per connection, closed gracefully when it returns', async (t) => {
-  const server = await serve({ listen: '127.0.0.1:0', handler: echo });
+  const ready: unknown[] = [];
+  const server = await serve({
+    listen: '127.0.0.1:0',
+    handler: echo,
+    onWorkerReady: (info) => ready.push(info),
+  });
   t.after(() => server.close());
+  // Inline, the one "worker" is this event loop, ready before serve() resolves.
+  assert.deepEqual(ready, [{ worker: 'main', replaced: false }]);
   const client = await connect(`127.0.0.1:${server.address().port}`);
   await client.send('hello');
   await client.shutdown('send');

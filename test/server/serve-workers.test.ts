@@ -46,30 +46,35 @@ for (const kind of ['threads', 'processes'] as const) {
   });
 
   test(`${kind}: a crashed worker is replaced`, { timeout: 30_000 }, async (t) => {
+    let replacedReady!: () => void;
+    const replaced = new Promise<void>((resolve) => {
+      replacedReady = resolve;
+    });
+    const ready: string[] = [];
     const server = await serve({
       listen: '127.0.0.1:0',
       handler: CRASH,
       concurrency: kind === 'threads' ? { threads: 1 } : { processes: 1 },
+      onWorkerReady: ({ worker, replaced }) => {
+        ready.push(`${worker}${replaced ? ' (replaced)' : ''}`);
+        if (replaced) replacedReady();
+      },
     });
     t.after(() => server.close({ gracePeriod: 100 }));
+    const noun = kind === 'threads' ? 'thread' : 'process';
+    assert.deepEqual(ready, [`${noun} 1`]);
     const port = server.address().port;
     const victim = await connect(`127.0.0.1:${port}`);
     await victim.send('crash');
     await victim.recvAll().catch(() => Buffer.alloc(0));
     victim.destroy();
-    // The replacement listens on the same port; connect until it answers (bounded).
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const tube = await connect(`127.0.0.1:${port}`);
-        await tube.send('still here');
-        assert.equal((await tube.recvExactly(10, { timeout: 5000 })).toString(), 'still here');
-        tube.destroy();
-        break;
-      } catch (error) {
-        if (attempt >= 100) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
-    }
+    // The replacement listens on the same port: wait until it says so, then it serves at once.
+    await replaced;
+    assert.deepEqual(ready, [`${noun} 1`, `${noun} 1 (replaced)`]);
+    const tube = await connect(`127.0.0.1:${port}`);
+    await tube.send('still here');
+    assert.equal((await tube.recvExactly(10)).toString(), 'still here');
+    tube.destroy();
   });
 }
 
