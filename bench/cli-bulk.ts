@@ -121,8 +121,33 @@ TOOLS['ncat-to-sockcat-tls'] = {
   reportsPort: true,
   needs: 'ncat',
 };
+// The smallest Node TLS netcat, the floor for any Node program here: the same pipes over
+// tls.connect / tls.createServer, with a certificate made once for the run (SOCKCAT_BENCH_TLS_DIR).
+const NODE_TLS_RECEIVER = `const tls = require('node:tls'), fs = require('node:fs'), dir = process.env.SOCKCAT_BENCH_TLS_DIR;
+const server = tls.createServer({ cert: fs.readFileSync(dir + '/cert.pem'), key: fs.readFileSync(dir + '/key.pem') },
+  (socket) => { server.close(); socket.pipe(process.stdout); });
+server.listen(0, '127.0.0.1', () => console.error('sockcat: Listening on 127.0.0.1:' + server.address().port));`;
+const NODE_TLS_SENDER = `const tls = require('node:tls');
+const socket = tls.connect({ port: +process.argv.at(-1), host: '127.0.0.1', rejectUnauthorized: false },
+  () => process.stdin.pipe(socket));`;
+TOOLS['node-tls'] = {
+  receiver: [NODE, '-e', NODE_TLS_RECEIVER],
+  sender: [NODE, '-e', NODE_TLS_SENDER, '{port}'],
+  reportsPort: true,
+};
 /** The TLS cases, as `npm run bench` runs them (tls-bulk). */
-export const TLS_CASES = 'sockcat-tls,ncat-tls,sockcat-to-ncat-tls,ncat-to-sockcat-tls';
+export const TLS_CASES = 'sockcat-tls,ncat-tls,node-tls,sockcat-to-ncat-tls,ncat-to-sockcat-tls';
+
+/** node-tls's certificate, made once per run in a private temp dir. */
+async function prepareNodeTls(): Promise<() => void> {
+  const { createCertificate } = await import('../src/tls/certificate.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-bench-tls-'));
+  const made = await createCertificate({ names: ['localhost', '127.0.0.1'] });
+  writeFileSync(join(dir, 'cert.pem'), made.cert);
+  writeFileSync(join(dir, 'key.pem'), made.key, { mode: 0o600 });
+  process.env['SOCKCAT_BENCH_TLS_DIR'] = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
 const DEFAULT_CASES = 'sockcat,node-pipe,ncat,nc.openbsd';
 
 function installed(binary: string): boolean {
@@ -356,18 +381,23 @@ export async function benchCliBulk(argv: readonly string[] = []): Promise<BenchR
   const cpu = new Map<string, { send: number[]; recv: number[] }>(
     cases.map((name) => [name, { send: [], recv: [] }]),
   );
-  if (verifyBytes > 0) await checkIntegrity(cases, verifyBytes, receiverStdin);
-  for (let run = 0; run < runs; run++) {
-    for (const name of cases) {
-      const source = `head -c ${bytes} /dev/zero`;
-      const result = await transfer(TOOLS[name]!, source, receiverStdin, timed);
-      if (result.received !== undefined && result.received !== bytes) {
-        throw new Error(`${name}: the receiver got ${result.received} of ${bytes} bytes`);
+  const cleanup = cases.includes('node-tls') ? await prepareNodeTls() : () => {};
+  try {
+    if (verifyBytes > 0) await checkIntegrity(cases, verifyBytes, receiverStdin);
+    for (let run = 0; run < runs; run++) {
+      for (const name of cases) {
+        const source = `head -c ${bytes} /dev/zero`;
+        const result = await transfer(TOOLS[name]!, source, receiverStdin, timed);
+        if (result.received !== undefined && result.received !== bytes) {
+          throw new Error(`${name}: the receiver got ${result.received} of ${bytes} bytes`);
+        }
+        seconds.get(name)!.push(result.seconds);
+        if (result.senderCpu !== undefined) cpu.get(name)!.send.push(result.senderCpu);
+        if (result.receiverCpu !== undefined) cpu.get(name)!.recv.push(result.receiverCpu);
       }
-      seconds.get(name)!.push(result.seconds);
-      if (result.senderCpu !== undefined) cpu.get(name)!.send.push(result.senderCpu);
-      if (result.receiverCpu !== undefined) cpu.get(name)!.recv.push(result.receiverCpu);
     }
+  } finally {
+    cleanup();
   }
   const gigabytes = bytes / 1e9;
   const cpuNote = (name: string) => {
