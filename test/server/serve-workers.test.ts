@@ -8,6 +8,12 @@ import type { Server } from '../../src/server/types.js';
 import type { TargetInput } from '../../src/transports/target.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 
+/**
+ * A guard against a hang, not a timing check: each test starts node workers (and "replaced"
+ * starts two in turn), which took 13.7 s at a load average of 17 on two cores against 30 s.
+ */
+const HANG_GUARD = { timeout: 120_000 };
+
 const ECHO = new URL('../fixtures/handlers/echo.js', import.meta.url);
 const CRASH = new URL('../fixtures/handlers/crash-once.js', import.meta.url);
 
@@ -32,7 +38,7 @@ async function workersSeen(
 }
 
 for (const kind of ['threads', 'processes'] as const) {
-  test(`${kind}: every worker serves connections on one port`, { timeout: 30_000 }, async (t) => {
+  test(`${kind}: every worker serves connections on one port`, HANG_GUARD, async (t) => {
     const server = await serve({
       listen: '127.0.0.1:0',
       handler: ECHO,
@@ -45,7 +51,7 @@ for (const kind of ['threads', 'processes'] as const) {
     assert.deepEqual([...seen].sort(), [`${noun} 1`, `${noun} 2`]);
   });
 
-  test(`${kind}: a crashed worker is replaced`, { timeout: 30_000 }, async (t) => {
+  test(`${kind}: a crashed worker is replaced`, HANG_GUARD, async (t) => {
     let replacedReady!: () => void;
     const replaced = new Promise<void>((resolve) => {
       replacedReady = resolve;
@@ -78,7 +84,7 @@ for (const kind of ['threads', 'processes'] as const) {
   });
 }
 
-test('processes: Unix socket servers share one path', { timeout: 30_000 }, async (t) => {
+test('processes: Unix socket servers share one path', HANG_GUARD, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'sockcat-serve-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'echo.sock');
