@@ -92,6 +92,18 @@ export interface RelayResult {
   received: number;
 }
 
+/** The byte counts of relays that failed, by their error (relayedBytes). */
+const countsOnFailure = new WeakMap<Error, { sent: number; received: number }>();
+
+/**
+ * What a relay that rejected with `error` had moved by then: bytes written to the peer and
+ * bytes written out (on the native path, what the addon's copies wrote, which the tube never
+ * sees); undefined for an error that did not come from relayStdio.
+ */
+export function relayedBytes(error: unknown): { sent: number; received: number } | undefined {
+  return error instanceof Error ? countsOnFailure.get(error) : undefined;
+}
+
 /**
  * Relay between a tube and a pair of local streams, the way netcat does: stdin to the peer, the
  * peer to stdout. End-of-file rules (docs/eof.md):
@@ -101,7 +113,8 @@ export interface RelayResult {
  *   then the relay finishes (with `endOnPeerEof`, it finishes at once, stdin left unread; with
  *   `endStdoutOnPeerEof`, stdout is ended meanwhile).
  * - stdout closes (EPIPE): the relay finishes quietly.
- * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout.
+ * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout; relayedBytes()
+ * of that error gives what was moved until then.
  */
 export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<RelayResult> {
   const { stdin, stdout } = options;
@@ -123,8 +136,9 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       options.signal?.removeEventListener('abort', onAbort);
       input?.stop();
       const settle = () => {
-        if (end instanceof Error) reject(end);
-        else resolve({ end, sent, received });
+        if (!(end instanceof Error)) return resolve({ end, sent, received });
+        countsOnFailure.set(end, { sent, received });
+        reject(end);
       };
       if (!fast) return settle();
       // The native threads must have left the descriptors before anyone closes them.

@@ -3,7 +3,12 @@ import type { ReadStream } from 'node:tty';
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
-import { type RelayResult, relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
+import {
+  type RelayResult,
+  relayedBytes,
+  relayStdio,
+  type StdioRelayOptions,
+} from '../../relay/stdio-relay.js';
 import type { TlsInfo } from '../../tls/options.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
@@ -201,7 +206,9 @@ export async function runSession(
     try {
       result = await relayStdio(tube, relayOptions);
     } catch (error) {
-      closed(closeReasonOf(error), tube.bytesSent, tube.bytesReceived, performance.now() - started);
+      // The relay's counts include what the native path moved out of the tube's sight.
+      const moved = relayedBytes(error) ?? { sent: tube.bytesSent, received: tube.bytesReceived };
+      closed(closeReasonOf(error), moved.sent, moved.received, performance.now() - started);
       throw error;
     } finally {
       raw?.restore();
