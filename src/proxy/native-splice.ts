@@ -102,13 +102,8 @@ export function nativeSplice(
 }
 
 function descriptorOf(stream: Duplex): number | undefined {
-  const held = stream.readableLength;
   // Held bytes are taken out below; only bytes queued for writing rule the native path out.
-  if (stream.writableLength > 0 || stream.destroyed) return undefined;
-  if (held === 0) return plainSocketFd(stream);
-  const socket = stream as Duplex & { _handle?: { fd?: number } | null; encrypted?: boolean };
-  const fd = socket._handle?.fd;
-  return socket.encrypted || typeof fd !== 'number' || fd < 0 ? undefined : fd;
+  return stream.destroyed ? undefined : plainSocketFd(stream, true);
 }
 
 /** Stop the stream reading and take out what it had already read (unshifted by a handshake). */

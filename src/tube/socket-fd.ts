@@ -10,15 +10,16 @@ interface StreamHandle {
 /**
  * The file descriptor of a plain net.Socket (TCP or Unix stream), or undefined for anything whose
  * bytes must pass through JavaScript: TLS, other streams, a socket with bytes still queued either
- * way in the stream.
+ * way in the stream. With `takesHeld`, bytes the stream has read but not emitted (pushed back by
+ * a proxy handshake) do not rule it out: the caller takes them out with stopReading() and read().
  */
-export function plainSocketFd(stream: Duplex): number | undefined {
+export function plainSocketFd(stream: Duplex, takesHeld = false): number | undefined {
   const socket = stream as Duplex & { _handle?: StreamHandle | null; encrypted?: boolean };
   const handle = socket._handle;
   const fd = handle?.fd;
   if (socket.encrypted || typeof fd !== 'number' || fd < 0) return undefined;
   if (typeof handle?.readStop !== 'function') return undefined;
-  if (stream.writableLength > 0 || stream.readableLength > 0) return undefined;
+  if (stream.writableLength > 0 || (!takesHeld && stream.readableLength > 0)) return undefined;
   return fd;
 }
 

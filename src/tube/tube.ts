@@ -1010,7 +1010,8 @@ export class Tube implements AsyncIterable<Buffer> {
     const stream = this.#stream;
     if (this.tls || this.#waiters.length > 0) return undefined;
     if (this.#destroyed || this.#error || this.#recvShut || this.#sendShut) return undefined;
-    const fd = plainSocketFd(stream);
+    // Bytes the stream holds are taken out below: they do not keep the descriptor from a copy.
+    const fd = plainSocketFd(stream, true);
     if (fd === undefined) return undefined;
     stream.off('data', this.#onData);
     stopReading(stream);

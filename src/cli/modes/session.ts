@@ -132,10 +132,6 @@ function nativeFds(ctx: Context): { stdin: number; stdout: number } | undefined 
   const { options, io } = ctx;
   if (!io.fds || options.noStdin || (options.keepOpen && options.keepOpenSequential))
     return undefined;
-  // Through a proxy the handshake's socket may hold the first bytes of the session where the
-  // descriptor no longer shows them; the JavaScript path delivers them (test/interop
-  // dialect-openbsd's -x row lost them on the native path under load).
-  if (options.proxy.length > 0) return undefined;
   if ((io.stdin as { isTTY?: boolean }).isTTY === true) return undefined;
   return io.fds;
 }
