@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { copyFd, type FdCopy, nativeCopyUnavailable } from '../native/copy.js';
-import { plainSocketFd, stopReading } from '../tube/socket-fd.js';
+import { flushThen, plainSocketFd, takeHeld } from '../tube/socket-fd.js';
 import type { SpliceOptions, SpliceResult } from './splice-types.js';
 
 /**
@@ -109,32 +109,4 @@ export function nativeSplice(
 function descriptorOf(stream: Duplex): number | undefined {
   // Held bytes are taken out below; only bytes queued for writing rule the native path out.
   return stream.destroyed ? undefined : plainSocketFd(stream, true);
-}
-
-/** Stop the stream reading and take out what it had already read (unshifted by a handshake). */
-function takeHeld(stream: Duplex): Buffer {
-  stopReading(stream);
-  const chunks: Buffer[] = [];
-  for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read()) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Write `held` through the stream and wait until the system has it all. */
-function flushThen(stream: Duplex, held: Buffer): Promise<void> {
-  if (held.length > 0) stream.write(held);
-  if (stream.writableLength === 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = () => {
-      stream.off('close', closed);
-      resolve();
-    };
-    const closed = () => {
-      stream.off('drain', done);
-      reject(new Error('closed'));
-    };
-    stream.once('drain', done);
-    stream.once('close', closed);
-  });
 }

@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { TimeoutError } from '../errors.js';
 import type { Tube } from '../tube/tube.js';
 import { type NativeStdio, startNativeStdio } from './native-stdio.js';
+import { recordRelayedBytes } from './relayed-bytes.js';
 import { isBrokenPipe, pump, writeChunk } from './stream-io.js';
 
 export interface StdioRelayOptions {
@@ -92,18 +93,6 @@ export interface RelayResult {
   received: number;
 }
 
-/** The byte counts of relays that failed, by their error (relayedBytes). */
-const countsOnFailure = new WeakMap<Error, { sent: number; received: number }>();
-
-/**
- * What a relay that rejected with `error` had moved by then: bytes written to the peer and
- * bytes written out (on the native path, what the addon's copies wrote, which the tube never
- * sees); undefined for an error that did not come from relayStdio.
- */
-export function relayedBytes(error: unknown): { sent: number; received: number } | undefined {
-  return error instanceof Error ? countsOnFailure.get(error) : undefined;
-}
-
 /**
  * Relay between a tube and a pair of local streams, the way netcat does: stdin to the peer, the
  * peer to stdout. End-of-file rules (docs/eof.md):
@@ -137,7 +126,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       input?.stop();
       const settle = () => {
         if (!(end instanceof Error)) return resolve({ end, sent, received });
-        countsOnFailure.set(end, { sent, received });
+        recordRelayedBytes(end, { sent, received });
         reject(end);
       };
       if (!fast) return settle();

@@ -5,6 +5,7 @@ interface StreamHandle {
   fd?: number;
   reading?: boolean;
   readStop?: () => number;
+  readStart?: () => number;
 }
 
 /**
@@ -34,4 +35,46 @@ export function stopReading(stream: Duplex): void {
   stream.pause();
   handle?.readStop?.();
   if (handle) handle.reading = true;
+}
+
+/**
+ * Undo stopReading(): the stream reads its descriptor again (no native copy may be using it).
+ * The handle is started here, as net.js's tryReadStart does: the Readable may still count a read
+ * in progress from before the stop, and would then never ask the handle again.
+ */
+export function resumeReading(stream: Duplex): void {
+  const handle = (stream as Duplex & { _handle?: StreamHandle | null })._handle;
+  if (handle && typeof handle.readStart === 'function') {
+    handle.reading = true;
+    handle.readStart();
+  }
+  stream.resume();
+}
+
+/** Stop the stream reading and take out what it had already read (unshifted by a handshake). */
+export function takeHeld(stream: Duplex): Buffer {
+  stopReading(stream);
+  const chunks: Buffer[] = [];
+  for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read()) {
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Write `held` through the stream and wait until the system has it all. */
+export function flushThen(stream: Duplex, held: Buffer): Promise<void> {
+  if (held.length > 0) stream.write(held);
+  if (stream.writableLength === 0) return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const done = () => {
+      stream.off('close', closed);
+      resolve();
+    };
+    const closed = () => {
+      stream.off('drain', done);
+      reject(new Error('closed'));
+    };
+    stream.once('drain', done);
+    stream.once('close', closed);
+  });
 }

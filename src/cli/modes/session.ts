@@ -3,12 +3,8 @@ import type { ReadStream } from 'node:tty';
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
-import {
-  type RelayResult,
-  relayedBytes,
-  relayStdio,
-  type StdioRelayOptions,
-} from '../../relay/stdio-relay.js';
+import { type RelayedBytes, relayedBytes } from '../../relay/relayed-bytes.js';
+import { type RelayResult, relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
 import type { TlsInfo } from '../../tls/options.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
@@ -237,12 +233,23 @@ export function emitTubeClosed(
   tube: Tube,
   started: number,
 ): void {
+  emitClosed(ctx, id, reason, { sent: tube.bytesSent, received: tube.bytesReceived }, started);
+}
+
+/** The `closed` event with the byte counts a relay reported (the native path's included). */
+export function emitClosed(
+  ctx: Context,
+  id: number,
+  reason: string,
+  moved: RelayedBytes,
+  started: number,
+): void {
   ctx.events.emit({
     event: 'closed',
     id,
     reason,
-    sent: tube.bytesSent,
-    received: tube.bytesReceived,
+    sent: moved.sent,
+    received: moved.received,
     durationMs: Math.round(performance.now() - started),
   });
 }
