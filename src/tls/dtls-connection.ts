@@ -1,7 +1,7 @@
 import type { Endpoint } from '../address/endpoint.js';
 import { AbortError, ClosedError, type ErrorContext, TimeoutError, TlsError } from '../errors.js';
 import type { NativeAddon, NativeDtlsHandle } from '../native/load.js';
-import { DatagramInbox } from '../transports/datagram-inbox.js';
+import { DatagramInbox } from '../tube/datagram-inbox.js';
 import { DtlsSession } from './dtls-session.js';
 import type { TlsInfo } from './options.js';
 

@@ -21,7 +21,7 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
-import { DatagramInbox } from './datagram-inbox.js';
+import { DatagramInbox } from '../tube/datagram-inbox.js';
 import { endpointOf } from './endpoint.js';
 import {
   applyDatagramOptions,

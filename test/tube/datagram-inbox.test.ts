@@ -3,7 +3,7 @@
 // counted), a timeout or abort consumes nothing, end and failure reach waiters and later receives.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DatagramInbox } from '../../src/transports/datagram-inbox.js';
+import { DatagramInbox } from '../../src/tube/datagram-inbox.js';
 
 const errors = {
   aborted: () => new Error('aborted'),
