@@ -1,5 +1,6 @@
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import type { TestContext } from 'node:test';
 import { BIN } from './paths.js';
 
 export interface Finished {
@@ -10,19 +11,21 @@ export interface Finished {
 }
 
 /**
- * Collect a child's output and wait for it to exit. The output is collected in the streams'
- * transcripts, so that a waitForLine() called later, after the stream has been flowing, still
- * sees every line (a transcript started then would miss what had already passed).
+ * Collect a child's output from now on and wait for it to exit. The output is collected in the
+ * streams' transcripts (started here if no waitForLine() started them before), so that a
+ * waitForLine() called later, after the stream has been flowing, still sees every line: a
+ * transcript started only then would miss what had already passed.
  */
 export async function finished(child: ChildProcess): Promise<Finished> {
   const out = child.stdout ? transcriptOf(child.stdout) : undefined;
   const err = child.stderr ? transcriptOf(child.stderr) : undefined;
+  const from = { out: out?.chunks.length ?? 0, err: err?.chunks.length ?? 0 };
   const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
   return {
     code,
     signal,
-    stdout: Buffer.concat(out?.chunks ?? []),
-    stderr: Buffer.concat(err?.chunks ?? []).toString(),
+    stdout: Buffer.concat(out?.chunks.slice(from.out) ?? []),
+    stderr: Buffer.concat(err?.chunks.slice(from.err) ?? []).toString(),
   };
 }
 
@@ -123,6 +126,25 @@ export async function stop(child: ChildProcess): Promise<void> {
   const closed = once(child, 'close');
   child.kill('SIGKILL');
   await closed;
+}
+
+/**
+ * Resolves when process `pid` has terminated (a zombie counts), waiting on a pidfd in python3:
+ * an event, not a poll. For processes that are not our children. The waiter is stopped when the
+ * test ends, should the process outlive it.
+ */
+export async function terminated(t: TestContext, python: string, pid: number): Promise<void> {
+  const script =
+    'import os, select, sys\n' +
+    'try:\n    fd = os.pidfd_open(int(sys.argv[1]))\n' +
+    'except ProcessLookupError:\n    sys.exit(0)\n' +
+    'select.select([fd], [], [])\n';
+  const waiter = spawn(python, ['-c', script, String(pid)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  t.after(() => stop(waiter));
+  const [code] = (await once(waiter, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`waiting for process ${pid} to end failed (status ${code})`);
 }
 
 /** True while a process exists (a zombie counts: it has not been reaped). */
