@@ -29,6 +29,7 @@ export function nativeSplice(
     let ended = 0;
     let idleTimer: NodeJS.Timeout | undefined;
     let reason: SpliceResult['reason'] = 'done';
+    let reported = false;
     /** Stop for `why`, unless a reason is already set or both directions had ended cleanly. */
     const stopFor = (why: SpliceResult['reason']) => {
       if (reason === 'done' && ended < 2) reason = why;
@@ -62,6 +63,10 @@ export function nativeSplice(
         if (tearing) return;
         const copy = copyFd(fromFd, toFd);
         copies[index] = copy;
+        if (!reported) {
+          reported = true;
+          options.onDataPath?.(`native: both ways by ${copy.mechanism}`);
+        }
         return copy.done.then(
           // The source's FIN becomes the destination's; once both ends are done, both close.
           () => {
