@@ -34,6 +34,7 @@ import {
   checkSshProcessOptions,
   type SshProcessOptions,
   SshProcessTube,
+  type SshSessionHost,
   type SshShellOptions,
 } from './process.js';
 
@@ -315,7 +316,7 @@ function checkTimeout(value: unknown): number {
  * One SSH connection: run commands on it with process(), open a shell with shell(), and close
  * it with close(). Sessions share the connection; closing it ends them.
  */
-export class SshConnection {
+export class SshConnection implements SshSessionHost {
   /** `host:port` of the server. */
   readonly peerName: string;
   /** The server's address as connected. */

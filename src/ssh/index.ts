@@ -18,5 +18,6 @@ export {
   type SshProcessOptions,
   SshProcessTube,
   type SshPtyOptions,
+  type SshSessionHost,
   type SshShellOptions,
 } from './process.js';

@@ -4,13 +4,13 @@
  * close() that resolves once the command has exited.
  */
 import type { Readable } from 'node:stream';
+import type { Endpoint } from '../address/endpoint.js';
 import { ArgumentError } from '../errors.js';
 import type { ChildExit, PtySize } from '../tube/child-stream.js';
 import { describe as describeValue } from '../tube/describe-value.js';
 import { checkSize } from '../tube/process.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { SSH_SIGNALS, type SshChannelStream } from './channel-stream.js';
-import type { SshConnection } from './connection.js';
 
 export interface SshPtyOptions {
   /** Window size. Default 80 x 24. */
@@ -43,6 +43,24 @@ export interface SshProcessOptions extends TubeOptions {
   stderr?: 'merge' | 'pipe' | 'inherit';
   /** Milliseconds between SIGTERM (SIGHUP for a pty) and SIGKILL when the command must end. Default 1000. */
   killGraceMs?: number;
+}
+
+/**
+ * An SSH connection as its tubes see it: what SshConnection (ssh/connection.ts, which builds the
+ * tubes and so cannot be imported here) offers.
+ */
+export interface SshSessionHost {
+  readonly peerName: string;
+  readonly remote: Endpoint | undefined;
+  readonly username: string;
+  readonly hostKey: { keyType: string; fingerprint: string };
+  readonly closed: boolean;
+  process(
+    command: string | readonly string[],
+    options?: SshProcessOptions,
+  ): Promise<SshProcessTube>;
+  shell(options?: SshShellOptions): Promise<SshProcessTube>;
+  close(): Promise<void>;
 }
 
 /** shell()'s options: as process()'s, on a pty unless `pty: false`. */
@@ -130,7 +148,7 @@ export function checkSshProcessOptions(options: unknown, what: string): CheckedS
  */
 export class SshProcessTube extends Tube {
   /** The connection the command runs on. */
-  readonly connection: SshConnection;
+  readonly connection: SshSessionHost;
   /** The command's stderr with `stderr: 'pipe'`, else undefined. */
   readonly stderr: Readable | undefined;
   /** True when the command runs on a pty. */
@@ -143,7 +161,7 @@ export class SshProcessTube extends Tube {
   constructor(
     stream: SshChannelStream,
     options: TubeOptions,
-    session: { pty: boolean; connection: SshConnection; owned: boolean },
+    session: { pty: boolean; connection: SshSessionHost; owned: boolean },
   ) {
     super(stream, options);
     this.#stream = stream;
