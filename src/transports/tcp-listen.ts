@@ -116,6 +116,8 @@ export class Listener implements AsyncIterable<Tube> {
   #failure: Error | undefined;
   /** Secured sockets: their TLS details and the endpoints of the socket underneath. */
   #secured = new WeakMap<Socket, { info: TlsInfo; local: Endpoint; remote: Endpoint }>();
+  /** deliverTo(): every connection goes here as it is accepted, instead of to accept(). */
+  #sink: ((tube: Tube) => void) | undefined;
 
   /** @internal Use listen(). */
   constructor(
@@ -188,6 +190,16 @@ export class Listener implements AsyncIterable<Tube> {
     });
   }
 
+  /**
+   * Hand every connection to `sink` as it is accepted (those already waiting first), instead of
+   * to accept() calls: a server that takes every connection (serve()) skips a promise and a
+   * waiter per connection. For the rest of the listener's life.
+   */
+  deliverTo(sink: (tube: Tube) => void): void {
+    this.#sink = sink;
+    for (const socket of this.#pending.splice(0)) sink(this.#wrap(socket));
+  }
+
   async *[Symbol.asyncIterator](): AsyncIterator<Tube> {
     for (;;) {
       try {
@@ -254,7 +266,12 @@ export class Listener implements AsyncIterable<Tube> {
     return new Tube(socket, {
       ...this.#tubeOptions,
       network: this.#context.network ?? 'tcp',
-      local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
+      // Found when asked (a getsockname per connection otherwise). Once the socket is closed
+      // the kernel can no longer say: the listening address stands in.
+      local: () =>
+        socket.localAddress === undefined
+          ? this.address()
+          : endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
       remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
     });
   }
@@ -362,6 +379,10 @@ export class Listener implements AsyncIterable<Tube> {
   }
 
   #deliver(socket: Socket): void {
+    if (this.#sink) {
+      this.#sink(this.#wrap(socket));
+      return;
+    }
     const waiter = this.#waiters.shift();
     if (waiter) {
       waiter.resolve(this.#wrap(socket));
