@@ -1,4 +1,5 @@
 // Shared helpers for the benchmarks: sizes, flags, timing and the result table. Not a test.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 /** One measured figure, as printed in the table. */
@@ -101,4 +102,20 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The first port in first..last that no socket uses, according to `ss`. */
+export function freePortIn(first: number, last: number): number {
+  for (let port = first; port <= last; port++) {
+    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
+      encoding: 'utf8',
+    });
+    if (used.trim() === '') return port;
+  }
+  throw new Error(`no free port in ${first}-${last}`);
+}
+
+/** The program is on PATH. */
+export function installed(binary: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
 }

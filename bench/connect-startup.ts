@@ -4,17 +4,18 @@
 // alternated runs against one echo server. compare startup measures sockcat and the C tools this
 // way; this bench adds the Node floor to the same run.
 //
-//   node dist/bench/connect-startup.js [--pairs 20] [--cli PATH/sockcat.js]
+//   node dist/bench/connect-startup.js [--pairs 20] [--cli PATH/sockcat.js] [--alt PATH/sockcat.js]
 //
+// --alt adds `sockcat-alt`, another build of the CLI, to the same alternated runs (an A/B).
 // The echo server is a Node child process (its own process group, killed after the run) on a
 // port from 52500-52599 checked free with `ss`; each run is bounded by a 10 s timeout.
-import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, isMain, median, option } from './common.js';
+import { type BenchRow, freePortIn, installed, isMain, median, option } from './common.js';
 
 // ---- parameters ------------------------------------------------------------------------------
 const DEFAULT_PAIRS = '20';
@@ -32,20 +33,6 @@ net.createServer({ allowHalfOpen: true }, (s) => { s.on('error', () => {}); s.pi
 // The Node floor: connect, stdin to the socket (FIN at its end), the socket to stdout, exit.
 const NODE_CONNECT = `const s = require('node:net').connect(+process.argv.at(-1), '127.0.0.1');
 s.on('connect', () => process.stdin.pipe(s)); s.pipe(process.stdout);`;
-
-function freePort(): number {
-  for (let port = PORT_FIRST; port <= PORT_LAST; port++) {
-    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
-      encoding: 'utf8',
-    });
-    if (used.trim() === '') return port;
-  }
-  throw new Error(`no free port in ${PORT_FIRST}-${PORT_LAST}`);
-}
-
-function installed(binary: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
-}
 
 /** Milliseconds from spawn to exit of `argv` with stdin from `input`; throws on a failure. */
 function timed(argv: string[], input: string): number {
@@ -67,10 +54,11 @@ function timed(argv: string[], input: string): number {
 export async function benchConnectStartup(argv: readonly string[] = []): Promise<BenchRow[]> {
   const pairs = Number(option(argv, 'pairs', 'SOCKCAT_BENCH_PAIRS', DEFAULT_PAIRS));
   const cli = option(argv, 'cli', 'SOCKCAT_BENCH_CLI', CLI);
+  const alt = option(argv, 'alt', 'SOCKCAT_BENCH_ALT_CLI', '');
   const dir = mkdtempSync(join(tmpdir(), 'sockcat-bench-startup-'));
   const input = join(dir, 'one-byte');
   writeFileSync(input, 'x');
-  const port = freePort();
+  const port = freePortIn(PORT_FIRST, PORT_LAST);
   let server: ChildProcess | undefined;
   try {
     server = spawn(NODE, ['-e', ECHO_SERVER, String(port)], {
@@ -81,6 +69,7 @@ export async function benchConnectStartup(argv: readonly string[] = []): Promise
     const p = String(port);
     const cases: Record<string, string[]> = {
       sockcat: [NODE, cli, '127.0.0.1', p],
+      ...(alt === '' ? {} : { 'sockcat-alt': [NODE, alt, '127.0.0.1', p] }),
       'node-connect': [NODE, '-e', NODE_CONNECT, p],
       'node-e-0': [NODE, '-e', '0'],
     };
@@ -95,7 +84,7 @@ export async function benchConnectStartup(argv: readonly string[] = []): Promise
     }
     const ms = (name: string) => median(times.get(name)!);
     const ratios = (name: string) =>
-      name === 'sockcat' || name === 'node-connect'
+      name.startsWith('sockcat') || name === 'node-connect'
         ? Object.keys(cases)
             .filter((other) => other !== name && other !== 'node-e-0')
             .map((other) => `vs ${other} ${(ms(name) / ms(other)).toFixed(3)}x`)

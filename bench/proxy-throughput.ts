@@ -25,6 +25,7 @@ import type { ProxyHop } from '../src/proxy/proxy-spec.js';
 import {
   type BenchRow,
   formatSize,
+  freePortIn,
   isMain,
   median,
   option,
@@ -100,13 +101,7 @@ async function startProxy(type: 'socks5' | 'http'): Promise<{ child: ChildProces
 
 /** A port in PORT_FIRST..PORT_LAST that no socket uses, according to `ss`. */
 function freePort(): number {
-  for (let port = PORT_FIRST; port <= PORT_LAST; port++) {
-    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
-      encoding: 'utf8',
-    });
-    if (used.trim() === '') return port;
-  }
-  throw new Error(`no free port in ${PORT_FIRST}-${PORT_LAST}`);
+  return freePortIn(PORT_FIRST, PORT_LAST);
 }
 
 /** socat relaying PORT to the sink; resolves once `ss` shows it listening (bounded). */
