@@ -24,6 +24,7 @@ import { fileURLToPath } from 'node:url';
 import {
   type BenchRow,
   formatSize,
+  freePort,
   isMain,
   median,
   option,
@@ -159,19 +160,6 @@ function installed(binary: string): boolean {
   }
 }
 
-/** A port in PORT_FIRST..PORT_LAST that no socket uses, according to `ss`. */
-function freePort(): number {
-  const start = PORT_FIRST + Math.floor(Math.random() * (PORT_LAST - PORT_FIRST + 1));
-  for (let i = 0; i <= PORT_LAST - PORT_FIRST; i++) {
-    const port = PORT_FIRST + ((start - PORT_FIRST + i) % (PORT_LAST - PORT_FIRST + 1));
-    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
-      encoding: 'utf8',
-    });
-    if (used.trim() === '') return port;
-  }
-  throw new Error(`no free port in ${PORT_FIRST}-${PORT_LAST}`);
-}
-
 function waitListening(port: number, child: ChildProcess, deadline: number): Promise<void> {
   return new Promise((resolve, reject) => {
     const poll = () => {
@@ -242,7 +230,7 @@ async function transfer(
   output = '/dev/null',
 ): Promise<RunResult> {
   const deadline = Date.now() + RUN_TIMEOUT_MS;
-  const fixedPort = tool.reportsPort ? 0 : freePort();
+  const fixedPort = tool.reportsPort ? 0 : freePort(PORT_FIRST, PORT_LAST);
   const fill = (argv: string[], port: number) => argv.map((a) => a.replace('{port}', String(port)));
   const devNull = openSync('/dev/null', 'w');
   const receiverOut = output === '/dev/null' ? devNull : openSync(output, 'w');

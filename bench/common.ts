@@ -1,4 +1,4 @@
-// Shared helpers for the benchmarks: sizes, flags, timing and the result table. Not a test.
+// Shared helpers for the benchmarks: sizes, flags, timing, ports and the result table. Not a test.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
@@ -63,6 +63,25 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/**
+ * A port in first..last that no TCP (or UDP) socket uses, according to `ss` (never by connecting
+ * to it), starting at a random place so that runs side by side rarely pick the same one.
+ */
+export function freePort(first: number, last: number, protocol: 'tcp' | 'udp' = 'tcp'): number {
+  const span = last - first + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = first + ((start + i) % span);
+    const used = execFileSync(
+      'ss',
+      [protocol === 'tcp' ? '-Htan' : '-Huan', `( sport = :${port} or dport = :${port} )`],
+      { encoding: 'utf8' },
+    );
+    if (used.trim() === '') return port;
+  }
+  throw new Error(`no free ${protocol} port in ${first}-${last}`);
+}
+
 /** Print rows as an aligned table. */
 export function printTable(rows: readonly BenchRow[], out: NodeJS.WritableStream = process.stdout) {
   const cells = rows.map((row) => [
@@ -102,17 +121,6 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** The first port in first..last that no socket uses, according to `ss`. */
-export function freePortIn(first: number, last: number): number {
-  for (let port = first; port <= last; port++) {
-    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
-      encoding: 'utf8',
-    });
-    if (used.trim() === '') return port;
-  }
-  throw new Error(`no free port in ${first}-${last}`);
 }
 
 /** The program is on PATH. */

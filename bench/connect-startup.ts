@@ -15,7 +15,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, freePortIn, installed, isMain, median, option } from './common.js';
+import { type BenchRow, freePort, installed, isMain, median, option } from './common.js';
 
 // ---- parameters ------------------------------------------------------------------------------
 const DEFAULT_PAIRS = '20';
@@ -58,7 +58,7 @@ export async function benchConnectStartup(argv: readonly string[] = []): Promise
   const dir = mkdtempSync(join(tmpdir(), 'sockcat-bench-startup-'));
   const input = join(dir, 'one-byte');
   writeFileSync(input, 'x');
-  const port = freePortIn(PORT_FIRST, PORT_LAST);
+  const port = freePort(PORT_FIRST, PORT_LAST);
   let server: ChildProcess | undefined;
   try {
     server = spawn(NODE, ['-e', ECHO_SERVER, String(port)], {
