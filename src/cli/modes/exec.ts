@@ -226,6 +226,7 @@ async function runCommand(
   if (options.crlf) execOptions.transformSend = createCrlfEncoder();
   if (options.delay !== undefined) execOptions.sendDelay = options.delay;
   if (options.pty) execOptions.pty = options.ptySize ?? DEFAULT_PTY_SIZE;
+  if (options.ptyResize) execOptions.ptyResize = true;
   const result = await execRelay(tube, execOptions);
   return result.end === 'reset' ? 'reset' : 'exited';
 }
