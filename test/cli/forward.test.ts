@@ -111,6 +111,36 @@ test('--forward to a ws:// target and from -l --websocket: a TCP tunnel over Web
   assert.equal((await client.recvAll()).length, 0);
 });
 
+/**
+ * A UDP server answering each datagram with `answer(datagram)`, `sockcat -u -l -k --forward` to
+ * it (with `args`), and a UDP peer to send to the forward's port.
+ */
+async function udpForward(
+  t: TestContext,
+  answer: (datagram: Buffer) => string | Buffer,
+  args: string[] = [],
+) {
+  const echo = createSocket('udp4');
+  echo.on('message', (data, rinfo) => echo.send(answer(data), rinfo.port, rinfo.address));
+  echo.bind(0, '127.0.0.1');
+  await once(echo, 'listening');
+  t.after(() => echo.close());
+  const udp = spawnCli([
+    '-u',
+    '-lkv',
+    ...args,
+    '--forward',
+    `udp://127.0.0.1:${echo.address().port}`,
+    '127.0.0.1',
+    '0',
+  ]);
+  t.after(() => stop(udp));
+  const udpPort = Number((await waitForLine(udp.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const peer = createSocket('udp4');
+  t.after(() => peer.close());
+  return { udpPort, peer };
+}
+
 test('--forward refuses what it cannot honour, by name, before any socket opens', async () => {
   const cases: Array<[string[], RegExp]> = [
     [
@@ -168,23 +198,7 @@ test('the websocat/socat table: tls:// and udp:// targets, --retry in connect mo
   assert.equal((await upstream.recvExactly(8)).toString(), 'over tls');
   upstream.destroy();
 
-  const echo = createSocket('udp4');
-  echo.on('message', (data, rinfo) => echo.send(data, rinfo.port, rinfo.address));
-  echo.bind(0, '127.0.0.1');
-  await once(echo, 'listening');
-  t.after(() => echo.close());
-  const udp = spawnCli([
-    '-u',
-    '-lkv',
-    '--forward',
-    `udp://127.0.0.1:${echo.address().port}`,
-    '127.0.0.1',
-    '0',
-  ]);
-  t.after(() => stop(udp));
-  const udpPort = Number((await waitForLine(udp.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
-  const peer = createSocket('udp4');
-  t.after(() => peer.close());
+  const { udpPort, peer } = await udpForward(t, (data) => data);
   const answer = once(peer, 'message');
   peer.send('datagram', udpPort, '127.0.0.1');
   assert.equal(((await answer)[0] as Buffer).toString(), 'datagram');
@@ -281,27 +295,10 @@ test('--forward without a tap takes the native data path; -u --forward -o logs e
   upstream.destroy();
 
   const raw = join(tempDir(t), 'udp.raw');
-  const echo = createSocket('udp4');
-  echo.on('message', (data, rinfo) =>
-    echo.send(data.toString().toUpperCase(), rinfo.port, rinfo.address),
-  );
-  echo.bind(0, '127.0.0.1');
-  await once(echo, 'listening');
-  t.after(() => echo.close());
-  const udp = spawnCli([
-    '-u',
-    '-lkv',
+  const { udpPort, peer } = await udpForward(t, (data) => data.toString().toUpperCase(), [
     '-o',
     raw,
-    '--forward',
-    `udp://127.0.0.1:${echo.address().port}`,
-    '127.0.0.1',
-    '0',
   ]);
-  t.after(() => stop(udp));
-  const udpPort = Number((await waitForLine(udp.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
-  const peer = createSocket('udp4');
-  t.after(() => peer.close());
   for (const datagram of ['one\n', 'two\n']) {
     const answer = once(peer, 'message');
     peer.send(datagram, udpPort, '127.0.0.1');
