@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { copyFd, type FdCopy, nativeCopyUnavailable } from '../native/copy.js';
-import { plainSocketFd, stopReading } from '../tube/socket-fd.js';
+import { flushThen, plainSocketFd, takeHeld } from '../tube/socket-fd.js';
 import type { SpliceOptions, SpliceResult } from './splice-types.js';
 
 /**
@@ -107,39 +107,6 @@ export function nativeSplice(
 }
 
 function descriptorOf(stream: Duplex): number | undefined {
-  const held = stream.readableLength;
   // Held bytes are taken out below; only bytes queued for writing rule the native path out.
-  if (stream.writableLength > 0 || stream.destroyed) return undefined;
-  if (held === 0) return plainSocketFd(stream);
-  const socket = stream as Duplex & { _handle?: { fd?: number } | null; encrypted?: boolean };
-  const fd = socket._handle?.fd;
-  return socket.encrypted || typeof fd !== 'number' || fd < 0 ? undefined : fd;
-}
-
-/** Stop the stream reading and take out what it had already read (unshifted by a handshake). */
-function takeHeld(stream: Duplex): Buffer {
-  stopReading(stream);
-  const chunks: Buffer[] = [];
-  for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read()) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Write `held` through the stream and wait until the system has it all. */
-function flushThen(stream: Duplex, held: Buffer): Promise<void> {
-  if (held.length > 0) stream.write(held);
-  if (stream.writableLength === 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = () => {
-      stream.off('close', closed);
-      resolve();
-    };
-    const closed = () => {
-      stream.off('drain', done);
-      reject(new Error('closed'));
-    };
-    stream.once('drain', done);
-    stream.once('close', closed);
-  });
+  return stream.destroyed ? undefined : plainSocketFd(stream, true);
 }
