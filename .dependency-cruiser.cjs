@@ -17,6 +17,7 @@ const WIRE_PARSERS = [
   '^src/relay/crlf\\.ts$',
   '^src/relay/chat-text\\.ts$',
   '^src/relay/hexdump\\.ts$',
+  '^src/relay/pty-resize\\.ts$',
   '^src/address/host-spec\\.ts$',
   '^src/address/host-port\\.ts$',
   '^src/address/ip\\.ts$',

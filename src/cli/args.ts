@@ -228,6 +228,7 @@ function parseNcatArgs(
     pty: values['pty'] === true,
     ptySize: parsePtySize(values['pty-size'] as string | undefined),
     raw: values['raw'] === true,
+    ptyResize: values['pty-resize'] === true,
     given: [...given],
   };
   if (options.broker) options.listen = true;
@@ -316,6 +317,11 @@ function parseNcatArgs(
   }
   if (options.ptySize && !options.pty) {
     throw new ArgumentError("--pty-size sets the size of --pty's terminal; it needs --pty");
+  }
+  if (options.ptyResize && !options.raw && !options.pty) {
+    throw new ArgumentError(
+      '--pty-resize sends the window size from a --raw terminal and applies it to a --pty command; it needs --raw or --pty',
+    );
   }
   if (options.zero && options.progress) {
     throw new ArgumentError('--progress shows a transfer; -z transfers nothing');

@@ -231,6 +231,7 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
     },
   },
   'pty-size': { layer: 'io' },
+  'pty-resize': { layer: 'io' },
   raw: {
     layer: 'io',
     where: (l) => {

@@ -435,6 +435,11 @@ export const OPTIONS: readonly OptionSpec[] = [
     status: 'ready',
   },
   {
+    name: 'pty-resize',
+    help: 'Send the --raw window size in-band at start and on resize; apply it to the --pty terminal (both ends need it)',
+    status: 'ready',
+  },
+  {
     name: 'raw',
     help: 'Local terminal in raw mode, no echo, so that Ctrl-C and the arrow keys reach the remote; Enter ~ . ends the session',
     status: 'ready',

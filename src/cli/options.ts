@@ -93,6 +93,11 @@ export interface Options {
   ptySize: { cols: number; rows: number } | undefined;
   /** --raw: the local terminal in raw mode with no echo, and the Enter ~ . escape. */
   raw: boolean;
+  /**
+   * --pty-resize: the window size travels in-band (relay/pty-resize.ts): --raw sends it at the
+   * start and on every resize, --pty applies it to the terminal. Both ends must ask for it.
+   */
+  ptyResize: boolean;
   /** --ssl and every --ssl-* option (each implies --ssl); undefined: no TLS. */
   tls: TlsCliOptions | undefined;
   /** Whose flag meanings were parsed: ncat's, or OpenBSD netcat's (--dialect openbsd, `nc`). */
@@ -188,6 +193,7 @@ export function defaultOptions(): Options {
     pty: false,
     ptySize: undefined,
     raw: false,
+    ptyResize: false,
     tls: undefined,
     dialect: 'ncat',
     proxy: [],

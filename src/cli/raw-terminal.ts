@@ -4,8 +4,9 @@
  * the session, Enter ~ ~ sends one ~. The terminal is restored on every way out: the session
  * ending, an error, SIGTERM/SIGINT/SIGHUP, and process exit.
  */
-import { Transform } from 'node:stream';
-import type { ReadStream } from 'node:tty';
+import { type Readable, Transform } from 'node:stream';
+import type { ReadStream, WriteStream } from 'node:tty';
+import { encodeWindowSize, escapeData } from '../relay/pty-resize.js';
 
 export interface RawTerminal {
   /** stdin with the escape taken out. */
@@ -88,4 +89,26 @@ export function enterRawTerminal(stdin: ReadStream): RawTerminal {
   });
   stdin.pipe(input);
   return { input, escaped: controller.signal, restore };
+}
+
+/**
+ * --pty-resize: what the terminal types, escaped for the in-band framing (relay/pty-resize.ts),
+ * with the window size of `terminal` sent first and again on every resize (SIGWINCH). `stop()`
+ * removes the resize listener.
+ */
+export function withWindowSize(
+  input: Readable,
+  terminal: WriteStream,
+): { input: Transform; stop(): void } {
+  const frame = () => encodeWindowSize({ cols: terminal.columns, rows: terminal.rows });
+  const output = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      callback(null, escapeData(chunk));
+    },
+  });
+  const onResize = () => output.push(frame());
+  output.push(frame());
+  terminal.on('resize', onResize);
+  input.pipe(output);
+  return { input: output, stop: () => terminal.off('resize', onResize) };
 }

@@ -15,6 +15,15 @@ export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
       '--raw needs a terminal on standard input (it puts that terminal in raw mode)',
     );
   }
+  if (
+    ctx.options.ptyResize &&
+    ctx.options.raw &&
+    (ctx.io.stdout as { isTTY?: boolean }).isTTY !== true
+  ) {
+    throw new ArgumentError(
+      '--pty-resize with --raw needs a terminal on standard output (its window size is sent)',
+    );
+  }
   if (ctx.options.socket) {
     // Fail before any connection when an option cannot be honoured (no native addon).
     const { requireSocketOptionSupport } = await import('../transports/socket-options.js');

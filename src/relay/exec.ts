@@ -11,6 +11,7 @@ import {
 import { ChildStream, type PtySize } from '../tube/child-stream.js';
 import type { Endpoint, Tube } from '../tube/tube.js';
 import { startNativeExec } from './native-exec.js';
+import { createResizeDecoder } from './pty-resize.js';
 import { recordRelayedBytes } from './relayed-bytes.js';
 import { pump, writeChunk } from './stream-io.js';
 
@@ -44,6 +45,11 @@ export interface ExecOptions {
    * terminal's end-of-file character (^D) instead of closing a pipe.
    */
   pty?: PtySize;
+  /**
+   * With `pty`: the peer's bytes carry the window size in-band (relay/pty-resize.ts, the framing
+   * of the CLI's --pty-resize), applied to the terminal as it arrives. Default false.
+   */
+  ptyResize?: boolean;
   /** Called once the child runs, with its process id (the `--json` 'exec' event). */
   onSpawn?: (pid: number | undefined) => void;
   /** Called once the child has been reaped, with its exit status or the signal that ended it. */
@@ -212,6 +218,8 @@ interface RunningChild {
   /** Signal its process group (or the child alone if that fails); quiet if it is gone. */
   signal(signal: NodeJS.Signals): void;
   running(): boolean;
+  /** A pty child's new window size (it gets SIGWINCH); undefined on pipes. */
+  resize?(size: PtySize): void;
   /** Resolves once it has exited and its output is closed. */
   closed: Promise<[number | null, NodeJS.Signals | null]>;
 }
@@ -258,6 +266,7 @@ function startOnPty(
     stdout: stream,
     signal: (signal) => stream.kill(signal),
     running: () => stream.running,
+    resize: (size) => stream.resize(size),
     closed: closed.then(() => stream.exited).then((exit) => [exit.exitCode, exit.signal]),
   };
 }
@@ -337,6 +346,9 @@ export async function execRelay(tube: Tube, options: ExecOptions): Promise<ExecR
   let child: RunningChild;
   try {
     invocation = invocationOf(options);
+    if (options.ptyResize && !options.pty) {
+      throw new ArgumentError('execRelay: ptyResize needs pty (it resizes the terminal)');
+    }
     if (options.signal?.aborted) throw abortError(options);
     child = options.pty
       ? startOnPty(options, invocation, tube, options.pty)
@@ -411,13 +423,22 @@ function relay(tube: Tube, child: RunningChild, options: ExecOptions): Promise<E
   }, endChild);
 
   // Peer -> child. At the peer's FIN the child's stdin is closed.
+  const decode = options.ptyResize ? createResizeDecoder() : undefined;
   const input = async () => {
     if (fast) {
       // The child gone, the tube has the connection back and discards the rest (as below).
       if ((await fast.input()) === 'child-gone') await tube.shutdown('recv');
       return;
     }
-    for await (const chunk of tube) {
+    // (A pty, and so --pty-resize, always takes this JavaScript path.)
+    for await (const read of tube) {
+      let chunk = read;
+      if (decode) {
+        const decoded = decode(read);
+        for (const size of decoded.sizes) child.resize?.(size);
+        chunk = decoded.data;
+        if (chunk.length === 0) continue;
+      }
       onReceive?.(chunk);
       onActivity?.();
       try {

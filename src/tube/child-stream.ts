@@ -187,6 +187,8 @@ export class ChildStream extends Duplex {
   #rawPending: Buffer | undefined;
   #heldWrites: Array<() => void> = [];
   #raw = false;
+  /** Whether the pipes currently keep this process alive (setRef's last word). */
+  #refed = true;
 
   /** Starts the child; throws ExecError when the program cannot be run. */
   constructor(command: string, args: readonly string[], options: ChildStreamOptions) {
@@ -359,7 +361,8 @@ export class ChildStream extends Duplex {
   /** Keep this process alive for the child (true) or not (false). */
   setRef(ref: boolean): void {
     const child = this.#child;
-    if (!child) return;
+    if (!child || this.#refed === ref) return;
+    this.#refed = ref;
     // A piped stderr belongs to the caller, who reads it as a stream: it stays referenced.
     const stderr = this.stderr === undefined ? child.stderr : null;
     const handles = [child, child.stdin, child.stdout, stderr] as Array<{

@@ -58,6 +58,8 @@ export class ProcessTube extends Tube {
   readonly stderr: Readable | undefined;
   readonly #child: ChildStream;
   #closing = false;
+  #busy = false;
+  #unrefScheduled = false;
 
   constructor(child: ChildStream, options: TubeOptions) {
     super(child, options);
@@ -66,7 +68,22 @@ export class ProcessTube extends Tube {
     this.ttyName = child.ttyName;
     this.stderr = child.stderr;
     child.setRef(false);
-    onTubeActivity(this, (busy) => child.setRef(busy || this.#closing));
+    onTubeActivity(this, (busy) => {
+      this.#busy = busy;
+      if (busy || this.#closing) {
+        child.setRef(true);
+        return;
+      }
+      // Idle: let go of the process at the next turn of the event loop, unless a new receive or
+      // send is waiting by then (a request/response loop is busy again within microseconds, and
+      // would otherwise pay for eight ref/unref calls per round trip).
+      if (this.#unrefScheduled) return;
+      this.#unrefScheduled = true;
+      setImmediate(() => {
+        this.#unrefScheduled = false;
+        if (!this.#busy && !this.#closing) child.setRef(false);
+      });
+    });
   }
 
   /** The exit status once the child exited; null while it runs or when a signal ended it. */

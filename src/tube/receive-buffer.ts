@@ -3,12 +3,15 @@ const EMPTY = Buffer.alloc(0);
 /**
  * The bytes a tube has received and not yet handed out: a list of chunks plus a total length.
  * Pure (no I/O). Consuming from the front returns views into the received chunks when the bytes
- * lie in one chunk, and copies only when they span several.
+ * lie in one chunk, and copies only when they span several. The first chunk is consumed by
+ * moving an offset into it, so that handing out a line costs one view and no other allocation.
  */
 export class ReceiveBuffer {
   #chunks: Buffer[] = [];
   /** Index of the first live chunk in #chunks; the ones before it are consumed. */
   #head = 0;
+  /** Bytes of the first live chunk already consumed. */
+  #offset = 0;
   #length = 0;
 
   get length(): number {
@@ -24,6 +27,11 @@ export class ReceiveBuffer {
   /** Put bytes back at the front, so that they are received again first. */
   unshift(data: Buffer): void {
     if (data.length === 0) return;
+    if (this.#offset > 0) {
+      // The offset belongs to the first chunk: make that chunk start at it before going in front.
+      this.#chunks[this.#head] = this.#chunks[this.#head]!.subarray(this.#offset);
+      this.#offset = 0;
+    }
     if (this.#head > 0) {
       this.#head--;
       this.#chunks[this.#head] = data;
@@ -55,7 +63,8 @@ export class ReceiveBuffer {
       }
     } else {
       index = this.#head;
-      chunkStart = 0;
+      // Positions inside a chunk are the chunk's own: the first one starts #offset bytes early.
+      chunkStart = -this.#offset;
       while (chunkStart + this.#chunks[index]!.length <= from) {
         chunkStart += this.#chunks[index]!.length;
         index++;
@@ -80,12 +89,21 @@ export class ReceiveBuffer {
    * The fast path of line reading: when `delimiter` occurs inside the first chunk, consume
    * through it and return those bytes (a view); otherwise undefined, and nothing is consumed.
    */
-  consumeThroughInHead(delimiter: Buffer): Buffer | undefined {
+  consumeThroughInHead(delimiter: Buffer, drop = false): Buffer | undefined {
     const first = this.#chunks[this.#head];
     if (first === undefined) return undefined;
-    const at = delimiter.length === 1 ? first.indexOf(delimiter[0]!) : first.indexOf(delimiter);
-    // Within the first chunk: consume() returns a view of it.
-    return at === -1 ? undefined : this.consume(at + delimiter.length);
+    const start = this.#offset;
+    const at =
+      delimiter.length === 1
+        ? first.indexOf(delimiter[0]!, start)
+        : first.indexOf(delimiter, start);
+    if (at === -1) return undefined;
+    const end = at + delimiter.length;
+    this.#length -= end - start;
+    if (end === first.length) this.#dropHead();
+    else this.#offset = end;
+    // With `drop`, the view leaves the delimiter out: one view either way.
+    return first.subarray(start, drop ? at : end);
   }
 
   /** Where to resume a search for a delimiter of `delimiterLength` bytes that just failed. */
@@ -116,24 +134,26 @@ export class ReceiveBuffer {
     const count = Math.min(n, this.#length);
     if (count === 0) return EMPTY;
     const first = this.#chunks[this.#head]!;
-    if (count <= first.length) {
+    const start = this.#offset;
+    if (count <= first.length - start) {
       this.#length -= count;
-      if (count === first.length) {
+      if (start + count === first.length) {
         this.#dropHead();
-        return first;
+        return start === 0 ? first : first.subarray(start);
       }
-      this.#chunks[this.#head] = first.subarray(count);
-      return first.subarray(0, count);
+      this.#offset = start + count;
+      return first.subarray(start, start + count);
     }
     const out = Buffer.allocUnsafe(count);
     let copied = 0;
     while (copied < count) {
       const chunk = this.#chunks[this.#head]!;
-      const take = Math.min(chunk.length, count - copied);
-      chunk.copy(out, copied, 0, take);
+      const from = this.#offset;
+      const take = Math.min(chunk.length - from, count - copied);
+      chunk.copy(out, copied, from, from + take);
       copied += take;
-      if (take === chunk.length) this.#dropHead();
-      else this.#chunks[this.#head] = chunk.subarray(take);
+      if (from + take === chunk.length) this.#dropHead();
+      else this.#offset = from + take;
     }
     this.#length -= count;
     return out;
@@ -144,13 +164,15 @@ export class ReceiveBuffer {
     const count = Math.min(n, this.#length);
     if (count === 0) return EMPTY;
     const first = this.#chunks[this.#head]!;
-    if (count <= first.length) return first.subarray(0, count);
+    const start = this.#offset;
+    if (count <= first.length - start) return first.subarray(start, start + count);
     const out = Buffer.allocUnsafe(count);
     let copied = 0;
     for (let index = this.#head; copied < count; index++) {
       const chunk = this.#chunks[index]!;
-      const take = Math.min(chunk.length, count - copied);
-      chunk.copy(out, copied, 0, take);
+      const from = index === this.#head ? start : 0;
+      const take = Math.min(chunk.length - from, count - copied);
+      chunk.copy(out, copied, from, from + take);
       copied += take;
     }
     return out;
@@ -165,6 +187,7 @@ export class ReceiveBuffer {
       const all = this.peek();
       this.#chunks = [all];
       this.#head = 0;
+      this.#offset = 0;
     }
     return this.peek();
   }
@@ -174,10 +197,12 @@ export class ReceiveBuffer {
     const all = this.consume(this.#length);
     this.#chunks = [];
     this.#head = 0;
+    this.#offset = 0;
     return all;
   }
 
   #dropHead(): void {
+    this.#offset = 0;
     this.#chunks[this.#head] = EMPTY;
     this.#head++;
     if (this.#head === this.#chunks.length) {

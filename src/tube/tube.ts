@@ -394,12 +394,10 @@ export class Tube implements AsyncIterable<Buffer> {
   recvLine(options: RecvUntilOptions = {}): Promise<Buffer> {
     // Fast path: nothing queued and the first buffered chunk holds a whole line.
     if (this.#waiters.length === 0 && options.signal === undefined) {
-      const line = this.#buffer.consumeThroughInHead(this.#newlineBytes);
+      const line = this.#buffer.consumeThroughInHead(this.#newlineBytes, options.drop === true);
       if (line !== undefined) {
-        this.#resumeIfBelowMark();
-        return Promise.resolve(
-          options.drop ? line.subarray(0, line.length - this.#newlineBytes.length) : line,
-        );
+        if (this.#paused) this.#resumeIfBelowMark();
+        return Promise.resolve(line);
       }
     }
     return this.recvUntil(this.#newlineBytes, options);
@@ -576,19 +574,15 @@ export class Tube implements AsyncIterable<Buffer> {
   lines(options: LinesOptions = {}): AsyncIterableIterator<Buffer> {
     const drop = options.drop ?? true;
     const perLine: RecvUntilOptions = { ...options, drop };
-    const newlineLength = this.#newlineBytes.length;
     let finished = false;
     const iterator: AsyncIterableIterator<Buffer> = {
       next: (): Promise<IteratorResult<Buffer>> => {
         if (finished) return Promise.resolve(ITERATION_DONE);
         if (this.#waiters.length === 0 && options.signal === undefined) {
-          const line = this.#buffer.consumeThroughInHead(this.#newlineBytes);
+          const line = this.#buffer.consumeThroughInHead(this.#newlineBytes, drop);
           if (line !== undefined) {
-            this.#resumeIfBelowMark();
-            return Promise.resolve({
-              done: false,
-              value: drop ? line.subarray(0, line.length - newlineLength) : line,
-            });
+            if (this.#paused) this.#resumeIfBelowMark();
+            return Promise.resolve({ done: false, value: line });
           }
         }
         return this.recvLine(perLine).then(

@@ -300,3 +300,14 @@ test('-k in connect mode is the half-open session (ncat 7.96), refused where it 
     });
   }
 });
+
+test('--pty-resize goes with --raw (the terminal side) or --pty (the command side)', () => {
+  assert.equal(parseArgs(['--raw', '--pty-resize', 'h', '1']).ptyResize, true);
+  assert.equal(parseArgs(['-e', '/bin/sh', '--pty', '--pty-resize', 'h', '1']).ptyResize, true);
+  assert.equal(parseArgs(['h', '1']).ptyResize, false);
+  assert.throws(() => parseArgs(['--pty-resize', 'h', '1']), {
+    code: 'SOCKCAT_ARGS',
+    message:
+      '--pty-resize sends the window size from a --raw terminal and applies it to a --pty command; it needs --raw or --pty',
+  });
+});

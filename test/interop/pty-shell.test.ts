@@ -159,6 +159,56 @@ test('sockcat -l --raw and -e /bin/sh --pty: a real terminal, Ctrl-C for the rem
   assert.notEqual(code, null);
 });
 
+test('--pty-resize on both ends: the remote pty takes the pane size, then follows a tmux resize', async (t) => {
+  const tmux = requirePeer(t, 'tmux');
+  if (!tmux) return;
+  const pane = openPane(t, tmux);
+  let target: ChildProcess | undefined;
+  t.after(() => stop(target));
+  target = await reverseShell(
+    pane,
+    (port) =>
+      `node '${BIN}' -lv --raw --pty-resize 127.0.0.1 ${port}; stty -g > '${pane.dir}/after'; echo FINISHED-$((6*7))`,
+    (port) =>
+      // No --pty-size: without the in-band size the terminal would be 80x24.
+      spawn(
+        process.execPath,
+        [BIN, '127.0.0.1', String(port), '-e', '/bin/sh', '--pty', '--pty-resize'],
+        {
+          env: { ...process.env, PS1: 'remote$ ', ENV: '' },
+          stdio: 'ignore',
+        },
+      ),
+  );
+  let from = pane.mark();
+  await pane.printed(/remote\$ $/m, 0);
+  pane.type('stty size');
+  pane.keys('Enter');
+  await pane.printed(/stty size\r*\n30 100\r*\n/, from);
+  // A program on the remote pty that prints its size on SIGWINCH ('resize'), then exits.
+  from = pane.mark();
+  pane.type(
+    `'${process.execPath}' -e 'setInterval(() => {}, 1e9); process.stdout.on("resize", () => { console.log("size " + process.stdout.columns + " " + process.stdout.rows); process.exit(0); }); console.log("armed")'`,
+  );
+  pane.keys('Enter');
+  await pane.printed(/^armed\r*$/m, from);
+  from = pane.mark();
+  pane.tmux('resize-window', '-t', 'test', '-x', '120', '-y', '40');
+  await pane.printed(/size 120 40[\s\S]*remote\$ $/m, from);
+  from = pane.mark();
+  pane.type('stty size');
+  pane.keys('Enter');
+  await pane.printed(/stty size\r*\n40 120\r*\n/, from);
+  from = pane.mark();
+  pane.keys('Enter');
+  pane.type('~.');
+  await pane.printed(/ended by ~\.[\s\S]*FINISHED-42/, from);
+  assert.equal(
+    readFileSync(join(pane.dir, 'after'), 'latin1'),
+    readFileSync(join(pane.dir, 'before'), 'latin1'),
+  );
+});
+
 test('the socat recipe passes the same checks (the reference)', async (t) => {
   const tmux = requirePeer(t, 'tmux');
   const socat = requirePeer(t, 'socat');

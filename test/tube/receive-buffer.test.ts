@@ -104,3 +104,48 @@ test('any split of the input into chunks gives the same consume/indexOf results'
     { numRuns: 2000 },
   );
 });
+
+test('any mix of push, consume, line reads, unshift, peek and indexOf matches a plain byte model', () => {
+  const op = fc.oneof(
+    fc.record({ push: fc.uint8Array({ maxLength: 16 }).map((bytes) => bytes.map((b) => b % 4)) }),
+    fc.record({ consume: fc.nat(20) }),
+    fc.record({ line: fc.boolean() }),
+    fc.record({ unshift: fc.uint8Array({ maxLength: 6 }).map((bytes) => bytes.map((b) => b % 4)) }),
+    fc.record({ peek: fc.nat(20) }),
+    fc.record({ find: fc.nat(20) }),
+  );
+  const NL = Buffer.from([0]);
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+      const buffer = new ReceiveBuffer();
+      let model = Buffer.alloc(0);
+      for (const step of ops) {
+        if ('push' in step) {
+          buffer.push(Buffer.from(step.push));
+          model = Buffer.concat([model, step.push]);
+        } else if ('consume' in step) {
+          const n = Math.min(step.consume, model.length);
+          assert.deepEqual(buffer.consume(step.consume), model.subarray(0, n));
+          model = model.subarray(n);
+        } else if ('line' in step) {
+          const got = buffer.consumeThroughInHead(NL, step.line);
+          if (got !== undefined) {
+            const end = model.indexOf(0) + 1;
+            assert.deepEqual(got, model.subarray(0, step.line ? end - 1 : end));
+            model = model.subarray(end);
+          }
+        } else if ('unshift' in step) {
+          buffer.unshift(Buffer.from(step.unshift));
+          model = Buffer.concat([step.unshift, model]);
+        } else if ('peek' in step) {
+          assert.deepEqual(buffer.peek(step.peek), model.subarray(0, step.peek));
+        } else {
+          const pair = Buffer.from([1, 2]);
+          assert.equal(buffer.indexOf(pair, step.find), model.indexOf(pair, step.find));
+        }
+        assert.equal(buffer.length, model.length);
+      }
+      assert.deepEqual(buffer.clear(), model);
+    }),
+  );
+});

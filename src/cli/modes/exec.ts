@@ -244,6 +244,7 @@ async function runCommand(
   if (options.crlf) execOptions.transformSend = createCrlfEncoder();
   if (options.delay !== undefined) execOptions.sendDelay = options.delay;
   if (options.pty) execOptions.pty = options.ptySize ?? DEFAULT_PTY_SIZE;
+  if (options.ptyResize) execOptions.ptyResize = true;
   return execRelay(tube, execOptions);
 }
 

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ReadStream } from 'node:tty';
+import type { ReadStream, WriteStream } from 'node:tty';
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
@@ -177,11 +177,15 @@ export async function runSession(
     relayOptions.onDataPath = (path) => log.info(1, `Data path: ${path}.`);
   if (io.signal) relayOptions.signal = io.signal;
   // --raw: keys go to the peer as typed; Enter ~ . ends the session (as ssh's escape).
-  const raw = options.raw
-    ? (await import('../raw-terminal.js')).enterRawTerminal(io.stdin as ReadStream)
-    : undefined;
+  const terminal = options.raw ? await import('../raw-terminal.js') : undefined;
+  const raw = terminal?.enterRawTerminal(io.stdin as ReadStream);
+  // --pty-resize: the window size goes in-band with the keys, at the start and on each resize.
+  const sized =
+    raw && options.ptyResize
+      ? terminal?.withWindowSize(raw.input, io.stdout as WriteStream)
+      : undefined;
   if (raw) {
-    relayOptions.stdin = raw.input;
+    relayOptions.stdin = sized?.input ?? raw.input;
     relayOptions.signal = io.signal ? AbortSignal.any([io.signal, raw.escaped]) : raw.escaped;
   }
   const closed = (reason: string, sent: number, received: number, durationMs: number) =>
@@ -204,6 +208,7 @@ export async function runSession(
       throw error;
     } finally {
       raw?.restore();
+      sized?.stop();
       // The meter's last line ends before any other message.
       meter?.finish();
     }
