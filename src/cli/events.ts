@@ -1,6 +1,6 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { ArgumentError, errorReason, SockcatError } from '../errors.js';
+import { errorReason } from '../errors.js';
 import { openFailure } from './option-file.js';
 
 /** Bumped when an event's meaning or a field's type changes; new fields do not bump it. */
