@@ -18,7 +18,15 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BenchRow, formatSize, isMain, median, option, parseSize } from './common.js';
+import {
+  type BenchRow,
+  formatSize,
+  freePort,
+  isMain,
+  median,
+  option,
+  parseSize,
+} from './common.js';
 
 // ---- parameters ------------------------------------------------------------------------------
 const DEFAULT_BYTES = '64M';
@@ -62,19 +70,6 @@ function installed(binary: string): boolean {
   }
 }
 
-function freePort(): number {
-  const span = PORT_LAST - PORT_FIRST + 1;
-  const start = Math.floor(Math.random() * span);
-  for (let i = 0; i < span; i++) {
-    const port = PORT_FIRST + ((start + i) % span);
-    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
-      encoding: 'utf8',
-    });
-    if (used.trim() === '') return port;
-  }
-  throw new Error(`no free port in ${PORT_FIRST}-${PORT_LAST}`);
-}
-
 async function waitListening(port: number, child: ChildProcess, deadline: number): Promise<void> {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`broker exited with ${child.exitCode}`);
@@ -106,7 +101,7 @@ interface RunResult {
 
 async function fanOut(name: string, bytes: number, clients: number, limitMs: number) {
   const broker = BROKERS[name]!;
-  const port = freePort();
+  const port = freePort(PORT_FIRST, PORT_LAST);
   const [command, ...args] = broker.argv(port, clients + 10);
   const child = spawn(command!, args, { stdio: ['pipe', 'ignore', 'pipe'], detached: true });
   let stderr = '';

@@ -11,16 +11,20 @@
 //
 // The receiver's stdin is a pipe held open for the run (default, as a user's terminal would be),
 // or /dev/null with --receiver-stdin null (compare's shape: the receiver then sends FIN at once).
-// --alt adds a case `sockcat-alt` running another build's bin.js at both ends: an A/B of a change,
-// interleaved with the other cases.
+// --alt adds, for each case that runs this build, a twin `NAME-alt` running another build's file
+// instead: an A/B of a change, interleaved with the other cases. --verify SIZE first sends SIZE of
+// random bytes through every case and compares the receiver's output by SHA-256.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { closeSync, openSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   type BenchRow,
   formatSize,
+  freePort,
   isMain,
   median,
   option,
@@ -37,7 +41,8 @@ const RUN_TIMEOUT_MS = 120_000;
 const PORT_FIRST = 52_800;
 const PORT_LAST = 52_999;
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'bin.js');
+// The bundled CLI, as package.json's bin runs it.
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'sockcat.js');
 const NODE = process.execPath;
 
 // The smallest Node netcat: stdin.pipe(socket) / socket.pipe(stdout). The floor for a Node CLI.
@@ -48,7 +53,12 @@ const NODE_SENDER = `const net = require('node:net');
 const socket = net.connect(+process.argv.at(-1), '127.0.0.1', () => process.stdin.pipe(socket));`;
 
 interface Tool {
-  /** Receiver argv; `{port}` is replaced by the chosen port, or 0 when it reports its own. */
+  /**
+   * Receiver argv; `{port}` is replaced by the chosen port, or 0 when it reports its own. Each
+   * receiver is told not to read its stdin (`--recv-only`, nc.openbsd's `-d`), so that it exits at
+   * the sender's FIN whatever its stdin is (docs/eof.md row 2l: a listener whose stdin is an open
+   * pipe goes on sending it; row 7: `--recv-only` ends at the peer's FIN).
+   */
   receiver: string[];
   /** Sender argv, fed by `head -c BYTES /dev/zero`. */
   sender: string[];
@@ -60,7 +70,7 @@ interface Tool {
 
 const TOOLS: Record<string, Tool> = {
   sockcat: {
-    receiver: [NODE, CLI, '-lv', '127.0.0.1', '{port}'],
+    receiver: [NODE, CLI, '-lv', '--recv-only', '127.0.0.1', '{port}'],
     sender: [NODE, CLI, '127.0.0.1', '{port}'],
     reportsPort: true,
   },
@@ -70,31 +80,75 @@ const TOOLS: Record<string, Tool> = {
     reportsPort: true,
   },
   ncat: {
-    receiver: ['ncat', '-l', '127.0.0.1', '{port}'],
+    receiver: ['ncat', '-l', '--recv-only', '127.0.0.1', '{port}'],
     sender: ['ncat', '127.0.0.1', '{port}'],
     reportsPort: false,
     needs: 'ncat',
   },
   'nc.openbsd': {
-    receiver: ['nc.openbsd', '-l', '127.0.0.1', '{port}'],
+    receiver: ['nc.openbsd', '-l', '-d', '127.0.0.1', '{port}'],
     sender: ['nc.openbsd', '-N', '127.0.0.1', '{port}'],
     reportsPort: false,
     needs: 'nc.openbsd',
   },
 };
-// TLS through the CLI (`npm run bench` runs them as tls-bulk): both sides make a temporary
+// TLS through the CLI (`npm run bench` runs them as tls-bulk): each receiver makes a temporary
 // certificate (sockcat: ECDSA P-256; ncat 7.93: RSA 2048) before listening, outside the clock.
+// The mixed pairs put sockcat against ncat's OpenSSL loop on the other side of the same stream.
+const SOCKCAT_TLS_RECEIVER = [NODE, CLI, '-lv', '--recv-only', '--ssl', '127.0.0.1', '{port}'];
+const SOCKCAT_TLS_SENDER = [NODE, CLI, '--ssl', '127.0.0.1', '{port}'];
+const NCAT_TLS_RECEIVER = ['ncat', '-l', '--recv-only', '--ssl', '127.0.0.1', '{port}'];
+const NCAT_TLS_SENDER = ['ncat', '--ssl', '127.0.0.1', '{port}'];
 TOOLS['sockcat-tls'] = {
-  receiver: [NODE, CLI, '-lv', '--ssl', '127.0.0.1', '{port}'],
-  sender: [NODE, CLI, '--ssl', '127.0.0.1', '{port}'],
+  receiver: SOCKCAT_TLS_RECEIVER,
+  sender: SOCKCAT_TLS_SENDER,
   reportsPort: true,
 };
 TOOLS['ncat-tls'] = {
-  receiver: ['ncat', '-l', '--ssl', '127.0.0.1', '{port}'],
-  sender: ['ncat', '--ssl', '127.0.0.1', '{port}'],
+  receiver: NCAT_TLS_RECEIVER,
+  sender: NCAT_TLS_SENDER,
   reportsPort: false,
   needs: 'ncat',
 };
+TOOLS['sockcat-to-ncat-tls'] = {
+  receiver: NCAT_TLS_RECEIVER,
+  sender: SOCKCAT_TLS_SENDER,
+  reportsPort: false,
+  needs: 'ncat',
+};
+TOOLS['ncat-to-sockcat-tls'] = {
+  receiver: SOCKCAT_TLS_RECEIVER,
+  sender: NCAT_TLS_SENDER,
+  reportsPort: true,
+  needs: 'ncat',
+};
+// The smallest Node TLS netcat, the floor for any Node program here: the same pipes over
+// tls.connect / tls.createServer, with a certificate made once for the run (SOCKCAT_BENCH_TLS_DIR).
+const NODE_TLS_RECEIVER = `const tls = require('node:tls'), fs = require('node:fs'), dir = process.env.SOCKCAT_BENCH_TLS_DIR;
+const server = tls.createServer({ cert: fs.readFileSync(dir + '/cert.pem'), key: fs.readFileSync(dir + '/key.pem') },
+  (socket) => { server.close(); socket.pipe(process.stdout); });
+server.listen(0, '127.0.0.1', () => console.error('sockcat: Listening on 127.0.0.1:' + server.address().port));`;
+const NODE_TLS_SENDER = `const tls = require('node:tls');
+const socket = tls.connect({ port: +process.argv.at(-1), host: '127.0.0.1', rejectUnauthorized: false },
+  () => process.stdin.pipe(socket));`;
+TOOLS['node-tls'] = {
+  receiver: [NODE, '-e', NODE_TLS_RECEIVER],
+  sender: [NODE, '-e', NODE_TLS_SENDER, '{port}'],
+  reportsPort: true,
+};
+/** The TLS cases, as `npm run bench` runs them (tls-bulk). */
+export const TLS_CASES = 'sockcat-tls,ncat-tls,node-tls,sockcat-to-ncat-tls,ncat-to-sockcat-tls';
+
+/** node-tls's certificate, made once per run in a private temp dir. */
+async function prepareNodeTls(): Promise<() => void> {
+  const { createCertificate } = await import('../src/tls/certificate.js');
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-bench-tls-'));
+  const made = await createCertificate({ names: ['localhost', '127.0.0.1'] });
+  writeFileSync(join(dir, 'cert.pem'), made.cert);
+  writeFileSync(join(dir, 'key.pem'), made.key, { mode: 0o600 });
+  process.env['SOCKCAT_BENCH_TLS_DIR'] = dir;
+  return () => rmSync(dir, { recursive: true, force: true });
+}
 const DEFAULT_CASES = 'sockcat,node-pipe,ncat,nc.openbsd';
 
 function installed(binary: string): boolean {
@@ -104,19 +158,6 @@ function installed(binary: string): boolean {
   } catch {
     return false;
   }
-}
-
-/** A port in PORT_FIRST..PORT_LAST that no socket uses, according to `ss`. */
-function freePort(): number {
-  const start = PORT_FIRST + Math.floor(Math.random() * (PORT_LAST - PORT_FIRST + 1));
-  for (let i = 0; i <= PORT_LAST - PORT_FIRST; i++) {
-    const port = PORT_FIRST + ((start - PORT_FIRST + i) % (PORT_LAST - PORT_FIRST + 1));
-    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
-      encoding: 'utf8',
-    });
-    if (used.trim() === '') return port;
-  }
-  throw new Error(`no free port in ${PORT_FIRST}-${PORT_LAST}`);
 }
 
 function waitListening(port: number, child: ChildProcess, deadline: number): Promise<void> {
@@ -180,16 +221,19 @@ function collect(child: ChildProcess, onText?: (all: string) => void): Promise<s
   return once(child.stderr!, 'close').then(() => text);
 }
 
+/** One transfer: `source | sender` into `receiver > output` (default /dev/null). */
 async function transfer(
   tool: Tool,
-  bytes: number,
+  source: string,
   receiverStdin: 'open' | 'null',
   timed: boolean,
+  output = '/dev/null',
 ): Promise<RunResult> {
   const deadline = Date.now() + RUN_TIMEOUT_MS;
-  const fixedPort = tool.reportsPort ? 0 : freePort();
+  const fixedPort = tool.reportsPort ? 0 : freePort(PORT_FIRST, PORT_LAST);
   const fill = (argv: string[], port: number) => argv.map((a) => a.replace('{port}', String(port)));
   const devNull = openSync('/dev/null', 'w');
+  const receiverOut = output === '/dev/null' ? devNull : openSync(output, 'w');
   let receiver: ChildProcess | undefined;
   let sender: ChildProcess | undefined;
   const timer = setTimeout(() => {
@@ -199,7 +243,7 @@ async function transfer(
   try {
     const [command, ...args] = withCpuTime(fill(tool.receiver, fixedPort), timed);
     receiver = spawn(command!, args, {
-      stdio: [receiverStdin === 'open' ? 'pipe' : 'ignore', devNull, 'pipe'],
+      stdio: [receiverStdin === 'open' ? 'pipe' : 'ignore', receiverOut, 'pipe'],
       detached: true,
     });
     const receiverExit = once(receiver, 'exit');
@@ -224,7 +268,7 @@ async function transfer(
 
     const tail = withCpuTime(fill(tool.sender, port), timed).map(shellQuote).join(' ');
     const start = performance.now();
-    sender = spawn('sh', ['-c', `head -c ${bytes} /dev/zero | ${tail}`], {
+    sender = spawn('sh', ['-c', `${source} | ${tail}`], {
       stdio: ['ignore', devNull, 'pipe'],
       detached: true,
     });
@@ -253,7 +297,41 @@ async function transfer(
       killGroup(receiver);
     }
     if (sender) killGroup(sender);
+    if (receiverOut !== devNull) closeSync(receiverOut);
     closeSync(devNull);
+  }
+}
+
+/**
+ * Before any figure: `bytes` of random data through each case, the receiver's output compared
+ * with the input by SHA-256 (the timed runs send zeros to /dev/null, where only sockcat's -v
+ * count can be checked). Throws on the first difference.
+ */
+async function checkIntegrity(
+  cases: readonly string[],
+  bytes: number,
+  receiverStdin: 'open' | 'null',
+): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-bench-'));
+  try {
+    const input = join(dir, 'input');
+    const data = randomBytes(bytes);
+    writeFileSync(input, data);
+    const expected = createHash('sha256').update(data).digest('hex');
+    for (const name of cases) {
+      const output = join(dir, `output-${name}`);
+      await transfer(TOOLS[name]!, `cat ${input}`, receiverStdin, false, output);
+      const got = createHash('sha256').update(readFileSync(output)).digest('hex');
+      if (got !== expected) {
+        throw new Error(`${name}: ${formatSize(bytes)} of random bytes arrived altered`);
+      }
+      rmSync(output);
+    }
+    process.stderr.write(
+      `cli-bulk: integrity ok, ${formatSize(bytes)} through ${cases.join(', ')}\n`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -264,15 +342,18 @@ export async function benchCliBulk(argv: readonly string[] = []): Promise<BenchR
   if (receiverStdin !== 'open' && receiverStdin !== 'null') {
     throw new Error(`--receiver-stdin takes open or null, not ${JSON.stringify(receiverStdin)}`);
   }
+  const verifyBytes = parseSize(option(argv, 'verify', 'SOCKCAT_BENCH_VERIFY_BYTES', '0'));
   const wanted = option(argv, 'cases', 'SOCKCAT_BENCH_BULK_CASES', DEFAULT_CASES).split(',');
   const alt = option(argv, 'alt', 'SOCKCAT_BENCH_ALT_CLI', '');
   if (alt !== '') {
-    TOOLS['sockcat-alt'] = {
-      ...TOOLS['sockcat']!,
-      receiver: [NODE, alt, '-lv', '127.0.0.1', '{port}'],
-      sender: [NODE, alt, '127.0.0.1', '{port}'],
-    };
-    wanted.push('sockcat-alt');
+    // Every wanted case that runs this build gets a twin running the other one.
+    const swap = (words: string[]) => words.map((word) => (word === CLI ? alt : word));
+    for (const name of [...wanted]) {
+      const tool = TOOLS[name];
+      if (!tool || ![...tool.receiver, ...tool.sender].includes(CLI)) continue;
+      TOOLS[`${name}-alt`] = { ...tool, receiver: swap(tool.receiver), sender: swap(tool.sender) };
+      wanted.push(`${name}-alt`);
+    }
   }
   const cases = wanted.filter((name) => {
     const tool = TOOLS[name];
@@ -288,16 +369,23 @@ export async function benchCliBulk(argv: readonly string[] = []): Promise<BenchR
   const cpu = new Map<string, { send: number[]; recv: number[] }>(
     cases.map((name) => [name, { send: [], recv: [] }]),
   );
-  for (let run = 0; run < runs; run++) {
-    for (const name of cases) {
-      const result = await transfer(TOOLS[name]!, bytes, receiverStdin, timed);
-      if (result.received !== undefined && result.received !== bytes) {
-        throw new Error(`${name}: the receiver got ${result.received} of ${bytes} bytes`);
+  const cleanup = cases.includes('node-tls') ? await prepareNodeTls() : () => {};
+  try {
+    if (verifyBytes > 0) await checkIntegrity(cases, verifyBytes, receiverStdin);
+    for (let run = 0; run < runs; run++) {
+      for (const name of cases) {
+        const source = `head -c ${bytes} /dev/zero`;
+        const result = await transfer(TOOLS[name]!, source, receiverStdin, timed);
+        if (result.received !== undefined && result.received !== bytes) {
+          throw new Error(`${name}: the receiver got ${result.received} of ${bytes} bytes`);
+        }
+        seconds.get(name)!.push(result.seconds);
+        if (result.senderCpu !== undefined) cpu.get(name)!.send.push(result.senderCpu);
+        if (result.receiverCpu !== undefined) cpu.get(name)!.recv.push(result.receiverCpu);
       }
-      seconds.get(name)!.push(result.seconds);
-      if (result.senderCpu !== undefined) cpu.get(name)!.send.push(result.senderCpu);
-      if (result.receiverCpu !== undefined) cpu.get(name)!.recv.push(result.receiverCpu);
     }
+  } finally {
+    cleanup();
   }
   const gigabytes = bytes / 1e9;
   const cpuNote = (name: string) => {

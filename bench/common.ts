@@ -1,4 +1,5 @@
-// Shared helpers for the benchmarks: sizes, flags, timing and the result table. Not a test.
+// Shared helpers for the benchmarks: sizes, flags, timing, ports and the result table. Not a test.
+import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 /** One measured figure, as printed in the table. */
@@ -60,6 +61,25 @@ export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = sorted.length >> 1;
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * A port in first..last that no TCP (or UDP) socket uses, according to `ss` (never by connecting
+ * to it), starting at a random place so that runs side by side rarely pick the same one.
+ */
+export function freePort(first: number, last: number, protocol: 'tcp' | 'udp' = 'tcp'): number {
+  const span = last - first + 1;
+  const start = Math.floor(Math.random() * span);
+  for (let i = 0; i < span; i++) {
+    const port = first + ((start + i) % span);
+    const used = execFileSync(
+      'ss',
+      [protocol === 'tcp' ? '-Htan' : '-Huan', `( sport = :${port} or dport = :${port} )`],
+      { encoding: 'utf8' },
+    );
+    if (used.trim() === '') return port;
+  }
+  throw new Error(`no free ${protocol} port in ${first}-${last}`);
 }
 
 /** Print rows as an aligned table. */

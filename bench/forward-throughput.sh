@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # --forward TCP -> TCP throughput next to `socat TCP-LISTEN:...,fork TCP:...`, alternated in one run:
-# 1 GiB from nc.openbsd through the forwarder into nc.openbsd writing to /dev/null.
+# 1 GiB from nc.openbsd through the forwarder into nc.openbsd writing to /dev/null. sockcat runs
+# twice: as is (the native data path) and with an -o tap into /dev/null (the JavaScript relay).
 # Run from the project root after `npm install`: bash bench/forward-throughput.sh [RUNS] [BYTES]
 # Ports 52800-52809 on 127.0.0.1; every process is killed by its PID.
 set -euo pipefail
@@ -25,7 +26,8 @@ one() { # $1 name, $2.. forwarder command
 }
 for run in $(seq 1 "$RUNS"); do
   one sockcat $BIN -l -k --forward 127.0.0.1:$SINK 127.0.0.1 $FRONT
+  one sockcat-tap $BIN -l -k -o /dev/null --forward 127.0.0.1:$SINK 127.0.0.1 $FRONT
   one socat socat TCP-LISTEN:$FRONT,bind=127.0.0.1,fork,reuseaddr TCP:127.0.0.1:$SINK
 done | awk '{ t[$1] += $2; n[$1]++ } END {
-  s = t["sockcat"] / n["sockcat"]; o = t["socat"] / n["socat"];
-  printf "RESULT forward seconds_per_run sockcat=%.3f socat-fork=%.3f ratio_vs_socat=%.3f (throughput; >1: sockcat faster)\n", s, o, o / s }'
+  s = t["sockcat"] / n["sockcat"]; p = t["sockcat-tap"] / n["sockcat-tap"]; o = t["socat"] / n["socat"];
+  printf "RESULT forward seconds_per_run sockcat=%.3f sockcat-tap=%.3f socat-fork=%.3f ratio_vs_socat=%.3f ratio_tap_vs_socat=%.3f (throughput; >1: sockcat faster)\n", s, p, o, o / s, o / p }'

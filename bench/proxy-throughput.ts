@@ -25,6 +25,7 @@ import type { ProxyHop } from '../src/proxy/proxy-spec.js';
 import {
   type BenchRow,
   formatSize,
+  freePort,
   isMain,
   median,
   option,
@@ -98,20 +99,9 @@ async function startProxy(type: 'socks5' | 'http'): Promise<{ child: ChildProces
   return { child, port: Number(match[1]) };
 }
 
-/** A port in PORT_FIRST..PORT_LAST that no socket uses, according to `ss`. */
-function freePort(): number {
-  for (let port = PORT_FIRST; port <= PORT_LAST; port++) {
-    const used = execFileSync('ss', ['-Htan', `( sport = :${port} or dport = :${port} )`], {
-      encoding: 'utf8',
-    });
-    if (used.trim() === '') return port;
-  }
-  throw new Error(`no free port in ${PORT_FIRST}-${PORT_LAST}`);
-}
-
 /** socat relaying PORT to the sink; resolves once `ss` shows it listening (bounded). */
 async function startSocat(sinkPort: number): Promise<{ child: ChildProcess; port: number }> {
-  const port = freePort();
+  const port = freePort(PORT_FIRST, PORT_LAST);
   const child = spawn(
     'socat',
     [

@@ -8,7 +8,7 @@
 // top of its file. --quick shrinks every size about tenfold and runs each case once: a smoke run,
 // not a measurement. Other flags are passed to every bench (e.g. --runs 5).
 import { benchBrokerFanout } from './broker-fanout.js';
-import { benchCliBulk } from './cli-bulk.js';
+import { benchCliBulk, TLS_CASES } from './cli-bulk.js';
 import { type BenchRow, flag, option, printTable } from './common.js';
 import { benchDelimiterSearch } from './delimiter-search.js';
 import { benchDtls } from './dtls.js';
@@ -34,7 +34,8 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
     quick: ['--messages', '20000', '--pings', '2000', '--runs', '1'],
   },
   'tls-bulk': {
-    run: (argv) => benchCliBulk(['--cases', 'sockcat-tls,ncat-tls', '--bytes', '512M', ...argv]),
+    run: (argv) =>
+      benchCliBulk(['--cases', TLS_CASES, '--bytes', '512M', '--verify', '32M', ...argv]),
     quick: ['--bytes', '64M', '--runs', '1'],
   },
   'tls-handshake': { run: benchTlsHandshake, quick: ['--count', '200', '--runs', '1'] },

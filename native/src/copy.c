@@ -4,7 +4,7 @@
  * see the bytes (src/relay/native-copy.ts).
  *
  *   const handle = copyStart(src, dst, mechanism, (result) => {...});
- *   copyBytes(handle);  // bytes moved so far (read from JavaScript at any time)
+ *   copyBytes(handle);  // bytes written to dst so far (read from JavaScript at any time)
  *   copyStop(handle);   // ends it; the callback still comes, once the thread has left the fds
  *
  * mechanism: "auto" picks by the descriptors' types (see choose()); "sendfile", "splice" (through
@@ -132,6 +132,8 @@ static int write_all(copy_t *c, const char *buffer, size_t length) {
                               : write(c->dst, buffer + off, length - off);
     if (w >= 0) {
       off += (size_t)w;
+      /* Counted as written: a failure later in this chunk leaves the count exact. */
+      atomic_fetch_add(&c->bytes, (uint64_t)w);
       continue;
     }
     if (errno == EINTR) continue;
@@ -163,7 +165,6 @@ static void run_rw(copy_t *c) {
       return;
     }
     if (write_all(c, c->buffer, (size_t)n) < 0) return;
-    atomic_fetch_add(&c->bytes, (uint64_t)n);
   }
 }
 
@@ -242,8 +243,9 @@ static void run_splice_pipe(copy_t *c) {
         return;
       }
       pending -= (size_t)m;
+      /* What reached dst, not what was taken from src: exact when dst fails midway. */
+      atomic_fetch_add(&c->bytes, (uint64_t)m);
     }
-    atomic_fetch_add(&c->bytes, (uint64_t)n);
   }
 }
 

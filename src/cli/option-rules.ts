@@ -316,14 +316,11 @@ const FORWARD_REFUSES: Readonly<Record<string, string>> = {
   'recv-only': 'it is about standard input and output, which --forward does not relay',
   'no-shutdown': 'end of file passes per direction between client and target',
   'quit-after-eof': 'it is about standard input, which --forward does not read',
-  output: 'session dumps of forwarded connections are not built yet',
-  'hex-dump': 'session dumps of forwarded connections are not built yet',
-  'append-output': 'session dumps of forwarded connections are not built yet',
   progress: 'the meter is not built for forwarded connections yet',
   exec: '--forward relays to a target and -e runs a command: one or the other',
   'sh-exec': '--forward relays to a target and -c runs a command: one or the other',
   'js-exec': '--forward relays to a target and --js-exec runs a module: one or the other',
-  'lua-exec': '--forward relays to a target',
+  'lua-exec': '--forward relays to a target and --lua-exec runs a script: one or the other',
 };
 
 /** Options a WebSocket end cannot honour. */

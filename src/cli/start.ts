@@ -34,7 +34,12 @@ async function runCli(argv: readonly string[], invokedAs: string): Promise<void>
   // Every signal whose default is to end the process (a closed terminal's SIGHUP, Ctrl-\'s SIGQUIT
   // too) runs the same cleanup as SIGINT: socket files removed, children's process groups ended,
   // -o flushed; then the exit status is 128+N. A second one ends the process at once.
-  interruptOn(process, TERMINATING_SIGNALS, controller);
+  // Under `node --cpu-prof` / `--prof`, SIGPROF is V8's sampling tick, not a request to stop.
+  const profiling = process.execArgv.some((arg) => /^--(cpu-)?prof(?:$|=|-)/.test(arg));
+  const signals = profiling
+    ? TERMINATING_SIGNALS.filter((name) => name !== 'SIGPROF')
+    : TERMINATING_SIGNALS;
+  interruptOn(process, signals, controller);
   // Node's own warnings are for developers: on stderr, sockcat writes only its own lines (or NDJSON).
   process.removeAllListeners('warning');
   process.on('warning', (warning) => {

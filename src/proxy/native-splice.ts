@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { copyFd, type FdCopy, nativeCopyUnavailable } from '../native/copy.js';
-import { plainSocketFd, stopReading } from '../tube/socket-fd.js';
+import { flushThen, plainSocketFd, takeHeld } from '../tube/socket-fd.js';
 import type { SpliceOptions, SpliceResult } from './splice-types.js';
 
 /**
@@ -29,6 +29,7 @@ export function nativeSplice(
     let ended = 0;
     let idleTimer: NodeJS.Timeout | undefined;
     let reason: SpliceResult['reason'] = 'done';
+    let reported = false;
     /** Stop for `why`, unless a reason is already set or both directions had ended cleanly. */
     const stopFor = (why: SpliceResult['reason']) => {
       if (reason === 'done' && ended < 2) reason = why;
@@ -62,6 +63,10 @@ export function nativeSplice(
         if (tearing) return;
         const copy = copyFd(fromFd, toFd);
         copies[index] = copy;
+        if (!reported) {
+          reported = true;
+          options.onDataPath?.(`native: both ways by ${copy.mechanism}`);
+        }
         return copy.done.then(
           // The source's FIN becomes the destination's; once both ends are done, both close.
           () => {
@@ -102,39 +107,6 @@ export function nativeSplice(
 }
 
 function descriptorOf(stream: Duplex): number | undefined {
-  const held = stream.readableLength;
   // Held bytes are taken out below; only bytes queued for writing rule the native path out.
-  if (stream.writableLength > 0 || stream.destroyed) return undefined;
-  if (held === 0) return plainSocketFd(stream);
-  const socket = stream as Duplex & { _handle?: { fd?: number } | null; encrypted?: boolean };
-  const fd = socket._handle?.fd;
-  return socket.encrypted || typeof fd !== 'number' || fd < 0 ? undefined : fd;
-}
-
-/** Stop the stream reading and take out what it had already read (unshifted by a handshake). */
-function takeHeld(stream: Duplex): Buffer {
-  stopReading(stream);
-  const chunks: Buffer[] = [];
-  for (let chunk = stream.read() as Buffer | null; chunk !== null; chunk = stream.read()) {
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
-}
-
-/** Write `held` through the stream and wait until the system has it all. */
-function flushThen(stream: Duplex, held: Buffer): Promise<void> {
-  if (held.length > 0) stream.write(held);
-  if (stream.writableLength === 0) return Promise.resolve();
-  return new Promise<void>((resolve, reject) => {
-    const done = () => {
-      stream.off('close', closed);
-      resolve();
-    };
-    const closed = () => {
-      stream.off('drain', done);
-      reject(new Error('closed'));
-    };
-    stream.once('drain', done);
-    stream.once('close', closed);
-  });
+  return stream.destroyed ? undefined : plainSocketFd(stream, true);
 }

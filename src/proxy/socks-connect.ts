@@ -39,7 +39,7 @@ export async function socksConnect(
   const { SocksClient } = await import('socks');
   const auth = proxy.auth;
   try {
-    await SocksClient.createConnection({
+    const established = SocksClient.createConnection({
       command: 'connect',
       destination: { host, port },
       proxy: {
@@ -51,10 +51,36 @@ export async function socksConnect(
       existing_socket: socket,
       timeout: timeoutMs,
     });
+    // A socket an earlier hop left paused (its reply read, the rest pushed back) flows again,
+    // into the client's own listener, which is attached by now.
+    socket.resume();
+    await established;
+    await keepExcess(socket);
   } catch (error) {
     socket.destroy();
     throw translate(error, proxy, proxyName, destination);
   }
+}
+
+/**
+ * The socks client re-emits bytes that came in with its last reply (the destination's first
+ * bytes) as a 'data' event one turn later (setImmediate), then resumes the socket: whoever takes
+ * the socket next (a tube, or a native copy reading the descriptor) has no listener yet and
+ * would lose them. Catch that event and hand the socket back paused with those bytes pushed
+ * back, as readReply() does for the HTTP proxies; our setImmediate runs after the client's.
+ */
+function keepExcess(socket: Socket): Promise<void> {
+  const held: Buffer[] = [];
+  const collect = (chunk: Buffer) => held.push(chunk);
+  socket.on('data', collect);
+  return new Promise<void>((resolve) => {
+    setImmediate(() => {
+      socket.off('data', collect);
+      socket.pause();
+      if (held.length > 0) socket.unshift(Buffer.concat(held));
+      resolve();
+    });
+  });
 }
 
 function translate(error: unknown, proxy: ProxyHop, proxyName: string, destination: string): Error {

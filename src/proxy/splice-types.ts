@@ -17,9 +17,22 @@ export interface SpliceResult {
   reason: 'done' | 'idle-timeout' | 'aborted' | 'reset';
 }
 
+/** Which way a chunk went: from `a` to `b`, or back. */
+export type SpliceDirection = 'aToB' | 'bToA';
+
 export interface SpliceOptions {
   /** Destroys both streams at once. */
   signal?: AbortSignal;
   /** Destroy both when nothing moved either way for this many milliseconds. */
   idleTimeout?: number;
+  /**
+   * Sees every chunk as it is copied, in order in each direction (a session log). With a tap the
+   * bytes go through JavaScript: the native data path never shows them to anyone.
+   */
+  tap?: (direction: SpliceDirection, chunk: Buffer) => void;
+  /**
+   * Told once which data path carries the bytes: `JavaScript (why)` before the copy starts, or
+   * `native: both ways by splice` (the addon's mechanism) when the first native copy starts.
+   */
+  onDataPath?: (path: string) => void;
 }

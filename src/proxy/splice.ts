@@ -1,8 +1,9 @@
 import type { Duplex } from 'node:stream';
+import { nativeCopyUnavailable } from '../native/copy.js';
 import { nativeSplice } from './native-splice.js';
-import type { SpliceOptions, SpliceResult } from './splice-types.js';
+import type { SpliceDirection, SpliceOptions, SpliceResult } from './splice-types.js';
 
-export type { SpliceOptions, SpliceResult } from './splice-types.js';
+export type { SpliceDirection, SpliceOptions, SpliceResult } from './splice-types.js';
 
 /**
  * Bytes queued for one destination before its source is paused. Sockets' own mark (16 KiB) would
@@ -19,10 +20,17 @@ export const SPLICE_QUEUE_BYTES = 256 * 1024;
  * Resolves when both streams are closed; never rejects.
  */
 export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
-  // Two plain sockets and the addon: the bytes never enter JavaScript (proxy/native-splice.ts).
-  const native = nativeSplice(a, b, options);
-  if (native) return native;
-  const { signal, idleTimeout } = options;
+  // Two plain sockets and the addon: the bytes never enter JavaScript (proxy/native-splice.ts),
+  // unless a tap must see them.
+  const { signal, idleTimeout, tap } = options;
+  if (tap) options.onDataPath?.('JavaScript (a tap sees the bytes)');
+  else {
+    const native = nativeSplice(a, b, options);
+    if (native) return native;
+    options.onDataPath?.(
+      `JavaScript (${nativeCopyUnavailable() ?? 'a side is not a plain socket'})`,
+    );
+  }
   return new Promise<SpliceResult>((resolve) => {
     const result: SpliceResult = { aToB: 0, bToA: 0, reason: 'done' };
     let open = 2;
@@ -46,9 +54,15 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       signal?.removeEventListener('abort', onAbort);
       resolve(result);
     };
-    const copy = (from: Duplex, to: Duplex, count: (n: number) => void) => {
+    const copy = (
+      from: Duplex,
+      to: Duplex,
+      direction: SpliceDirection,
+      count: (n: number) => void,
+    ) => {
       from.on('data', (chunk: Buffer) => {
         count(chunk.length);
+        tap?.(direction, chunk);
         idleTimer?.refresh();
         if (!to.write(chunk) && to.writableLength > SPLICE_QUEUE_BYTES) {
           from.pause();
@@ -66,10 +80,10 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
         onClose();
       });
     };
-    copy(a, b, (n) => {
+    copy(a, b, 'aToB', (n) => {
       result.aToB += n;
     });
-    copy(b, a, (n) => {
+    copy(b, a, 'bToA', (n) => {
       result.bToA += n;
     });
     signal?.addEventListener('abort', onAbort, { once: true });

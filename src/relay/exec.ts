@@ -10,6 +10,8 @@ import {
 } from '../errors.js';
 import { ChildStream, type PtySize } from '../tube/child-stream.js';
 import type { Endpoint, Tube } from '../tube/tube.js';
+import { startNativeExec } from './native-exec.js';
+import { recordRelayedBytes } from './relayed-bytes.js';
 import { pump, writeChunk } from './stream-io.js';
 
 export interface ExecOptions {
@@ -53,6 +55,18 @@ export interface ExecOptions {
   /** Called with each chunk sent to the peer (after transformSend), and each received (taps). */
   onSend?: (chunk: Buffer) => void;
   onReceive?: (chunk: Buffer) => void;
+  /**
+   * Called when bytes moved either way (for an idle timeout): per chunk in JavaScript, and at most
+   * every `activityIntervalMs` (default 250) on the native data path, which is not a tap.
+   */
+  onActivity?: () => void;
+  activityIntervalMs?: number;
+  /**
+   * Told which data path the relay takes: `native: child to socket by rw`, or `JavaScript
+   * (reason)` when a tap (transformSend, sendDelay, onSend, onReceive), a pty, TLS or a missing
+   * addon keeps the bytes in JavaScript.
+   */
+  onDataPath?: (path: string) => void;
 }
 
 export interface ExecResult {
@@ -345,6 +359,7 @@ function abortError(options: ExecOptions): AbortError {
 
 function relay(tube: Tube, child: RunningChild, options: ExecOptions): Promise<ExecResult> {
   const { stdin, stdout } = child;
+  const fast = startNativeExec(tube, child, options);
   const signal = options.signal;
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   let sent = 0;
@@ -364,7 +379,9 @@ function relay(tube: Tube, child: RunningChild, options: ExecOptions): Promise<E
     if (ending || finished) return;
     ending = true;
     tube.destroy();
-    output.stop();
+    // The copies hold duplicates of the descriptors: the connection closes once they stop.
+    void fast?.stop();
+    output?.stop();
     stdin.destroy();
     stdout.destroy();
     child.signal('SIGTERM');
@@ -380,23 +397,32 @@ function relay(tube: Tube, child: RunningChild, options: ExecOptions): Promise<E
   };
 
   // Child -> peer. When the child closes its stdout, the peer gets FIN.
-  const { transformSend, sendDelay, onSend, onReceive } = options;
-  const output = pump(stdout, (read) => {
-    const chunk = transformSend ? transformSend(read) : read;
-    sent += chunk.length;
-    onSend?.(chunk);
-    const sending = tube.send(chunk);
-    if (!sendDelay) return sending;
-    return sending.then(() => new Promise<void>((resolve) => setTimeout(resolve, sendDelay)));
-  });
-  output.done.then(() => {
+  const { transformSend, sendDelay, onSend, onReceive, onActivity } = options;
+  const output = fast
+    ? undefined
+    : pump(stdout, (read) => {
+        const chunk = transformSend ? transformSend(read) : read;
+        sent += chunk.length;
+        onSend?.(chunk);
+        onActivity?.();
+        const sending = tube.send(chunk);
+        if (!sendDelay) return sending;
+        return sending.then(() => new Promise<void>((resolve) => setTimeout(resolve, sendDelay)));
+      });
+  (fast ? fast.output() : output!.done).then(() => {
     if (!finished && !ending) return tube.shutdown('send').catch(endChild);
   }, endChild);
 
   // Peer -> child. At the peer's FIN the child's stdin is closed.
   const input = async () => {
+    if (fast) {
+      // The child gone, the tube has the connection back and discards the rest (as below).
+      if ((await fast.input()) === 'child-gone') await tube.shutdown('recv');
+      return;
+    }
     for await (const chunk of tube) {
       onReceive?.(chunk);
+      onActivity?.();
       try {
         await writeChunk(stdin, chunk);
       } catch {
@@ -412,6 +438,7 @@ function relay(tube: Tube, child: RunningChild, options: ExecOptions): Promise<E
   input().catch(() => {
     if (!finished) endChild();
   });
+  if (fast && onActivity) fast.watch(onActivity, options.activityIntervalMs ?? 250);
 
   signal?.addEventListener('abort', onAbort, { once: true });
   if (signal?.aborted) onAbort();
@@ -422,20 +449,30 @@ function relay(tube: Tube, child: RunningChild, options: ExecOptions): Promise<E
       finished = true;
       if (killTimer) clearTimeout(killTimer);
       options.onExit?.(exitCode, exitSignal);
-      output.stop();
-      stdin.destroy();
-      tube.close().then(() => {
-        signal?.removeEventListener('abort', onAbort);
-        if (aborted) reject(aborted);
-        else
-          resolve({
-            exitCode,
-            signal: exitSignal,
-            sent,
-            received,
-            end: ending ? 'reset' : 'closed',
-          });
-      });
+      output?.stop();
+      // The native copies stop, and the tube gets the connection back for the graceful close.
+      const stopped = fast ? fast.stop() : Promise.resolve();
+      stopped
+        .then(() => {
+          sent += fast?.sent() ?? 0;
+          received += fast?.received() ?? 0;
+          stdin.destroy();
+          return tube.close();
+        })
+        .then(() => {
+          signal?.removeEventListener('abort', onAbort);
+          if (aborted) {
+            recordRelayedBytes(aborted, { sent, received });
+            reject(aborted);
+          } else
+            resolve({
+              exitCode,
+              signal: exitSignal,
+              sent,
+              received,
+              end: ending ? 'reset' : 'closed',
+            });
+        });
     });
   });
 }

@@ -8,6 +8,9 @@ import type { RetryOptions } from './retry.js';
 
 /** The options, events and handle of forward() (forward.ts), shared with the UDP forward. */
 
+/** Which way a relayed chunk went: from the client to the target, or back. */
+export type ForwardDirection = 'to-target' | 'to-client';
+
 /** What a forward reports, in order, for each client (the CLI turns them into -v lines and --json). */
 export type ForwardEvent =
   | { type: 'listening'; local: Endpoint }
@@ -31,6 +34,8 @@ export type ForwardEvent =
       remote: Endpoint | undefined;
       local: Endpoint | undefined;
     }
+  /** Which data path relays a stream client: `native: both ways by rw`, or `JavaScript (why)`. */
+  | { type: 'data-path'; id: number; path: string }
   | {
       type: 'closed';
       id: number;
@@ -90,6 +95,12 @@ export interface ForwardOptions {
   /** Reconnect attempts to the target per client, socat's retry/forever (see RetryOptions). */
   retry?: Omit<RetryOptions, 'signal' | 'onAttempt' | 'onFailure'>;
   onEvent?: (event: ForwardEvent) => void;
+  /**
+   * Sees every chunk relayed, as it is relayed: client `id` (as in the events), which way, and the
+   * bytes (datagrams whole over UDP). A stream forward with a tap relays in JavaScript, not on the
+   * native data path. The CLI's -o/-x use it.
+   */
+  tap?: (id: number, direction: ForwardDirection, chunk: Buffer) => void;
   /** Stops the forward as close() does, and aborts retries. */
   signal?: AbortSignal;
 }

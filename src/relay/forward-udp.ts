@@ -138,6 +138,7 @@ export async function forwardUdp(
       for await (const datagram of upstream) {
         session.timer.refresh();
         session.toClient += datagram.length;
+        options.tap?.(session.id, 'to-client', datagram);
         socket.send(datagram, rinfo.port, rinfo.address);
       }
       end(key, session, 'done');
@@ -189,8 +190,11 @@ export async function forwardUdp(
       void open(key, created, rinfo);
     }
     session.timer.refresh();
+    // The tap sees what is relayed: not a datagram dropped while the upstream socket opens.
+    if (!session.upstream && session.pending.length >= PENDING_DATAGRAMS) return;
+    options.tap?.(session.id, 'to-target', datagram);
     if (session.upstream) void sendUp(key, session, datagram);
-    else if (session.pending.length < PENDING_DATAGRAMS) session.pending.push(datagram);
+    else session.pending.push(datagram);
   });
 
   const close = async () => {

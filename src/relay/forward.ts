@@ -10,6 +10,7 @@ import { withRetry } from './retry.js';
 
 export type {
   ForwardConnectOptions,
+  ForwardDirection,
   ForwardEvent,
   Forwarder,
   ForwardListenOptions,
@@ -189,9 +190,17 @@ function runForward(side: AcceptSide, to: ForwardTarget, options: ForwardOptions
     });
     // The client's bytes that arrived while connecting are still in its tube: toStream() puts
     // them back in front, so the target gets them first.
+    const tap = options.tap;
     const result = await splice(client.toStream(), upstream.toStream(), {
       signal: abort.signal,
       ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
+      ...(tap
+        ? {
+            tap: (direction, chunk) =>
+              tap(id, direction === 'aToB' ? 'to-target' : 'to-client', chunk),
+          }
+        : {}),
+      onDataPath: (path) => emit({ type: 'data-path', id, path }),
     });
     stopping.signal.removeEventListener('abort', onStop);
     emit({

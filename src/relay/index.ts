@@ -4,6 +4,7 @@ export type { JsExecHandler, JsExecInfo } from './exec-module.js';
 export {
   connectForwardTarget,
   type ForwardConnectOptions,
+  type ForwardDirection,
   type ForwardEvent,
   type Forwarder,
   type ForwardListenOptions,

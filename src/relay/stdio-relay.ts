@@ -2,6 +2,7 @@ import type { Readable, Writable } from 'node:stream';
 import { TimeoutError } from '../errors.js';
 import type { Tube } from '../tube/tube.js';
 import { type NativeStdio, startNativeStdio } from './native-stdio.js';
+import { recordRelayedBytes } from './relayed-bytes.js';
 import { isBrokenPipe, pump, writeChunk } from './stream-io.js';
 
 export interface StdioRelayOptions {
@@ -101,7 +102,8 @@ export interface RelayResult {
  *   then the relay finishes (with `endOnPeerEof`, it finishes at once, stdin left unread; with
  *   `endStdoutOnPeerEof`, stdout is ended meanwhile).
  * - stdout closes (EPIPE): the relay finishes quietly.
- * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout.
+ * Rejects with the tube's error (reset) or a TimeoutError for the idle timeout; relayedBytes()
+ * of that error gives what was moved until then.
  */
 export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<RelayResult> {
   const { stdin, stdout } = options;
@@ -123,8 +125,9 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
       options.signal?.removeEventListener('abort', onAbort);
       input?.stop();
       const settle = () => {
-        if (end instanceof Error) reject(end);
-        else resolve({ end, sent, received });
+        if (!(end instanceof Error)) return resolve({ end, sent, received });
+        recordRelayedBytes(end, { sent, received });
+        reject(end);
       };
       if (!fast) return settle();
       // The native threads must have left the descriptors before anyone closes them.

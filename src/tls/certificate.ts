@@ -1,5 +1,33 @@
-import type { webcrypto } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  type KeyObject,
+  randomBytes,
+  sign,
+  X509Certificate,
+} from 'node:crypto';
 import { isIP } from 'node:net';
+import { ipv4ToBytes, ipv6ToBytes } from '../address/ip-bytes.js';
+import { ArgumentError } from '../errors.js';
+import {
+  bitString,
+  boolean,
+  children,
+  derNull,
+  explicit,
+  implicit,
+  octetString,
+  oid,
+  readElement,
+  sequence,
+  set,
+  smallInteger,
+  time,
+  unsignedInteger,
+  utf8String,
+} from './der.js';
 import { fingerprintOf } from './fingerprint.js';
 
 /** A certificate and its key, PEM-encoded, with the certificate's SHA-256 fingerprint. */
@@ -23,25 +51,23 @@ export interface CertificateOptions {
   isCa?: boolean;
 }
 
-const ECDSA_P256 = { name: 'ECDSA', namedCurve: 'P-256' } as const;
-const SIGNING = { name: 'ECDSA', hash: 'SHA-256' } as const;
 /** An ephemeral certificate is valid from an hour ago (clock skew) for a day. */
 const EPHEMERAL_BACKDATE_MS = 60 * 60 * 1000;
 const EPHEMERAL_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
-type X509Module = typeof import('@peculiar/x509');
-let x509Module: Promise<X509Module> | undefined;
-
-/** @peculiar/x509 needs reflect-metadata loaded first; both load only when a certificate is made. */
-function loadX509(): Promise<X509Module> {
-  x509Module ??= (async () => {
-    await import('reflect-metadata');
-    const x509 = await import('@peculiar/x509');
-    x509.cryptoProvider.set(globalThis.crypto);
-    return x509;
-  })();
-  return x509Module;
-}
+const OID = {
+  commonName: '2.5.4.3',
+  ecdsaWithSha256: '1.2.840.10045.4.3.2',
+  sha256WithRsa: '1.2.840.113549.1.1.11',
+  subjectKeyIdentifier: '2.5.29.14',
+  keyUsage: '2.5.29.15',
+  subjectAltName: '2.5.29.17',
+  basicConstraints: '2.5.29.19',
+  authorityKeyIdentifier: '2.5.29.35',
+  extKeyUsage: '2.5.29.37',
+  serverAuth: '1.3.6.1.5.5.7.3.1',
+  clientAuth: '1.3.6.1.5.5.7.3.2',
+} as const;
 
 /**
  * The certificate a TLS listener uses when none is given: ECDSA P-256 signed with SHA-256,
@@ -60,88 +86,123 @@ export function generateEphemeralCertificate(
   });
 }
 
-/** Make an ECDSA P-256 / SHA-256 certificate (self-signed, or signed by `issuer`). */
+/**
+ * Make an ECDSA P-256 / SHA-256 certificate (self-signed, or signed by `issuer`, whose key may be
+ * ECDSA or RSA). Built with node:crypto and a few lines of DER (der.ts), in about a millisecond:
+ * a listener's start-up no longer loads an X.509 library.
+ */
 export async function createCertificate(
   options: CertificateOptions,
 ): Promise<GeneratedCertificate> {
-  const x509 = await loadX509();
-  const { subtle } = globalThis.crypto;
-  const keys = (await subtle.generateKey(ECDSA_P256, true, [
-    'sign',
-    'verify',
-  ])) as webcrypto.CryptoKeyPair;
+  const { publicKey, privateKey } = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const commonName = options.commonName ?? options.names[0] ?? 'localhost';
   const notBefore = options.notBefore ?? new Date(Date.now() - EPHEMERAL_BACKDATE_MS);
   const notAfter = options.notAfter ?? new Date(Date.now() + EPHEMERAL_LIFETIME_MS);
-  const extensions: InstanceType<X509Module['Extension']>[] = [
-    new x509.BasicConstraintsExtension(options.isCa === true, undefined, true),
-    new x509.KeyUsagesExtension(
-      options.isCa
-        ? x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign
-        : x509.KeyUsageFlags.digitalSignature,
-      true,
-    ),
-    await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  const subject = sequence(set(sequence(oid(OID.commonName), utf8String(commonName))));
+  const issuer = options.issuer ? issuerOf(options.issuer) : undefined;
+  const signingKey = issuer?.key ?? privateKey;
+  const algorithm = signatureAlgorithm(signingKey);
+
+  const isCa = options.isCa === true;
+  const extensions = [
+    extension(OID.basicConstraints, true, isCa ? sequence(boolean(true)) : sequence()),
+    extension(OID.keyUsage, true, keyUsage(isCa)),
+    extension(OID.subjectKeyIdentifier, false, octetString(keyIdentifier(spki))),
   ];
-  if (!options.isCa) {
+  if (issuer) {
     extensions.push(
-      new x509.ExtendedKeyUsageExtension([
-        x509.ExtendedKeyUsage.serverAuth,
-        x509.ExtendedKeyUsage.clientAuth,
-      ]),
+      extension(OID.authorityKeyIdentifier, false, sequence(implicit(0, issuer.keyIdentifier))),
+    );
+  }
+  if (!isCa) {
+    extensions.push(
+      extension(OID.extKeyUsage, false, sequence(oid(OID.serverAuth), oid(OID.clientAuth))),
     );
   }
   if (options.names.length > 0) {
-    extensions.push(
-      new x509.SubjectAlternativeNameExtension(
-        options.names.map((name) =>
-          isIP(name) ? { type: 'ip' as const, value: name } : { type: 'dns' as const, value: name },
-        ),
-      ),
-    );
+    extensions.push(extension(OID.subjectAltName, false, sequence(...options.names.map(altName))));
   }
-  const subject = `CN=${commonName}`;
-  let cert: InstanceType<X509Module['X509Certificate']>;
-  if (options.issuer) {
-    const issuerCert = new x509.X509Certificate(options.issuer.cert);
-    const issuerKey = await importKey(options.issuer.key);
-    cert = await x509.X509CertificateGenerator.create({
-      subject,
-      issuer: issuerCert.subject,
-      publicKey: keys.publicKey,
-      signingKey: issuerKey,
-      notBefore,
-      notAfter,
-      signingAlgorithm: SIGNING,
-      extensions,
-    });
-  } else {
-    cert = await x509.X509CertificateGenerator.createSelfSigned({
-      name: subject,
-      keys,
-      notBefore,
-      notAfter,
-      signingAlgorithm: SIGNING,
-      extensions,
-    });
-  }
-  const pkcs8 = Buffer.from(await subtle.exportKey('pkcs8', keys.privateKey));
+  const tbs = sequence(
+    explicit(0, smallInteger(2)),
+    unsignedInteger(serialNumber()),
+    algorithm,
+    issuer?.subject ?? subject,
+    sequence(time(notBefore), time(notAfter)),
+    subject,
+    spki,
+    explicit(3, sequence(...extensions)),
+  );
+  const der = sequence(tbs, algorithm, bitString(sign('sha256', tbs, signingKey)));
   return {
-    cert: cert.toString('pem'),
-    key: toPem(pkcs8, 'PRIVATE KEY'),
-    fingerprint: fingerprintOf(new Uint8Array(cert.rawData)),
+    cert: toPem(der, 'CERTIFICATE'),
+    key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    fingerprint: fingerprintOf(new Uint8Array(der)),
   };
 }
 
-async function importKey(pem: string): Promise<webcrypto.CryptoKey> {
-  const body = pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, '');
-  return globalThis.crypto.subtle.importKey(
-    'pkcs8',
-    Buffer.from(body, 'base64'),
-    ECDSA_P256,
-    false,
-    ['sign'],
-  );
+/** The issuer's subject name (as encoded in its certificate), key identifier and private key. */
+function issuerOf(issuer: { cert: string; key: string }): {
+  subject: Buffer;
+  keyIdentifier: Buffer;
+  key: KeyObject;
+} {
+  let raw: Buffer;
+  let key: KeyObject;
+  try {
+    raw = Buffer.from(new X509Certificate(issuer.cert).raw);
+    key = createPrivateKey(issuer.key);
+  } catch {
+    throw new ArgumentError('the issuer certificate or key is not valid PEM');
+  }
+  // Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version, serial, signature,
+  // issuer, validity, subject, ... }, ... }: the subject is the sixth element.
+  const [tbs] = children(readElement(raw).contents);
+  const subject = tbs ? children(tbs.contents)[5] : undefined;
+  if (!subject) throw new ArgumentError('the issuer certificate has no subject');
+  const spki = createPublicKey(issuer.cert).export({ type: 'spki', format: 'der' });
+  return { subject: Buffer.from(subject.raw), keyIdentifier: keyIdentifier(spki), key };
+}
+
+/** AlgorithmIdentifier for a SHA-256 signature by this key. */
+function signatureAlgorithm(key: KeyObject): Buffer {
+  if (key.asymmetricKeyType === 'ec') return sequence(oid(OID.ecdsaWithSha256));
+  if (key.asymmetricKeyType === 'rsa') return sequence(oid(OID.sha256WithRsa), derNull());
+  throw new ArgumentError(`an issuer key of type ${key.asymmetricKeyType} cannot sign here`);
+}
+
+function extension(id: string, critical: boolean, value: Buffer): Buffer {
+  return critical
+    ? sequence(oid(id), boolean(true), octetString(value))
+    : sequence(oid(id), octetString(value));
+}
+
+/** keyUsage: digitalSignature (bit 0) for a leaf; keyCertSign and cRLSign (bits 5, 6) for a CA. */
+function keyUsage(isCa: boolean): Buffer {
+  return isCa ? bitString(Buffer.from([0x06]), 1) : bitString(Buffer.from([0x80]), 7);
+}
+
+/** RFC 5280's key identifier: SHA-1 of the subjectPublicKey bits of a SubjectPublicKeyInfo. */
+function keyIdentifier(spki: Buffer): Buffer {
+  const [, key] = children(readElement(spki).contents);
+  return createHash('sha1')
+    .update(key ? key.contents.subarray(1) : spki)
+    .digest();
+}
+
+/** A name for subjectAltName: an iPAddress ([7], its bytes) or a dNSName ([2], IA5 text). */
+function altName(name: string): Buffer {
+  const family = isIP(name);
+  if (family === 4) return implicit(7, ipv4ToBytes(name));
+  if (family === 6) return implicit(7, ipv6ToBytes(name));
+  return implicit(2, Buffer.from(name, 'latin1'));
+}
+
+/** 16 random bytes, positive and without a leading zero byte (RFC 5280: at most 20 octets). */
+function serialNumber(): Buffer {
+  const bytes = randomBytes(16);
+  bytes[0] = ((bytes[0] ?? 0) & 0x7f) | 0x40;
+  return bytes;
 }
 
 function toPem(der: Buffer, label: string): string {

@@ -1,6 +1,7 @@
 import type { Endpoint } from '../address/endpoint.js';
 import { AbortError, ClosedError, type ErrorContext, TimeoutError, TlsError } from '../errors.js';
 import type { NativeAddon, NativeDtlsHandle } from '../native/load.js';
+import { DatagramInbox } from '../tube/datagram-inbox.js';
 import { DtlsSession } from './dtls-session.js';
 import type { TlsInfo } from './options.js';
 
@@ -24,13 +25,6 @@ export interface DtlsRecvOptions {
   signal?: AbortSignal;
 }
 
-interface Waiter {
-  resolve(value: Buffer | undefined): void;
-  reject(error: Error): void;
-}
-
-const DEFAULT_RECEIVE_QUEUE = 1024;
-
 /**
  * A DTLS session with one peer over UDP, with UDP's shape: one send() is one datagram (one DTLS
  * record), one receive is one. Both ends use it: connectUdp(target, { tls }) and a DTLS server's
@@ -46,16 +40,11 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
 
   readonly #session: DtlsSession;
   readonly #link: DatagramLink;
-  readonly #queueLimit: number;
-  #queue: Buffer[] = [];
-  #waiters: Waiter[] = [];
+  readonly #inbox: DatagramInbox;
   #error: Error | undefined;
-  #peerClosed = false;
   #sendShut = false;
   #closing: Promise<void> | undefined;
   #bytesSent = 0;
-  #bytesReceived = 0;
-  #dropped = 0;
   #maxData = 0;
   #onEstablished: (() => void) | undefined;
   #onFailed: ((reason: string, error?: Error) => void) | undefined;
@@ -72,20 +61,19 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
     this.local = options.local;
     this.remote = options.remote;
     this.#link = link;
-    this.#queueLimit = options.receiveQueue ?? DEFAULT_RECEIVE_QUEUE;
+    this.#inbox = new DatagramInbox(options.receiveQueue);
     this.#session = new DtlsSession(native, handle, {
       transmit: (datagram) => {
         link.send(datagram).catch((error: unknown) => this.fail(error as Error));
       },
-      data: (datagram) => this.#deliver(datagram),
+      data: (datagram) => this.#inbox.deliver(datagram),
       established: () => {
         this.#established = true;
         this.#maxData = this.#session.info().maxData;
         this.#onEstablished?.();
       },
       peerClosed: () => {
-        this.#peerClosed = true;
-        for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
+        this.#inbox.end();
       },
       failed: (reason, verifyCode) => {
         this.#failure = { reason, verifyCode };
@@ -114,12 +102,12 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
   }
 
   get bytesReceived(): number {
-    return this.#bytesReceived;
+    return this.#inbox.bytesReceived;
   }
 
   /** Datagrams dropped because the receive queue was full. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#inbox.dropped;
   }
 
   /** @internal The session's own view of the handshake (peer certificate, verify result). */
@@ -211,45 +199,14 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
    * Cancel safety: on timeout or abort nothing is consumed.
    */
   recv(options: DtlsRecvOptions = {}): Promise<Buffer | undefined> {
-    const next = this.#queue.shift();
-    if (next) return Promise.resolve(next);
-    if (this.#error) return Promise.reject(this.#error);
-    if (this.#peerClosed || this.#closing) return Promise.resolve(undefined);
-    return new Promise<Buffer | undefined>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
-      const waiter: Waiter = {
-        resolve: (value) => {
-          done();
-          resolve(value);
-        },
-        reject: (error) => {
-          done();
-          reject(error);
-        },
-      };
-      const done = () => {
-        clearTimeout(timer);
-        options.signal?.removeEventListener('abort', onAbort);
-        const at = this.#waiters.indexOf(waiter);
-        if (at !== -1) this.#waiters.splice(at, 1);
-      };
-      const onAbort = () =>
-        waiter.reject(new AbortError(`receive from ${this.peerName} aborted`, { op: 'read' }));
-      if (options.signal?.aborted) return onAbort();
-      options.signal?.addEventListener('abort', onAbort, { once: true });
-      if (options.timeout !== undefined && Number.isFinite(options.timeout)) {
-        const ms = options.timeout;
-        timer = setTimeout(
-          () =>
-            waiter.reject(
-              new TimeoutError(`receive from ${this.peerName} timed out after ${ms}ms`, ms, {
-                op: 'read',
-              }),
-            ),
-          ms,
-        );
-      }
-      this.#waiters.push(waiter);
+    return this.#inbox.receive({
+      signal: options.signal,
+      timeout: options.timeout,
+      aborted: () => new AbortError(`receive from ${this.peerName} aborted`, { op: 'read' }),
+      timedOut: (ms) =>
+        new TimeoutError(`receive from ${this.peerName} timed out after ${ms}ms`, ms, {
+          op: 'read',
+        }),
     });
   }
 
@@ -274,7 +231,7 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
       if (!this.#sendShut && !this.#error && this.#session.open) this.#session.shutdown();
       this.#sendShut = true;
       this.#session.dispose();
-      for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
+      this.#inbox.end();
       await this.#link.close();
     })();
     return this.#closing;
@@ -286,21 +243,6 @@ export class DtlsConnection implements AsyncIterable<Buffer> {
     this.#error = error;
     this.#session.dispose();
     this.#onFailed?.(error.message, error);
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-  }
-
-  #deliver(datagram: Buffer): void {
-    if (this.#closing) return;
-    this.#bytesReceived += datagram.length;
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      waiter.resolve(datagram);
-      return;
-    }
-    if (this.#queue.length >= this.#queueLimit) {
-      this.#dropped++;
-      return;
-    }
-    this.#queue.push(datagram);
+    this.#inbox.fail(error);
   }
 }

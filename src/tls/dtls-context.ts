@@ -1,4 +1,4 @@
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { rootCertificates } from 'node:tls';
 import { ArgumentError } from '../errors.js';
 import { type NativeAddon, type NativeDtlsHandle, requireNative } from '../native/load.js';
@@ -59,33 +59,66 @@ function contextFailure(error: unknown): ArgumentError {
 }
 
 /**
+ * Client contexts already made, by their settings. Loading Node's bundled roots into a context
+ * costs about 30 ms of CPU: made per connection, that was most of a DTLS client handshake. A
+ * context is not changed once made (per-connection names are set on the session), so sessions
+ * share it, as Node's TLS clients share one root store.
+ */
+const clientContexts = new Map<string, NativeDtlsHandle>();
+/** Distinct client settings kept; the oldest is dropped beyond this. */
+const CLIENT_CONTEXTS = 16;
+
+function digestOf(bytes: Buffer | undefined): string {
+  return bytes === undefined ? '-' : createHash('sha256').update(bytes).digest('base64');
+}
+
+/**
  * The client side: the trusted CAs (`ca`, else Node's bundled roots) are loaded so that the
  * certificate is checked during the handshake; whether a failed check refuses the server is
- * decided afterwards (see dtls-connect.ts), as the TLS client does.
+ * decided afterwards (see dtls-connect.ts), as the TLS client does. The same settings give the
+ * same context (see clientContexts).
  */
 export function createDtlsClientContext(
   native: NativeAddon,
   options: TlsClientOptions,
 ): NativeDtlsHandle {
   refuseUnsupported(options);
+  const ca = pemBuffer(options.ca);
+  const cert = pemBuffer(options.cert);
+  const key = pemBuffer(options.key);
+  const alpn = alpnWire(options.alpn);
+  const minVersion = minVersionOf(options.minVersion);
+  const cacheKey = [
+    ca === undefined ? 'roots' : digestOf(ca),
+    digestOf(cert),
+    digestOf(key),
+    options.ciphers ?? '-',
+    alpn?.toString('hex') ?? '-',
+    minVersion,
+  ].join(' ');
+  const cached = clientContexts.get(cacheKey);
+  if (cached) return cached;
   const settings: Parameters<NativeAddon['dtlsContext']>[0] = {
     server: false,
     verifyPeer: false,
-    minVersion: minVersionOf(options.minVersion),
-    ca: pemBuffer(options.ca) ?? Buffer.from(rootCertificates.join('\n')),
+    minVersion,
+    ca: ca ?? Buffer.from(rootCertificates.join('\n')),
   };
-  const cert = pemBuffer(options.cert);
-  const key = pemBuffer(options.key);
   if (cert) settings.cert = cert;
   if (key) settings.key = key;
   if (options.ciphers !== undefined) settings.ciphers = options.ciphers;
-  const alpn = alpnWire(options.alpn);
   if (alpn) settings.alpn = alpn;
+  let handle: NativeDtlsHandle;
   try {
-    return native.dtlsContext(settings);
+    handle = native.dtlsContext(settings);
   } catch (error) {
     throw contextFailure(error);
   }
+  if (clientContexts.size >= CLIENT_CONTEXTS) {
+    clientContexts.delete(clientContexts.keys().next().value!);
+  }
+  clientContexts.set(cacheKey, handle);
+  return handle;
 }
 
 export interface DtlsServerContext {

@@ -15,7 +15,7 @@ import {
   UnsupportedError,
 } from '../errors.js';
 import type { NativeAddon, NativeAddress, NativePoller } from '../native/load.js';
-import { type Waiter, waitInQueue } from './wait-queue.js';
+import { type Waiter, waitInQueue } from '../tube/wait-queue.js';
 
 /** Where a message came from or goes to: a Unix socket path (`@name`: abstract), or an IP host. */
 export type SocketAddress = { path: string } | { address: string; port: number; family: 4 | 6 };

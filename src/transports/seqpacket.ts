@@ -2,8 +2,8 @@ import { unlinkSync } from 'node:fs';
 import { checkUnixPath } from '../address/unix-path.js';
 import { AbortError, ClosedError, TimeoutError } from '../errors.js';
 import { type NativeAddon, type NativePoller, requireNative } from '../native/load.js';
+import { type Waiter, waitInQueue } from '../tube/wait-queue.js';
 import { MessageSocket, systemError } from './message-socket.js';
-import { type Waiter, waitInQueue } from './wait-queue.js';
 
 export interface SeqpacketOptions {
   /** Largest message received whole (default 65,536 bytes). */

@@ -4,24 +4,16 @@ import { dirname } from 'node:path';
 import { formatHostPort } from '../address/host-port.js';
 import { ipFamily } from '../address/ip.js';
 import { type Family, type LookupFunction, resolveListenAddress } from '../address/resolve.js';
-import {
-  AbortError,
-  ClosedError,
-  describeSystemError,
-  type ErrorContext,
-  ListenError,
-  SockcatError,
-  TimeoutError,
-} from '../errors.js';
+import { describeSystemError, type ErrorContext, ListenError, SockcatError } from '../errors.js';
 import { closedDuringHandshake } from '../tls/handshake.js';
 import type { TlsInfo, TlsServerOptions } from '../tls/options.js';
 import type { TlsAcceptor } from '../tls/server.js';
 import { type Endpoint, Tube, type TubeOptions } from '../tube/tube.js';
+import { AcceptQueue } from './accept-queue.js';
 import { endpointOf } from './endpoint.js';
 import { HandshakeGate, type HandshakeGateOptions } from './handshake-gate.js';
 import { applyListenerOptions, type SocketOptions } from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
-import { type Waiter, waitInQueue } from './wait-queue.js';
 
 export interface ListenOptions {
   /** 4: IPv4 only; 6: IPv6 only; 0 (default): without a host, both (a dual-stack socket). */
@@ -98,11 +90,9 @@ export interface AcceptOptions {
  */
 export class Listener implements AsyncIterable<Tube> {
   #server: Server;
-  #pending: Socket[] = [];
-  #waiters: Waiter<Tube>[] = [];
-  #maxPending: number;
+  /** Connections the kernel accepted, held until accept() wraps them in Tubes. */
+  readonly #queue: AcceptQueue<Socket, Tube>;
   #tubeOptions: TubeOptions;
-  #closed = false;
   #closing: Promise<void> | undefined;
   #context: ErrorContext;
   #acceptor: TlsAcceptor | undefined;
@@ -113,7 +103,6 @@ export class Listener implements AsyncIterable<Tube> {
   /** tlsSingleClient: the one client has arrived; its failed handshake, if it failed. */
   #single: boolean;
   #taken = false;
-  #failure: Error | undefined;
   /** Secured sockets: their TLS details and the endpoints of the socket underneath. */
   #secured = new WeakMap<Socket, { info: TlsInfo; local: Endpoint; remote: Endpoint }>();
 
@@ -129,9 +118,20 @@ export class Listener implements AsyncIterable<Tube> {
     this.#onTlsError = options.onTlsError;
     this.#allow = options.allow;
     this.#single = options.tlsSingleClient === true;
-    this.#maxPending = options.maxPending ?? options.backlog ?? 511;
     this.#tubeOptions = options.tube ?? {};
     this.#context = context;
+    this.#queue = new AcceptQueue({
+      limit: options.maxPending ?? options.backlog ?? 511,
+      handOut: (socket) => this.#wrap(socket),
+      refuse: (socket) => socket.resetAndDestroy(),
+      hold: (socket, forget) => {
+        // Until someone accepts it, a reset or error on this socket must not crash the process.
+        socket.on('error', () => {});
+        socket.pause();
+        socket.once('close', forget);
+      },
+      context: () => this.#ctx(),
+    });
     if (acceptor) this.#gate = new HandshakeGate(options.handshakes);
     server.on('connection', this.#onConnection);
   }
@@ -151,7 +151,7 @@ export class Listener implements AsyncIterable<Tube> {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#queue.closed;
   }
 
   /** The certificate served, when the listener speaks TLS. */
@@ -164,7 +164,7 @@ export class Listener implements AsyncIterable<Tube> {
 
   /** Connections accepted by the kernel and held here until accept() hands them out. */
   get pending(): number {
-    return this.#pending.length;
+    return this.#queue.size;
   }
 
   /** TLS handshakes in progress (including clients that have not sent their first byte). */
@@ -174,29 +174,11 @@ export class Listener implements AsyncIterable<Tube> {
 
   /** Wait for the next connection. Cancel safety: safe; a connection is never lost to a timeout. */
   accept(options: AcceptOptions = {}): Promise<Tube> {
-    const first = this.#pending.shift();
-    if (first) return Promise.resolve(this.#wrap(first));
-    if (this.#failure) return Promise.reject(this.#failure);
-    if (this.#closed) {
-      return Promise.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
-    }
-    return waitInQueue(this.#waiters, {
-      signal: options.signal,
-      timeout: options.timeout,
-      aborted: () => new AbortError('accept aborted', this.#ctx()),
-      timedOut: (ms) => new TimeoutError(`accept timed out after ${ms}ms`, ms, this.#ctx()),
-    });
+    return this.#queue.accept(options);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<Tube> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (error instanceof ClosedError && this.#closed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<Tube> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   /**
@@ -205,13 +187,8 @@ export class Listener implements AsyncIterable<Tube> {
    */
   close(): Promise<void> {
     if (this.#closing) return this.#closing;
-    this.#closed = true;
+    for (const socket of this.#queue.close()) socket.destroy();
     this.#gate?.clear();
-    for (const socket of this.#pending) socket.destroy();
-    this.#pending = [];
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
-    }
     // net.Server's close callback waits for every accepted connection to end; ours concerns only
     // the listening socket, whose handle server.close() releases at once.
     this.#server.close();
@@ -260,7 +237,7 @@ export class Listener implements AsyncIterable<Tube> {
   }
 
   #onConnection = (socket: Socket): void => {
-    if (this.#closed) {
+    if (this.#queue.closed) {
       socket.destroy();
       return;
     }
@@ -268,7 +245,7 @@ export class Listener implements AsyncIterable<Tube> {
       this.#handshake(socket, this.#acceptor, this.#gate);
       return;
     }
-    this.#deliver(socket);
+    this.#queue.deliver(socket);
   };
 
   /**
@@ -331,12 +308,12 @@ export class Listener implements AsyncIterable<Tube> {
     acceptor.accept(raw, peerOf(remote), this.#peerContext(remote)).then(
       ({ socket, info }) => {
         release();
-        if (this.#closed) {
+        if (this.#queue.closed) {
           socket.destroy();
           return;
         }
         this.#secured.set(socket, { info, local, remote });
-        this.#deliver(socket);
+        this.#queue.deliver(socket);
       },
       (error: Error) => {
         release();
@@ -347,11 +324,10 @@ export class Listener implements AsyncIterable<Tube> {
 
   /** A client's handshake failed: reported, or with tlsSingleClient the end of the wait. */
   #tlsFailed(error: Error, remote: Endpoint): void {
-    if (this.#closed) return;
+    if (this.#queue.closed) return;
     if (this.#single) {
       // The one client failed: the wait is over (ncat's server ends there).
-      this.#failure = error;
-      for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+      this.#queue.fail(error);
       return;
     }
     this.#onTlsError?.(error, remote);
@@ -359,27 +335,6 @@ export class Listener implements AsyncIterable<Tube> {
 
   #peerContext(remote: Endpoint): ErrorContext {
     return { network: this.#context.network ?? 'tcp', address: remote.address, port: remote.port };
-  }
-
-  #deliver(socket: Socket): void {
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      waiter.resolve(this.#wrap(socket));
-      return;
-    }
-    if (this.#pending.length >= this.#maxPending) {
-      socket.resetAndDestroy();
-      return;
-    }
-    // Until someone accepts it, a reset or error on this socket must not crash the process.
-    const onEarlyError = () => {};
-    socket.on('error', onEarlyError);
-    socket.pause();
-    socket.once('close', () => {
-      const index = this.#pending.indexOf(socket);
-      if (index !== -1) this.#pending.splice(index, 1);
-    });
-    this.#pending.push(socket);
   }
 }
 

@@ -21,6 +21,7 @@ import {
   SockcatError,
   TimeoutError,
 } from '../errors.js';
+import { DatagramInbox } from '../tube/datagram-inbox.js';
 import { endpointOf } from './endpoint.js';
 import {
   applyDatagramOptions,
@@ -28,16 +29,12 @@ import {
   validateSocketOptions,
 } from './socket-options.js';
 import { parseTarget, type TargetInput } from './target.js';
-import { type Waiter, waitInQueue } from './wait-queue.js';
 
 /**
  * The largest UDP payload: 65535 minus the 8-byte UDP header, minus the 20-byte IPv4 header for
  * IPv4 (IPv6's 40-byte header is not counted in its payload length).
  */
 export const MAX_UDP_PAYLOAD = { 4: 65_507, 6: 65_527 } as const;
-
-/** Datagrams kept for a reader that has not asked yet; beyond this, new ones are dropped. */
-const DEFAULT_RECEIVE_QUEUE = 1024;
 
 export interface UdpConnectOptions {
   /** Force IPv4 (4) or IPv6 (6); 0 (default): the first address the name resolves to. */
@@ -77,15 +74,11 @@ export class UdpConnection implements AsyncIterable<Buffer> {
   readonly maxDatagram: number;
 
   #socket: DgramSocket;
-  #queue: Buffer[] = [];
-  #queueLimit: number;
-  #waiters: Waiter<Buffer | undefined>[] = [];
+  readonly #inbox: DatagramInbox;
   #error: Error | undefined;
   #closed = false;
   #closing: Promise<void> | undefined;
   #bytesSent = 0;
-  #bytesReceived = 0;
-  #dropped = 0;
   /** The raw peer as the socket sees it (an IPv4-mapped address on a dual-stack socket). */
   #peer: { address: string; port: number };
 
@@ -97,16 +90,16 @@ export class UdpConnection implements AsyncIterable<Buffer> {
   ) {
     this.#socket = socket;
     this.#peer = peer;
-    this.#queueLimit = options.receiveQueue ?? DEFAULT_RECEIVE_QUEUE;
+    this.#inbox = new DatagramInbox(options.receiveQueue);
     const bound = socket.address();
     this.local = endpointOf(bound.address, bound.port, bound.family);
     this.remote = endpointOf(peer.address, peer.port, ipFamily(peer.address));
     this.maxDatagram = MAX_UDP_PAYLOAD[bound.family === 'IPv6' ? 6 : 4];
-    if (options.first) this.#deliver(options.first);
+    if (options.first) this.#inbox.deliver(options.first);
     socket.on('message', (data, rinfo) => {
       // Datagrams queued from other senders before the socket was connected are not ours.
       if (rinfo.address !== this.#peer.address || rinfo.port !== this.#peer.port) return;
-      this.#deliver(data);
+      this.#inbox.deliver(data);
     });
     socket.on('error', (error: NodeJS.ErrnoException) => this.#fail(error));
   }
@@ -115,11 +108,11 @@ export class UdpConnection implements AsyncIterable<Buffer> {
     return this.#bytesSent;
   }
   get bytesReceived(): number {
-    return this.#bytesReceived;
+    return this.#inbox.bytesReceived;
   }
   /** Datagrams dropped because the receive queue was full. */
   get dropped(): number {
-    return this.#dropped;
+    return this.#inbox.dropped;
   }
 
   /**
@@ -160,11 +153,7 @@ export class UdpConnection implements AsyncIterable<Buffer> {
    * Cancel safety: on timeout or abort nothing is consumed.
    */
   recv(options: UdpRecvOptions = {}): Promise<Buffer | undefined> {
-    const next = this.#queue.shift();
-    if (next) return Promise.resolve(next);
-    if (this.#error) return Promise.reject(this.#error);
-    if (this.#closed) return Promise.resolve(undefined);
-    return waitInQueue(this.#waiters, {
+    return this.#inbox.receive({
       signal: options.signal,
       timeout: options.timeout,
       aborted: () => new AbortError(`receive from udp ${this.#name()} aborted`, this.#ctx()),
@@ -189,7 +178,7 @@ export class UdpConnection implements AsyncIterable<Buffer> {
   close(): Promise<void> {
     this.#closing ??= new Promise<void>((resolve) => {
       this.#closed = true;
-      for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
+      this.#inbox.end();
       try {
         this.#socket.close(() => resolve());
       } catch {
@@ -199,25 +188,10 @@ export class UdpConnection implements AsyncIterable<Buffer> {
     return this.#closing;
   }
 
-  #deliver(data: Buffer): void {
-    if (this.#closed) return;
-    this.#bytesReceived += data.length;
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      waiter.resolve(data);
-      return;
-    }
-    if (this.#queue.length >= this.#queueLimit) {
-      this.#dropped++;
-      return;
-    }
-    this.#queue.push(data);
-  }
-
   #fail(error: NodeJS.ErrnoException): void {
     if (this.#error || this.#closed) return;
     this.#error = this.#wrap(error, 'read');
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(this.#error);
+    this.#inbox.fail(this.#error);
   }
 
   #wrap(error: NodeJS.ErrnoException, op: 'read' | 'write'): SockcatError {

@@ -3,18 +3,12 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { formatHostPort } from '../address/host-port.js';
-import {
-  AbortError,
-  ArgumentError,
-  ClosedError,
-  type ErrorContext,
-  TimeoutError,
-} from '../errors.js';
+import { ArgumentError, type ErrorContext } from '../errors.js';
 import type { TlsInfo } from '../tls/options.js';
 import type { Endpoint, TubeOptions } from '../tube/tube.js';
+import { AcceptQueue } from './accept-queue.js';
 import type { TargetInput } from './target.js';
 import { type Listener, type ListenerTls, type ListenOptions, listen } from './tcp-listen.js';
-import { type Waiter, waitInQueue } from './wait-queue.js';
 import {
   DEFAULT_MAX_MESSAGE_SIZE,
   DEFAULT_WEBSOCKET_HANDSHAKE_TIMEOUT,
@@ -52,16 +46,20 @@ export class WebSocketListener implements AsyncIterable<WebSocketTube> {
   #wss: WebSocketServer;
   #options: WebSocketListenOptions;
   #accepted = new WeakMap<Duplex, Accepted>();
-  #pending: WebSocketTube[] = [];
-  #waiters: Waiter<WebSocketTube>[] = [];
-  #closed = false;
-  #maxPending: number;
+  /** Clients whose upgrade succeeded, held until accept() hands them out. */
+  readonly #queue: AcceptQueue<WebSocketTube, WebSocketTube>;
 
   /** @internal Use listenWebSocket(). */
   constructor(inner: Listener, options: WebSocketListenOptions) {
     this.#inner = inner;
     this.#options = options;
-    this.#maxPending = options.maxPending ?? options.backlog ?? 511;
+    this.#queue = new AcceptQueue({
+      limit: options.maxPending ?? options.backlog ?? 511,
+      handOut: (tube) => tube,
+      refuse: (tube) => void tube.closeWith(1013, 'server busy'),
+      hold: (tube, forget) => void tube.whenClosed().then(forget),
+      context: () => this.#ctx(),
+    });
     this.#wss = new WebSocketServer({
       noServer: true,
       clientTracking: false,
@@ -89,43 +87,22 @@ export class WebSocketListener implements AsyncIterable<WebSocketTube> {
   }
 
   get closed(): boolean {
-    return this.#closed;
+    return this.#queue.closed;
   }
 
   /** Wait for the next client whose upgrade succeeded. Cancel safety: safe. */
   accept(options: { timeout?: number; signal?: AbortSignal } = {}): Promise<WebSocketTube> {
-    const first = this.#pending.shift();
-    if (first) return Promise.resolve(first);
-    if (this.#closed) {
-      return Promise.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
-    }
-    return waitInQueue(this.#waiters, {
-      signal: options.signal,
-      timeout: options.timeout,
-      aborted: () => new AbortError('accept aborted', this.#ctx()),
-      timedOut: (ms) => new TimeoutError(`accept timed out after ${ms}ms`, ms, this.#ctx()),
-    });
+    return this.#queue.accept(options);
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<WebSocketTube> {
-    for (;;) {
-      try {
-        yield await this.accept();
-      } catch (error) {
-        if (error instanceof ClosedError && this.#closed) return;
-        throw error;
-      }
-    }
+  [Symbol.asyncIterator](): AsyncIterator<WebSocketTube> {
+    return this.#queue[Symbol.asyncIterator]();
   }
 
   /** Stop listening; clients not yet handed out are closed (1001). Idempotent. */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
-    for (const tube of this.#pending.splice(0)) tube.destroy();
-    for (const waiter of this.#waiters.splice(0)) {
-      waiter.reject(new ClosedError('accept failed: the listener is closed', this.#ctx()));
-    }
+    if (this.#queue.closed) return;
+    for (const tube of this.#queue.close()) tube.destroy();
     await this.#inner.close();
   }
 
@@ -182,7 +159,7 @@ export class WebSocketListener implements AsyncIterable<WebSocketTube> {
 
   #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {
     const accepted = this.#accepted.get(socket);
-    if (!accepted || this.#closed) {
+    if (!accepted || this.#queue.closed) {
       socket.destroy();
       return;
     }
@@ -224,26 +201,9 @@ export class WebSocketListener implements AsyncIterable<WebSocketTube> {
           ...(accepted.tls ? { tls: accepted.tls } : {}),
         },
       );
-      this.#deliver(tube);
+      this.#queue.deliver(tube);
     });
   };
-
-  #deliver(tube: WebSocketTube): void {
-    const waiter = this.#waiters.shift();
-    if (waiter) {
-      waiter.resolve(tube);
-      return;
-    }
-    if (this.#pending.length >= this.#maxPending) {
-      void tube.closeWith(1013, 'server busy');
-      return;
-    }
-    tube.whenClosed().then(() => {
-      const index = this.#pending.indexOf(tube);
-      if (index !== -1) this.#pending.splice(index, 1);
-    });
-    this.#pending.push(tube);
-  }
 }
 
 /**

@@ -20,7 +20,7 @@ import { describe as describeValue } from './describe-value.js';
 import { whenDrained } from './drain.js';
 import { endedStream } from './ended-stream.js';
 import { ReceiveBuffer } from './receive-buffer.js';
-import { plainSocketFd, stopReading } from './socket-fd.js';
+import { plainSocketFd, resumeReading, stopReading } from './socket-fd.js';
 import { checkEncoding, encodeText, type TextEncoding } from './text.js';
 
 /** One end of a connection: defined in address/, re-exported with the tube that carries it. */
@@ -731,6 +731,17 @@ export class Tube implements AsyncIterable<Buffer> {
     return this.#drained();
   }
 
+  /**
+   * Resolves once everything sent so far has been handed to the system (send() resolves earlier,
+   * as soon as the transport's buffer has room), or at once when the connection is gone.
+   */
+  flushed(): Promise<void> {
+    const stream = this.#stream;
+    if (stream.writableLength === 0 || stream.destroyed) return Promise.resolve();
+    // Writes complete in order: an empty one's callback comes after every earlier write's.
+    return new Promise<void>((resolve) => stream.write(Buffer.alloc(0), () => resolve()));
+  }
+
   /** Send data followed by the tube's newline. */
   sendLine(data: string | Uint8Array = ''): Promise<void> {
     const buffer = this.#bytes(data, 'sendLine');
@@ -999,7 +1010,7 @@ export class Tube implements AsyncIterable<Buffer> {
 
   /**
    * Hand the connection's file descriptor to a native data path (relay/native-copy.ts), which then
-   * reads and writes it directly. The tube stops reading from its stream for good; what it had
+   * reads and writes it directly. The tube stops reading from its stream (until reattachFd()); what it had
    * buffered is returned, to be delivered first, with whether the peer's end of file was already
    * seen. Sending through the tube afterwards is not allowed until the native writer has stopped;
    * shutdown('send'), close() and destroy() still work. Undefined (and nothing changed) when the
@@ -1010,7 +1021,8 @@ export class Tube implements AsyncIterable<Buffer> {
     const stream = this.#stream;
     if (this.tls || this.#waiters.length > 0) return undefined;
     if (this.#destroyed || this.#error || this.#recvShut || this.#sendShut) return undefined;
-    const fd = plainSocketFd(stream);
+    // Bytes the stream holds are taken out below: they do not keep the descriptor from a copy.
+    const fd = plainSocketFd(stream, true);
     if (fd === undefined) return undefined;
     stream.off('data', this.#onData);
     stopReading(stream);
@@ -1025,6 +1037,19 @@ export class Tube implements AsyncIterable<Buffer> {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     return { fd, buffered: Buffer.concat(held), eof: this.#eof };
+  }
+
+  /**
+   * Give the descriptor back after detachFd(), once no native copy uses it any more: the tube
+   * reads the connection again, so that shutdown('recv') discards and close() waits for the
+   * peer's FIN as they do for any tube. Bytes the copy already read are not seen again.
+   */
+  reattachFd(): void {
+    if (!this.#detached || this.#destroyed) return;
+    this.#detached = false;
+    this.#stream.on('data', this.#onData);
+    this.#paused = false;
+    resumeReading(this.#stream);
   }
 
   /**

@@ -3,7 +3,11 @@
 import assert from 'node:assert/strict';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
-import { test } from 'node:test';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type TestContext, test } from 'node:test';
+import { formatHexDump } from '../../src/relay/hexdump.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
 import { runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
@@ -107,6 +111,36 @@ test('--forward to a ws:// target and from -l --websocket: a TCP tunnel over Web
   assert.equal((await client.recvAll()).length, 0);
 });
 
+/**
+ * A UDP server answering each datagram with `answer(datagram)`, `sockcat -u -l -k --forward` to
+ * it (with `args`), and a UDP peer to send to the forward's port.
+ */
+async function udpForward(
+  t: TestContext,
+  answer: (datagram: Buffer) => string | Buffer,
+  args: string[] = [],
+) {
+  const echo = createSocket('udp4');
+  echo.on('message', (data, rinfo) => echo.send(answer(data), rinfo.port, rinfo.address));
+  echo.bind(0, '127.0.0.1');
+  await once(echo, 'listening');
+  t.after(() => echo.close());
+  const udp = spawnCli([
+    '-u',
+    '-lkv',
+    ...args,
+    '--forward',
+    `udp://127.0.0.1:${echo.address().port}`,
+    '127.0.0.1',
+    '0',
+  ]);
+  t.after(() => stop(udp));
+  const udpPort = Number((await waitForLine(udp.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
+  const peer = createSocket('udp4');
+  t.after(() => peer.close());
+  return { udpPort, peer };
+}
+
 test('--forward refuses what it cannot honour, by name, before any socket opens', async () => {
   const cases: Array<[string[], RegExp]> = [
     [
@@ -114,8 +148,8 @@ test('--forward refuses what it cannot honour, by name, before any socket opens'
       /--forward cannot be used with connect mode: it relays the clients of a listener: use -l/,
     ],
     [
-      ['-l', '--forward', '127.0.0.1:1', '-o', 'log', '2'],
-      /-o, --output cannot be used with -l --forward: session dumps of forwarded connections are not built yet/,
+      ['-l', '--forward', '127.0.0.1:1', '-C', '2'],
+      /-C, --crlf cannot be used with -l --forward: it rewrites standard input, and --forward relays the client to the target untouched/,
     ],
     [
       ['-l', '--forward', '127.0.0.1:1', '-e', 'cat', '2'],
@@ -164,23 +198,7 @@ test('the websocat/socat table: tls:// and udp:// targets, --retry in connect mo
   assert.equal((await upstream.recvExactly(8)).toString(), 'over tls');
   upstream.destroy();
 
-  const echo = createSocket('udp4');
-  echo.on('message', (data, rinfo) => echo.send(data, rinfo.port, rinfo.address));
-  echo.bind(0, '127.0.0.1');
-  await once(echo, 'listening');
-  t.after(() => echo.close());
-  const udp = spawnCli([
-    '-u',
-    '-lkv',
-    '--forward',
-    `udp://127.0.0.1:${echo.address().port}`,
-    '127.0.0.1',
-    '0',
-  ]);
-  t.after(() => stop(udp));
-  const udpPort = Number((await waitForLine(udp.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
-  const peer = createSocket('udp4');
-  t.after(() => peer.close());
+  const { udpPort, peer } = await udpForward(t, (data) => data);
   const answer = once(peer, 'message');
   peer.send('datagram', udpPort, '127.0.0.1');
   assert.equal(((await answer)[0] as Buffer).toString(), 'datagram');
@@ -199,4 +217,92 @@ test('the websocat/socat table: tls:// and udp:// targets, --retry in connect mo
   assert.match(gaveUp.stderr, /\(attempt 1\); retrying in 0\.005s\.\n/);
   assert.match(gaveUp.stderr, /\(attempt 2\); retrying in 0\.01s\.\n/);
   assert.match(gaveUp.stderr, /\(attempt 3\); giving up\.\n/);
+});
+
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-forward-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('--forward -k -o -x: one log for every client, both directions, as ncat logs', async (t) => {
+  const dir = tempDir(t);
+  const raw = join(dir, 'forward.raw');
+  const hex = join(dir, 'forward.hex');
+  writeFileSync(raw, 'earlier run\n');
+  const target = await listen('127.0.0.1:0');
+  t.after(() => target.close());
+  const { child, port } = await startForward([
+    '-o',
+    raw,
+    '-x',
+    hex,
+    '--append-output',
+    '--forward',
+    `127.0.0.1:${target.address().port}`,
+  ]);
+  t.after(() => stop(child));
+  // Two clients at once, their chunks interleaved; each step waits for its bytes to arrive, so
+  // the order in the log is known.
+  const chunks: string[] = [];
+  const step = async (from: Awaited<ReturnType<typeof connect>>, to: typeof from, text: string) => {
+    await from.send(Buffer.from(text, 'latin1'));
+    assert.equal((await to.recvExactly(text.length)).toString('latin1'), text);
+    chunks.push(text);
+  };
+  const a = await connect(`127.0.0.1:${port}`);
+  t.after(() => a.destroy());
+  const upA = await target.accept();
+  const b = await connect(`127.0.0.1:${port}`);
+  t.after(() => b.destroy());
+  const upB = await target.accept();
+  await step(a, upA, 'a asks\n');
+  await step(b, upB, 'b asks\n');
+  await step(upA, a, 'A ANSWERS\n');
+  await step(upB, b, 'B ANSWERS\x00\xff\n');
+  await step(a, upA, 'a again\n');
+  for (const tube of [a, b, upA, upB]) await tube.close();
+  await waitForLine(child.stderr!, /bytes back in[\s\S]*bytes back in/);
+  const path = await waitForLine(child.stderr!, /Data path: (.*)\./);
+  assert.equal(path[1], 'JavaScript (a tap sees the bytes)');
+  assert.equal(readFileSync(raw, 'latin1'), `earlier run\n${chunks.join('')}`);
+  assert.equal(
+    readFileSync(hex, 'latin1'),
+    chunks.map((chunk) => formatHexDump(Buffer.from(chunk, 'latin1'))).join(''),
+  );
+  // ncat 7.93's -x layout, byte for byte.
+  assert.ok(
+    readFileSync(hex, 'latin1').startsWith(
+      `0000   61 20 61 73 6b 73 0a                              a.asks.${' '.repeat(9)}\n`,
+    ),
+  );
+});
+
+test('--forward without a tap takes the native data path; -u --forward -o logs each datagram', async (t) => {
+  const target = await listen('127.0.0.1:0');
+  t.after(() => target.close());
+  const plain = await startForward(['--forward', `127.0.0.1:${target.address().port}`]);
+  t.after(() => stop(plain.child));
+  const client = await connect(`127.0.0.1:${plain.port}`);
+  t.after(() => client.destroy());
+  const upstream = await target.accept();
+  await client.send('untapped');
+  assert.equal((await upstream.recvExactly(8)).toString(), 'untapped');
+  assert.match(
+    (await waitForLine(plain.child.stderr!, /Data path: (.*)\./))[1]!,
+    /^native: both ways by \w+$/,
+  );
+  upstream.destroy();
+
+  const raw = join(tempDir(t), 'udp.raw');
+  const { udpPort, peer } = await udpForward(t, (data) => data.toString().toUpperCase(), [
+    '-o',
+    raw,
+  ]);
+  for (const datagram of ['one\n', 'two\n']) {
+    const answer = once(peer, 'message');
+    peer.send(datagram, udpPort, '127.0.0.1');
+    assert.equal(((await answer)[0] as Buffer).toString(), datagram.toUpperCase());
+  }
+  assert.equal(readFileSync(raw, 'utf8'), 'one\nONE\ntwo\nTWO\n');
 });

@@ -346,7 +346,9 @@ test('--proxy-dns none refuses a host name; local resolves it here', async (t) =
 
 test('-i closes an idle tunnel on a proxy server', async (t) => {
   const target = await echo(t);
-  const server = await startProxyServer(t, 'socks5', ['-i', '300ms']);
+  // -i also bounds the handshake's silences: 2 s, so that a loaded machine's slow handshake (a
+  // run of the full suite once took more than 300 ms between two SOCKS messages) is not idle.
+  const server = await startProxyServer(t, 'socks5', ['-i', '2s']);
   const tube = await connect(
     { host: '127.0.0.1', port: target },
     { proxy: { type: 'socks5', host: '127.0.0.1', port: server.port } },

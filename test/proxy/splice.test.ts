@@ -6,7 +6,7 @@ import { randomFillSync } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type Server, Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
-import { splice } from '../../src/proxy/splice.js';
+import { type SpliceDirection, splice } from '../../src/proxy/splice.js';
 import { sha256 } from '../helpers/hash.js';
 
 /** A connected pair of sockets over loopback: [ours, theirs]. */
@@ -47,7 +47,8 @@ for (const path of ['native', 'js'] as const) {
     const down = randomFillSync(Buffer.alloc(8 * 1024 * 1024 + 7));
     const atUpstream = collect(upstream);
     const atClient = collect(client);
-    const spliced = splice(clientSide, upstreamSide);
+    const paths: string[] = [];
+    const spliced = splice(clientSide, upstreamSide, { onDataPath: (p) => paths.push(p) });
     client.end(up);
     // The client's FIN reaches the upstream, which still answers: half-close in both orders.
     assert.equal(sha256(await atUpstream), sha256(Buffer.concat([Buffer.from('held:'), up])));
@@ -57,6 +58,11 @@ for (const path of ['native', 'js'] as const) {
     assert.equal(result.aToB, up.length + 5);
     assert.equal(result.bToA, down.length);
     assert.equal(result.native !== undefined, path === 'native');
+    assert.equal(paths.length, 1);
+    assert.match(
+      paths[0]!,
+      path === 'native' ? /^native: both ways by \w+$/ : /^JavaScript \(SOCKCAT_NO_NATIVE=1\)$/,
+    );
   });
 
   test(`[${path}] splice: a reset on one side destroys the other`, async (t) => {
@@ -81,3 +87,31 @@ for (const path of ['native', 'js'] as const) {
     assert.equal(upstreamSide.destroyed && clientSide.destroyed, true);
   });
 }
+
+test('splice with a tap: every chunk both ways, in order, through JavaScript even with the addon', async (t) => {
+  const [clientSide, client] = await socketPair(t);
+  const [upstreamSide, upstream] = await socketPair(t);
+  clientSide.unshift(Buffer.from('held:'));
+  const seen: Record<SpliceDirection, Buffer[]> = { aToB: [], bToA: [] };
+  const paths: string[] = [];
+  const spliced = splice(clientSide, upstreamSide, {
+    tap: (direction, chunk) => seen[direction].push(Buffer.from(chunk)),
+    onDataPath: (p) => paths.push(p),
+  });
+  const up = randomFillSync(Buffer.alloc(2 * 1024 * 1024));
+  const down = randomFillSync(Buffer.alloc(2 * 1024 * 1024 + 3));
+  const atUpstream = collect(upstream);
+  const atClient = collect(client);
+  client.end(up);
+  upstream.end(down);
+  const sent = Buffer.concat([Buffer.from('held:'), up]);
+  assert.equal(sha256(await atUpstream), sha256(sent));
+  assert.equal(sha256(await atClient), sha256(down));
+  const result = await spliced;
+  assert.equal(result.native, undefined);
+  assert.deepEqual(paths, ['JavaScript (a tap sees the bytes)']);
+  assert.equal(sha256(Buffer.concat(seen.aToB)), sha256(sent));
+  assert.equal(sha256(Buffer.concat(seen.bToA)), sha256(down));
+  assert.equal(result.aToB, sent.length);
+  assert.equal(result.bToA, down.length);
+});

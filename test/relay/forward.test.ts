@@ -112,8 +112,39 @@ test('TCP to TCP: the client FIN reaches the target and the answer still comes b
   assert.equal(closed.reason, 'done');
   assert.deepEqual(
     rec.events.map((e) => e.type),
-    ['listening', 'accepted', 'connecting', 'connected', 'closed'],
+    ['listening', 'accepted', 'connecting', 'connected', 'data-path', 'closed'],
   );
+});
+
+test('tap: every chunk of every client, with its id and direction, on the JavaScript path', async (t) => {
+  const target = await listen('127.0.0.1:0');
+  t.after(() => target.close());
+  const rec = recorder();
+  const tapped: string[] = [];
+  const forwarder = await forward('127.0.0.1:0', `127.0.0.1:${target.address().port}`, {
+    onEvent: rec.onEvent,
+    tap: (id, direction, chunk) => tapped.push(`${id} ${direction} ${chunk.toString()}`),
+  });
+  t.after(() => forwarder.close());
+  const first = await connect(`127.0.0.1:${forwarder.address().port}`);
+  t.after(() => first.destroy());
+  const firstUp = await target.accept();
+  const second = await connect(`127.0.0.1:${forwarder.address().port}`);
+  t.after(() => second.destroy());
+  const secondUp = await target.accept();
+  await second.send('two');
+  assert.equal((await secondUp.recvExactly(3)).toString(), 'two');
+  await first.send('one');
+  assert.equal((await firstUp.recvExactly(3)).toString(), 'one');
+  await firstUp.send('ONE');
+  assert.equal((await first.recvExactly(3)).toString(), 'ONE');
+  assert.deepEqual(tapped, ['2 to-target two', '1 to-target one', '1 to-client ONE']);
+  const paths = rec.events.filter((e) => e.type === 'data-path').map((e) => e.path);
+  assert.deepEqual(paths, [
+    'JavaScript (a tap sees the bytes)',
+    'JavaScript (a tap sees the bytes)',
+  ]);
+  for (const tube of [first, second, firstUp, secondUp]) tube.destroy();
 });
 
 test('retry: attempts with a doubling delay, then the client is dropped', async (t) => {

@@ -8,6 +8,7 @@ import { type TestContext, test } from 'node:test';
 import { connectUdp } from '../../src/dial/connect-udp.js';
 import { createDtlsAcceptor, type DtlsServerOptions } from '../../src/tls/dtls-acceptor.js';
 import type { DtlsConnection } from '../../src/tls/dtls-connection.js';
+import { createDtlsClientContext, requireDtls } from '../../src/tls/dtls-context.js';
 import { pinForm } from '../../src/tls/fingerprint.js';
 import { makeCertificates } from '../helpers/certificates.js';
 
@@ -196,4 +197,33 @@ test('serve({ protocol: "udp", tls }): a handler per peer session, closed when i
   );
   assert.deepEqual(clients, ['hello a', 'hello b']);
   assert.equal(server.handled, 2);
+});
+
+test('client contexts: the same settings share one (the roots load once), others get their own', async (t) => {
+  const certs = await makeCertificates(t);
+  const native = requireDtls();
+  const roots = createDtlsClientContext(native, { insecure: true });
+  assert.equal(createDtlsClientContext(native, {}), roots);
+  const withCa = createDtlsClientContext(native, { ca: certs.ca.cert });
+  assert.notEqual(withCa, roots);
+  assert.equal(createDtlsClientContext(native, { ca: Buffer.from(certs.ca.cert) }), withCa);
+  assert.notEqual(createDtlsClientContext(native, { ca: certs.selfSigned.cert }), withCa);
+  assert.notEqual(createDtlsClientContext(native, { alpn: ['coap'] }), roots);
+  assert.notEqual(
+    createDtlsClientContext(native, { cert: certs.client.cert, key: certs.client.key }),
+    roots,
+  );
+  // Sessions on a shared context still verify each on its own terms.
+  const server = await echoServer(t, { cert: certs.good.cert, key: certs.good.key });
+  const trusted = await connectUdp(`127.0.0.1:${server.port}`, {
+    tls: { ca: certs.ca.cert, servername: 'localhost' },
+  });
+  assert.equal(trusted.tls?.verified, true);
+  await trusted.close();
+  await assert.rejects(
+    connectUdp(`127.0.0.1:${server.port}`, {
+      tls: { ca: certs.ca.cert, servername: 'other.invalid' },
+    }),
+    { code: 'SOCKCAT_TLS', reason: 'name' },
+  );
 });

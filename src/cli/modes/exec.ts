@@ -1,15 +1,16 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError, ExecError, SockcatError, TimeoutError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
-import { connectionEnv, type ExecOptions, execRelay } from '../../relay/exec.js';
+import { connectionEnv, type ExecOptions, type ExecResult, execRelay } from '../../relay/exec.js';
 import type { JsExecHandler } from '../../relay/exec-module.js';
 import type { LuaScript } from '../../relay/lua-exec.js';
+import { type RelayedBytes, relayedBytes } from '../../relay/relayed-bytes.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import { loadJsExecHandler } from '../js-exec.js';
 import type { ExecSpec } from '../options.js';
 import { listeningAddresses } from './listening.js';
-import { emitTubeClosed, openSessionEvent, peerName } from './session.js';
+import { emitClosed, emitTubeClosed, openSessionEvent, peerName } from './session.js';
 
 /** --pty without --pty-size: the classic terminal. */
 const DEFAULT_PTY_SIZE = { cols: 80, rows: 24 };
@@ -157,6 +158,8 @@ async function runExecSession(
   });
   let reason = 'exited';
   let failure: Error | undefined;
+  // -e/-c: what the relay moved (the native path moves bytes the tube never counts).
+  let moved: RelayedBytes | undefined;
   try {
     if (runner.kind === 'js') {
       reason = await runModule(spec, runner.handler, tube, signal, !!sessionOptions.keepOpen);
@@ -169,11 +172,16 @@ async function runExecSession(
         idle.touch,
         !!sessionOptions.keepOpen,
       );
-    } else reason = await runCommand(ctx, spec, tube, id, signal, idle.touch);
+    } else {
+      const result = await runCommand(ctx, spec, tube, id, signal, idle.touch);
+      reason = result.end === 'reset' ? 'reset' : 'exited';
+      moved = result;
+    }
     // A managed session's owner says when it ends.
     if (!managed) log.info(2, `session with ${peer} ended: ${reason}`);
   } catch (error) {
     tube.destroy();
+    moved = relayedBytes(error);
     if (idleExpired) {
       reason = 'idle-timeout';
       const ms = options.idleTimeout ?? 0;
@@ -188,7 +196,10 @@ async function runExecSession(
   } finally {
     idle.stop();
     for (const source of outer) source.removeEventListener('abort', end);
-    if (!managed) emitTubeClosed(ctx, id, reason, tube, started);
+    if (managed) {
+      // The session table reports the session (its closed event counts the datagrams).
+    } else if (moved) emitClosed(ctx, id, reason, moved, started);
+    else emitTubeClosed(ctx, id, reason, tube, started);
   }
   if (!failure) return reason;
   if (!sessionOptions.keepOpen) throw failure;
@@ -200,7 +211,7 @@ async function runExecSession(
   return reason;
 }
 
-/** -e / -c: the child's stdio is the connection. Resolves with the closed event's reason. */
+/** -e / -c: the child's stdio is the connection. Resolves with the relay's result. */
 async function runCommand(
   ctx: Context,
   spec: ExecSpec,
@@ -208,7 +219,7 @@ async function runCommand(
   id: number,
   signal: AbortSignal,
   touch: () => void,
-): Promise<string> {
+): Promise<ExecResult> {
   const { options, log, sessionLog, events } = ctx;
   const command = spec.command;
   const tap = (chunk: Buffer) => {
@@ -232,14 +243,22 @@ async function runCommand(
       );
       events.emit({ event: 'exited', id, code, signal: exitSignal });
     },
-    onSend: tap,
-    onReceive: tap,
+    // Activity (for -i) is not a tap: without -o/-x the bytes may take the native data path.
+    onActivity: touch,
   };
+  if (options.dialect === 'ncat')
+    execOptions.onDataPath = (path) => log.info(1, `Data path: ${path}.`);
+  if (sessionLog) {
+    execOptions.onSend = tap;
+    execOptions.onReceive = tap;
+  }
+  if (options.idleTimeout !== undefined) {
+    execOptions.activityIntervalMs = Math.min(250, Math.max(5, options.idleTimeout / 4));
+  }
   if (options.crlf) execOptions.transformSend = createCrlfEncoder();
   if (options.delay !== undefined) execOptions.sendDelay = options.delay;
   if (options.pty) execOptions.pty = options.ptySize ?? DEFAULT_PTY_SIZE;
-  const result = await execRelay(tube, execOptions);
-  return result.end === 'reset' ? 'reset' : 'exited';
+  return execRelay(tube, execOptions);
 }
 
 /**

@@ -2,7 +2,8 @@
  * `sockcat -l [-k] PORT --forward TARGET`: the forward io. Each accepted client (TCP, -U, --ssl,
  * --websocket, or -u sessions) is relayed to a new connection to TARGET in this process, with
  * the library's forward(): EOF per direction, -m, --allow/--deny, -i, --retry, --proxy for the
- * target, and -v lines and --json events for each step.
+ * target, -o/-x taps (which keep those relays in JavaScript), and -v lines and --json events
+ * for each step.
  */
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
@@ -61,7 +62,7 @@ function name(endpoint: Endpoint | undefined): string {
 }
 
 export async function runForward(ctx: Context): Promise<void> {
-  const { options, io, log } = ctx;
+  const { options, io, log, sessionLog } = ctx;
   const target = options.forward!;
   const targetName = formatForwardTarget(target);
   const side = await listenSide(ctx);
@@ -118,6 +119,9 @@ export async function runForward(ctx: Context): Promise<void> {
           ids.get(event.id),
         );
         if (event.retryIn === undefined && event.attempt === 1) log.info(1, event.error.message);
+        return;
+      case 'data-path':
+        log.info(1, `Data path: ${event.path}.`);
         return;
       case 'connected': {
         const remote = eventEndpoint(event.remote);
@@ -181,6 +185,9 @@ export async function runForward(ctx: Context): Promise<void> {
       ? { retry: { retries: options.retry.retries, delay: options.retry.delay } }
       : {}),
     onEvent,
+    // -o/-x: one log for every client, each chunk as it is relayed either way, with no direction
+    // markers or client ids (as ncat's log).
+    ...(sessionLog ? { tap: (_id, _direction, chunk) => sessionLog.record(chunk) } : {}),
   };
   const { forward } = await import('../../relay/forward.js');
   const forwarder = await forward(side, target, forwardOptions);

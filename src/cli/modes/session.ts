@@ -3,6 +3,7 @@ import type { ReadStream } from 'node:tty';
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
+import { type RelayedBytes, relayedBytes } from '../../relay/relayed-bytes.js';
 import { type RelayResult, relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
 import type { TlsInfo } from '../../tls/options.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
@@ -133,10 +134,6 @@ function nativeFds(ctx: Context): { stdin: number; stdout: number } | undefined 
   const { options, io } = ctx;
   if (!io.fds || options.noStdin || (options.keepOpen && options.keepOpenSequential))
     return undefined;
-  // Through a proxy the handshake's socket may hold the first bytes of the session where the
-  // descriptor no longer shows them; the JavaScript path delivers them (test/interop
-  // dialect-openbsd's -x row lost them on the native path under load).
-  if (options.proxy.length > 0) return undefined;
   if ((io.stdin as { isTTY?: boolean }).isTTY === true) return undefined;
   return io.fds;
 }
@@ -207,7 +204,9 @@ export async function runSession(
     try {
       result = await relayStdio(tube, relayOptions);
     } catch (error) {
-      closed(closeReasonOf(error), tube.bytesSent, tube.bytesReceived, performance.now() - started);
+      // The relay's counts include what the native path moved out of the tube's sight.
+      const moved = relayedBytes(error) ?? { sent: tube.bytesSent, received: tube.bytesReceived };
+      closed(closeReasonOf(error), moved.sent, moved.received, performance.now() - started);
       throw error;
     } finally {
       raw?.restore();
@@ -240,12 +239,23 @@ export function emitTubeClosed(
   tube: Tube,
   started: number,
 ): void {
+  emitClosed(ctx, id, reason, { sent: tube.bytesSent, received: tube.bytesReceived }, started);
+}
+
+/** The `closed` event with the byte counts a relay reported (the native path's included). */
+export function emitClosed(
+  ctx: Context,
+  id: number,
+  reason: string,
+  moved: RelayedBytes,
+  started: number,
+): void {
   ctx.events.emit({
     event: 'closed',
     id,
     reason,
-    sent: tube.bytesSent,
-    received: tube.bytesReceived,
+    sent: moved.sent,
+    received: moved.received,
     durationMs: Math.round(performance.now() - started),
   });
 }
