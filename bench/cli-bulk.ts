@@ -342,7 +342,8 @@ export async function benchCliBulk(argv: readonly string[] = []): Promise<BenchR
   if (receiverStdin !== 'open' && receiverStdin !== 'null') {
     throw new Error(`--receiver-stdin takes open or null, not ${JSON.stringify(receiverStdin)}`);
   }
-  const verifyBytes = parseSize(option(argv, 'verify', 'SOCKCAT_BENCH_VERIFY_BYTES', '0'));
+  const verify = option(argv, 'verify', 'SOCKCAT_BENCH_VERIFY_BYTES', '0');
+  const verifyBytes = verify === '0' ? 0 : parseSize(verify);
   const wanted = option(argv, 'cases', 'SOCKCAT_BENCH_BULK_CASES', DEFAULT_CASES).split(',');
   const alt = option(argv, 'alt', 'SOCKCAT_BENCH_ALT_CLI', '');
   if (alt !== '') {

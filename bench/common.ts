@@ -1,5 +1,5 @@
 // Shared helpers for the benchmarks: sizes, flags, timing, ports and the result table. Not a test.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 
 /** One measured figure, as printed in the table. */
@@ -121,4 +121,9 @@ export function random(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** The program is on PATH. */
+export function installed(binary: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${binary}`], { stdio: 'ignore' }).status === 0;
 }

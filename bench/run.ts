@@ -1,7 +1,8 @@
 // Every benchmark in sequence, then one table. `npm run bench` (after `npx tsc -p .`).
 //
 //   node dist/bench/run.js [--quick] [--only recv-line,delimiter-search,cli-bulk,broker-fanout,
-//                                            proxy-throughput,native-sockets,tls-handshake,dtls,
+//                                            proxy-throughput,native-sockets,connect-startup,
+//                                            tls-handshake,dtls,
 //                                            spawn-round-trip]
 //
 // Each bench is also a program of its own: node dist/bench/<name>.js with the flags listed at the
@@ -10,6 +11,7 @@
 import { benchBrokerFanout } from './broker-fanout.js';
 import { benchCliBulk, TLS_CASES } from './cli-bulk.js';
 import { type BenchRow, flag, option, printTable } from './common.js';
+import { benchConnectStartup } from './connect-startup.js';
 import { benchDelimiterSearch } from './delimiter-search.js';
 import { benchDtls } from './dtls.js';
 import { benchNativeSockets } from './native-sockets.js';
@@ -38,6 +40,7 @@ const BENCHES: Record<string, { run: Bench; quick: string[] }> = {
       benchCliBulk(['--cases', TLS_CASES, '--bytes', '512M', '--verify', '32M', ...argv]),
     quick: ['--bytes', '64M', '--runs', '1'],
   },
+  'connect-startup': { run: benchConnectStartup, quick: ['--pairs', '3'] },
   'tls-handshake': { run: benchTlsHandshake, quick: ['--count', '200', '--runs', '1'] },
   'spawn-round-trip': { run: benchSpawnRoundTrip, quick: ['--rounds', '2000', '--runs', '1'] },
   dtls: { run: benchDtls, quick: ['--count', '50', '--bytes', '2M', '--runs', '1'] },

@@ -158,7 +158,7 @@ await esbuild.build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Dependencies (socks, @peculiar/x509) stay in node_modules, loaded as Node loads them: a
+  // Dependencies (socks, ws, wasmoon) stay in node_modules, loaded as Node loads them: a
   // CommonJS package split into an ESM chunk would lose its named exports. The one-file binary
   // (scripts/build-binary.mjs) bundles them, without splitting.
   packages: 'external',

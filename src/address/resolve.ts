@@ -1,4 +1,3 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { AbortError, ArgumentError, describeSystemError, ResolveError } from '../errors.js';
 import { ipFamily } from './ip.js';
 import { quoteInput } from './quote.js';
@@ -28,7 +27,12 @@ export interface ResolveOptions {
   signal?: AbortSignal;
 }
 
-const defaultLookup: LookupFunction = (host, options) => dnsLookup(host, options);
+/**
+ * node:dns loads on the first name to resolve: loading it sets up a resolver (reading
+ * /etc/resolv.conf), which a connect to an IP address never needs.
+ */
+const defaultLookup: LookupFunction = async (host, options) =>
+  (await import('node:dns/promises')).lookup(host, options);
 
 /**
  * Resolve a host to every address of the allowed families, in the resolver's order.

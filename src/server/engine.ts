@@ -4,7 +4,7 @@ import type { ProxyHeader } from '../proxy-protocol/index.js';
 import type { Listener } from '../transports/tcp-listen.js';
 
 /** What the engine needs of a listener: TCP, Unix, TLS or WebSocket. */
-export type Acceptor = Pick<Listener, 'accept' | 'close'>;
+export type Acceptor = Pick<Listener, 'accept' | 'close'> & Partial<Pick<Listener, 'deliverTo'>>;
 
 import type { Endpoint, Tube } from '../tube/tube.js';
 import { readProxyHeader } from './proxy-header.js';
@@ -30,6 +30,7 @@ const TUBE = Symbol('tube');
 const CONTROLLER = Symbol('controller');
 const FORCED = Symbol('forced');
 const DONE = Symbol('done');
+const LOCAL = Symbol('local');
 
 /**
  * One connection being handled: its bookkeeping, and the ConnectionInfo its handler sees. A
@@ -39,7 +40,8 @@ const DONE = Symbol('done');
 class Active implements ConnectionInfo {
   id: number;
   remote: Endpoint;
-  local: Endpoint;
+  /** Set from a PROXY header; otherwise the tube's, looked up when a handler asks. */
+  [LOCAL]: Endpoint | undefined;
   proxy?: ProxyHeader;
   worker: string;
   // The engine's own fields are symbol-keyed: a handler that logs or copies its info sees only
@@ -60,8 +62,16 @@ class Active implements ConnectionInfo {
     this[TUBE] = tube;
     this.id = id;
     this.remote = tube.remote ?? NO_ENDPOINT;
-    this.local = tube.local ?? NO_ENDPOINT;
     this.worker = worker;
+  }
+
+  get local(): Endpoint {
+    this[LOCAL] ??= this[TUBE].local ?? NO_ENDPOINT;
+    return this[LOCAL];
+  }
+
+  set local(endpoint: Endpoint) {
+    this[LOCAL] = endpoint;
   }
 
   get signal(): AbortSignal {
@@ -90,7 +100,14 @@ export class Engine {
   constructor(listener: Acceptor, options: EngineOptions) {
     this.#listener = listener;
     this.#options = options;
-    this.#loop = this.#acceptLoop();
+    if (listener.deliverTo && options.overflow !== 'queue') {
+      // Each connection is handed over as it is accepted: no accept() promise, waiter or loop
+      // turn per connection. (The 'queue' overflow needs the loop: it stops taking connections.)
+      listener.deliverTo((tube) => this.#take(tube));
+      this.#loop = Promise.resolve();
+    } else {
+      this.#loop = this.#acceptLoop();
+    }
   }
 
   get active(): number {
@@ -119,19 +136,28 @@ export class Engine {
         if (error instanceof ClosedError || this.#stopped) return;
         throw error;
       }
-      if (this.#options.allow && !this.#options.allow(tube.remote ?? NO_ENDPOINT)) {
-        // Refused by access control: reset at once, nothing lingers (no timer, no slot).
-        tube.reset();
-        continue;
-      }
-      if (this.#active.size >= maxConnections) {
-        // Closed with FIN (docs/eof.md B7): what the client already sent (a SOCKS greeting) is
-        // read and dropped, so that the close does not turn into a reset.
-        void tube.close();
-        continue;
-      }
-      this.#start(tube);
+      this.#take(tube);
     }
+  }
+
+  /** An accepted connection: refused, closed for the limit, or handled. */
+  #take(tube: Tube): void {
+    if (this.#stopped) {
+      tube.destroy();
+      return;
+    }
+    if (this.#options.allow && !this.#options.allow(tube.remote ?? NO_ENDPOINT)) {
+      // Refused by access control: reset at once, nothing lingers (no timer, no slot).
+      tube.reset();
+      return;
+    }
+    if (this.#active.size >= this.#options.maxConnections) {
+      // Closed with FIN (docs/eof.md B7): what the client already sent (a SOCKS greeting) is
+      // read and dropped, so that the close does not turn into a reset.
+      void tube.close();
+      return;
+    }
+    this.#start(tube);
   }
 
   #start(tube: Tube): void {

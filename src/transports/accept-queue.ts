@@ -32,6 +32,8 @@ export class AcceptQueue<T, R> implements AsyncIterable<R> {
   #waiters: Waiter<R>[] = [];
   #closed = false;
   #failure: Error | undefined;
+  /** deliverTo(): every connection goes here as it arrives, instead of to accept(). */
+  #sink: ((item: R) => void) | undefined;
 
   constructor(options: AcceptQueueOptions<T, R>) {
     this.#options = options;
@@ -46,8 +48,12 @@ export class AcceptQueue<T, R> implements AsyncIterable<R> {
     return this.#closed;
   }
 
-  /** A new connection: to the first waiter, else held (or refused beyond the limit). */
+  /** A new connection: to the sink or the first waiter, else held (or refused beyond the limit). */
   deliver(item: T): void {
+    if (this.#sink) {
+      this.#sink(this.#options.handOut(item));
+      return;
+    }
     const waiter = this.#waiters.shift();
     if (waiter) {
       waiter.resolve(this.#options.handOut(item));
@@ -62,6 +68,15 @@ export class AcceptQueue<T, R> implements AsyncIterable<R> {
       if (index !== -1) this.#pending.splice(index, 1);
     });
     this.#pending.push(item);
+  }
+
+  /**
+   * From now on, hand every connection to `sink` as it arrives (the held ones first) instead of
+   * to accept(): no promise or waiter per connection, for a consumer that takes them all.
+   */
+  deliverTo(sink: (item: R) => void): void {
+    this.#sink = sink;
+    for (const item of this.#pending.splice(0)) sink(this.#options.handOut(item));
   }
 
   /** Wait for the next connection. Cancel safety: safe. */

@@ -177,6 +177,15 @@ export class Listener implements AsyncIterable<Tube> {
     return this.#queue.accept(options);
   }
 
+  /**
+   * Hand every connection to `sink` as it is accepted (those already waiting first), instead of
+   * to accept() calls: a server that takes every connection (serve()) skips a promise and a
+   * waiter per connection. For the rest of the listener's life.
+   */
+  deliverTo(sink: (tube: Tube) => void): void {
+    this.#queue.deliverTo(sink);
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<Tube> {
     return this.#queue[Symbol.asyncIterator]();
   }
@@ -231,7 +240,12 @@ export class Listener implements AsyncIterable<Tube> {
     return new Tube(socket, {
       ...this.#tubeOptions,
       network: this.#context.network ?? 'tcp',
-      local: endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
+      // Found when asked (a getsockname per connection otherwise). Once the socket is closed
+      // the kernel can no longer say: the listening address stands in.
+      local: () =>
+        socket.localAddress === undefined
+          ? this.address()
+          : endpointOf(socket.localAddress, socket.localPort, socket.localFamily),
       remote: endpointOf(socket.remoteAddress, socket.remotePort, socket.remoteFamily),
     });
   }

@@ -111,10 +111,17 @@ export function createDebugLog(sink: LogSink): DebugLog {
   };
 }
 
+/**
+ * SOCKCAT_DEBUG, read when the first tube without a `log` option is made: reading process.env
+ * costs microseconds, which a server pays on every connection.
+ */
+let debugFromEnvironment: boolean | undefined;
+
 /** The log a tube uses: `log` when given, else SOCKCAT_DEBUG=1 turns it on (to stderr). */
 export function debugLogFor(log: 'debug' | 'off' | LogSink | undefined): DebugLog | undefined {
   if (log === 'off') return undefined;
   if (log === 'debug') return createDebugLog(process.stderr);
   if (log !== undefined) return createDebugLog(log);
-  return process.env['SOCKCAT_DEBUG'] === '1' ? createDebugLog(process.stderr) : undefined;
+  debugFromEnvironment ??= process.env['SOCKCAT_DEBUG'] === '1';
+  return debugFromEnvironment ? createDebugLog(process.stderr) : undefined;
 }

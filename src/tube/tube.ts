@@ -43,7 +43,11 @@ export interface TubeOptions {
    */
   idleTimeout?: number;
   network?: Network;
-  local?: Endpoint;
+  /**
+   * This end's address, or a function that finds it on first use (a listener passes one: most
+   * handlers never ask, and asking costs a getsockname).
+   */
+  local?: Endpoint | (() => Endpoint | undefined);
   remote?: Endpoint;
   /** What the TLS handshake negotiated, when the connection is TLS. */
   tls?: TlsInfo;
@@ -179,7 +183,6 @@ function describeDelimiter(delimiter: Buffer): string {
  * carrying the buffered bytes, which also stay in the tube.
  */
 export class Tube implements AsyncIterable<Buffer> {
-  readonly local: Endpoint | undefined;
   readonly remote: Endpoint | undefined;
   readonly network: Network | undefined;
   /** TLS protocol, cipher, ALPN and the peer's certificate fingerprint; undefined without TLS. */
@@ -192,6 +195,7 @@ export class Tube implements AsyncIterable<Buffer> {
   readonly newline: '\n' | '\r\n';
 
   #stream: Duplex;
+  #local: Endpoint | (() => Endpoint | undefined) | undefined;
   #buffer = new ReceiveBuffer();
   #waiters: Waiter[] = [];
   #highWaterMark: number;
@@ -249,7 +253,7 @@ export class Tube implements AsyncIterable<Buffer> {
       this.#idleTimer = setTimeout(() => this.#onIdle(idle), idle);
       this.#idleTimer.unref();
     }
-    this.local = options.local;
+    this.#local = options.local;
     this.remote = options.remote;
     this.network = options.network;
     this.tls = options.tls;
@@ -260,6 +264,15 @@ export class Tube implements AsyncIterable<Buffer> {
     // A socket held paused before it was handed over (a listener's queue) must flow now: a 'data'
     // listener alone does not resume an explicitly paused stream.
     stream.resume();
+  }
+
+  /** This end's address (found on first use when the listener deferred it). */
+  get local(): Endpoint | undefined {
+    const local = this.#local;
+    if (typeof local !== 'function') return local;
+    const found = local();
+    this.#local = found;
+    return found;
   }
 
   /** `host:port` of the peer, for messages. */
