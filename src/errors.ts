@@ -21,7 +21,10 @@ export type SockcatErrorCode =
   | 'SOCKCAT_EXEC'
   | 'SOCKCAT_PERMISSION'
   | 'SOCKCAT_TLS'
-  | 'SOCKCAT_WEBSOCKET';
+  | 'SOCKCAT_WEBSOCKET'
+  | 'SOCKCAT_SSH'
+  | 'SOCKCAT_SSH_AUTH'
+  | 'SOCKCAT_HOST_KEY';
 
 /** Go's names: `unixgram` is Unix datagram, `unixpacket` Unix seqpacket, `ip` a raw IP socket. */
 export type Network = 'tcp' | 'tcp4' | 'tcp6' | 'udp' | 'unix' | 'unixgram' | 'unixpacket' | 'ip';
@@ -362,6 +365,63 @@ export class WebSocketError extends SockcatError {
 }
 
 /**
+ * An SSH connection or session failed after the TCP connect: the handshake or the protocol broke,
+ * the server closed the connection, or it refused to open a session, a pty or the command.
+ */
+export class SshError extends SockcatError {
+  declare readonly code: 'SOCKCAT_SSH';
+  constructor(message: string, context: ErrorContext = {}) {
+    super('SOCKCAT_SSH', message, { op: 'handshake', ...context });
+  }
+}
+
+/**
+ * The SSH server accepted none of the credentials given. `username` is the user asked for;
+ * `methods` the methods tried, in order ('publickey', 'password').
+ */
+export class SshAuthError extends SockcatError {
+  declare readonly code: 'SOCKCAT_SSH_AUTH';
+  readonly username: string;
+  readonly methods: readonly string[];
+  constructor(
+    message: string,
+    username: string,
+    methods: readonly string[],
+    context: ErrorContext = {},
+  ) {
+    super('SOCKCAT_SSH_AUTH', message, { op: 'handshake', ...context });
+    this.username = username;
+    this.methods = methods;
+  }
+}
+
+/** Why an SSH server's host key was refused. */
+export type HostKeyFailure = 'mismatch' | 'unknown' | 'revoked';
+
+/**
+ * The SSH server's host key was refused: it is not the one expected (`mismatch`), not known at
+ * all (`unknown`), or marked @revoked in known_hosts. `fingerprint` is the key the server offered
+ * (`SHA256:…`, as `ssh-keygen -l` prints it) and `keyType` its type ('ssh-ed25519').
+ */
+export class HostKeyError extends SockcatError {
+  declare readonly code: 'SOCKCAT_HOST_KEY';
+  readonly reason: HostKeyFailure;
+  readonly fingerprint: string;
+  readonly keyType: string;
+  constructor(
+    message: string,
+    reason: HostKeyFailure,
+    offered: { fingerprint: string; keyType: string },
+    context: ErrorContext = {},
+  ) {
+    super('SOCKCAT_HOST_KEY', message, { op: 'handshake', ...context });
+    this.reason = reason;
+    this.fingerprint = offered.fingerprint;
+    this.keyType = offered.keyType;
+  }
+}
+
+/**
  * A short word for why a session ended with `error`: `idle-timeout` (a session's only timer is
  * its idle timeout), `aborted`, or the error's code in lower case without its prefix (`reset`,
  * `refused`, `closed`, ...); `error` for anything that is not a SockcatError.
@@ -395,7 +455,10 @@ export type AnySockcatError =
   | ExecError
   | PermissionError
   | TlsError
-  | WebSocketError;
+  | WebSocketError
+  | SshError
+  | SshAuthError
+  | HostKeyError;
 
 /** Type guard: true for every error sockcat throws on purpose (any SockcatError). */
 export function isSockcatError(value: unknown): value is AnySockcatError {

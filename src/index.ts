@@ -6,6 +6,7 @@ export * from './proxy/index.js';
 export * from './proxy-protocol/index.js';
 export * from './relay/index.js';
 export * from './server/index.js';
+export * from './ssh/index.js';
 export * from './tls/index.js';
 export * from './transports/index.js';
 export {

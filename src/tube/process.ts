@@ -133,7 +133,8 @@ export class ProcessTube extends Tube {
   }
 }
 
-function checkSize(value: unknown, what: string): number {
+/** A pty dimension (1 to 65535), or an ArgumentError naming it. */
+export function checkSize(value: unknown, what: string): number {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 65535) {
     return value;
   }

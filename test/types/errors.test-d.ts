@@ -56,3 +56,20 @@ export function subclassesStillNarrow(error: unknown): void {
     expectType<Equals<typeof error, AnySockcatError>>(true);
   }
 }
+
+export async function sshErrorsNarrow(error: unknown): Promise<void> {
+  if (!(error instanceof SockcatError)) return;
+  switch (error.code) {
+    case 'SOCKCAT_HOST_KEY':
+      error.reason satisfies 'mismatch' | 'unknown' | 'revoked';
+      error.fingerprint satisfies string;
+      break;
+    case 'SOCKCAT_SSH_AUTH':
+      error.methods satisfies readonly string[];
+      break;
+    case 'SOCKCAT_SSH':
+      // @ts-expect-error an SshError has no fingerprint
+      error.fingerprint;
+      break;
+  }
+}
