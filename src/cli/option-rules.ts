@@ -214,7 +214,9 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
     layer: 'io',
     where: (l) => {
       if (isServer(l)) return refuse('a proxy server relays nothing of its own to meter');
-      if (isDatagram(l)) return refuse('the meter is not built for datagram sessions yet');
+      if (isDatagram(l) && l.io !== 'forward') {
+        return refuse('the meter is not built for datagram sessions yet');
+      }
       if (l.io === 'exec' || l.io === 'js-exec' || l.io === 'lua-exec') {
         return refuse('the meter is not built for command sessions yet');
       }
@@ -316,7 +318,6 @@ const FORWARD_REFUSES: Readonly<Record<string, string>> = {
   'recv-only': 'it is about standard input and output, which --forward does not relay',
   'no-shutdown': 'end of file passes per direction between client and target',
   'quit-after-eof': 'it is about standard input, which --forward does not read',
-  progress: 'the meter is not built for forwarded connections yet',
   exec: '--forward relays to a target and -e runs a command: one or the other',
   'sh-exec': '--forward relays to a target and -c runs a command: one or the other',
   'js-exec': '--forward relays to a target and --js-exec runs a module: one or the other',

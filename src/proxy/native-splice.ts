@@ -3,6 +3,9 @@ import { copyFd, type FdCopy, nativeCopyUnavailable } from '../native/copy.js';
 import { flushThen, plainSocketFd, takeHeld } from '../tube/socket-fd.js';
 import type { SpliceOptions, SpliceResult } from './splice-types.js';
 
+/** How often onProgress hears of the native copies' counters. */
+const PROGRESS_INTERVAL_MS = 250;
+
 /**
  * splice() on the native data path: each direction is a copy in the addon (native/copy.ts)
  * between the two sockets' descriptors, never through JavaScript, with splice()'s rules: a
@@ -22,12 +25,20 @@ export function nativeSplice(
   // Bytes the streams already hold (what arrived with a handshake) go first, through the stream.
   const aHeld = takeHeld(a);
   const bHeld = takeHeld(b);
-  const { signal, idleTimeout } = options;
+  const { signal, idleTimeout, onProgress } = options;
   return new Promise<SpliceResult>((resolve) => {
     const copies: FdCopy[] = [];
     let tearing: Promise<void> | undefined;
     let ended = 0;
     let idleTimer: NodeJS.Timeout | undefined;
+    let progressTimer: NodeJS.Timeout | undefined;
+    let counted = { aToB: 0, bToA: 0 };
+    /** Tell onProgress what moved since it was last told. */
+    const sample = (counts: SpliceResult) => {
+      const moved = { aToB: counts.aToB - counted.aToB, bToA: counts.bToA - counted.bToA };
+      counted = { aToB: counts.aToB, bToA: counts.bToA };
+      if (moved.aToB > 0 || moved.bToA > 0) onProgress?.(moved.aToB, moved.bToA);
+    };
     let reason: SpliceResult['reason'] = 'done';
     let reported = false;
     /** Stop for `why`, unless a reason is already set or both directions had ended cleanly. */
@@ -49,8 +60,10 @@ export function nativeSplice(
     const teardown = (): Promise<void> => {
       tearing ??= (async () => {
         if (idleTimer) clearInterval(idleTimer);
+        if (progressTimer) clearInterval(progressTimer);
         signal?.removeEventListener('abort', onAbort);
         const counts = await Promise.all(copies.map((copy) => copy.stop())).then(result);
+        if (onProgress) sample(counts);
         a.destroy();
         b.destroy();
         resolve(counts);
@@ -100,6 +113,10 @@ export function nativeSplice(
         Math.min(250, Math.max(5, idleTimeout / 4)),
       );
       idleTimer.unref();
+    }
+    if (onProgress) {
+      progressTimer = setInterval(() => sample(result()), PROGRESS_INTERVAL_MS);
+      progressTimer.unref();
     }
     signal?.addEventListener('abort', onAbort, { once: true });
     if (signal?.aborted) onAbort();

@@ -31,6 +31,12 @@ export interface SpliceOptions {
    */
   tap?: (direction: SpliceDirection, chunk: Buffer) => void;
   /**
+   * Told how many bytes moved each way since the last call: per chunk in JavaScript, every 250 ms
+   * (and once at the end) on the native path. A byte counter (a progress meter), not a tap: the
+   * native path stays.
+   */
+  onProgress?: (aToB: number, bToA: number) => void;
+  /**
    * Told once which data path carries the bytes: `JavaScript (why)` before the copy starts, or
    * `native: both ways by splice` (the addon's mechanism) when the first native copy starts.
    */

@@ -22,7 +22,7 @@ export const SPLICE_QUEUE_BYTES = 256 * 1024;
 export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promise<SpliceResult> {
   // Two plain sockets and the addon: the bytes never enter JavaScript (proxy/native-splice.ts),
   // unless a tap must see them.
-  const { signal, idleTimeout, tap } = options;
+  const { signal, idleTimeout, tap, onProgress } = options;
   if (tap) options.onDataPath?.('JavaScript (a tap sees the bytes)');
   else {
     const native = nativeSplice(a, b, options);
@@ -63,6 +63,10 @@ export function splice(a: Duplex, b: Duplex, options: SpliceOptions = {}): Promi
       from.on('data', (chunk: Buffer) => {
         count(chunk.length);
         tap?.(direction, chunk);
+        onProgress?.(
+          direction === 'aToB' ? chunk.length : 0,
+          direction === 'bToA' ? chunk.length : 0,
+        );
         idleTimer?.refresh();
         if (!to.write(chunk) && to.writableLength > SPLICE_QUEUE_BYTES) {
           from.pause();

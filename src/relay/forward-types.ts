@@ -101,6 +101,12 @@ export interface ForwardOptions {
    * native data path. The CLI's -o/-x use it.
    */
   tap?: (id: number, direction: ForwardDirection, chunk: Buffer) => void;
+  /**
+   * Told of the bytes relayed since the last call, every client together: per chunk (or
+   * datagram) in JavaScript, every 250 ms on the native path, which a counter does not leave
+   * (the CLI's --progress).
+   */
+  onBytes?: (toTarget: number, toClient: number) => void;
   /** Stops the forward as close() does, and aborts retries. */
   signal?: AbortSignal;
 }

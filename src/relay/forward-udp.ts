@@ -139,6 +139,7 @@ export async function forwardUdp(
         session.timer.refresh();
         session.toClient += datagram.length;
         options.tap?.(session.id, 'to-client', datagram);
+        options.onBytes?.(0, datagram.length);
         socket.send(datagram, rinfo.port, rinfo.address);
       }
       end(key, session, 'done');
@@ -151,6 +152,7 @@ export async function forwardUdp(
     try {
       await session.upstream!.send(datagram);
       session.toTarget += datagram.length;
+      options.onBytes?.(datagram.length, 0);
     } catch (error) {
       end(key, session, errorReason(error));
     }

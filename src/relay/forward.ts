@@ -200,6 +200,7 @@ function runForward(side: AcceptSide, to: ForwardTarget, options: ForwardOptions
               tap(id, direction === 'aToB' ? 'to-target' : 'to-client', chunk),
           }
         : {}),
+      ...(options.onBytes ? { onProgress: options.onBytes } : {}),
       onDataPath: (path) => emit({ type: 'data-path', id, path }),
     });
     stopping.signal.removeEventListener('abort', onStop);

@@ -19,6 +19,12 @@ async function startForward(args: string[]) {
   return { child, port: Number(match[1]) };
 }
 
+function tempDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-forward-log-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
 function events(text: string): Array<Record<string, unknown>> {
   return (
     text
@@ -90,7 +96,10 @@ test('--forward --retry: the attempts are at -v and in --json until the target i
 test('--forward to a ws:// target and from -l --websocket: a TCP tunnel over WebSocket', async (t) => {
   const origin = await listen('127.0.0.1:0');
   t.after(() => origin.close());
+  const log = join(tempDir(t), 'ws.raw');
   const back = await startForward([
+    '-o',
+    log,
     '--websocket',
     '--ws-path',
     '/tunnel',
@@ -109,6 +118,8 @@ test('--forward to a ws:// target and from -l --websocket: a TCP tunnel over Web
   assert.equal((await client.recvExactly(4)).toString(), 'pong');
   await upstream.close();
   assert.equal((await client.recvAll()).length, 0);
+  // The WebSocket side's log holds the payload, not the frames.
+  assert.equal(readFileSync(log, 'utf8'), 'ping over wspong');
 });
 
 /**
@@ -218,12 +229,6 @@ test('the websocat/socat table: tls:// and udp:// targets, --retry in connect mo
   assert.match(gaveUp.stderr, /\(attempt 2\); retrying in 0\.01s\.\n/);
   assert.match(gaveUp.stderr, /\(attempt 3\); giving up\.\n/);
 });
-
-function tempDir(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sockcat-forward-log-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
 
 test('--forward -k -o -x: one log for every client, both directions, as ncat logs', async (t) => {
   const dir = tempDir(t);

@@ -12,8 +12,9 @@ import {
   formatRate,
   progressMeterFor,
 } from '../../src/cli/progress.js';
+import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
-import { finished, runCli, stop } from '../helpers/child.js';
+import { finished, runCli, stop, waitForLine } from '../helpers/child.js';
 import { BIN } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
 
@@ -163,4 +164,46 @@ test('--progress with stderr not a terminal: nothing extra is printed', async ()
   } finally {
     await listener.close();
   }
+});
+
+// As WITH_PTY_STDERR, but what the terminal shows is passed on as it comes (to read the port).
+const WITH_LIVE_PTY_STDERR = WITH_PTY_STDERR.replace(
+  '    shown += data',
+  '    sys.stderr.buffer.write(data); sys.stderr.flush()',
+).replace('sys.stderr.buffer.write(shown)\n', '');
+
+test('--progress with --forward: every client byte counted, on the native path too', async (t) => {
+  const python = requirePeer(t, 'python3');
+  if (python === undefined) return;
+  const target = await listen('127.0.0.1:0');
+  t.after(() => target.close());
+  const child = spawn(python, [
+    '-c',
+    WITH_LIVE_PTY_STDERR,
+    process.execPath,
+    BIN,
+    '-v',
+    '--progress',
+    '-l',
+    '--forward',
+    `127.0.0.1:${target.address().port}`,
+    '127.0.0.1',
+    '0',
+  ]);
+  t.after(() => stop(child));
+  const done = finished(child);
+  const [, port] = await waitForLine(child.stderr, /Listening on 127\.0\.0\.1:(\d+)/);
+  const client = await connect(`127.0.0.1:${port}`);
+  t.after(() => client.destroy());
+  const upstream = await target.accept();
+  await client.send(PAYLOAD);
+  await client.shutdown('send');
+  assert.equal((await upstream.recvAll()).length, PAYLOAD.length);
+  await upstream.send('ok');
+  await upstream.close();
+  assert.equal((await client.recvAll()).toString(), 'ok');
+  const result = await done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Data path: native: both ways by \w+\./);
+  assert.match(result.stderr, /\rsent 2 B {2}received 3\.0 MiB {2}\S+ \S+\/s {2}0:\d\d *\r\n/);
 });

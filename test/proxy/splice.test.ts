@@ -48,7 +48,14 @@ for (const path of ['native', 'js'] as const) {
     const atUpstream = collect(upstream);
     const atClient = collect(client);
     const paths: string[] = [];
-    const spliced = splice(clientSide, upstreamSide, { onDataPath: (p) => paths.push(p) });
+    const progress = { aToB: 0, bToA: 0 };
+    const spliced = splice(clientSide, upstreamSide, {
+      onDataPath: (p) => paths.push(p),
+      onProgress: (aToB, bToA) => {
+        progress.aToB += aToB;
+        progress.bToA += bToA;
+      },
+    });
     client.end(up);
     // The client's FIN reaches the upstream, which still answers: half-close in both orders.
     assert.equal(sha256(await atUpstream), sha256(Buffer.concat([Buffer.from('held:'), up])));
@@ -58,6 +65,8 @@ for (const path of ['native', 'js'] as const) {
     assert.equal(result.aToB, up.length + 5);
     assert.equal(result.bToA, down.length);
     assert.equal(result.native !== undefined, path === 'native');
+    // A counter, not a tap: told of every byte on both paths.
+    assert.deepEqual(progress, { aToB: result.aToB, bToA: result.bToA });
     assert.equal(paths.length, 1);
     assert.match(
       paths[0]!,

@@ -2,8 +2,8 @@
  * `sockcat -l [-k] PORT --forward TARGET`: the forward io. Each accepted client (TCP, -U, --ssl,
  * --websocket, or -u sessions) is relayed to a new connection to TARGET in this process, with
  * the library's forward(): EOF per direction, -m, --allow/--deny, -i, --retry, --proxy for the
- * target, -o/-x taps (which keep those relays in JavaScript), and -v lines and --json events
- * for each step.
+ * target, -o/-x taps (which keep those relays in JavaScript), --progress (a counter, which
+ * does not), and -v lines and --json events for each step.
  */
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
@@ -13,6 +13,7 @@ import type { Endpoint } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
+import { progressMeterFor } from '../progress.js';
 import { formatSeconds, reportConnectFailure } from '../retry.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
@@ -74,6 +75,7 @@ export async function runForward(ctx: Context): Promise<void> {
   const ids = new Map<number, number>();
   const started = new Map<number, number>();
   const wsTuning = webSocketOptions(ctx);
+  const meter = progressMeterFor(options.progress, io.stderr);
   const targetTls =
     target.kind !== 'udp' && target.tls ? { insecure: options.sslInsecure } : undefined;
 
@@ -188,6 +190,15 @@ export async function runForward(ctx: Context): Promise<void> {
     // -o/-x: one log for every client, each chunk as it is relayed either way, with no direction
     // markers or client ids (as ncat's log).
     ...(sessionLog ? { tap: (_id, _direction, chunk) => sessionLog.record(chunk) } : {}),
+    // --progress: every client's bytes together, received from the clients and sent back.
+    ...(meter
+      ? {
+          onBytes: (toTarget, toClient) => {
+            meter.received(toTarget);
+            meter.sent(toClient);
+          },
+        }
+      : {}),
   };
   const { forward } = await import('../../relay/forward.js');
   const forwarder = await forward(side, target, forwardOptions);
@@ -199,6 +210,7 @@ export async function runForward(ctx: Context): Promise<void> {
     await forwarder.done;
   } finally {
     io.signal?.removeEventListener('abort', onAbort);
+    meter?.finish();
   }
   if (io.signal?.aborted) throw new AbortError('interrupted', { op: 'accept' });
 }
