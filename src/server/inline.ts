@@ -49,6 +49,7 @@ export async function serveInline(options: ServeOptions): Promise<Server> {
   });
   const address: Endpoint = listener.address();
   let closing: Promise<void> | undefined;
+  options.onWorkerReady?.({ worker: 'main', replaced: false });
   return {
     address: () => address,
     tls: listener.tls,

@@ -111,6 +111,12 @@ export interface ServeOptions {
   handshakes?: HandshakeGateOptions;
   /** Called once per failed handler (default: one line on stderr). */
   onError?: (error: Error, info: { remote: Endpoint; worker: string }) => void;
+  /**
+   * Called each time a worker is listening: inline, once (worker 'main') before serve()
+   * resolves; with threads or processes, for each worker at start and for each replacement of
+   * one that crashed (`replaced: true`), so that a caller can wait until it serves again.
+   */
+  onWorkerReady?: (info: { worker: string; replaced: boolean }) => void;
 }
 
 export interface Server {

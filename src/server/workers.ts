@@ -45,7 +45,7 @@ export async function startPool(
   const restarts: number[] = [];
   const onError = options.onError ?? logHandlerError;
 
-  const launch = (index: number): Promise<void> =>
+  const launch = (index: number, replaced = false): Promise<void> =>
     new Promise<void>((resolve, reject) => {
       const worker = start(index, port > 0 ? port : requestedPort);
       workers.set(index, worker);
@@ -56,6 +56,7 @@ export async function startPool(
             ready = true;
             if (port <= 0) port = message.port;
             resolve();
+            options.onWorkerReady?.({ worker: worker.name, replaced });
             break;
           case 'fatal':
             reject(errorFromWorker(message.code, message.message));
@@ -91,7 +92,7 @@ export async function startPool(
         process.stderr.write(
           `sockcat serve: ${worker.name} exited with code ${code}; starting a new one\n`,
         );
-        launch(index).catch((error: Error) => {
+        launch(index, true).catch((error: Error) => {
           process.stderr.write(
             `sockcat serve: could not restart ${worker.name}: ${error.message}\n`,
           );

@@ -21,8 +21,12 @@ import type { Data, Outcome, Scenario, Step } from './ncat-parity/scenario.js';
 import { show } from './ncat-parity/scenario.js';
 import { SCENARIOS } from './ncat-parity/scenarios.js';
 
-/** Longest a run may take before it is killed and fails (the slowest row needs about 1 s). */
-const SAFETY_MS = 10_000;
+/**
+ * Longest a run may take before it is killed and fails: a guard against a hang, not a timing
+ * check. The slowest rows need about 1 s on a quiet machine, and 5 s at a load average of 17 on
+ * two cores (each starts node, ncat, and for -e/-c a shell): 10 s was within reach of a busier one.
+ */
+const SAFETY_MS = 60_000;
 /** Rows run at once (each runs ncat and sockcat at once, each against its own peer). */
 const LANES = 4;
 

@@ -98,7 +98,8 @@ for (const kind of ['http', 'socks5'] as const) {
 }
 
 test('a client silent past the first-byte deadline is dropped; one that started is not', async (t) => {
-  const gate = new HandshakeGate({ firstByteTimeout: 100 });
+  // 'started' must send its first byte within the deadline, through this (busy) process: 1 s.
+  const gate = new HandshakeGate({ firstByteTimeout: 1000 });
   const port = await startProxy(t, 'http', { handshakes: gate, handshakeTimeout: 60_000 });
   const [silent] = await idle(t, port, 1, '127.0.0.1');
   const started = netConnect({ host: '127.0.0.1', port });

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +9,7 @@ import { execRelay, splitCommandLine } from '../../src/relay/exec.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { type Listener, listen } from '../../src/transports/tcp-listen.js';
 import type { Tube } from '../../src/tube/tube.js';
+import { terminated } from '../helpers/child.js';
 import { requirePeer } from '../helpers/peers.js';
 
 // Safety net only: every wait below is on an event.
@@ -69,23 +68,6 @@ function childPids(): number[] {
 
 function openFds(): number {
   return readdirSync('/proc/self/fd').length;
-}
-
-/**
- * Resolves when process `pid` has terminated (a zombie counts), waiting on a pidfd in python3:
- * an event, not a poll. For processes that are not our children.
- */
-async function terminated(python: string, pid: number): Promise<void> {
-  const script =
-    'import os, select, sys\n' +
-    'try:\n    fd = os.pidfd_open(int(sys.argv[1]))\n' +
-    'except ProcessLookupError:\n    sys.exit(0)\n' +
-    'select.select([fd], [], [])\n';
-  const waiter = spawn(python, ['-c', script, String(pid)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const [code] = await once(waiter, 'exit');
-  assert.equal(code, 0);
 }
 
 test('splitCommandLine splits like ncat 7.93 -e: no quotes, backslash escapes', () => {
@@ -318,7 +300,7 @@ test(
     assert.equal(existsSync(`/proc/${shell}`), false);
     assert.deepEqual(childPids(), []);
     // The grandchild got the group's SIGTERM too (it is not ours to reap).
-    await terminated(python, sleeper);
+    await terminated(t, python, sleeper);
   },
 );
 
@@ -447,9 +429,13 @@ test(
   },
 );
 
+// 200 children one after the other: 20 s at a load average of 20 on two cores, too close to
+// SAFETY's 30 s. Still only a guard against a hang.
+const SAFETY_200 = { timeout: 120_000 };
+
 test(
   '200 sequential connections leave no file descriptor and no child process behind',
-  SAFETY,
+  SAFETY_200,
   async (t) => {
     const listener = await listen('127.0.0.1:0');
     t.after(() => listener.close());

@@ -13,8 +13,15 @@ const echo = async (tube: Tube) => {
 };
 
 test('inline: a handler per connection, closed gracefully when it returns', async (t) => {
-  const server = await serve({ listen: '127.0.0.1:0', handler: echo });
+  const ready: unknown[] = [];
+  const server = await serve({
+    listen: '127.0.0.1:0',
+    handler: echo,
+    onWorkerReady: (info) => ready.push(info),
+  });
   t.after(() => server.close());
+  // Inline, the one "worker" is this event loop, ready before serve() resolves.
+  assert.deepEqual(ready, [{ worker: 'main', replaced: false }]);
   const client = await connect(`127.0.0.1:${server.address().port}`);
   await client.send('hello');
   await client.shutdown('send');
@@ -96,11 +103,21 @@ test('maxConnections with queue: the extra connection waits for a free slot', as
 test('close() lets handlers finish, then forces the rest after the grace period', async () => {
   let finishedGracefully = false;
   let sawAbort = false;
+  // close() is called once both handlers have read their line and wait: a handler still reading
+  // when the grace period ends (a busy machine) would be forced for the wrong reason.
+  const waiting: Promise<void>[] = [];
+  const waits: (() => void)[] = [];
+  for (let i = 0; i < 2; i++) waiting.push(new Promise((resolve) => waits.push(resolve)));
   const server = await serve({
     listen: '127.0.0.1:0',
     handler: async (tube, info) => {
       const line = (await tube.recvLine({ drop: true })).toString();
       if (line === 'quick') {
+        // It finishes when the shutdown begins: inside the grace period, however busy the machine
+        // (a round trip started only after close() could take longer than the 50 ms).
+        const shutdown = once(info.closing, 'abort');
+        waits[0]!();
+        await shutdown;
         await tube.sendLine('done');
         finishedGracefully = true;
         return;
@@ -108,16 +125,18 @@ test('close() lets handlers finish, then forces the rest after the grace period'
       info.signal.addEventListener('abort', () => {
         sawAbort = true;
       });
+      waits[1]!();
       await tube.recvAll();
     },
   });
   const port = server.address().port;
   const quick = await connect(`127.0.0.1:${port}`);
   const slow = await connect(`127.0.0.1:${port}`);
-  await slow.sendLine('slow');
-  while (server.connections < 2) await new Promise((resolve) => setImmediate(resolve));
-  const closing = server.close({ gracePeriod: 50 });
   await quick.sendLine('quick');
+  await slow.sendLine('slow');
+  await Promise.all(waiting);
+  assert.equal(server.connections, 2);
+  const closing = server.close({ gracePeriod: 50 });
   assert.equal((await quick.recvLine({ drop: true })).toString(), 'done');
   await closing;
   assert.equal(finishedGracefully, true);
@@ -143,12 +162,16 @@ test('idleTimeout closes silent connections', async (t) => {
   client.destroy();
 });
 
-async function proxyServer(mode: true | 'optional') {
+/**
+ * A server that reads a PROXY header, then echoes. `proxyTimeout` is the default (5 s) unless a
+ * test needs it to expire: a short one would also cut off a header sent at once, on a busy machine.
+ */
+async function proxyServer(mode: true | 'optional', proxyTimeout?: number) {
   const seen: ConnectionInfo[] = [];
   const server = await serve({
     listen: '127.0.0.1:0',
     proxyProtocol: mode,
-    proxyTimeout: 200,
+    ...(proxyTimeout === undefined ? {} : { proxyTimeout }),
     handler: async (tube, info) => {
       seen.push(info);
       await tube.send(await tube.recvAll());
@@ -214,7 +237,7 @@ test('PROXY protocol optional: a connection without a header goes through untouc
 });
 
 test('PROXY protocol: a client that never finishes its header is cut off', async (t) => {
-  const { server } = await proxyServer(true);
+  const { server } = await proxyServer(true, 200);
   t.after(() => server.close());
   const socket = new Socket();
   socket.connect(server.address().port, '127.0.0.1');

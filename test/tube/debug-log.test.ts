@@ -69,7 +69,8 @@ test('SOCKCAT_DEBUG=1 turns the log on for a script, to stderr; off otherwise', 
     });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const [code] = await once(child, 'exit');
+    // 'close', not 'exit': 'exit' can come before the last of stderr has been read from its pipe.
+    const [code] = await once(child, 'close');
     return { code, stderr };
   };
   const on = await run({ SOCKCAT_DEBUG: '1' });
