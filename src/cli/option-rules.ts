@@ -65,10 +65,10 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
   unixsock: { layer: 'transport' },
   vsock: { layer: 'none' },
   crlf: { layer: 'io', where: stdinOption('') },
-  'sh-exec': { layer: 'io', where: execWhere },
-  exec: { layer: 'io', where: execWhere },
-  'lua-exec': { layer: 'io', where: execWhere },
-  'js-exec': { layer: 'io', where: execWhere },
+  'sh-exec': { layer: 'io' },
+  exec: { layer: 'io' },
+  'lua-exec': { layer: 'io' },
+  'js-exec': { layer: 'io' },
   'source-route': { layer: 'none' },
   'source-route-pointer': { layer: 'none' },
   'max-conns': {
@@ -390,20 +390,6 @@ export const OPTION_RULES: Readonly<Record<string, OptionRule>> = Object.fromEnt
     return [name, { ...rule, where }];
   }),
 );
-
-/**
- * A command per connection: over UDP, one child for the peer in connect mode and for the first
- * sender with -l (as ncat); a child per peer with -l -k and over Unix datagrams are not built.
- */
-function execWhere(l: Layers): Verdict {
-  if (l.transport === 'unix-dgram') {
-    return refuse('a command over Unix datagram sockets is not built yet');
-  }
-  if (l.transport === 'udp' && l.multiplicity === 'keep-open') {
-    return refuse('a command for each UDP peer (-u -l -k) is not built yet');
-  }
-  return undefined;
-}
 
 /**
  * TLS is honoured by the security layer over every stream transport, in every multiplicity and

@@ -6,7 +6,7 @@ export interface JsExecInfo {
   remote: Endpoint | undefined;
   /** This end of the connection. */
   local: Endpoint | undefined;
-  /** 'TCP', 'UDP' or 'UNIX' (SOCKCAT_PROTO). */
+  /** 'TCP', 'UDP', 'UNIX' or 'UNIX-DGRAM' (SOCKCAT_PROTO). */
   proto: string;
   /** The variables an -e child gets: NCAT_* and SOCKCAT_* (REMOTE_ADDR, REMOTE_PORT, ...). */
   env: Record<string, string>;

@@ -165,28 +165,31 @@ function invocationOf(options: ExecOptions): Invocation {
 
 /** "TCP"/"UDP" as ncat's NCAT_PROTO says it. */
 function protoOf(network: Network | undefined): string {
-  return network === 'udp' ? 'UDP' : 'TCP';
+  // ncat 7.93 says UDP over Unix datagram sockets too.
+  return network === 'udp' || network === 'unixgram' ? 'UDP' : 'TCP';
 }
 
 /**
  * The variables ncat gives its exec child, and the same as SOCKCAT_*. For Unix sockets ncat
  * 7.93 reports "localhost", empty ports and "TCP"; NCAT_* keep that for scripts written against
- * it, while SOCKCAT_* tell the truth (the socket path when known, "UNIX").
+ * it, while SOCKCAT_* tell the truth (the socket path when known, "UNIX"). Over Unix datagram
+ * sockets ncat says "localhost" and "UDP"; SOCKCAT_PROTO is "UNIX-DGRAM".
  */
 export function connectionEnv(tube: Tube): Record<string, string> {
+  const unixStream = tube.network === 'unix';
+  const unix = unixStream || tube.network === 'unixgram';
   const endpoint = (e: Endpoint | undefined) => ({
     address: e?.address ?? '',
-    port: e === undefined || tube.network === 'unix' ? '' : String(e.port),
+    port: e === undefined || unix ? '' : String(e.port),
   });
   const local = endpoint(tube.local);
   const remote = endpoint(tube.remote);
-  const unix = tube.network === 'unix';
   const env: Record<string, string> = {
     SOCKCAT_REMOTE_ADDR: remote.address,
     SOCKCAT_REMOTE_PORT: remote.port,
     SOCKCAT_LOCAL_ADDR: local.address,
     SOCKCAT_LOCAL_PORT: local.port,
-    SOCKCAT_PROTO: unix ? 'UNIX' : protoOf(tube.network),
+    SOCKCAT_PROTO: unixStream ? 'UNIX' : unix ? 'UNIX-DGRAM' : protoOf(tube.network),
   };
   env['NCAT_REMOTE_ADDR'] = unix ? 'localhost' : remote.address;
   env['NCAT_REMOTE_PORT'] = remote.port;

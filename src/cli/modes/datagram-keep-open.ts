@@ -1,11 +1,14 @@
 import type { Endpoint } from '../../address/endpoint.js';
+import type { Network } from '../../errors.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
+import { DatagramInbox } from './datagram-inbox.js';
+import type { ExecMode } from './exec.js';
 import { eventEndpoint, openSessionEvent, peerName } from './session.js';
-import { toDatagrams } from './udp-session.js';
+import { type DatagramPeer, toDatagrams } from './udp-session.js';
 
 /** How long a `-k` datagram peer session lives without a datagram either way, unless -i says. */
 export const DEFAULT_DATAGRAM_SESSION_IDLE_MS = 60_000;
@@ -48,6 +51,8 @@ export interface DatagramSink {
 export interface OpenDatagramSource {
   /** The largest datagram a reply takes: longer stdin reads are split. */
   readonly maxDatagram: number;
+  /** The address bound (for -e's warning about a listener anyone can reach). */
+  readonly bound?: Endpoint | undefined;
   /** Stop receiving (and release the socket). */
   close(): Promise<void>;
 }
@@ -79,10 +84,17 @@ interface PeerSession {
   received: number;
   /** Datagrams received from the peer, counted up to 2: a one-shot session has 1. */
   datagrams: number;
+  /** The peer has sent a second datagram: its session has the full -i from then on. */
+  conversing?: boolean;
   expiry: NodeJS.Timeout;
   /** Aborted when the session ends: a reply still waiting for the peer is withdrawn. */
   ended: AbortController;
+  /** -e/-c/--js-exec/--lua-exec: the peer's datagrams waiting for this session's command. */
+  inbox?: DatagramInbox;
 }
+
+/** The network a session's tube names (NCAT_PROTO, messages) for each datagram transport. */
+const NETWORK: Partial<Record<Transport, Network>> = { udp: 'udp', 'unix-dgram': 'unixgram' };
 
 /**
  * Log and report a sender whose datagrams are dropped: `why` for people (ncat's wording, with
@@ -113,12 +125,25 @@ type RunEnd = 'stdout-closed' | 'aborted' | 'quit-after-eof' | Error;
  * after 10 s (or -i if shorter); at most `-m` sessions at once: a new peer takes the place of the
  * oldest one-shot session, else its datagrams are dropped (a `denied` event). Runs until
  * interrupted.
+ *
+ * With -e, -c, --js-exec or --lua-exec each session runs its own command instead (ncat runs a
+ * child per UDP peer): the peer's datagrams go to its stdin, one write each; each chunk it writes
+ * goes back to that peer as one datagram (split at the maximum). sockcat's stdin and stdout are
+ * not used. The command's end ends the session; the session's end (expiry, eviction, the run's
+ * end) ends the command (its process group), which is always reaped before the run returns.
  */
 export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
   const idleMs = options.idleTimeout ?? DEFAULT_DATAGRAM_SESSION_IDLE_MS;
   const oneShotMs = Math.min(idleMs, ONE_SHOT_SESSION_IDLE_MS);
   const sessions = new Map<string, PeerSession>();
+  // -e/-c/--js-exec/--lua-exec: loaded before anything is bound (a bad module fails with exit 2).
+  const exec = options.exec
+    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
+    : undefined;
+  const tubes = exec ? await import('./datagram-tube.js') : undefined;
+  /** The commands still running (or being reaped): the run waits for every one of them. */
+  const commands = new Set<Promise<void>>();
   let stopRun!: (end: RunEnd) => void;
   const stopped = new Promise<RunEnd>((resolve) => {
     stopRun = resolve;
@@ -130,6 +155,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     clearTimeout(session.expiry);
     source.ended?.(session.key);
     session.ended.abort();
+    session.inbox?.close();
     ctx.events.emit({
       event: 'closed',
       id: session.id,
@@ -148,7 +174,8 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
   let stopping = false;
   let input: ReturnType<typeof pump> | undefined;
   const startInput = () => {
-    if (input || options.recvOnly || !opened) return;
+    // An exec run's sessions talk with their commands: sockcat's stdin is not read (as ncat).
+    if (input || options.recvOnly || !opened || exec) return;
     const encode = options.crlf ? createCrlfEncoder() : undefined;
     const max = opened.maxDatagram;
     input = pump(io.stdin, async (read) => {
@@ -189,7 +216,14 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
   /** The session for this sender, a new one if admitted, undefined if refused or unnamed. */
   const sessionFor = (sender: DatagramSender): PeerSession | undefined => {
     if (sender.key === undefined) {
-      log.info(2, `datagram from ${peerName(sender)}: shown, but it cannot be answered`);
+      if (exec) {
+        log.info(
+          1,
+          `datagram from ${peerName(sender)} dropped: it cannot be answered, so no command runs for it`,
+        );
+      } else {
+        log.info(2, `datagram from ${peerName(sender)}: shown, but it cannot be answered`);
+      }
       return undefined;
     }
     const session = sessions.get(sender.key);
@@ -223,24 +257,84 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     };
     sessions.set(sender.key, created);
     log.info(1, `Connection from ${peerName(created)}.`);
-    startInput();
+    if (exec) runCommand(created, exec);
+    else startInput();
     return created;
+  };
+
+  /** Start the session's command; its end ends the session (with the reason it gives). */
+  const runCommand = (session: PeerSession, mode: ExecMode) => {
+    const inbox = new DatagramInbox();
+    session.inbox = inbox;
+    const peer: DatagramPeer = {
+      local: session.local,
+      remote: session.remote,
+      maxDatagram: opened?.maxDatagram ?? Number.POSITIVE_INFINITY,
+      [Symbol.asyncIterator]: () => inbox[Symbol.asyncIterator](),
+      send: (datagram) =>
+        session.reply(datagram, session.ended.signal).then(
+          () => {
+            session.sent += datagram.length;
+            session.expiry.refresh();
+          },
+          (error: unknown) => {
+            // A reply that fails is lost, as a datagram may be; one that says the peer is gone
+            // ends the session (and so the command).
+            if (stopping || session.ended.signal.aborted) return;
+            const reason = source.peerGone?.(error);
+            if (reason !== undefined) end(session, reason);
+            else log.info(2, `reply to ${peerName(session)} failed: ${(error as Error).message}`);
+          },
+        ),
+      // The command's end closes its tube: the session ends when session() resolves, below.
+      close: () => {},
+    };
+    const { datagramTube } = tubes!;
+    const running = mode
+      .session(datagramTube(peer, NETWORK[source.transport] ?? 'udp'), 'accepted', {
+        keepOpen: true,
+        signal: session.ended.signal,
+        managedId: session.id,
+      })
+      .then(
+        (reason) => end(session, reason),
+        (error: unknown) => end(session, closeReasonOf(error)),
+      )
+      .finally(() => commands.delete(running));
+    commands.add(running);
+  };
+
+  /** A datagram from the peer: its session lives on (the full -i from its second datagram). */
+  const touch = (session: PeerSession) => {
+    if (session.datagrams === 2 && oneShotMs < idleMs && !session.conversing) {
+      // A second datagram: a real conversation, with the full -i from now on.
+      session.conversing = true;
+      clearTimeout(session.expiry);
+      session.expiry = setTimeout(() => end(session, 'idle-timeout'), idleMs);
+    } else {
+      session.expiry.refresh();
+    }
   };
 
   const deliver = async (data: Buffer, sender: DatagramSender): Promise<void> => {
     const session = sessionFor(sender);
+    if (exec) {
+      // The command's taps count and record what it reads (-o/-x); a full inbox drops.
+      if (!session) return;
+      session.received += data.length;
+      if (session.datagrams < 2) session.datagrams++;
+      touch(session);
+      if (!session.inbox?.push(data)) {
+        log.info(2, `datagram from ${peerName(session)} dropped: its command is not reading`);
+      }
+      return;
+    }
     // A refused peer's datagram is dropped; an unnamed sender's is shown.
     if (!session && sender.key !== undefined) return;
     if (session) {
       session.received += data.length;
       if (session.datagrams < 2) session.datagrams++;
-      if (session.datagrams === 2 && oneShotMs < idleMs) {
-        // A second datagram: a real conversation, with the full -i from now on.
-        clearTimeout(session.expiry);
-        session.expiry = setTimeout(() => end(session, 'idle-timeout'), idleMs);
-      } else {
-        session.expiry.refresh();
-      }
+      touch(session);
     }
     sessionLog?.record(data);
     if (options.sendOnly) return;
@@ -263,6 +357,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
   });
   // A datagram handled while open() was finishing may have started a session already.
   if (sessions.size > 0) startInput();
+  if (opened.bound) exec?.listening(opened.bound);
 
   const onAbort = () => stopRun('aborted');
   io.signal?.addEventListener('abort', onAbort, { once: true });
@@ -275,6 +370,8 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
   await opened.close();
   const reason = outcome instanceof Error ? closeReasonOf(outcome) : outcome;
   for (const session of [...sessions.values()]) end(session, reason);
+  // Every command ended with its session: the run returns once each one has been reaped.
+  await Promise.all([...commands]);
   if (outcome instanceof Error) throw outcome;
   if (outcome === 'aborted') throw new AbortError('interrupted', { op: 'read' });
 }

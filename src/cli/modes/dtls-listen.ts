@@ -158,6 +158,7 @@ export async function runDtlsKeepOpen(ctx: Context): Promise<void> {
       return {
         // Records are cut to the DTLS record size by the session itself.
         maxDatagram: 16_384,
+        bound: server.address(),
         close: async () => {
           await acceptor.close();
           await server.close();

@@ -26,6 +26,12 @@ export interface SessionOptions {
    * to run(), which reports it and sets the exit status.
    */
   keepOpen?: boolean;
+  /**
+   * The session belongs to a caller that reports it and times it (the datagram session table of
+   * `-u -l -k`): its `accepted`/`closed` events and its -i expiry are the caller's, and the
+   * command's `exec`/`exited` events carry this id.
+   */
+  managedId?: number;
 }
 
 /**
@@ -36,8 +42,11 @@ export interface SessionOptions {
 export interface ExecMode {
   /** After binding: warn when anyone may reach the command (no --allow, not loopback). */
   listening(bound: Endpoint): void;
-  /** Run the command (or the module) for one connection; resolves when it is over. */
-  session(tube: Tube, how: 'connected' | 'accepted', options?: SessionOptions): Promise<void>;
+  /**
+   * Run the command (or the module) for one connection; resolves when it is over, with the
+   * reason its `closed` event gives (`exited`, `returned`, `idle-timeout`, `aborted`, ...).
+   */
+  session(tube: Tube, how: 'connected' | 'accepted', options?: SessionOptions): Promise<string>;
 }
 
 /** What runs for each connection: a child (-e, -c), a JavaScript module or a Lua script. */
@@ -126,10 +135,11 @@ async function runExecSession(
   tube: Tube,
   how: 'connected' | 'accepted',
   sessionOptions: SessionOptions,
-): Promise<void> {
+): Promise<string> {
   const { options, io, log } = ctx;
   const started = performance.now();
-  const id = openSessionEvent(ctx, tube, how);
+  const managed = sessionOptions.managedId !== undefined;
+  const id = sessionOptions.managedId ?? openSessionEvent(ctx, tube, how);
   const peer = peerName(tube);
   // One signal ends the session: the idle timer, an interrupt, or the server shutting down.
   // (Listeners rather than AbortSignal.any: a long -k run would pile dependents on io.signal.)
@@ -142,7 +152,7 @@ async function runExecSession(
     else source.addEventListener('abort', end, { once: true });
   }
   const signal = controller.signal;
-  const idle = watchIdle(tube, options.idleTimeout, () => {
+  const idle = watchIdle(tube, managed ? undefined : options.idleTimeout, () => {
     idleExpired = !signal.aborted;
     end();
   });
@@ -167,7 +177,8 @@ async function runExecSession(
       reason = result.end === 'reset' ? 'reset' : 'exited';
       moved = result;
     }
-    log.info(2, `session with ${peer} ended: ${reason}`);
+    // A managed session's owner says when it ends.
+    if (!managed) log.info(2, `session with ${peer} ended: ${reason}`);
   } catch (error) {
     tube.destroy();
     moved = relayedBytes(error);
@@ -185,16 +196,19 @@ async function runExecSession(
   } finally {
     idle.stop();
     for (const source of outer) source.removeEventListener('abort', end);
-    if (moved) emitClosed(ctx, id, reason, moved, started);
+    if (managed) {
+      // The session table reports the session (its closed event counts the datagrams).
+    } else if (moved) emitClosed(ctx, id, reason, moved, started);
     else emitTubeClosed(ctx, id, reason, tube, started);
   }
-  if (!failure) return;
+  if (!failure) return reason;
   if (!sessionOptions.keepOpen) throw failure;
   // -k: this connection ends, the server goes on. A shutdown is not worth a line.
-  if (reason === 'aborted') return;
+  if (reason === 'aborted') return reason;
   if (reason === 'idle-timeout') log.info(1, `${failure.message} (${peer})`);
   else if (failure instanceof SockcatError) log.error(failure.message);
   else log.error(`internal error: ${firstLine(failure)}`);
+  return reason;
 }
 
 /** -e / -c: the child's stdio is the connection. Resolves with the relay's result. */

@@ -59,7 +59,10 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       log.info(1, `Connection from ${clientName(tube)}.`);
       watchWebSocketClose(ctx, tube);
       tls?.reportAcceptedTls(ctx, tube);
-      if (exec) return exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
+      if (exec) {
+        await exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
+        return;
+      }
       const started = performance.now();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';

@@ -42,9 +42,15 @@ export function sessionIdOf(tube: object): number | undefined {
   return sessionIds.get(tube);
 }
 
-/** The transport a session's events name: a WebSocket tube has `whenClosed`. */
+/**
+ * The transport a session's events name: a WebSocket tube has `whenClosed`; a datagram peer's
+ * tube (-u -e, -U -u -e) says its network.
+ */
 function transportOf(tube: HasEndpoints): Transport {
   if ('whenClosed' in tube) return 'websocket';
+  const network = (tube as { network?: unknown }).network;
+  if (network === 'udp') return 'udp';
+  if (network === 'unixgram') return 'unix-dgram';
   return tube.remote?.family === 0 ? 'unix' : 'tcp';
 }
 

@@ -60,8 +60,9 @@ function admit(ctx: Context, remote: Endpoint, allowed: boolean): boolean {
 }
 
 /**
- * `sockcat -u -l -k`: one socket, one session per peer (source address and port); see
- * runDatagramKeepOpen. Built on the public serve().
+ * `sockcat -u -l -k`: one socket, one session per peer (source address and port), each with its
+ * own command under -e/-c/--js-exec/--lua-exec; see runDatagramKeepOpen. Built on the public
+ * serve().
  */
 export async function runUdpKeepOpen(ctx: Context): Promise<void> {
   const { options, log } = ctx;
@@ -88,6 +89,7 @@ export async function runUdpKeepOpen(ctx: Context): Promise<void> {
       logListening(ctx, server.address(), 'udp');
       return {
         maxDatagram: MAX_UDP_PAYLOAD[server.address().family === 6 ? 6 : 4],
+        bound: server.address(),
         close: () => server.close(),
       };
     },

@@ -7,6 +7,7 @@ import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { prepareUnixListenPath } from '../unix-path.js';
 import { runDatagramKeepOpen } from './datagram-keep-open.js';
+import type { ExecMode } from './exec.js';
 import { type DatagramPeer, runUdpSession } from './udp-session.js';
 
 /** Unix datagrams longer than this are split (the default socket buffer takes ~208 KiB). */
@@ -63,33 +64,63 @@ function endpointOf(address: SocketAddress | undefined): Endpoint | undefined {
   return { address: address.path === '' ? '' : address.path, port: 0, family: 0 };
 }
 
+/** -e/-c/--js-exec/--lua-exec, prepared before anything is bound (a bad module: exit 2). */
+async function prepare(ctx: Context): Promise<ExecMode | undefined> {
+  const spec = ctx.options.exec;
+  return spec ? (await import('./exec.js')).prepareExec(ctx, spec) : undefined;
+}
+
+/** Relay one peer: with its command (as -u -e), else with stdin/stdout. */
+async function relay(
+  ctx: Context,
+  exec: ExecMode | undefined,
+  peer: UnixDatagramPeer,
+  how: 'connected' | 'accepted',
+): Promise<void> {
+  if (!exec) return runUdpSession(ctx, peer, how, 'unix-dgram');
+  const { datagramTube } = await import('./datagram-tube.js');
+  await exec.session(datagramTube(peer, 'unixgram'), how);
+}
+
 /**
  * `sockcat -U -u PATH`: a Unix datagram socket connected to PATH, bound to an autobound abstract
  * name so that the peer can answer (ncat binds a temporary file instead), or to `-s SOURCE`,
- * relayed like UDP.
+ * relayed like UDP (or with the command of -e/-c/--js-exec/--lua-exec).
  */
 export async function runUnixDatagramConnect(ctx: Context): Promise<void> {
   const path = ctx.options.host ?? '';
+  const exec = await prepare(ctx);
   // -s PATH: bound there (a stale socket file is replaced; the file goes at the end).
   const source = ctx.options.sourcePath;
   if (source !== undefined) await prepareUnixListenPath(source, ctx.log, 'datagram');
   const socket = await openUnixDatagram({ path: source ?? '', connect: path });
   ctx.log.info(1, `Connected to ${path}.`);
-  await runUdpSession(ctx, new UnixDatagramPeer(socket, { path }), 'connected', 'unix-dgram');
+  await relay(ctx, exec, new UnixDatagramPeer(socket, { path }), 'connected');
 }
 
 /**
  * `sockcat -U -u -l PATH`: bind PATH, wait for the first datagram, then talk with its sender
  * only (the socket is connected to it), like `-u -l`. With -k: many peers, see
  * runUnixDatagramKeepOpen. The socket file is removed at the end.
+ *
+ * With a command (-e, ...): the first sender bound to a name gets it. An unbound sender cannot
+ * be answered, so no command runs for it: its datagrams are dropped (said at -v).
  */
 export async function runUnixDatagramListen(ctx: Context): Promise<void> {
   if (ctx.plan.multiplicity === 'keep-open') return runUnixDatagramKeepOpen(ctx);
   const { io, log } = ctx;
+  const exec = await prepare(ctx);
   const socket = await bindListener(ctx);
   let first: Message;
   try {
-    first = await socket.receive(io.signal ? { signal: io.signal } : {});
+    for (;;) {
+      first = await socket.receive(io.signal ? { signal: io.signal } : {});
+      if (!exec || nameOf(first.from) !== undefined) break;
+      log.info(
+        1,
+        `datagram from ${UNBOUND.address} dropped: it cannot be answered, so no command runs for it`,
+      );
+    }
   } catch (error) {
     socket.close();
     throw error;
@@ -114,13 +145,14 @@ export async function runUnixDatagramListen(ctx: Context): Promise<void> {
   }
   const peer = new UnixDatagramPeer(socket, first.from, first);
   log.info(1, `Connection from ${peer.remote?.address}.`);
-  await runUdpSession(ctx, peer, 'accepted', 'unix-dgram');
+  await relay(ctx, exec, peer, 'accepted');
 }
 
 /**
  * `sockcat -U -u -l -k PATH`: many peers on one socket, as `-u -l -k` (runDatagramKeepOpen),
- * each keyed by its socket's name. An unbound sender cannot be answered: its datagrams are
- * shown, and it gets no session.
+ * each keyed by its socket's name, each with its own command under -e/-c/--js-exec/--lua-exec.
+ * An unbound sender cannot be answered: it gets no session (and no command); its datagrams are
+ * shown (with a command: dropped, said at -v).
  */
 async function runUnixDatagramKeepOpen(ctx: Context): Promise<void> {
   await runDatagramKeepOpen(ctx, {
