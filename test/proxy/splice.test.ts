@@ -70,7 +70,7 @@ for (const path of ['native', 'js'] as const) {
     assert.equal(paths.length, 1);
     assert.match(
       paths[0]!,
-      path === 'native' ? /^native: both ways by \w+$/ : /^JavaScript \(SOCKCAT_NO_NATIVE=1\)$/,
+      path === 'native' ? /^native: both ways by [\w-]+$/ : /^JavaScript \(SOCKCAT_NO_NATIVE=1\)$/,
     );
   });
 
