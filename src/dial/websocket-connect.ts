@@ -92,7 +92,30 @@ export async function connectWebSocket(
     ...(headers ? { headers } : {}),
     ...(origin !== undefined ? { origin } : {}),
   });
-  await new Promise<void>((resolve, reject) => {
+  // The tube takes the socket's messages from inside 'open': a message the server sends right
+  // after its 101 answer is emitted on the next tick, before an await after 'open' would resume.
+  const open = () =>
+    new WebSocketTube(
+      ws,
+      {
+        url: url.href,
+        peerName: name,
+        context: { ...context, op: 'read' },
+        maxMessageSize: limit,
+        ...(pingInterval !== undefined ? { pingInterval } : {}),
+        ...(text !== undefined ? { text } : {}),
+        ...(lines !== undefined ? { lines } : {}),
+        ...(messageBoundaries !== undefined ? { messageBoundaries } : {}),
+      },
+      {
+        ...tubeOptions,
+        ...(network ? { network } : {}),
+        ...(local ? { local } : {}),
+        ...(remote ? { remote } : {}),
+        ...(tlsInfo ? { tls: tlsInfo } : {}),
+      },
+    );
+  return new Promise<WebSocketTube>((resolve, reject) => {
     const signal = options.signal;
     const fail = (error: Error) => {
       cleanup();
@@ -115,7 +138,7 @@ export async function connectWebSocket(
     const onAbort = () => fail(new AbortError(`WebSocket upgrade with ${name} aborted`, context));
     const onOpen = () => {
       cleanup();
-      resolve();
+      resolve(open());
     };
     const onError = (error: Error) =>
       fail(
@@ -148,24 +171,4 @@ export async function connectWebSocket(
     if (signal?.aborted) onAbort();
     else signal?.addEventListener('abort', onAbort, { once: true });
   });
-  return new WebSocketTube(
-    ws,
-    {
-      url: url.href,
-      peerName: name,
-      context: { ...context, op: 'read' },
-      maxMessageSize: limit,
-      ...(pingInterval !== undefined ? { pingInterval } : {}),
-      ...(text !== undefined ? { text } : {}),
-      ...(lines !== undefined ? { lines } : {}),
-      ...(messageBoundaries !== undefined ? { messageBoundaries } : {}),
-    },
-    {
-      ...tubeOptions,
-      ...(network ? { network } : {}),
-      ...(local ? { local } : {}),
-      ...(remote ? { remote } : {}),
-      ...(tlsInfo ? { tls: tlsInfo } : {}),
-    },
-  );
 }

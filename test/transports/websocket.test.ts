@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { createServer as createHttpServer } from 'node:http';
 import { test } from 'node:test';
+import { WebSocketServer } from 'ws';
 import { connectWebSocket } from '../../src/dial/websocket-connect.js';
 import {
   ArgumentError,
@@ -225,4 +228,26 @@ test('shutdown(send) sends Close 1000; what the peer sent before its Close still
   assert.equal((await server.recvAll()).toString(), '');
   assert.equal((await client.recvAll()).toString(), 'already sent');
   assert.deepEqual(await client.whenClosed(), { code: 1000, reason: '', initiator: 'local' });
+});
+
+test('a message the server sends at once after its 101 answer is not lost', async (t) => {
+  // ws emits such a message on the tick after 'open': the tube must already be listening then.
+  const http = createHttpServer();
+  const wss = new WebSocketServer({ server: http });
+  wss.on('connection', (ws) => ws.send(Buffer.from('first words')));
+  http.listen(0, '127.0.0.1');
+  await once(http, 'listening');
+  t.after(() => {
+    wss.close();
+    http.close();
+  });
+  const { port } = http.address() as { port: number };
+  for (let round = 0; round < 20; round++) {
+    const tube = await connectWebSocket(`ws://127.0.0.1:${port}/`);
+    assert.deepEqual(await tube.recvMessage({ timeout: 2000 }), {
+      data: Buffer.from('first words'),
+      text: false,
+    });
+    tube.destroy();
+  }
 });
