@@ -197,7 +197,14 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
   'ssl-servername': { layer: 'security', where: tlsWhere },
   'ssl-alpn': { layer: 'security', where: tlsWhere },
   'ssl-pin': { layer: 'security', where: tlsWhere },
-  'ssl-min-version': { layer: 'security', where: tlsWhere },
+  'ssl-min-version': {
+    layer: 'security',
+    where: (l, options) =>
+      tlsWhere(l) ??
+      (l.security === 'dtls' && options.tls?.minVersion === 'TLSv1.3'
+        ? refuse('no DTLS 1.3 is available: DTLS 1.2 is the highest version (use TLSv1.2)')
+        : undefined),
+  },
   'proxy-protocol': {
     layer: 'dial',
     where: (l) =>
