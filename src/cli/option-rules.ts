@@ -115,10 +115,17 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
   listen: { layer: 'role' },
   'keep-open': {
     layer: 'multiplicity',
-    where: (l) =>
-      l.transport === 'seqpacket' && l.role === 'listen'
-        ? refuse('a seqpacket listener serves one client (many at once are not built yet)')
-        : undefined,
+    where: (l) => {
+      if (l.transport === 'seqpacket' && l.role === 'listen') {
+        return refuse('a seqpacket listener serves one client (many at once are not built yet)');
+      }
+      if (l.transport === 'websocket' && l.role === 'connect') {
+        return refuse(
+          'a WebSocket close ends both directions, so no half-open session is left to send stdin in',
+        );
+      }
+      return undefined;
+    },
   },
   nodns: { layer: 'transport' },
   telnet: {

@@ -48,7 +48,7 @@ export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
   switch (plan.transport) {
     case 'websocket': {
       // -l -k serves many clients through serve() (keep-open.ts), as over TCP.
-      if (plan.multiplicity === 'keep-open') break;
+      if (plan.multiplicity === 'keep-open' && plan.role === 'listen') break;
       const modes = await import('./modes/websocket.js');
       await (plan.role === 'listen'
         ? modes.runWebSocketListen(ctx)

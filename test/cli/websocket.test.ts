@@ -169,3 +169,16 @@ test('refused by name before any socket opens', async () => {
     assert.match(done.stderr, message, argv.join(' '));
   }
 });
+
+test('-k with a ws:// or wss:// URL is refused by name (it ran a plain TCP session before)', async () => {
+  // A WebSocket close ends both directions: connect mode's half-open -k has nothing to keep.
+  for (const url of ['ws://127.0.0.1:9/', 'wss://127.0.0.1:9/']) {
+    const { code, stderr } = await runCli(['-k', url]);
+    assert.equal(code, 2, url);
+    assert.match(
+      stderr,
+      /^sockcat: -k, --keep-open cannot be used with a ws:\/\/ URL( --ssl)?: a WebSocket close ends both directions/,
+      url,
+    );
+  }
+});
