@@ -51,6 +51,19 @@ function stdinOption(what: string): Where {
   };
 }
 
+/**
+ * --no-shutdown holds back the end of file that stdin's end sends. Over datagrams only a DTLS
+ * listener of one peer sends one (close_notify, docs/eof.md U3); elsewhere there is none to hold
+ * back, and ncat accepts the option there: a warning.
+ */
+function datagramNoShutdown(l: Layers): Verdict {
+  if (!isDatagram(l)) return undefined;
+  if (l.security !== 'dtls') return warn('a datagram socket sends no end of file at stdin EOF');
+  if (l.role === 'connect') return warn('a DTLS client ends its session at stdin EOF');
+  if (l.multiplicity !== 'once') return warn('-u -l -k sends nothing to its sessions at stdin EOF');
+  return undefined;
+}
+
 /** Options that only a listener has: refused in connect mode, as ncat refuses them. */
 function listenOnly(why: string, inConnect: 'refuse' | 'warn' = 'refuse'): Where {
   return (l) => {
@@ -178,7 +191,10 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
   },
   'send-only': { layer: 'io', where: stdinOption('') },
   'recv-only': { layer: 'io', where: stdinOption('') },
-  'no-shutdown': { layer: 'io', where: stdinOption('') },
+  'no-shutdown': {
+    layer: 'io',
+    where: (l, options) => stdinOption('')(l, options) ?? datagramNoShutdown(l),
+  },
   allow: { layer: 'role', where: listenOnly('it filters the clients of a listener (as ncat)') },
   allowfile: { layer: 'role', where: listenOnly('it filters the clients of a listener (as ncat)') },
   deny: {

@@ -98,9 +98,10 @@ export async function runUdpSession(
         return;
       }
       // ncat: connect mode ends at stdin EOF (UDP has no FIN to wait for; DTLS sends its
-      // close_notify on the way out); listen mode goes on (DTLS: after its close_notify).
+      // close_notify on the way out); listen mode goes on (DTLS: after its close_notify, which
+      // --no-shutdown holds back).
       if (how === 'connected') finish('stdin-eof');
-      else void connection.shutdownSend?.();
+      else if (!options.noShutdown) void connection.shutdownSend?.();
     };
 
     if (!options.recvOnly) {
