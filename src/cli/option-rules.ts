@@ -437,5 +437,10 @@ function tlsWhere(l: Layers): Verdict {
       'DTLS over Unix datagram sockets is not built (its datagrams would be plaintext)',
     );
   }
+  if (l.transport === 'udp' && l.io === 'forward') {
+    return refuse(
+      'a DTLS --forward listener is not built (its datagrams would be relayed as they came, unencrypted)',
+    );
+  }
   return undefined;
 }
