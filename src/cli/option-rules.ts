@@ -95,7 +95,14 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
     },
   },
   help: { layer: 'run' },
-  delay: { layer: 'io', where: stdinOption('') },
+  delay: {
+    layer: 'io',
+    where: (l, options) =>
+      stdinOption('')(l, options) ??
+      (l.transport === 'unix-dgram'
+        ? refuse('pacing is not built for Unix datagram sessions yet (the datagrams went unpaced)')
+        : undefined),
+  },
   output: {
     layer: 'io',
     where: (l) => (l.io === 'scan' ? warn('-z has no session data to dump') : undefined),
