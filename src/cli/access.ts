@@ -1,5 +1,4 @@
 import type { Endpoint } from '../address/endpoint.js';
-import { formatHostPort } from '../address/host-port.js';
 import {
   HostFilter,
   type HostSpec,
@@ -10,6 +9,8 @@ import {
 import { quoteInput } from '../address/quote.js';
 import { ArgumentError } from '../errors.js';
 import type { Context } from './context.js';
+import type { Transport } from './events.js';
+import { eventEndpoint, peerName } from './modes/session.js';
 import { readOptionFile } from './option-file.js';
 import type { Options } from './options.js';
 
@@ -49,17 +50,34 @@ export async function buildHostFilter(options: Options): Promise<HostFilter | un
   return new HostFilter({ allow, deny });
 }
 
-/** Log a client refused by --allow/--deny in ncat's words, and report it to --json. */
-export function reportDenied(ctx: Context, remote: Endpoint): void {
-  ctx.log.info(
-    1,
-    `New connection denied: not allowed (${formatHostPort(remote.address, remote.port)})`,
-  );
+/** Why a client or a datagram peer was turned away, for reportDenied(). */
+export interface Denial {
+  /** Default 'tcp'. */
+  transport?: Transport;
+  /** For people, in ncat's words: `not allowed` (the default), `connection limit reached`. */
+  why?: string;
+  /** For --json: `not-allowed` (the default), `max-conns`. */
+  reason?: string;
+  /** Name the peer after `why` (default true; ncat's broker line does not). */
+  named?: boolean;
+}
+
+/**
+ * The one place a refused client or peer is reported, in every mode and transport: the `-v`
+ * line `New connection denied: WHY (PEER)` and the --json `denied` event.
+ */
+export function reportDenied(
+  ctx: Context,
+  remote: Endpoint | undefined,
+  denial: Denial = {},
+): void {
+  const { transport = 'tcp', why = 'not allowed', reason = 'not-allowed', named = true } = denial;
+  ctx.log.info(1, `New connection denied: ${why}${named ? ` (${peerName({ remote })})` : ''}`);
   ctx.events.emit({
     event: 'denied',
-    transport: 'tcp',
-    remote: { address: remote.address, port: remote.port },
-    reason: 'not-allowed',
+    transport,
+    remote: eventEndpoint(remote) ?? { path: '' },
+    reason,
   });
 }
 

@@ -5,12 +5,12 @@ import { pump } from '../../relay/stream-io.js';
 import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
-import { allowOption, buildHostFilter } from '../access.js';
+import { allowOption, buildHostFilter, reportDenied } from '../access.js';
 import type { Context } from '../context.js';
 import { progressMeterFor } from '../progress.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
-import { emitTubeClosed, eventEndpoint, openSessionEvent, peerName } from './session.js';
+import { emitTubeClosed, openSessionEvent, peerName } from './session.js';
 import { answerTelnet } from './telnet-answer.js';
 import { serveWebSocketOptions } from './websocket.js';
 
@@ -238,12 +238,10 @@ export async function runBroker(ctx: Context): Promise<void> {
   const handler = async (tube: Tube) => {
     if (clients.size >= options.maxConns) {
       // As ncat: accepted, then closed with FIN; the handler's return closes it.
-      log.info(1, `New connection denied: connection limit reached (${options.maxConns})`);
-      ctx.events.emit({
-        event: 'denied',
-        transport: 'tcp',
-        remote: eventEndpoint(tube.remote) ?? { path: '' },
+      reportDenied(ctx, tube.remote, {
+        why: `connection limit reached (${options.maxConns})`,
         reason: 'max-conns',
+        named: false,
       });
       return;
     }

@@ -3,11 +3,12 @@ import type { Network } from '../../errors.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { reportDenied } from '../access.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
 import { DatagramInbox } from './datagram-inbox.js';
 import type { ExecMode } from './exec.js';
-import { eventEndpoint, openSessionEvent, peerName } from './session.js';
+import { emitClosed, openSessionEvent, peerName } from './session.js';
 import { type DatagramPeer, toDatagrams } from './udp-session.js';
 
 /** How long a `-k` datagram peer session lives without a datagram either way, unless -i says. */
@@ -96,26 +97,6 @@ interface PeerSession {
 /** The network a session's tube names (NCAT_PROTO, messages) for each datagram transport. */
 const NETWORK: Partial<Record<Transport, Network>> = { udp: 'udp', 'unix-dgram': 'unixgram' };
 
-/**
- * Log and report a sender whose datagrams are dropped: `why` for people (ncat's wording, with
- * the sender added), `reason` for --json.
- */
-export function reportDenied(
-  ctx: Context,
-  transport: Transport,
-  remote: Endpoint,
-  why: string,
-  reason: string,
-): void {
-  ctx.log.info(1, `New connection denied: ${why} (${peerName({ remote })})`);
-  ctx.events.emit({
-    event: 'denied',
-    transport,
-    remote: eventEndpoint(remote) ?? { path: '' },
-    reason,
-  });
-}
-
 type RunEnd = 'stdout-closed' | 'aborted' | 'quit-after-eof' | Error;
 
 /**
@@ -156,19 +137,12 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     source.ended?.(session.key);
     session.ended.abort();
     session.inbox?.close();
-    ctx.events.emit({
-      event: 'closed',
-      id: session.id,
-      reason,
-      sent: session.sent,
-      received: session.received,
-      durationMs: Math.round(performance.now() - session.started),
-    });
+    emitClosed(ctx, session.id, reason, session, session.started);
     log.info(2, `session with ${peerName(session)} ended: ${reason}`);
   };
 
   const denied = (remote: Endpoint, why: string, reason: string) =>
-    reportDenied(ctx, source.transport, remote, why, reason);
+    reportDenied(ctx, remote, { transport: source.transport, why, reason });
 
   let opened: OpenDatagramSource | undefined;
   let stopping = false;

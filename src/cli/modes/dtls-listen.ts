@@ -3,7 +3,7 @@ import { AbortError, type SockcatError } from '../../errors.js';
 import { serve } from '../../server/serve.js';
 import type { DtlsAcceptor, DtlsSender } from '../../tls/dtls-acceptor.js';
 import type { DtlsConnection } from '../../tls/dtls-connection.js';
-import { buildHostFilter } from '../access.js';
+import { buildHostFilter, reportDenied } from '../access.js';
 import type { Context } from '../context.js';
 import {
   reportAcceptedTls,
@@ -12,7 +12,7 @@ import {
   serverTlsOptions,
   withoutKeyLog,
 } from '../tls.js';
-import { reportDenied, runDatagramKeepOpen } from './datagram-keep-open.js';
+import { runDatagramKeepOpen } from './datagram-keep-open.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { peerName } from './session.js';
@@ -39,7 +39,7 @@ async function bind(ctx: Context, acceptor: DtlsAcceptor, allows?: (remote: Endp
     family: options.family,
     handler: (datagram) => {
       if (allows && !allows(datagram.remote)) {
-        reportDenied(ctx, 'udp', datagram.remote, 'not allowed', 'not-allowed');
+        reportDenied(ctx, datagram.remote, { transport: 'udp' });
         return;
       }
       const sender: DtlsSender = {

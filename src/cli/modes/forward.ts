@@ -10,7 +10,7 @@ import { AbortError } from '../../errors.js';
 import type { ForwardEvent, ForwardOptions } from '../../relay/forward.js';
 import { type ForwardTarget, formatForwardTarget } from '../../relay/forward-target.js';
 import type { Endpoint } from '../../tube/tube.js';
-import { allowOption, buildHostFilter } from '../access.js';
+import { allowOption, buildHostFilter, reportDenied } from '../access.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
 import { progressMeterFor } from '../progress.js';
@@ -87,9 +87,14 @@ export async function runForward(ctx: Context): Promise<void> {
       case 'denied':
         // --allow/--deny refusals were reported by the filter itself.
         if (event.reason === 'max-conns') {
-          log.info(1, `New connection denied: connection limit reached (${name(event.remote)})`);
-          const remote = eventEndpoint(event.remote);
-          if (remote) ctx.events.emit({ event: 'denied', transport, remote, reason: 'max-conns' });
+          if (event.remote) {
+            reportDenied(ctx, event.remote, {
+              transport,
+              why: `connection limit reached (${name(event.remote)})`,
+              reason: 'max-conns',
+              named: false,
+            });
+          }
         }
         return;
       case 'accepted': {
@@ -163,10 +168,12 @@ export async function runForward(ctx: Context): Promise<void> {
     }
   };
 
+  // -k as the plan decided it (multiplicity), not re-read from the options.
+  const keepOpen = ctx.plan.multiplicity === 'keep-open';
   const forwardOptions: ForwardOptions = {
     listen: {
       family: options.family,
-      backlog: options.keepOpen ? 511 : 10,
+      backlog: keepOpen ? 511 : 10,
       ...(options.socket ? { socket: options.socket } : {}),
       ...(serverTls ? { tls: serverTls } : {}),
       ...(side.kind === 'websocket' ? { websocket: wsTuning } : {}),
@@ -179,8 +186,8 @@ export async function runForward(ctx: Context): Promise<void> {
       ...(options.proxy.length > 0 ? { proxy: options.proxy, proxyDns: options.proxyDns } : {}),
       ...(target.kind === 'websocket' ? { websocket: wsTuning } : {}),
     },
-    once: !options.keepOpen,
-    ...(options.keepOpen ? { maxConnections: options.maxConns } : {}),
+    once: !keepOpen,
+    ...(keepOpen ? { maxConnections: options.maxConns } : {}),
     ...(allow ? { allow } : {}),
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
     ...(options.retry

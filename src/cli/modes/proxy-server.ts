@@ -10,7 +10,7 @@ import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
-import { openSessionEvent, peerName } from './session.js';
+import { emitClosed, openSessionEvent, peerName } from './session.js';
 
 /**
  * `sockcat -l --proxy-type http|socks5`: a proxy server (ncat's HTTP one, and a SOCKS5 one ncat
@@ -65,14 +65,13 @@ export async function runProxyServer(ctx: Context): Promise<void> {
       } finally {
         const tunnel = tunnelBytes.get(tube.peerName);
         tunnelBytes.delete(tube.peerName);
-        ctx.events.emit({
-          event: 'closed',
+        emitClosed(
+          ctx,
           id,
           reason,
-          sent: tunnel?.sent ?? tube.bytesSent,
-          received: tunnel?.received ?? tube.bytesReceived,
-          durationMs: Math.round(performance.now() - started),
-        });
+          tunnel ?? { sent: tube.bytesSent, received: tube.bytesReceived },
+          started,
+        );
       }
     },
     onError: (error) => log.info(1, error.message),

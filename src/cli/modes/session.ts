@@ -132,8 +132,8 @@ function peerEofRule(ctx: Context): Pick<StdioRelayOptions, 'endOnPeerEof' | 'en
  */
 function nativeFds(ctx: Context): { stdin: number; stdout: number } | undefined {
   const { options, io } = ctx;
-  if (!io.fds || options.noStdin || (options.keepOpen && options.keepOpenSequential))
-    return undefined;
+  const sequential = ctx.plan.multiplicity === 'keep-open' && options.keepOpenSequential;
+  if (!io.fds || options.noStdin || sequential) return undefined;
   if ((io.stdin as { isTTY?: boolean }).isTTY === true) return undefined;
   return io.fds;
 }
@@ -194,15 +194,6 @@ export async function runSession(
     relayOptions.stdin = sized?.input ?? raw.input;
     relayOptions.signal = io.signal ? AbortSignal.any([io.signal, raw.escaped]) : raw.escaped;
   }
-  const closed = (reason: string, sent: number, received: number, durationMs: number) =>
-    ctx.events.emit({
-      event: 'closed',
-      id,
-      reason,
-      sent,
-      received,
-      durationMs: Math.round(durationMs),
-    });
   try {
     let result: RelayResult;
     try {
@@ -210,7 +201,7 @@ export async function runSession(
     } catch (error) {
       // The relay's counts include what the native path moved out of the tube's sight.
       const moved = relayedBytes(error) ?? { sent: tube.bytesSent, received: tube.bytesReceived };
-      closed(closeReasonOf(error), moved.sent, moved.received, performance.now() - started);
+      emitClosed(ctx, id, closeReasonOf(error), moved, started);
       throw error;
     } finally {
       raw?.restore();
@@ -219,7 +210,7 @@ export async function runSession(
       meter?.finish();
     }
     const durationMs = performance.now() - started;
-    closed(result.end, result.sent, result.received, durationMs);
+    emitClosed(ctx, id, result.end, result, started);
     if (result.end === 'aborted' && raw?.escaped.aborted) {
       log.error(`session with ${peerName(tube)} ended by ~.`);
     } else if (result.end === 'aborted') {
@@ -247,7 +238,10 @@ export function emitTubeClosed(
   emitClosed(ctx, id, reason, { sent: tube.bytesSent, received: tube.bytesReceived }, started);
 }
 
-/** The `closed` event with the byte counts a relay reported (the native path's included). */
+/**
+ * The `closed` event of every session, in every mode and transport: the byte counts a relay
+ * reported (the native path's included) or a session counted, and the time since `started`.
+ */
 export function emitClosed(
   ctx: Context,
   id: number,

@@ -1,9 +1,9 @@
 import type { Endpoint } from '../../address/endpoint.js';
 import { serve } from '../../server/serve.js';
 import { listenUdp, MAX_UDP_PAYLOAD } from '../../transports/udp.js';
-import { buildHostFilter } from '../access.js';
+import { buildHostFilter, reportDenied } from '../access.js';
 import type { Context } from '../context.js';
-import { reportDenied, runDatagramKeepOpen } from './datagram-keep-open.js';
+import { runDatagramKeepOpen } from './datagram-keep-open.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { peerName } from './session.js';
@@ -55,7 +55,7 @@ export async function runUdpListen(ctx: Context): Promise<void> {
 /** Log and report a sender refused by --allow/--deny; returns `allowed`. */
 function admit(ctx: Context, remote: Endpoint, allowed: boolean): boolean {
   if (allowed) return true;
-  reportDenied(ctx, 'udp', remote, 'not allowed', 'not-allowed');
+  reportDenied(ctx, remote, { transport: 'udp' });
   return false;
 }
 

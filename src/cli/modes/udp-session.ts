@@ -4,7 +4,7 @@ import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
-import { openSessionEvent, peerName } from './session.js';
+import { emitClosed, openSessionEvent, peerName } from './session.js';
 
 /**
  * One connected datagram peer, as the session relays it: a UdpConnection, or a Unix datagram
@@ -138,15 +138,7 @@ export async function runUdpSession(
     );
   });
 
-  const closed = (reason: string) =>
-    ctx.events.emit({
-      event: 'closed',
-      id,
-      reason,
-      sent,
-      received,
-      durationMs: Math.round(performance.now() - started),
-    });
+  const closed = (reason: string) => emitClosed(ctx, id, reason, { sent, received }, started);
   try {
     const end = await outcome;
     closed(end);
