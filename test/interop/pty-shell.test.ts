@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, watch, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
@@ -104,6 +104,32 @@ async function reverseShell(
   return target(port);
 }
 
+/**
+ * Waits until a `sleep SECONDS` process is the foreground process group of its terminal
+ * (/proc/PID/stat: pgrp equals tpgid), checking every 20 ms for at most 20 s.
+ */
+async function foregroundSleep(seconds: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      let cmdline: string;
+      let stat: string;
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+        if (cmdline !== `sleep\0${seconds}\0`) continue;
+        stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      } catch {
+        continue; // the process ended while we looked
+      }
+      // Fields after the command's closing parenthesis: state ppid pgrp session tty_nr tpgid.
+      const [, , pgrp, , , tpgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (pgrp === tpgid) return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`no sleep ${seconds} became the foreground job of its terminal within 20 s`);
+}
+
 async function shellChecks(pane: Pane, size: string) {
   // The pane's own shell prompt came first; wait for the remote one.
   let from = pane.mark();
@@ -114,9 +140,12 @@ async function shellChecks(pane: Pane, size: string) {
   assert.equal(tty[2], size);
   // Ctrl-C interrupts the remote sleep only: the session (and the remote shell) go on.
   from = pane.mark();
-  pane.type('sleep 100; echo "after sleep $?"');
+  pane.type('sleep 997; echo "after sleep $?"');
   pane.keys('Enter');
-  await pane.printed(/sleep 100/, from);
+  await pane.printed(/sleep 997/, from);
+  // Ctrl-C must come once the sleep is the terminal's foreground job: before that (the shell still
+  // parsing, or between its fork and tcsetpgrp) the SIGINT goes to the shell, and the sleep runs on.
+  await foregroundSleep('997');
   pane.keys('C-c');
   await pane.printed(/remote\$ $/m, from);
   from = pane.mark();
