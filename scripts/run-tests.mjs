@@ -38,7 +38,9 @@ if (files.length === 0) {
   console.error(`sockcat tests: no test file matches ${words.join(' ')}`);
   process.exit(2);
 }
-const child = spawn(process.execPath, ['--test', '--test-concurrency=2', ...files], {
+// A test that hangs fails by name after five minutes (no test here takes a tenth of that, even
+// under load), instead of holding the whole run until CI's own limit.
+const child = spawn(process.execPath, ['--test', '--test-concurrency=2', '--test-timeout=300000', ...files], {
   cwd: root,
   stdio: 'inherit',
 });
