@@ -1,14 +1,24 @@
 #!/usr/bin/env node
 // The build: tsc compiles src/, test/, examples/ and bench/ to dist/ (the library, its typings and
 // the tests), then esbuild bundles the CLI into dist/cli/ (one entry file that loads its chunks
-// lazily), and the man page is generated from the option table. `npm run build` runs this.
+// lazily), and the man page is generated from the option table; the native addon is rebuilt when
+// its sources are newer than it. `npm run build` runs this.
 //
 //   node scripts/build.mjs           everything
 //   node scripts/build.mjs --cli     the CLI bundle and the man page only (after a tsc build)
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
@@ -177,3 +187,35 @@ const { manPage } = await import(pathToFileURL(join(root, 'dist/src/cli/man-page
 const { VERSION } = await import(pathToFileURL(join(root, 'dist/src/version.js')).href);
 mkdirSync(join(root, 'dist', 'man'), { recursive: true });
 writeFileSync(join(root, 'dist', 'man', 'sockcat.1'), manPage(VERSION));
+
+// The native addon, when it is older than its sources (native/src/*, native/binding.gyp): tests
+// would run the stale one and pass or fail for code that is no longer there. An addon never built
+// (SOCKCAT_NO_NATIVE=1, no compiler) is left to `npm install`/`npm rebuild`.
+{
+  const addon = join(root, 'native', 'build', 'Release', 'sockcat_native.node');
+  const sources = () => [
+    join(root, 'native', 'binding.gyp'),
+    ...readdirSync(join(root, 'native', 'src'), { recursive: true }).map((name) =>
+      join(root, 'native', 'src', name),
+    ),
+  ];
+  const newer = () => {
+    const built = statSync(addon).mtimeMs;
+    return sources().filter((file) => statSync(file).isFile() && statSync(file).mtimeMs > built);
+  };
+  const stale = process.env.SOCKCAT_NO_NATIVE === '1' || !existsSync(addon) ? [] : newer();
+  if (stale.length > 0) {
+    const names = stale.map((file) => relative(root, file)).join(', ');
+    console.log(`sockcat build: the native addon is older than ${names}: rebuilding it`);
+    const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    if (result.status !== 0 || newer().length > 0) {
+      fail(
+        `the native addon (${relative(root, addon)}) is older than ${names} and did not rebuild: ` +
+          'fix the build (see above) or delete the file, or the tests run the old code',
+      );
+    }
+  }
+}
