@@ -48,6 +48,17 @@ async function pidOf(child: ChildProcess, id: number): Promise<number> {
   return Number(match[1]);
 }
 
+/** The id of the session that `accepted` reports for the peer on loopback port `port`. */
+async function sessionOf(child: ChildProcess, port: number): Promise<number> {
+  const match = await waitForLine(
+    child.stderr!,
+    new RegExp(
+      `"event":"accepted"[^\\n]*"id":(\\d+),[^\\n]*"remote":\\{"address":"127\\.0\\.0\\.1","port":${port}\\}`,
+    ),
+  );
+  return Number(match[1]);
+}
+
 /** SIGTERM sockcat, wait for its exit (143), and check that none of `pids` is left. */
 async function terminate(child: ChildProcess, pids: number[]) {
   const done = finished(child);
@@ -312,11 +323,18 @@ test('-u -l -k --ssl -e: a command for each DTLS peer; its close_notify ends the
   for (const [i, peer] of peers.entries()) {
     assert.equal((await peer.recv())?.toString(), `dtls ${i}\n`);
   }
-  const pids = [await pidOf(child, 1), await pidOf(child, 2)];
+  // A session's id comes at the end of its handshake, and the two handshakes run side by side:
+  // which peer is which session is read from the accepted events, by the peer's port.
+  const ids: number[] = [];
+  for (const peer of peers) ids.push(await sessionOf(child, peer.local.port));
+  const pids = [await pidOf(child, ids[0]!), await pidOf(child, ids[1]!)];
   assert.notEqual(pids[0], pids[1]);
   await peers[0]!.close();
-  await waitForLine(child.stderr!, /"event":"closed"[^\n]*"reason":"peer-closed"/);
-  await waitForLine(child.stderr!, /"event":"exited","id":1,/);
+  await waitForLine(
+    child.stderr!,
+    new RegExp(`"event":"closed","id":${ids[0]},[^\\n]*"reason":"peer-closed"`),
+  );
+  await waitForLine(child.stderr!, new RegExp(`"event":"exited","id":${ids[0]},`));
   assert.equal(alive(pids[0]!), false);
   await peers[1]!.send('still here\n');
   assert.equal((await peers[1]!.recv())?.toString(), 'still here\n');
