@@ -10,7 +10,8 @@ import { type TestContext, test } from 'node:test';
 import { connectUdp } from '../../src/dial/connect-udp.js';
 import { loadNative } from '../../src/native/load.js';
 import { openUnixDatagram } from '../../src/transports/unix-datagram.js';
-import { alive, finished, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { alive, finished, spawnCli, stop, terminated, waitForLine } from '../helpers/child.js';
+import { requirePeer } from '../helpers/peers.js';
 import { udpPeer } from '../helpers/udp-peer.js';
 
 const skipUnix = loadNative() ? false : 'the native addon is not built';
@@ -127,24 +128,30 @@ test('-u -l -k -c: the child exiting ends the session; the next datagram starts 
 });
 
 test('-u -l -k -e with -i: an idle session ends its child (its process group), reaped (U16)', async (t) => {
-  // The shell's own child (sleep) is in the child's process group: it ends too.
+  const python = requirePeer(t, 'python3');
+  if (!python) return;
+  // The shell's own child (sleep) is in the child's process group: it ends too. The shell says
+  // both pids once sleep runs. -i is 2 s, not 300 ms: the session's first idle period is also
+  // the time the shell has to start and answer, which a loaded machine once took longer than.
   const { child, port } = await startUdp(t, [
     '-i',
-    '300ms',
+    '2s',
     '-c',
-    'echo "sleeper $$"; sleep 600 & wait',
+    'sleep 600 & echo "sleeper $$ $!"; wait',
   ]);
   const peer = await udpPeer(t);
   await peer.send('wake\n', port);
-  const shell = Number(/sleeper (\d+)/.exec((await peer.next()).data.toString())![1]);
+  const [, shell, sleeper] = /^sleeper (\d+) (\d+)\n$/.exec((await peer.next()).data.toString())!;
   const pid = await pidOf(child, 1);
-  assert.equal(shell, pid);
+  assert.equal(Number(shell), pid);
   await waitForLine(child.stderr!, /"event":"closed","id":1,"reason":"idle-timeout"/);
   await waitForLine(child.stderr!, /"event":"exited","id":1,"code":null,"signal":"SIGTERM"/);
   assert.equal(alive(pid), false);
+  // The sleep got the group's SIGTERM too (it is not sockcat's child: wait on a pidfd).
+  await terminated(t, python, Number(sleeper));
   // sockcat goes on serving: a later datagram from the same peer gets a new child.
   await peer.send('again\n', port);
-  assert.match((await peer.next()).data.toString(), /^sleeper \d+\n$/);
+  assert.match((await peer.next()).data.toString(), /^sleeper \d+ \d+\n$/);
   await terminate(child, [pid, await pidOf(child, 2)]);
 });
 
