@@ -6,7 +6,8 @@ import { ArgumentError } from '../errors.js';
  *
  * - At most `maxHandshakes` at once, counted apart from any limit on served connections (-m).
  * - At most `maxPerSource` at once from one source address.
- * - A connection that has sent nothing within `firstByteTimeout` ms is dropped.
+ * - A connection that has sent nothing within `firstByteTimeout` ms is dropped (a byte already
+ *   waiting to be read when the deadline is checked counts as sent).
  * - When the bound is reached, the oldest connection that has not sent a byte yet is dropped to
  *   make room, so the listener keeps accepting and a client that speaks at once is still served.
  *   Only when every handshake in progress has started (bytes received) is the newcomer refused.
@@ -103,7 +104,17 @@ export class HandshakeGate {
       },
       release: () => this.#release(entry),
     };
-    entry.timer = setTimeout(() => this.#drop(entry, 'first-byte-timeout'), this.firstByteTimeout);
+    // The deadline is checked once the I/O that was waiting when the timer fired has run (an
+    // immediate runs after the event loop's poll phase): a process that did not run for longer
+    // than the deadline (a loaded machine) finds the timer due first, and a first byte that came
+    // in time must still count.
+    entry.timer = setTimeout(
+      () =>
+        setImmediate(() => {
+          if (this.#silent.has(entry)) this.#drop(entry, 'first-byte-timeout');
+        }),
+      this.firstByteTimeout,
+    );
     entry.timer.unref();
     this.#entries.add(entry);
     this.#silent.add(entry);
