@@ -130,6 +130,16 @@ test('warned by name where ncat accepts and ignores: --deny in connect mode, -o/
   );
 });
 
+test('--no-shutdown with --broker or --chat is warned about by name: stdin EOF sends the clients nothing (as ncat 7.93)', () => {
+  for (const mode of ['--broker', '--chat']) {
+    assert.deepEqual(plan([mode, '--no-shutdown', '80']).warnings, [
+      `warning: --no-shutdown has no effect with ${mode} (stdin's end sends the clients no end of file there, as in ncat); ignored`,
+    ]);
+  }
+  // Where stdin's end does send FIN, it is honoured: no warning.
+  assert.deepEqual(plan(['-l', '-k', '--no-shutdown', '80']).warnings, []);
+});
+
 test('options every mode honours give no warning', () => {
   assert.deepEqual(plan(['-v', '-n', '-4', '--json', 'host', '80']).warnings, []);
   assert.deepEqual(
