@@ -401,6 +401,11 @@ function retryWhere(l: Layers): Verdict {
   if (l.role === 'connect' && (l.transport === 'udp' || l.transport === 'unix-dgram')) {
     return refuse('a datagram socket has no connection to retry');
   }
+  if (l.io === 'forward' && l.transport === 'udp') {
+    // Each UDP session's socket to the target opens without asking the target anything; a
+    // refusal (ICMP) ends the session. There is no connect that could fail and be tried again.
+    return refuse('a UDP session sends datagrams to its target: there is no connection to retry');
+  }
   if (l.transport === 'seqpacket') return refuse('retrying is not built for seqpacket sockets');
   if (l.io === 'proxy-server') return refuse('a proxy server connects where its clients ask');
   return undefined;

@@ -184,6 +184,15 @@ test('--forward refuses what it cannot honour, by name, before any socket opens'
       ['-l', '--retry', '3', '2'],
       /--retry cannot be used with -l: it retries connecting, and -l connects nowhere/,
     ],
+    [
+      // A UDP session's socket to the target never fails to open: nothing was retried.
+      ['-u', '-l', '-k', '--retry', '3', '--forward', 'udp://127.0.0.1:1', '2'],
+      /--retry cannot be used with -u -l -k --forward: a UDP session sends datagrams to its target: there is no connection to retry/,
+    ],
+    [
+      ['-u', '-l', '--retry-forever', '--forward', 'udp://127.0.0.1:1', '2'],
+      /--retry-forever cannot be used with -u -l --forward: a UDP session sends datagrams/,
+    ],
   ];
   for (const [argv, message] of cases) {
     const done = await runCli(argv);
