@@ -143,10 +143,15 @@ test('--no-shutdown with --broker or --chat is warned about by name: stdin EOF s
 test('--retry with -u -l --forward is refused by name (a UDP session has no connection to retry); over TCP it is honoured', () => {
   for (const flag of [['--retry', '3'], ['--retry-forever']]) {
     assert.throws(() => plan(['-u', '-l', '-k', ...flag, '--forward', 'udp://127.0.0.1:9', '80']), {
-      message: new RegExp(`^${flag[0]} cannot be used with -u -l -k --forward: a UDP session sends datagrams to its target`),
+      message: new RegExp(
+        `^${flag[0]} cannot be used with -u -l -k --forward: a UDP session sends datagrams to its target`,
+      ),
     });
   }
-  assert.deepEqual(plan(['-l', '-k', '--retry', '3', '--forward', '127.0.0.1:9', '80']).warnings, []);
+  assert.deepEqual(
+    plan(['-l', '-k', '--retry', '3', '--forward', '127.0.0.1:9', '80']).warnings,
+    [],
+  );
 });
 
 test('options every mode honours give no warning', () => {
