@@ -5,7 +5,8 @@ import { pump } from '../../relay/stream-io.js';
 import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
-import { allowOption, buildHostFilter, reportDenied } from '../access.js';
+import { allowOption, buildHostFilter } from '../access.js';
+import { ConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import { progressMeterFor } from '../progress.js';
 import { serveHost } from './listen.js';
@@ -134,6 +135,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   const filter = await buildHostFilter(options);
   const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const clients = new Set<Client>();
+  const limit = new ConnectionLimit(ctx, ctx.plan.transport === 'websocket' ? 'websocket' : 'tcp');
   // --progress: one meter for the whole run, every client's bytes together.
   const meter = progressMeterFor(options.progress, io.stderr);
   let nextUser = 1;
@@ -236,15 +238,8 @@ export async function runBroker(ctx: Context): Promise<void> {
     return code ?? 'error';
   };
   const handler = async (tube: Tube) => {
-    if (clients.size >= options.maxConns) {
-      // As ncat: accepted, then closed with FIN; the handler's return closes it.
-      reportDenied(ctx, tube.remote, {
-        why: `connection limit reached (${options.maxConns})`,
-        reason: 'max-conns',
-        named: false,
-      });
-      return;
-    }
+    // -m, as ncat: accepted, then closed with FIN; the handler's return closes it.
+    if (!limit.tryEnter(tube.remote)) return;
     const started = performance.now();
     const id = openSessionEvent(ctx, tube, 'accepted');
     const client = new Client(tube, id, nextUser++, wakeSenders);
@@ -279,6 +274,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       reason = client.reason ?? stopping ?? reasonOf(error);
     } finally {
       clients.delete(client);
+      limit.leave();
       if (!options.sendOnly) {
         for (const message of messagesOf(client.name, splitter, undefined)) {
           broadcast(message, client);
