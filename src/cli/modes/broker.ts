@@ -6,6 +6,7 @@ import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter, reportDenied } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { progressMeterFor } from '../progress.js';
 import { serveHost } from './listen.js';
@@ -51,7 +52,7 @@ class Client {
   reason: string | undefined;
   /** False once it left, was cut off, or stops receiving. */
   receiving = true;
-  /** When its queue last reached SENDER_PAUSE_AT (performance.now()); undefined while below. */
+  /** When its queue last reached SENDER_PAUSE_AT (monotonicMs()); undefined while below. */
   behindSince: number | undefined;
   #queue: Buffer[] = [];
   #queued = 0;
@@ -76,7 +77,7 @@ class Client {
     if (this.#queued + chunk.length > MAX_PENDING_PER_CLIENT) return false;
     this.#queue.push(chunk);
     this.#queued += chunk.length;
-    if (this.#queued >= SENDER_PAUSE_AT) this.behindSince ??= performance.now();
+    if (this.#queued >= SENDER_PAUSE_AT) this.behindSince ??= monotonicMs();
     if (!this.#writing) void this.#write();
     return true;
   }
@@ -161,7 +162,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   };
   const hasRoom = (from: Client | undefined): boolean => {
     const until = heldUntil(from);
-    return until === undefined || until <= performance.now();
+    return until === undefined || until <= monotonicMs();
   };
   const wakeSenders = () => {
     if (roomWaiters.length === 0) return;
@@ -181,7 +182,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       if (until !== undefined && (next === undefined || until < next)) next = until;
     }
     if (next !== undefined) {
-      graceTimer = setTimeout(wakeSenders, Math.max(1, next - performance.now()));
+      graceTimer = setTimeout(wakeSenders, Math.max(1, next - monotonicMs()));
     }
   };
   /** Resolves when the sender may go on (no receiver within its grace period is behind). */
@@ -245,7 +246,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       });
       return;
     }
-    const started = performance.now();
+    const started = monotonicMs();
     const id = openSessionEvent(ctx, tube, 'accepted');
     const client = new Client(tube, id, nextUser++, wakeSenders);
     log.info(1, `Connection from ${client.peer}${chat ? ` as ${client.name}` : ''}.`);

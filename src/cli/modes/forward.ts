@@ -11,6 +11,7 @@ import type { ForwardEvent, ForwardOptions } from '../../relay/forward.js';
 import { type ForwardTarget, formatForwardTarget } from '../../relay/forward-target.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { allowOption, buildHostFilter, reportDenied } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
 import { progressMeterFor } from '../progress.js';
@@ -100,7 +101,7 @@ export async function runForward(ctx: Context): Promise<void> {
       case 'accepted': {
         const id = ctx.events.nextId();
         ids.set(event.id, id);
-        started.set(event.id, performance.now());
+        started.set(event.id, monotonicMs());
         log.info(1, `Connection from ${name(event.remote)}.`);
         const local = eventEndpoint(event.local);
         ctx.events.emit({

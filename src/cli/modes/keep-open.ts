@@ -6,6 +6,7 @@ import { serve } from '../../server/serve.js';
 import type { TargetInput } from '../../transports/target.js';
 import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { progressMeterFor } from '../progress.js';
@@ -63,7 +64,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
         await exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
         return;
       }
-      const started = performance.now();
+      const started = monotonicMs();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
       clients.add(tube);
