@@ -79,20 +79,24 @@ async function runCli(argv: readonly string[], invokedAs: string): Promise<void>
 }
 
 /**
- * One short text to fd 1 with a single write(2), without making process.stdout: that stream
- * (a SyncWriteStream, a net.Socket over a pipe, or a tty.WriteStream) costs more to set up than
- * --version costs in all. A write that does not go through whole (a full non-blocking pipe, a
- * closed reader) is left to process.stdout, which reports or retries it as it always did.
+ * A lone --version's or -h's text to fd 1 with write(2), without making process.stdout: that
+ * stream (a SyncWriteStream, a net.Socket over a pipe, or a tty.WriteStream) costs more to set
+ * up than --version costs in all. A closed reader (EPIPE) ends it quietly with exit 0, as a
+ * closed stdout ends a session; what a write leaves (a short write to a pipe, EAGAIN on a
+ * non-blocking one) goes through process.stdout, which waits for room.
  */
 function writeStdout(text: string): void {
   const bytes = Buffer.from(text);
   let written = 0;
   try {
     written = writeSync(1, bytes);
-  } catch {
-    // EAGAIN, EPIPE, EBADF: process.stdout below meets the same condition and handles it.
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
   }
-  if (written < bytes.length) process.stdout.write(bytes.subarray(written));
+  if (written < bytes.length) {
+    process.stdout.on('error', () => {});
+    process.stdout.write(bytes.subarray(written));
+  }
 }
 
 /**
@@ -109,7 +113,7 @@ export async function start(
     writeStdout(versionText());
   } else if (alone === '-h' || alone === '--help') {
     const { helpText, installedDocs } = await import('./help.js');
-    process.stdout.write(helpText(VERSION, installedDocs()));
+    writeStdout(helpText(VERSION, installedDocs()));
   } else {
     (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
     await runCli(argv, invokedAs);
