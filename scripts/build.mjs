@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The build: tsc compiles src/, test/, examples/ and bench/ to dist/ (the library, its typings and
 // the tests), then esbuild bundles the CLI into dist/cli/ (one CommonJS entry file that loads its
-// chunks lazily, and main.cjs's V8 code cache), and the man page is generated from the option table. `npm run build` runs this.
+// chunks lazily, and main.cjs's V8 code cache), and the man page is generated from the option
+// table; the native addon is rebuilt when its sources are newer than it. `npm run build` runs this.
 //
 //   node scripts/build.mjs           everything
 //   node scripts/build.mjs --cli     the CLI bundle and the man page only (after a tsc build)
@@ -10,17 +11,20 @@ import {
   chmodSync,
   closeSync,
   createReadStream,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
@@ -123,6 +127,39 @@ if (!process.argv.includes('--cli')) {
     stdio: 'inherit',
   });
   if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+// The native addon, when it is older than its sources (native/src/*, native/binding.gyp), rebuilt
+// before the CLI's code cache is made (its warm-up runs the native data path): tests
+// would run the stale one and pass or fail for code that is no longer there. An addon never built
+// (SOCKCAT_NO_NATIVE=1, no compiler) is left to `npm install`/`npm rebuild`.
+{
+  const addon = join(root, 'native', 'build', 'Release', 'sockcat_native.node');
+  const sources = () => [
+    join(root, 'native', 'binding.gyp'),
+    ...readdirSync(join(root, 'native', 'src'), { recursive: true }).map((name) =>
+      join(root, 'native', 'src', name),
+    ),
+  ];
+  const newer = () => {
+    const built = statSync(addon).mtimeMs;
+    return sources().filter((file) => statSync(file).isFile() && statSync(file).mtimeMs > built);
+  };
+  const stale = process.env.SOCKCAT_NO_NATIVE === '1' || !existsSync(addon) ? [] : newer();
+  if (stale.length > 0) {
+    const names = stale.map((file) => relative(root, file)).join(', ');
+    console.log(`sockcat build: the native addon is older than ${names}: rebuilding it`);
+    const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    if (result.status !== 0 || newer().length > 0) {
+      fail(
+        `the native addon (${relative(root, addon)}) is older than ${names} and did not rebuild: ` +
+          'fix the build (see above) or delete the file, or the tests run the old code',
+      );
+    }
+  }
 }
 
 // The CLI: dist/cli/sockcat.js (CommonJS) requires only Node built-ins up front and answers a
