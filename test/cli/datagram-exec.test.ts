@@ -10,7 +10,8 @@ import { type TestContext, test } from 'node:test';
 import { connectUdp } from '../../src/dial/connect-udp.js';
 import { loadNative } from '../../src/native/load.js';
 import { openUnixDatagram } from '../../src/transports/unix-datagram.js';
-import { alive, finished, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { alive, finished, spawnCli, stop, terminated, waitForLine } from '../helpers/child.js';
+import { requirePeer } from '../helpers/peers.js';
 import { udpPeer } from '../helpers/udp-peer.js';
 
 const skipUnix = loadNative() ? false : 'the native addon is not built';
@@ -44,6 +45,17 @@ async function pidOf(child: ChildProcess, id: number): Promise<number> {
   const match = await waitForLine(
     child.stderr!,
     new RegExp(`"event":"exec","id":${id},[^\\n]*"pid":(\\d+)}`),
+  );
+  return Number(match[1]);
+}
+
+/** The id of the session that `accepted` reports for the peer on loopback port `port`. */
+async function sessionOf(child: ChildProcess, port: number): Promise<number> {
+  const match = await waitForLine(
+    child.stderr!,
+    new RegExp(
+      `"event":"accepted"[^\\n]*"id":(\\d+),[^\\n]*"remote":\\{"address":"127\\.0\\.0\\.1","port":${port}\\}`,
+    ),
   );
   return Number(match[1]);
 }
@@ -116,24 +128,30 @@ test('-u -l -k -c: the child exiting ends the session; the next datagram starts 
 });
 
 test('-u -l -k -e with -i: an idle session ends its child (its process group), reaped (U16)', async (t) => {
-  // The shell's own child (sleep) is in the child's process group: it ends too.
+  const python = requirePeer(t, 'python3');
+  if (!python) return;
+  // The shell's own child (sleep) is in the child's process group: it ends too. The shell says
+  // both pids once sleep runs. -i is 2 s, not 300 ms: the session's first idle period is also
+  // the time the shell has to start and answer, which a loaded machine once took longer than.
   const { child, port } = await startUdp(t, [
     '-i',
-    '300ms',
+    '2s',
     '-c',
-    'echo "sleeper $$"; sleep 600 & wait',
+    'sleep 600 & echo "sleeper $$ $!"; wait',
   ]);
   const peer = await udpPeer(t);
   await peer.send('wake\n', port);
-  const shell = Number(/sleeper (\d+)/.exec((await peer.next()).data.toString())![1]);
+  const [, shell, sleeper] = /^sleeper (\d+) (\d+)\n$/.exec((await peer.next()).data.toString())!;
   const pid = await pidOf(child, 1);
-  assert.equal(shell, pid);
+  assert.equal(Number(shell), pid);
   await waitForLine(child.stderr!, /"event":"closed","id":1,"reason":"idle-timeout"/);
   await waitForLine(child.stderr!, /"event":"exited","id":1,"code":null,"signal":"SIGTERM"/);
   assert.equal(alive(pid), false);
+  // The sleep got the group's SIGTERM too (it is not sockcat's child: wait on a pidfd).
+  await terminated(t, python, Number(sleeper));
   // sockcat goes on serving: a later datagram from the same peer gets a new child.
   await peer.send('again\n', port);
-  assert.match((await peer.next()).data.toString(), /^sleeper \d+\n$/);
+  assert.match((await peer.next()).data.toString(), /^sleeper \d+ \d+\n$/);
   await terminate(child, [pid, await pidOf(child, 2)]);
 });
 
@@ -312,11 +330,18 @@ test('-u -l -k --ssl -e: a command for each DTLS peer; its close_notify ends the
   for (const [i, peer] of peers.entries()) {
     assert.equal((await peer.recv())?.toString(), `dtls ${i}\n`);
   }
-  const pids = [await pidOf(child, 1), await pidOf(child, 2)];
+  // A session's id comes at the end of its handshake, and the two handshakes run side by side:
+  // which peer is which session is read from the accepted events, by the peer's port.
+  const ids: number[] = [];
+  for (const peer of peers) ids.push(await sessionOf(child, peer.local.port));
+  const pids = [await pidOf(child, ids[0]!), await pidOf(child, ids[1]!)];
   assert.notEqual(pids[0], pids[1]);
   await peers[0]!.close();
-  await waitForLine(child.stderr!, /"event":"closed"[^\n]*"reason":"peer-closed"/);
-  await waitForLine(child.stderr!, /"event":"exited","id":1,/);
+  await waitForLine(
+    child.stderr!,
+    new RegExp(`"event":"closed","id":${ids[0]},[^\\n]*"reason":"peer-closed"`),
+  );
+  await waitForLine(child.stderr!, new RegExp(`"event":"exited","id":${ids[0]},`));
   assert.equal(alive(pids[0]!), false);
   await peers[1]!.send('still here\n');
   assert.equal((await peers[1]!.recv())?.toString(), 'still here\n');

@@ -11,7 +11,7 @@ import { formatHexDump } from '../../src/relay/hexdump.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
 import { runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
-import { refusedPort } from '../helpers/ports.js';
+import { portToListenOnLater, refusedPort } from '../helpers/ports.js';
 
 async function startForward(args: string[]) {
   const child = spawnCli(['-lkv', ...args, '127.0.0.1', '0']);
@@ -93,9 +93,7 @@ test("--forward -m: a client beyond the limit is closed, with ncat's -m line and
 });
 
 test('--forward --retry: the attempts are at -v and in --json until the target is up', async (t) => {
-  const probe = await listen('127.0.0.1:0');
-  const targetPort = probe.address().port;
-  await probe.close();
+  const targetPort = await portToListenOnLater();
   const { child, port } = await startForward([
     '--json',
     '--retry-forever',

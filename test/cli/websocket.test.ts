@@ -3,9 +3,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { connectWebSocket } from '../../src/dial/websocket-connect.js';
-import { listen } from '../../src/transports/tcp-listen.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { portToListenOnLater } from '../helpers/ports.js';
 
 async function startListener(args: string[]) {
   const child = spawnCli(['-lv', '--websocket', ...args, '127.0.0.1', '0']);
@@ -115,9 +115,7 @@ test('wss:// verifies the server by default; --ssl-insecure turns it off', async
 });
 
 test('--retry: each failed attempt at -v, then the connection', async (t) => {
-  const probe = await listen('127.0.0.1:0');
-  const port = probe.address().port;
-  await probe.close();
+  const port = await portToListenOnLater();
   const child = spawnCli([
     '-v',
     '--retry',

@@ -57,12 +57,46 @@ export async function udpPeer(t: TestContext, host = '127.0.0.1'): Promise<UdpPe
   };
 }
 
-/** A loopback UDP port nobody listens on a moment ago: datagrams to it are refused. */
+/**
+ * A loopback UDP port where datagrams are refused (ICMP port unreachable), and stay refused for
+ * the rest of the test process: a socket bound there is connected to itself, so the kernel
+ * delivers it nothing but its own datagrams (it sends none) and refuses everyone else's, while
+ * no other socket can bind the port. Unreferenced, so it keeps no test process alive.
+ */
 export async function closedUdpPort(host = '127.0.0.1'): Promise<number> {
+  return holdUdpPort(host, false);
+}
+
+/**
+ * A loopback UDP port for a peer that binds it later with SO_REUSEADDR (ncat does, for -u -l):
+ * held as closedUdpPort()'s are, but with SO_REUSEADDR, which lets that peer bind it too while
+ * the kernel hands the held socket (connected to itself) none of the peer's datagrams. Refused
+ * until the peer is up.
+ */
+export async function udpPortToBindLater(host = '127.0.0.1'): Promise<number> {
+  return holdUdpPort(host, true);
+}
+
+/**
+ * A loopback UDP port nobody used a moment ago, as a source port to bind: another process may
+ * take it first, so not for a refused destination (closedUdpPort()).
+ */
+export async function freeUdpPort(host = '127.0.0.1'): Promise<number> {
   const socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
   socket.bind(0, host);
   await once(socket, 'listening');
   const { port } = socket.address();
   await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+async function holdUdpPort(host: string, reuseAddr: boolean): Promise<number> {
+  const socket = createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', reuseAddr });
+  socket.bind(0, host);
+  await once(socket, 'listening');
+  const { port } = socket.address();
+  socket.connect(port, host);
+  await once(socket, 'connect');
+  socket.unref();
   return port;
 }

@@ -8,7 +8,7 @@ import { type TestContext, test } from 'node:test';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { startListeningPeer } from '../helpers/listening-peer.js';
 import { requirePeer } from '../helpers/peers.js';
-import { closedUdpPort, udpPeer } from '../helpers/udp-peer.js';
+import { udpPeer, udpPortToBindLater } from '../helpers/udp-peer.js';
 
 test('sockcat -u -c HOST PORT: the child talks with the peer; NCAT_PROTO is UDP', async (t) => {
   const peer = await udpPeer(t);
@@ -196,11 +196,12 @@ test('-u -l -k -e /bin/cat side by side with ncat 7.93: a child per peer, the sa
   const ncat = requirePeer(t, 'ncat');
   if (!ncat) return;
   // ncat binds a new socket for the next peer each time it hands one to a child: given port 0,
-  // that is a new port each time (only the first peer would reach it), so it gets a port that
-  // was free a moment ago. A datagram that arrives before it has bound again is refused (and
-  // first datagrams that arrive together all go to the first child): each client waits for
-  // ncat's select loop to be back (-vvv: "selecting") after its n-th "Listening on".
-  const ncatPort = await closedUdpPort();
+  // that is a new port each time (only the first peer would reach it), so it gets a port held
+  // for it that nothing else can take (ncat binds with SO_REUSEADDR). A datagram that arrives
+  // before it has bound again is refused (and first datagrams that arrive together all go to the
+  // first child): each client waits for ncat's select loop to be back (-vvv: "selecting") after
+  // its n-th "Listening on".
+  const ncatPort = await udpPortToBindLater();
   const reference = await startListeningPeer(t, {
     command: ncat,
     args: ['-vvv', '-u', '-l', '-k', '-e', '/bin/cat', '127.0.0.1', String(ncatPort)],

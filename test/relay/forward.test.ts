@@ -13,7 +13,7 @@ import { retryDelay } from '../../src/relay/retry.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
-import { refusedPort } from '../helpers/ports.js';
+import { portToListenOnLater, refusedPort } from '../helpers/ports.js';
 
 /** Events as they come, and a way to wait for one. */
 function recorder() {
@@ -172,9 +172,7 @@ test('retry: attempts with a doubling delay, then the client is dropped', async 
 });
 
 test('retry: a target that comes up between attempts gets the client bytes', async (t) => {
-  const probe = await listen('127.0.0.1:0');
-  const port = probe.address().port;
-  await probe.close();
+  const port = await portToListenOnLater();
   const rec = recorder();
   const forwarder = await forward('127.0.0.1:0', `127.0.0.1:${port}`, {
     retry: { retries: Number.POSITIVE_INFINITY, delay: 5 },

@@ -8,7 +8,7 @@ import {
   TimeoutError,
 } from '../../src/errors.js';
 import { connectUdp, listenUdp, MAX_UDP_PAYLOAD } from '../../src/transports/udp.js';
-import { closedUdpPort, udpPeer } from '../helpers/udp-peer.js';
+import { closedUdpPort, freeUdpPort, udpPeer } from '../helpers/udp-peer.js';
 
 test('connectUdp: one send is one datagram, each datagram is received whole', async (t) => {
   const peer = await udpPeer(t);
@@ -75,7 +75,7 @@ test('connectUdp: family forcing, source port, size limit, port 0', async (t) =>
   const peer = await udpPeer(t, '::1');
   await assert.rejects(connectUdp(`[::1]:${peer.port}`, { family: 4 }), ResolveError);
   await assert.rejects(connectUdp('127.0.0.1:0'), ArgumentError);
-  const source = await closedUdpPort('::1');
+  const source = await freeUdpPort('::1');
   const connection = await connectUdp(`[::1]:${peer.port}`, {
     localAddress: '::1',
     localPort: source,

@@ -6,6 +6,7 @@ import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import { ConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import { progressMeterFor } from '../progress.js';
@@ -52,7 +53,7 @@ class Client {
   reason: string | undefined;
   /** False once it left, was cut off, or stops receiving. */
   receiving = true;
-  /** When its queue last reached SENDER_PAUSE_AT (performance.now()); undefined while below. */
+  /** When its queue last reached SENDER_PAUSE_AT (monotonicMs()); undefined while below. */
   behindSince: number | undefined;
   #queue: Buffer[] = [];
   #queued = 0;
@@ -77,7 +78,7 @@ class Client {
     if (this.#queued + chunk.length > MAX_PENDING_PER_CLIENT) return false;
     this.#queue.push(chunk);
     this.#queued += chunk.length;
-    if (this.#queued >= SENDER_PAUSE_AT) this.behindSince ??= performance.now();
+    if (this.#queued >= SENDER_PAUSE_AT) this.behindSince ??= monotonicMs();
     if (!this.#writing) void this.#write();
     return true;
   }
@@ -163,7 +164,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   };
   const hasRoom = (from: Client | undefined): boolean => {
     const until = heldUntil(from);
-    return until === undefined || until <= performance.now();
+    return until === undefined || until <= monotonicMs();
   };
   const wakeSenders = () => {
     if (roomWaiters.length === 0) return;
@@ -183,7 +184,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       if (until !== undefined && (next === undefined || until < next)) next = until;
     }
     if (next !== undefined) {
-      graceTimer = setTimeout(wakeSenders, Math.max(1, next - performance.now()));
+      graceTimer = setTimeout(wakeSenders, Math.max(1, next - monotonicMs()));
     }
   };
   /** Resolves when the sender may go on (no receiver within its grace period is behind). */
@@ -240,7 +241,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   const handler = async (tube: Tube) => {
     // -m, as ncat: accepted, then closed with FIN; the handler's return closes it.
     if (!limit.tryEnter(tube.remote)) return;
-    const started = performance.now();
+    const started = monotonicMs();
     const id = openSessionEvent(ctx, tube, 'accepted');
     const client = new Client(tube, id, nextUser++, wakeSenders);
     log.info(1, `Connection from ${client.peer}${chat ? ` as ${client.name}` : ''}.`);

@@ -11,6 +11,7 @@ import type { ForwardEvent, ForwardOptions } from '../../relay/forward.js';
 import { type ForwardTarget, formatForwardTarget } from '../../relay/forward-target.js';
 import type { Endpoint } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import { reportConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
@@ -141,7 +142,7 @@ export async function runForward(ctx: Context): Promise<void> {
         );
         // The duration forward() measured: the session started that long ago.
         const moved = { sent: event.toClient, received: event.toTarget };
-        emitClosed(ctx, id, event.reason, moved, performance.now() - event.durationMs);
+        emitClosed(ctx, id, event.reason, moved, monotonicMs() - event.durationMs);
         return;
       }
     }

@@ -7,6 +7,7 @@ import type { ConnectionInfo } from '../../server/types.js';
 import type { TargetInput } from '../../transports/target.js';
 import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import { ConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
@@ -57,7 +58,7 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       await exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
       return;
     }
-    const started = performance.now();
+    const started = monotonicMs();
     const id = openSessionEvent(ctx, tube, 'accepted');
     let reason = 'peer-eof';
     clients.add(tube);

@@ -10,6 +10,7 @@ import { createSocks5Handler } from '../../proxy/socks5-server.js';
 import { serve } from '../../server/serve.js';
 import { HandshakeGate } from '../../transports/handshake-gate.js';
 import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { serveHost } from './listen.js';
@@ -59,7 +60,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     handler: async (tube, info) => {
       log.info(1, `Connection from ${peerName(tube)}.`);
       tls?.reportAcceptedTls(ctx, tube);
-      const started = performance.now();
+      const started = monotonicMs();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
       try {
