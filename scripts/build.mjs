@@ -1,16 +1,20 @@
 #!/usr/bin/env node
 // The build: tsc compiles src/, test/, examples/ and bench/ to dist/ (the library, its typings and
-// the tests), then esbuild bundles the CLI into dist/cli/ (one entry file that loads its chunks
-// lazily), and the man page is generated from the option table; the native addon is rebuilt when
-// its sources are newer than it. `npm run build` runs this.
+// the tests), then esbuild bundles the CLI into dist/cli/ (one CommonJS entry file that loads its
+// chunks lazily, and main.cjs's V8 code cache), and the man page is generated from the option
+// table; the native addon is rebuilt when its sources are newer than it. `npm run build` runs this.
 //
 //   node scripts/build.mjs           everything
 //   node scripts/build.mjs --cli     the CLI bundle and the man page only (after a tsc build)
 import { spawnSync } from 'node:child_process';
 import {
   chmodSync,
+  closeSync,
+  createReadStream,
   existsSync,
   mkdirSync,
+  mkdtempSync,
+  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -18,6 +22,8 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -29,6 +35,76 @@ const require = createRequire(join(root, 'package.json'));
 function fail(message) {
   console.error(`sockcat build: ${message}`);
   process.exit(1);
+}
+
+/**
+ * Run `main` (main.cjs's) as the CLI's common runs do, so that V8 has compiled what they need
+ * before the code cache is made. A run that fails or hangs (no loopback where this builds) only
+ * leaves its code out of the cache: the build goes on, and says so.
+ */
+async function warmUp(main) {
+  const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+  await main(['--sockcat-build-warm-up'], {
+    stdin: Readable.from([]),
+    stdout: sink(),
+    stderr: sink(),
+    env: {},
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-build-'));
+  const byte = join(dir, 'byte');
+  writeFileSync(byte, 'x');
+  const server = createServer((socket) => socket.pipe(socket));
+  const opened = [];
+  const run = async (argv, stderr = sink()) => {
+    const stdin = openSync(byte, 'r');
+    const stdout = openSync('/dev/null', 'w');
+    opened.push(stdin, stdout);
+    return main(argv, {
+      stdin: createReadStream('', { fd: stdin, autoClose: false }),
+      stdout: sink(),
+      stderr,
+      env: {},
+      fds: { stdin, stdout },
+      signal: controller.signal,
+    });
+  };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 30_000);
+  try {
+    await new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(0, '127.0.0.1', resolve);
+    });
+    const connected = await run(['127.0.0.1', String(server.address().port)]);
+    // The listener says where it listens (-v) on its stderr; a client then sends it one byte.
+    let said = '';
+    let client;
+    const stderr = new Writable({
+      write(chunk, _encoding, done) {
+        said += chunk;
+        const port = /Listening on 127\.0\.0\.1:(\d+)/.exec(said)?.[1];
+        if (port && !client) client = connect(Number(port), '127.0.0.1', () => client.end('x'));
+        done();
+      },
+    });
+    const listened = await run(['-v', '-l', '127.0.0.1', '0', '--recv-only'], stderr);
+    client?.destroy();
+    if (connected !== 0 || listened !== 0 || controller.signal.aborted) {
+      console.error(
+        `sockcat build: the code cache's warm-up runs ended ${connected}/${listened}` +
+          `${controller.signal.aborted ? ' (timed out)' : ''}: the cache holds less`,
+      );
+    }
+  } catch (error) {
+    console.error(
+      `sockcat build: the code cache's warm-up failed (${error.message}): the cache holds less`,
+    );
+  } finally {
+    clearTimeout(timer);
+    server.close();
+    for (const fd of opened) closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 let esbuild;
@@ -53,8 +129,42 @@ if (!process.argv.includes('--cli')) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-// The CLI: dist/cli/sockcat.js imports only Node built-ins up front; the rest of sockcat's code
-// is in dist/cli/chunks/, loaded by dynamic import() when the options ask for it. The chunks sit three
+// The native addon, when it is older than its sources (native/src/*, native/binding.gyp), rebuilt
+// before the CLI's code cache is made (its warm-up runs the native data path): tests
+// would run the stale one and pass or fail for code that is no longer there. An addon never built
+// (SOCKCAT_NO_NATIVE=1, no compiler) is left to `npm install`/`npm rebuild`.
+{
+  const addon = join(root, 'native', 'build', 'Release', 'sockcat_native.node');
+  const sources = () => [
+    join(root, 'native', 'binding.gyp'),
+    ...readdirSync(join(root, 'native', 'src'), { recursive: true }).map((name) =>
+      join(root, 'native', 'src', name),
+    ),
+  ];
+  const newer = () => {
+    const built = statSync(addon).mtimeMs;
+    return sources().filter((file) => statSync(file).isFile() && statSync(file).mtimeMs > built);
+  };
+  const stale = process.env.SOCKCAT_NO_NATIVE === '1' || !existsSync(addon) ? [] : newer();
+  if (stale.length > 0) {
+    const names = stale.map((file) => relative(root, file)).join(', ');
+    console.log(`sockcat build: the native addon is older than ${names}: rebuilding it`);
+    const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
+    if (result.status !== 0 || newer().length > 0) {
+      fail(
+        `the native addon (${relative(root, addon)}) is older than ${names} and did not rebuild: ` +
+          'fix the build (see above) or delete the file, or the tests run the old code',
+      );
+    }
+  }
+}
+
+// The CLI: dist/cli/sockcat.js (CommonJS) requires only Node built-ins up front and answers a
+// lone --version itself; the rest of sockcat's code is in dist/cli/chunks/ (main.cjs for a
+// session, help.cjs for a lone -h), loaded when the options ask for it. The chunks sit three
 // levels below the package root, as dist/src/native/load.js does, so that the addon's relative
 // path (native/build/Release/) is the same from both.
 const outdir = join(root, 'dist', 'cli');
@@ -105,8 +215,12 @@ await esbuild.build({
   if (/\bimport\(/.test(rewritten) || calls === 0)
     fail('main.cjs: the import() calls were not found');
   writeFileSync(MAIN, rewritten);
-  // The cache: compile, run the module and one argument parse (what every run does), then ask V8
-  // for everything compiled so far.
+  // The cache: compile, run the module, then the work of the common runs: an argument parse, a
+  // connect that sends a byte and reads its echo, and a listener that takes one connection, on
+  // loopback (port 0), through the native data path when the addon is built (descriptors of a
+  // file and /dev/null). Then ask V8 for everything compiled so far: what those runs compiled is
+  // not compiled again at start-up (a connect's lazy compiles were ~25M instructions of the
+  // ~120M sockcat added to `node -e 0`, callgrind).
   const script = new vm.Script(WRAPPER_HEAD + rewritten + WRAPPER_TAIL, { filename: MAIN });
   const module = { exports: {} };
   script.runInThisContext()(
@@ -117,32 +231,40 @@ await esbuild.build({
     dirname(MAIN),
     (specifier) => import(specifier),
   );
-  const sink = new Writable({ write: (_chunk, _encoding, done) => done() });
-  await module.exports.main(['--sockcat-build-warm-up'], {
-    stdin: Readable.from([]),
-    stdout: sink,
-    stderr: sink,
-    env: {},
-  });
+  await warmUp(module.exports.main);
   writeFileSync(`${MAIN}.cache`, script.createCachedData());
 }
-// start.ts's import() of run.js and interrupt.js becomes a small ES module (a chunk beside
-// main.cjs) that compiles main.cjs with its cache.
+// The entry, dist/cli/sockcat.js, is CommonJS too (dist/cli/package.json says so): Node starts
+// a CommonJS main file without its ES module loader, which `node -e 0` does not load either (the
+// loader, its async file reads and its fs/promises cost a --version 2x what sockcat's own code
+// does). start.ts's import() of run.js and interrupt.js becomes the code below, which compiles
+// main.cjs with its cache; its import() of help.js becomes a require() of chunks/help.cjs, the
+// help text and what it needs, bundled on their own. Both stay lazy: esbuild wraps a module
+// reached only by import() in an init function that runs at the import().
 const mainLoader = {
   name: 'main-loader',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(run|interrupt)\.js$/ }, (args) =>
+    build.onResolve({ filter: /^\.\/(run|interrupt|help)\.js$/ }, (args) =>
       args.importer.endsWith(join('src', 'cli', 'start.ts'))
-        ? { path: 'cli-main', namespace: 'main-loader' }
+        ? { path: args.path === './help.js' ? 'cli-help' : 'cli-main', namespace: 'main-loader' }
         : undefined,
     );
-    build.onLoad({ filter: /.*/, namespace: 'main-loader' }, () => ({
+    build.onResolve({ filter: /^\.\/chunks\/help\.cjs$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+    build.onLoad({ filter: /^cli-help$/, namespace: 'main-loader' }, () => ({
+      contents: "export { helpText, installedDocs } from './chunks/help.cjs';\n",
+      loader: 'js',
+      resolveDir: join(root, 'src', 'cli'),
+    }));
+    build.onLoad({ filter: /^cli-main$/, namespace: 'main-loader' }, () => ({
       contents: `import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { Script } from 'node:vm';
-const file = fileURLToPath(new URL('./main.cjs', import.meta.url));
+const file = join(__dirname, 'chunks', 'main.cjs');
 let cachedData;
 try {
   cachedData = readFileSync(file + '.cache');
@@ -161,23 +283,36 @@ export const { main, interruptOn, TERMINATING_SIGNALS } = module.exports;
 await esbuild.build({
   absWorkingDir: root,
   plugins: [mainLoader],
-  entryPoints: { sockcat: 'src/cli/bin.ts' },
-  outdir,
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: join(outdir, 'sockcat.js'),
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
-  // Dependencies (socks, ws, wasmoon) stay in node_modules, loaded as Node loads them: a
-  // CommonJS package split into an ESM chunk would lose its named exports. The one-file binary
-  // (scripts/build-binary.mjs) bundles them, without splitting.
   packages: 'external',
-  chunkNames: 'chunks/[name]-[hash]',
   // Class names are part of the API (error.name, and instanceof across copies: src/errors.ts).
   keepNames: true,
   logLevel: 'warning',
   legalComments: 'none',
 });
+await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: ['src/cli/help.ts'],
+  outfile: join(outdir, 'chunks', 'help.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  keepNames: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+  define: { 'import.meta.url': '__sockcatModuleUrl' },
+  banner: { js: 'const __sockcatModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+});
+// Node reads the nearest package.json for a .js file's module type: this one, not the root's
+// "type": "module".
+writeFileSync(join(outdir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
 const bin = join(outdir, 'sockcat.js');
 // The bin must stay executable across rebuilds: `npm link` points PATH straight at this file.
 chmodSync(bin, 0o755);
@@ -187,35 +322,3 @@ const { manPage } = await import(pathToFileURL(join(root, 'dist/src/cli/man-page
 const { VERSION } = await import(pathToFileURL(join(root, 'dist/src/version.js')).href);
 mkdirSync(join(root, 'dist', 'man'), { recursive: true });
 writeFileSync(join(root, 'dist', 'man', 'sockcat.1'), manPage(VERSION));
-
-// The native addon, when it is older than its sources (native/src/*, native/binding.gyp): tests
-// would run the stale one and pass or fail for code that is no longer there. An addon never built
-// (SOCKCAT_NO_NATIVE=1, no compiler) is left to `npm install`/`npm rebuild`.
-{
-  const addon = join(root, 'native', 'build', 'Release', 'sockcat_native.node');
-  const sources = () => [
-    join(root, 'native', 'binding.gyp'),
-    ...readdirSync(join(root, 'native', 'src'), { recursive: true }).map((name) =>
-      join(root, 'native', 'src', name),
-    ),
-  ];
-  const newer = () => {
-    const built = statSync(addon).mtimeMs;
-    return sources().filter((file) => statSync(file).isFile() && statSync(file).mtimeMs > built);
-  };
-  const stale = process.env.SOCKCAT_NO_NATIVE === '1' || !existsSync(addon) ? [] : newer();
-  if (stale.length > 0) {
-    const names = stale.map((file) => relative(root, file)).join(', ');
-    console.log(`sockcat build: the native addon is older than ${names}: rebuilding it`);
-    const result = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], {
-      cwd: root,
-      stdio: 'inherit',
-    });
-    if (result.status !== 0 || newer().length > 0) {
-      fail(
-        `the native addon (${relative(root, addon)}) is older than ${names} and did not rebuild: ` +
-          'fix the build (see above) or delete the file, or the tests run the old code',
-      );
-    }
-  }
-}

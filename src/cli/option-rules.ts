@@ -64,6 +64,15 @@ function datagramNoShutdown(l: Layers): Verdict {
   return undefined;
 }
 
+/**
+ * --no-shutdown with --broker or --chat: stdin's end sends the clients nothing (no FIN), as in
+ * ncat 7.93, which accepts the option there and ignores it: a warning.
+ */
+function brokerNoShutdown(l: Layers): Verdict {
+  if (l.multiplicity !== 'broker' && l.multiplicity !== 'chat') return undefined;
+  return warn("stdin's end sends the clients no end of file there, as in ncat");
+}
+
 /** Options that only a listener has: refused in connect mode, as ncat refuses them. */
 function listenOnly(why: string, inConnect: 'refuse' | 'warn' = 'refuse'): Where {
   return (l) => {
@@ -200,7 +209,8 @@ const BASE_RULES: Readonly<Record<string, OptionRule>> = {
   'recv-only': { layer: 'io', where: stdinOption('') },
   'no-shutdown': {
     layer: 'io',
-    where: (l, options) => stdinOption('')(l, options) ?? datagramNoShutdown(l),
+    where: (l, options) =>
+      stdinOption('')(l, options) ?? brokerNoShutdown(l) ?? datagramNoShutdown(l),
   },
   allow: { layer: 'role', where: listenOnly('it filters the clients of a listener (as ncat)') },
   allowfile: { layer: 'role', where: listenOnly('it filters the clients of a listener (as ncat)') },
@@ -390,6 +400,11 @@ function retryWhere(l: Layers): Verdict {
   }
   if (l.role === 'connect' && (l.transport === 'udp' || l.transport === 'unix-dgram')) {
     return refuse('a datagram socket has no connection to retry');
+  }
+  if (l.io === 'forward' && l.transport === 'udp') {
+    // Each UDP session's socket to the target opens without asking the target anything; a
+    // refusal (ICMP) ends the session. There is no connect that could fail and be tried again.
+    return refuse('a UDP session sends datagrams to its target: there is no connection to retry');
   }
   if (l.transport === 'seqpacket') return refuse('retrying is not built for seqpacket sockets');
   if (l.io === 'proxy-server') return refuse('a proxy server connects where its clients ask');

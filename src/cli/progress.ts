@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import { monotonicMs } from './clock.js';
 
 /**
  * --progress: a transfer meter on standard error, redrawn in place. The formatting is pure
@@ -80,7 +81,7 @@ export function createProgressMeter(
   stream: Writable,
   options: ProgressMeterOptions = {},
 ): ProgressMeter {
-  const now = options.now ?? (() => performance.now());
+  const now = options.now ?? (() => monotonicMs());
   const started = now();
   let sent = 0;
   let received = 0;

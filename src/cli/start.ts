@@ -1,6 +1,6 @@
 // The sockcat command's process side: standard input, signals, exit. Start-up time matters: this
 // file imports only Node built-ins and the version; everything else loads after the options ask.
-import { closeSync, createReadStream, fstatSync, openSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, writeSync } from 'node:fs';
 import module from 'node:module';
 import { basename } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -79,6 +79,27 @@ async function runCli(argv: readonly string[], invokedAs: string): Promise<void>
 }
 
 /**
+ * A lone --version's or -h's text to fd 1 with write(2), without making process.stdout: that
+ * stream (a SyncWriteStream, a net.Socket over a pipe, or a tty.WriteStream) costs more to set
+ * up than --version costs in all. A closed reader (EPIPE) ends it quietly with exit 0, as a
+ * closed stdout ends a session; what a write leaves (a short write to a pipe, EAGAIN on a
+ * non-blocking one) goes through process.stdout, which waits for room.
+ */
+function writeStdout(text: string): void {
+  const bytes = Buffer.from(text);
+  let written = 0;
+  try {
+    written = writeSync(1, bytes);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EPIPE') return;
+  }
+  if (written < bytes.length) {
+    process.stdout.on('error', () => {});
+    process.stdout.write(bytes.subarray(written));
+  }
+}
+
+/**
  * The whole command, for the process it runs in: `argv` without node and the script, `invokedAs`
  * the name it was run as (`nc` selects the OpenBSD dialect). A lone --version or -h answers
  * before the rest of the CLI loads; otherwise the compile cache is enabled (Node >= 22.1) first.
@@ -89,10 +110,10 @@ export async function start(
 ): Promise<void> {
   const alone = argv.length === 1 && invokedAs !== 'nc' ? argv[0] : undefined;
   if (alone === '--version') {
-    process.stdout.write(versionText());
+    writeStdout(versionText());
   } else if (alone === '-h' || alone === '--help') {
     const { helpText, installedDocs } = await import('./help.js');
-    process.stdout.write(helpText(VERSION, installedDocs()));
+    writeStdout(helpText(VERSION, installedDocs()));
   } else {
     (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
     await runCli(argv, invokedAs);

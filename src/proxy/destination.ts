@@ -63,7 +63,7 @@ export function refusalMessage(reason: 'loop' | 'not-allowed', host: string, por
 
 /**
  * Run an open tunnel: told to `onTunnel`, both ways with splice() until both directions ended,
- * then told to `onTunnelEnd` with the client's byte counts.
+ * then told to `onTunnelEnd` with the client's byte counts and how the tunnel ended.
  */
 export async function runTunnel(
   tube: Tube,
@@ -78,5 +78,5 @@ export async function runTunnel(
     signal: info.signal,
     ...(options.idleTimeout !== undefined ? { idleTimeout: options.idleTimeout } : {}),
   });
-  options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes));
+  options.onTunnelEnd?.(tunnel, clientBytes(clientStream, tube, bytes), bytes.reason);
 }

@@ -236,7 +236,7 @@ async function relay(
   } finally {
     info.signal.removeEventListener('abort', abort);
     upstream.destroy();
-    options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived });
+    options.onTunnelEnd?.(tunnel, { sent: tube.bytesSent, received: tube.bytesReceived }, 'done');
   }
 }
 

@@ -38,9 +38,18 @@ export interface ProxyServerOptions {
   log?: (message: string) => void;
   /** Told about every tunnel opened (the CLI's --json). */
   onTunnel?: (tunnel: TunnelInfo) => void;
-  /** Told when a tunnel has closed, with the bytes exchanged with the client (handshake included). */
-  onTunnelEnd?: (tunnel: TunnelInfo, client: ClientBytes) => void;
+  /**
+   * Told when a tunnel has closed, with the bytes exchanged with the client (handshake included)
+   * and how it ended (`idle-timeout` when `idleTimeout` closed it).
+   */
+  onTunnelEnd?: (tunnel: TunnelInfo, client: ClientBytes, ended: TunnelEnd) => void;
 }
+
+/**
+ * How a tunnel ended: `done` (both directions ended, or a forwarded request was answered),
+ * `idle-timeout` (nothing moved for `idleTimeout`), `aborted` (the server's shutdown), `reset`.
+ */
+export type TunnelEnd = SpliceResult['reason'];
 
 /** Bytes exchanged with a proxy client over its whole connection. */
 export interface ClientBytes {

@@ -106,7 +106,9 @@ export interface RelayResult {
  * of that error gives what was moved until then.
  */
 export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<RelayResult> {
-  const { stdin, stdout } = options;
+  // options.stdin is read only where JavaScript reads stdin (not on the native path): a caller
+  // may make it on first use.
+  const { stdout } = options;
   let sent = 0;
   let received = 0;
   const fast: NativeStdio | undefined = startNativeStdio(tube, options);
@@ -198,7 +200,7 @@ export function relayStdio(tube: Tube, options: StdioRelayOptions): Promise<Rela
         return sending.then(() => pause(delay));
       };
       const interval = options.lineInterval;
-      input = pump(stdin, async (read) => {
+      input = pump(options.stdin, async (read) => {
         const chunk = transform ? transform(read) : read;
         if (!interval) return sendOne(chunk);
         for (const line of splitLines(chunk)) {

@@ -7,6 +7,7 @@
  */
 import { Duplex, type Readable } from 'node:stream';
 import type { ChildExit } from '../tube/child-stream.js';
+import { MergedOutput } from '../tube/merged-output.js';
 
 /** The parts of ssh2's ClientChannel used here (ssh2's own types stay out of the public API). */
 export interface SshChannel extends Duplex {
@@ -58,8 +59,8 @@ export class SshChannelStream extends Duplex {
   #channel: SshChannel;
   #exit: ChildExit | undefined;
   #resolveExit!: (exit: ChildExit) => void;
-  #openOutputs: number;
-  #outputEnded = false;
+  /** The channel's data (with its stderr when merged): this stream's readable side. */
+  #output: MergedOutput;
   #channelClosed = false;
   #killGraceMs: number;
   #timers: NodeJS.Timeout[] = [];
@@ -67,6 +68,7 @@ export class SshChannelStream extends Duplex {
 
   constructor(channel: SshChannel, options: SshChannelStreamOptions) {
     super({ allowHalfOpen: true, autoDestroy: false });
+    this.#output = new MergedOutput(this);
     this.#channel = channel;
     this.#killGraceMs = options.killGraceMs;
     this.exited = new Promise<ChildExit>((resolve) => {
@@ -83,11 +85,11 @@ export class SshChannelStream extends Duplex {
       for (const timer of this.#timers) clearTimeout(timer);
       const failure = options.connectionError();
       this.#exited({ exitCode: null, signal: null });
-      if (failure && !this.#outputEnded && !this.destroyed) {
+      if (failure && !this.#output.ended && !this.destroyed) {
         this.destroy(failure);
         return;
       }
-      this.#maybeClose();
+      this.#output.sourceGone();
     });
     // Write errors arrive on the channel; the tube learns of them through 'close' and its sends.
     channel.on('error', (error: Error) => {
@@ -98,13 +100,7 @@ export class SshChannelStream extends Duplex {
     if (options.stderr === 'merge') outputs.push(channel.stderr);
     else if (options.stderr === 'inherit') channel.stderr.pipe(process.stderr, { end: false });
     this.stderr = options.stderr === 'pipe' ? channel.stderr : undefined;
-    this.#openOutputs = outputs.length;
-    for (const output of outputs) {
-      output.on('data', (chunk: Buffer) => {
-        if (!this.push(chunk)) for (const o of outputs) o.pause();
-      });
-      output.once('end', () => this.#outputDone());
-    }
+    this.#output.attach(outputs);
   }
 
   get exitCode(): number | null {
@@ -209,22 +205,6 @@ export class SshChannelStream extends Duplex {
     if (this.#ending) {
       for (const timer of this.#timers) clearTimeout(timer);
       this.#channel.close();
-    }
-  }
-
-  #outputDone(): void {
-    this.#openOutputs--;
-    if (this.#openOutputs > 0 || this.#outputEnded) return;
-    this.#outputEnded = true;
-    this.push(null);
-    this.#maybeClose();
-  }
-
-  #maybeClose(): void {
-    // 'close' once the output is read to its end and the channel has closed.
-    if (this.#outputEnded && this.#channelClosed && !this.destroyed) {
-      if (this.readableEnded) this.destroy();
-      else this.once('end', () => this.destroy());
     }
   }
 }

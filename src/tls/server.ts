@@ -94,7 +94,7 @@ export async function createTlsAcceptor(options: TlsServerOptions): Promise<TlsA
         return new TlsError(`TLS client ${peer} refused: ${text}`, reason, ctx);
       };
       if (!hasCert) throw refuse('no client certificate', 'no-certificate');
-      const authError = socket.authorizationError as unknown as Error | string | null;
+      const authError = clientVerifyError(socket);
       const problem = authError
         ? describeVerifyError(
             typeof authError === 'string'
@@ -117,6 +117,23 @@ export async function createTlsAcceptor(options: TlsServerOptions): Promise<TlsA
       return { socket, info: tlsInfoOf(socket, verified, problem?.text, sni) };
     },
   };
+}
+
+/**
+ * The chain verification result of a server-side socket's client certificate. node:tls sets
+ * `authorizationError` only on the sockets a tls.Server makes (its 'secure' handler asks the TLS
+ * handle); on a TLSSocket made over an accepted socket, as here, it stays undefined, and an
+ * untrusted client certificate passed as trusted. So the handle is asked as node:tls asks it; a
+ * Node without that method fails closed.
+ */
+function clientVerifyError(socket: TLSSocket): Error | string | null {
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => Error | null } })._handle;
+  if (typeof handle?.verifyError !== 'function') {
+    return Object.assign(new Error('the client certificate could not be verified'), {
+      code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+    });
+  }
+  return handle.verifyError() ?? null;
 }
 
 function leafFingerprint(cert: NonNullable<TlsServerOptions['cert']>): string {

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { Duplex, type Readable } from 'node:stream';
 import { describeSystemError, ExecError, UnsupportedError } from '../errors.js';
+import { MergedOutput } from './merged-output.js';
 
 export interface PtySize {
   cols: number;
@@ -180,8 +181,8 @@ export class ChildStream extends Duplex {
   #pty: Pty | undefined;
   #killGraceMs: number;
   #killTimer: NodeJS.Timeout | undefined;
-  #openOutputs = 0;
-  #outputEnded = false;
+  /** stdout (with stderr when merged), or the pty: this stream's readable side. */
+  #output: MergedOutput;
   #groupLeader: boolean;
   /** Raw pty: output seen before RAW_READY, and writes held until it arrives. */
   #rawPending: Buffer | undefined;
@@ -193,6 +194,7 @@ export class ChildStream extends Duplex {
   /** Starts the child; throws ExecError when the program cannot be run. */
   constructor(command: string, args: readonly string[], options: ChildStreamOptions) {
     super({ allowHalfOpen: true, autoDestroy: false });
+    this.#output = new MergedOutput(this);
     this.#killGraceMs = options.killGraceMs;
     const env = options.env ?? process.env;
     const file = resolveProgram(command, env, options.cwd);
@@ -206,7 +208,7 @@ export class ChildStream extends Duplex {
       live.delete(this);
       if (this.#killTimer) clearTimeout(this.#killTimer);
       resolveExit(exit);
-      this.#maybeClose();
+      this.#output.sourceGone();
     };
     if (options.pty) {
       const pty = options.pty;
@@ -229,7 +231,8 @@ export class ChildStream extends Duplex {
       this.ttyName = this.#pty._pty;
       this.stderr = undefined;
       this.#groupLeader = true;
-      this.#openOutputs = 1;
+      // The pty is the one output; its data is pushed below, and its end is the child's exit.
+      this.#output.expect(1);
       this.#raw = pty.raw;
       if (pty.raw) this.#rawPending = Buffer.alloc(0);
       this.#pty.onData((data) => {
@@ -254,7 +257,7 @@ export class ChildStream extends Duplex {
           this.push(this.#rawPending);
         }
         this.#releaseWrites();
-        this.#outputDone();
+        this.#output.outputDone();
         // The session's leader is gone: hang up what it left running there (its jobs), as a
         // terminal that closes does.
         try {
@@ -293,16 +296,10 @@ export class ChildStream extends Duplex {
         // EPIPE: the child stopped reading. Its exit tells the rest; writes already failed.
       });
       child.stdin!.on('drain', () => this.emit('childDrain'));
-      const outputs: NodeJS.ReadableStream[] = [child.stdout!];
+      const outputs: Readable[] = [child.stdout!];
       if (options.stderr === 'merge') outputs.push(child.stderr!);
       this.stderr = options.stderr === 'pipe' ? child.stderr! : undefined;
-      this.#openOutputs = outputs.length;
-      for (const output of outputs) {
-        output.on('data', (chunk: Buffer) => {
-          if (!this.push(chunk)) for (const o of outputs) o.pause();
-        });
-        output.on('end', () => this.#outputDone());
-      }
+      this.#output.attach(outputs);
     }
     live.add(this);
     installExitHook();
@@ -451,27 +448,11 @@ export class ChildStream extends Duplex {
       this.#killTimer = setTimeout(() => this.kill('SIGKILL'), this.#killGraceMs);
       this.#killTimer.unref();
     };
-    if (this.#outputEnded) {
+    if (this.#output.ended) {
       this.#killTimer = setTimeout(term, this.#killGraceMs);
       this.#killTimer.unref();
     } else {
       term();
-    }
-  }
-
-  #outputDone(): void {
-    this.#openOutputs--;
-    if (this.#openOutputs > 0 || this.#outputEnded) return;
-    this.#outputEnded = true;
-    this.push(null);
-    this.#maybeClose();
-  }
-
-  #maybeClose(): void {
-    // 'close' once the output is read to its end and the child is gone, or at once if destroyed.
-    if (this.#outputEnded && this.#exit && !this.destroyed) {
-      if (this.readableEnded) this.destroy();
-      else this.once('end', () => this.destroy());
     }
   }
 }

@@ -182,6 +182,34 @@ test("-m: clients beyond the limit are closed at once, with ncat's message", asy
   assert.equal((await b.recvLine()).toString(), 'still here\n');
 });
 
+test('--no-shutdown: warned about by name; stdin EOF leaves the clients connected either way (as ncat)', async (t) => {
+  for (const mode of ['--broker', '--chat']) {
+    const child = spawnCli(['-v', mode, '--no-shutdown', '127.0.0.1', '0']);
+    t.after(() => stop(child));
+    await waitForLine(
+      child.stderr!,
+      new RegExp(`warning: --no-shutdown has no effect with ${mode} \\(.*\\); ignored`),
+    );
+    const [, port] = await waitForLine(child.stderr!, /Listening on 127\.0\.0\.1:(\d+)/);
+    const [a, b] = (await clients(t, Number(port), 2)) as [Tube, Tube];
+    await connections(child, 2);
+    child.stdin!.end('last\n');
+    await lineMatching(a, /last\n$/);
+    await lineMatching(b, /last\n$/);
+    // No FIN came with stdin's end: the clients still reach each other.
+    await a.sendLine('after eof');
+    await lineMatching(b, /after eof\n$/);
+  }
+});
+
+/** Read lines (chat announcements among them) until one matches. */
+async function lineMatching(tube: Tube, pattern: RegExp): Promise<string> {
+  for (;;) {
+    const line = (await tube.recvLine()).toString();
+    if (pattern.test(line)) return line;
+  }
+}
+
 test('--deny: a denied client is refused and takes no part', async (t) => {
   const { child, port } = await startBroker(t, ['--chat', '--deny', '127.0.0.1']);
   const socket = netConnect(port, '127.0.0.1');

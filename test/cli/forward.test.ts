@@ -67,6 +67,31 @@ test('--forward: the client FIN reaches the target, the answer comes back; --jso
   assert.equal(seen[2]!['target'], `127.0.0.1:${target.address().port}`);
 });
 
+test("--forward -m: a client beyond the limit is closed, with ncat's -m line and a denied event", async (t) => {
+  const target = await listen('127.0.0.1:0');
+  t.after(() => target.close());
+  const { child, port } = await startForward([
+    '-m',
+    '1',
+    '--json',
+    '--forward',
+    `127.0.0.1:${target.address().port}`,
+  ]);
+  t.after(() => stop(child));
+  const first = await connect(`127.0.0.1:${port}`);
+  t.after(() => first.destroy());
+  const upstream = await target.accept();
+  t.after(() => upstream.destroy());
+  const second = await connect(`127.0.0.1:${port}`);
+  t.after(() => second.destroy());
+  // forward() resets a client beyond its limit: nothing ever arrives.
+  await assert.rejects(second.recvAll(), { code: 'SOCKCAT_RESET' });
+  await waitForLine(child.stderr!, /New connection denied: connection limit reached \(1\)/);
+  await waitForLine(child.stderr!, /"event":"denied"[^\n]*"reason":"max-conns"/);
+  await first.send('still relayed');
+  assert.equal((await upstream.recvExactly(13)).toString(), 'still relayed');
+});
+
 test('--forward --retry: the attempts are at -v and in --json until the target is up', async (t) => {
   const targetPort = await portToListenOnLater();
   const { child, port } = await startForward([
@@ -181,6 +206,15 @@ test('--forward refuses what it cannot honour, by name, before any socket opens'
     [
       ['-l', '--retry', '3', '2'],
       /--retry cannot be used with -l: it retries connecting, and -l connects nowhere/,
+    ],
+    [
+      // A UDP session's socket to the target never fails to open: nothing was retried.
+      ['-u', '-l', '-k', '--retry', '3', '--forward', 'udp://127.0.0.1:1', '2'],
+      /--retry cannot be used with -u -l -k --forward: a UDP session sends datagrams to its target: there is no connection to retry/,
+    ],
+    [
+      ['-u', '-l', '--retry-forever', '--forward', 'udp://127.0.0.1:1', '2'],
+      /--retry-forever cannot be used with -u -l --forward: a UDP session sends datagrams/,
     ],
   ];
   for (const [argv, message] of cases) {

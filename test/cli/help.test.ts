@@ -4,7 +4,7 @@ import { parseArgs } from '../../src/cli/args.js';
 import { helpText, optionSyntax, wrapWords } from '../../src/cli/help.js';
 import { OPTIONS } from '../../src/cli/option-table.js';
 import { editDistance, nearest } from '../../src/cli/suggest.js';
-import { runCli } from '../helpers/child.js';
+import { finished, runCli, spawnCli } from '../helpers/child.js';
 
 const spec = (name: string) => OPTIONS.find((option) => option.name === name)!;
 
@@ -83,6 +83,22 @@ test('the built CLI answers a lone --version and -h, and -h names the man page',
   // The same text as through the parser (-h next to other options).
   const both = await runCli(['-v', '-h']);
   assert.equal(both.stdout.toString(), help.stdout.toString());
+  // A lone --version is answered before the parser loads: the same text as through it.
+  const parsed = await runCli(['--version', '-v']);
+  assert.equal(parsed.stdout.toString(), version.stdout.toString());
+});
+
+test('a lone --version or -h into a closed pipe ends quietly with exit 0', async () => {
+  for (const args of [['--version'], ['-h']]) {
+    const child = spawnCli(args);
+    const result = finished(child);
+    // Closes this end at once (uv_close), long before the child's Node has started: it writes
+    // into a pipe nobody reads (EPIPE).
+    child.stdout!.destroy();
+    const { code, stderr } = await result;
+    assert.equal(code, 0, `${args[0]}: ${stderr}`);
+    assert.equal(stderr, '', args[0]);
+  }
 });
 
 test('with --json on stderr, stderr is NDJSON only, the failure an error event', async () => {

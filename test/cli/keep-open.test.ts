@@ -41,17 +41,26 @@ test('-k: stdin goes to every client; each client reaches stdout; stdin EOF send
   assert.equal((await done).code, 143);
 });
 
-test('-m: connections beyond the limit are closed at once', async (t) => {
-  const { child, port } = await startKeepOpen(['-m', '1']);
+test("-m: connections beyond the limit are closed at once, with ncat's line and a denied event", async (t) => {
+  const { child, port } = await startKeepOpen(['-m', '1', '--json']);
   t.after(() => stop(child));
   const first = await connect(`127.0.0.1:${port}`);
-  await waitForLine(child.stderr!, /Connection from/);
+  await waitForLine(child.stderr!, /"event":"accepted"/);
   const second = await connect(`127.0.0.1:${port}`);
   assert.equal((await second.recvAll()).length, 0);
+  // ncat 7.93 -l -k -m 1 -v: "Ncat: New connection denied: connection limit reached (1)".
+  await waitForLine(child.stderr!, /New connection denied: connection limit reached \(1\)/);
+  await waitForLine(child.stderr!, /"event":"denied"[^\n]*"reason":"max-conns"/);
   child.stdin!.write('only first\n');
   assert.equal((await first.recvLine()).toString(), 'only first\n');
+  // The first client's end frees its place: a third is served.
   first.destroy();
   second.destroy();
+  await waitForLine(child.stderr!, /"event":"closed"/);
+  const third = await connect(`127.0.0.1:${port}`);
+  t.after(() => third.destroy());
+  await third.sendLine('third');
+  await waitForLine(child.stdout!, /third\n/);
 });
 
 test('-k in connect mode is refused where it means nothing; -m takes a positive whole number', async () => {

@@ -130,6 +130,30 @@ test('warned by name where ncat accepts and ignores: --deny in connect mode, -o/
   );
 });
 
+test('--no-shutdown with --broker or --chat is warned about by name: stdin EOF sends the clients nothing (as ncat 7.93)', () => {
+  for (const mode of ['--broker', '--chat']) {
+    assert.deepEqual(plan([mode, '--no-shutdown', '80']).warnings, [
+      `warning: --no-shutdown has no effect with ${mode} (stdin's end sends the clients no end of file there, as in ncat); ignored`,
+    ]);
+  }
+  // Where stdin's end does send FIN, it is honoured: no warning.
+  assert.deepEqual(plan(['-l', '-k', '--no-shutdown', '80']).warnings, []);
+});
+
+test('--retry with -u -l --forward is refused by name (a UDP session has no connection to retry); over TCP it is honoured', () => {
+  for (const flag of [['--retry', '3'], ['--retry-forever']]) {
+    assert.throws(() => plan(['-u', '-l', '-k', ...flag, '--forward', 'udp://127.0.0.1:9', '80']), {
+      message: new RegExp(
+        `^${flag[0]} cannot be used with -u -l -k --forward: a UDP session sends datagrams to its target`,
+      ),
+    });
+  }
+  assert.deepEqual(
+    plan(['-l', '-k', '--retry', '3', '--forward', '127.0.0.1:9', '80']).warnings,
+    [],
+  );
+});
+
 test('options every mode honours give no warning', () => {
   assert.deepEqual(plan(['-v', '-n', '-4', '--json', 'host', '80']).warnings, []);
   assert.deepEqual(

@@ -344,21 +344,25 @@ test('--proxy-dns none refuses a host name; local resolves it here', async (t) =
   await waitForLine(socks.child.stderr!, /SOCKS5 tunnel 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/);
 });
 
-test('-i closes an idle tunnel on a proxy server', async (t) => {
-  const target = await echo(t);
-  // -i also bounds the handshake's silences: 2 s, so that a loaded machine's slow handshake (a
-  // run of the full suite once took more than 300 ms between two SOCKS messages) is not idle.
-  const server = await startProxyServer(t, 'socks5', ['-i', '2s']);
-  const tube = await connect(
-    { host: '127.0.0.1', port: target },
-    { proxy: { type: 'socks5', host: '127.0.0.1', port: server.port } },
-  );
-  t.after(() => tube.destroy());
-  await tube.sendLine('before idle');
-  assert.equal((await tube.recvLine()).toString(), 'before idle\n');
-  // Nothing more is sent: the server closes the tunnel, which ends the stream here.
-  assert.equal((await tube.recvAll()).length, 0);
-});
+for (const type of ['socks5', 'http'] as const) {
+  test(`-i closes an idle tunnel on a ${type} proxy server, and its closed event says idle-timeout`, async (t) => {
+    const target = await echo(t);
+    // -i also bounds the handshake's silences: 2 s, so that a loaded machine's slow handshake (a
+    // run of the full suite once took more than 300 ms between two SOCKS messages) is not idle.
+    const server = await startProxyServer(t, type, ['-i', '2s', '--json']);
+    const tube = await connect(
+      { host: '127.0.0.1', port: target },
+      { proxy: { type, host: '127.0.0.1', port: server.port } },
+    );
+    t.after(() => tube.destroy());
+    await tube.sendLine('before idle');
+    assert.equal((await tube.recvLine()).toString(), 'before idle\n');
+    // Nothing more is sent: the server closes the tunnel, which ends the stream here.
+    assert.equal((await tube.recvAll()).length, 0);
+    const [line] = await waitForLine(server.child.stderr!, /\{[^\n]*"event":"closed"[^\n]*\}/);
+    assert.equal(JSON.parse(line).reason, 'idle-timeout');
+  });
+}
 
 test('--json on a proxy server: accepted, then closed with the bytes of handshake and tunnel', async (t) => {
   const target = await echo(t);

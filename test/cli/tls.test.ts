@@ -200,6 +200,20 @@ test('mTLS: -l --ssl-verify requires a client certificate from --ssl-trustfile',
   const refused = await refusing.done;
   assert.equal(refused.code, 1);
   assert.match(refused.stderr, /TLS client 127\.0\.0\.1:\d+ refused: no client certificate\n/);
+  // A certificate the trust file did not sign is refused too (it was let in: node:tls leaves
+  // authorizationError unset on a TLSSocket made over an accepted socket).
+  const untrusting = await startServer(t, serverArgs);
+  const intruder = certs.files('selfSigned');
+  const outsider = await runCli([
+    ...['--ssl', '--ssl-cert', intruder.cert, '--ssl-key', intruder.key, '--recv-only'],
+    ...['127.0.0.1', String(untrusting.port)],
+  ]);
+  assert.equal(outsider.stdout.length, 0);
+  const untrusted = await untrusting.done;
+  assert.equal(untrusted.code, 1);
+  assert.equal(untrusted.stdout.length, 0);
+  assert.match(untrusted.stderr, /TLS client 127\.0\.0\.1:\d+ refused: .*\n/);
+  assert.doesNotMatch(untrusted.stderr, /no client certificate/);
   const server = await startServer(t, serverArgs);
   // The listener's stdin stays open until the client has spoken: its FIN would end the client
   // (connect mode exits at the peer's EOF, ncat 7.96) before it sends.

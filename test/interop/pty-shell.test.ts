@@ -213,7 +213,9 @@ test('--pty-resize on both ends: the remote pty takes the pane size, then follow
   await pane.printed(/remote\$ $/m, 0);
   pane.type('stty size');
   pane.keys('Enter');
-  await pane.printed(/stty size\r*\n30 100\r*\n/, from);
+  // Wait for the prompt too: a line typed before the shell prints it is echoed first, and the
+  // program's output then follows the prompt on its line (a loaded run saw "remote$ armed").
+  await pane.printed(/stty size\r*\n30 100\r*\nremote\$ $/, from);
   // A program on the remote pty that prints its size on SIGWINCH ('resize'), then exits.
   from = pane.mark();
   pane.type(

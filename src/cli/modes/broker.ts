@@ -5,7 +5,9 @@ import { pump } from '../../relay/stream-io.js';
 import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
-import { allowOption, buildHostFilter, reportDenied } from '../access.js';
+import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
+import { ConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import { progressMeterFor } from '../progress.js';
 import { serveHost } from './listen.js';
@@ -51,7 +53,7 @@ class Client {
   reason: string | undefined;
   /** False once it left, was cut off, or stops receiving. */
   receiving = true;
-  /** When its queue last reached SENDER_PAUSE_AT (performance.now()); undefined while below. */
+  /** When its queue last reached SENDER_PAUSE_AT (monotonicMs()); undefined while below. */
   behindSince: number | undefined;
   #queue: Buffer[] = [];
   #queued = 0;
@@ -76,7 +78,7 @@ class Client {
     if (this.#queued + chunk.length > MAX_PENDING_PER_CLIENT) return false;
     this.#queue.push(chunk);
     this.#queued += chunk.length;
-    if (this.#queued >= SENDER_PAUSE_AT) this.behindSince ??= performance.now();
+    if (this.#queued >= SENDER_PAUSE_AT) this.behindSince ??= monotonicMs();
     if (!this.#writing) void this.#write();
     return true;
   }
@@ -134,6 +136,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   const filter = await buildHostFilter(options);
   const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
   const clients = new Set<Client>();
+  const limit = new ConnectionLimit(ctx, ctx.plan.transport === 'websocket' ? 'websocket' : 'tcp');
   // --progress: one meter for the whole run, every client's bytes together.
   const meter = progressMeterFor(options.progress, io.stderr);
   let nextUser = 1;
@@ -161,7 +164,7 @@ export async function runBroker(ctx: Context): Promise<void> {
   };
   const hasRoom = (from: Client | undefined): boolean => {
     const until = heldUntil(from);
-    return until === undefined || until <= performance.now();
+    return until === undefined || until <= monotonicMs();
   };
   const wakeSenders = () => {
     if (roomWaiters.length === 0) return;
@@ -181,7 +184,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       if (until !== undefined && (next === undefined || until < next)) next = until;
     }
     if (next !== undefined) {
-      graceTimer = setTimeout(wakeSenders, Math.max(1, next - performance.now()));
+      graceTimer = setTimeout(wakeSenders, Math.max(1, next - monotonicMs()));
     }
   };
   /** Resolves when the sender may go on (no receiver within its grace period is behind). */
@@ -236,16 +239,9 @@ export async function runBroker(ctx: Context): Promise<void> {
     return code ?? 'error';
   };
   const handler = async (tube: Tube) => {
-    if (clients.size >= options.maxConns) {
-      // As ncat: accepted, then closed with FIN; the handler's return closes it.
-      reportDenied(ctx, tube.remote, {
-        why: `connection limit reached (${options.maxConns})`,
-        reason: 'max-conns',
-        named: false,
-      });
-      return;
-    }
-    const started = performance.now();
+    // -m, as ncat: accepted, then closed with FIN; the handler's return closes it.
+    if (!limit.tryEnter(tube.remote)) return;
+    const started = monotonicMs();
     const id = openSessionEvent(ctx, tube, 'accepted');
     const client = new Client(tube, id, nextUser++, wakeSenders);
     log.info(1, `Connection from ${client.peer}${chat ? ` as ${client.name}` : ''}.`);
@@ -279,6 +275,7 @@ export async function runBroker(ctx: Context): Promise<void> {
       reason = client.reason ?? stopping ?? reasonOf(error);
     } finally {
       clients.delete(client);
+      limit.leave();
       if (!options.sendOnly) {
         for (const message of messagesOf(client.name, splitter, undefined)) {
           broadcast(message, client);

@@ -4,6 +4,7 @@ import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { reportDenied } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
 import { DatagramInbox } from './datagram-inbox.js';
@@ -222,7 +223,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       key: sender.key,
       id: openSessionEvent(ctx, peer, 'accepted', source.transport),
       reply: sender.reply,
-      started: performance.now(),
+      started: monotonicMs(),
       sent: 0,
       received: 0,
       datagrams: 0,

@@ -6,6 +6,7 @@ import type { JsExecHandler } from '../../relay/exec-module.js';
 import type { LuaScript } from '../../relay/lua-exec.js';
 import { type RelayedBytes, relayedBytes } from '../../relay/relayed-bytes.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { loadJsExecHandler } from '../js-exec.js';
 import type { ExecSpec } from '../options.js';
@@ -137,7 +138,7 @@ async function runExecSession(
   sessionOptions: SessionOptions,
 ): Promise<string> {
   const { options, io, log } = ctx;
-  const started = performance.now();
+  const started = monotonicMs();
   const managed = sessionOptions.managedId !== undefined;
   const id = sessionOptions.managedId ?? openSessionEvent(ctx, tube, how);
   const peer = peerName(tube);

@@ -10,14 +10,16 @@ import { AbortError } from '../../errors.js';
 import type { ForwardEvent, ForwardOptions } from '../../relay/forward.js';
 import { type ForwardTarget, formatForwardTarget } from '../../relay/forward-target.js';
 import type { Endpoint } from '../../tube/tube.js';
-import { allowOption, buildHostFilter, reportDenied } from '../access.js';
+import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
+import { reportConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import type { Transport } from '../events.js';
 import { progressMeterFor } from '../progress.js';
 import { formatSeconds, reportConnectFailure } from '../retry.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
-import { eventEndpoint } from './session.js';
+import { emitClosed, eventEndpoint, openSessionEvent } from './session.js';
 import { webSocketOptions } from './websocket.js';
 
 /** Where the listening side is, as a forward end. */
@@ -73,7 +75,6 @@ export async function runForward(ctx: Context): Promise<void> {
   const filter = await buildHostFilter(options);
   const allow = allowOption(ctx, filter).allow;
   const ids = new Map<number, number>();
-  const started = new Map<number, number>();
   const wsTuning = webSocketOptions(ctx);
   const meter = progressMeterFor(options.progress, io.stderr);
   const targetTls =
@@ -85,31 +86,16 @@ export async function runForward(ctx: Context): Promise<void> {
         logListening(ctx, event.local, transport);
         return;
       case 'denied':
-        // --allow/--deny refusals were reported by the filter itself.
+        // --allow/--deny refusals were reported by the filter itself; -m is counted by forward(),
+        // which holds the relays (its limit is -m: every relay open holds a place).
         if (event.reason === 'max-conns') {
-          if (event.remote) {
-            reportDenied(ctx, event.remote, {
-              transport,
-              why: `connection limit reached (${name(event.remote)})`,
-              reason: 'max-conns',
-              named: false,
-            });
-          }
+          reportConnectionLimit(ctx, event.remote, options.maxConns, transport);
         }
         return;
       case 'accepted': {
-        const id = ctx.events.nextId();
-        ids.set(event.id, id);
-        started.set(event.id, performance.now());
+        const peer = { local: event.local, remote: event.remote };
+        ids.set(event.id, openSessionEvent(ctx, peer, 'accepted', transport));
         log.info(1, `Connection from ${name(event.remote)}.`);
-        const local = eventEndpoint(event.local);
-        ctx.events.emit({
-          event: 'accepted',
-          transport,
-          id,
-          ...(local ? { local } : {}),
-          remote: eventEndpoint(event.remote) ?? { path: '' },
-        });
         return;
       }
       case 'connecting':
@@ -150,19 +136,13 @@ export async function runForward(ctx: Context): Promise<void> {
       case 'closed': {
         const id = ids.get(event.id) ?? event.id;
         ids.delete(event.id);
-        started.delete(event.id);
         log.info(
           1,
           `${event.toTarget} bytes to ${targetName}, ${event.toClient} bytes back in ${formatSeconds(event.durationMs)} (${event.reason}).`,
         );
-        ctx.events.emit({
-          event: 'closed',
-          id,
-          reason: event.reason,
-          sent: event.toClient,
-          received: event.toTarget,
-          durationMs: event.durationMs,
-        });
+        // The duration forward() measured: the session started that long ago.
+        const moved = { sent: event.toClient, received: event.toTarget };
+        emitClosed(ctx, id, event.reason, moved, monotonicMs() - event.durationMs);
         return;
       }
     }

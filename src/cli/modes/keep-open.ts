@@ -3,11 +3,14 @@ import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
+import type { ConnectionInfo } from '../../server/types.js';
 import type { TargetInput } from '../../transports/target.js';
 import type { Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
+import { ConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
-import { closeReasonOf } from '../events.js';
+import { closeReasonOf, type Transport } from '../events.js';
 import { progressMeterFor } from '../progress.js';
 import { clientName, listenTarget, serveHost } from './listen.js';
 import { logListening } from './listening.js';
@@ -44,46 +47,57 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const stopped = new Promise<StopReason>((resolve) => {
     stopRun = resolve;
   });
+  const limit = new ConnectionLimit(ctx, sessionTransport(ctx));
+
+  /** One client let in by -m: its command, or its bytes to stdout (stdin reaches it by fan-out). */
+  const serveClient = async (tube: Tube, info: ConnectionInfo): Promise<void> => {
+    log.info(1, `Connection from ${clientName(tube)}.`);
+    watchWebSocketClose(ctx, tube);
+    tls?.reportAcceptedTls(ctx, tube);
+    if (exec) {
+      await exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
+      return;
+    }
+    const started = monotonicMs();
+    const id = openSessionEvent(ctx, tube, 'accepted');
+    let reason = 'peer-eof';
+    clients.add(tube);
+    const telnet = options.telnet ? createTelnetParser() : undefined;
+    try {
+      for await (const chunk of tube) {
+        sessionLog?.record(chunk);
+        meter?.received(chunk.length);
+        const data = await answerTelnet(telnet, chunk, tube, sessionLog);
+        if (!options.sendOnly && data.length > 0) await writeChunk(io.stdout, data);
+      }
+    } catch (error) {
+      reason = closeReasonOf(error);
+      if (isBrokenPipe(error)) {
+        reason = 'stdout-closed';
+        stopRun('stdout-closed');
+      } else throw error;
+    } finally {
+      clients.delete(tube);
+      emitTubeClosed(ctx, id, reason, tube, started);
+    }
+  };
 
   const server = await serve({
     ...(ctx.options.socket ? { socket: ctx.options.socket } : {}),
     listen: target,
     family: options.family,
-    maxConnections: options.maxConns,
     ...allowOption(ctx, filter),
     // An exec session keeps its own idle timer (the child is ended with the connection).
     ...(options.idleTimeout !== undefined && !exec ? { idleTimeout: options.idleTimeout } : {}),
     ...tls?.serveTlsOptions(ctx),
     ...serveWebSocketOptions(ctx),
     handler: async (tube, info) => {
-      log.info(1, `Connection from ${clientName(tube)}.`);
-      watchWebSocketClose(ctx, tube);
-      tls?.reportAcceptedTls(ctx, tube);
-      if (exec) {
-        await exec.session(tube, 'accepted', { signal: info.signal, keepOpen: true });
-        return;
-      }
-      const started = performance.now();
-      const id = openSessionEvent(ctx, tube, 'accepted');
-      let reason = 'peer-eof';
-      clients.add(tube);
-      const telnet = options.telnet ? createTelnetParser() : undefined;
+      // -m, as ncat: accepted, then closed with FIN; the handler's return closes it.
+      if (!limit.tryEnter(tube.remote)) return;
       try {
-        for await (const chunk of tube) {
-          sessionLog?.record(chunk);
-          meter?.received(chunk.length);
-          const data = await answerTelnet(telnet, chunk, tube, sessionLog);
-          if (!options.sendOnly && data.length > 0) await writeChunk(io.stdout, data);
-        }
-      } catch (error) {
-        reason = closeReasonOf(error);
-        if (isBrokenPipe(error)) {
-          reason = 'stdout-closed';
-          stopRun('stdout-closed');
-        } else throw error;
+        await serveClient(tube, info);
       } finally {
-        clients.delete(tube);
-        emitTubeClosed(ctx, id, reason, tube, started);
+        limit.leave();
       }
     },
     onError: (error) => log.info(1, error.message),
@@ -128,4 +142,11 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   // For a Unix socket this also removes the socket file.
   await server.close({ gracePeriod: 0 });
   if (reason === 'aborted') throw new AbortError('interrupted', { op: 'accept' });
+}
+
+/** The transport a -l -k client's events name. */
+function sessionTransport(ctx: Context): Transport {
+  if (ctx.plan.transport === 'unix' || ctx.plan.transport === 'websocket')
+    return ctx.plan.transport;
+  return 'tcp';
 }

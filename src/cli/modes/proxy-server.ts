@@ -1,11 +1,16 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createHttpProxyHandler } from '../../proxy/http-proxy-server.js';
-import type { ClientBytes, ProxyServerOptions } from '../../proxy/proxy-server-options.js';
+import type {
+  ClientBytes,
+  ProxyServerOptions,
+  TunnelEnd,
+} from '../../proxy/proxy-server-options.js';
 import { createSocks5Handler } from '../../proxy/socks5-server.js';
 import { serve } from '../../server/serve.js';
 import { HandshakeGate } from '../../transports/handshake-gate.js';
 import { allowOption, buildHostFilter } from '../access.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { closeReasonOf } from '../events.js';
 import { serveHost } from './listen.js';
@@ -23,7 +28,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
   const host = await serveHost(options);
   const filter = await buildHostFilter(options);
   const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
-  const tunnelBytes = new Map<string, ClientBytes>();
+  const tunnelEnds = new Map<string, { bytes: ClientBytes; ended: TunnelEnd }>();
   const handlerOptions: ProxyServerOptions = {
     handshakeTimeout: options.connectTimeout,
     connectTimeout: options.connectTimeout,
@@ -35,8 +40,9 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     // so a flood of idle connections cannot take the places of clients that speak.
     maxTunnels: options.maxConns,
     handshakes: new HandshakeGate(),
-    // The tube stops counting when the tunnel takes its socket over: the tunnel's bytes come here.
-    onTunnelEnd: (tunnel, client) => tunnelBytes.set(tunnel.client, client),
+    // The tube stops counting when the tunnel takes its socket over: the tunnel's bytes come here,
+    // with how it ended (-i closing an idle tunnel is the session's `idle-timeout`).
+    onTunnelEnd: (tunnel, bytes, ended) => tunnelEnds.set(tunnel.client, { bytes, ended }),
   };
   const proxyHandler =
     options.proxyServer === 'socks5'
@@ -54,7 +60,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     handler: async (tube, info) => {
       log.info(1, `Connection from ${peerName(tube)}.`);
       tls?.reportAcceptedTls(ctx, tube);
-      const started = performance.now();
+      const started = monotonicMs();
       const id = openSessionEvent(ctx, tube, 'accepted');
       let reason = 'peer-eof';
       try {
@@ -63,13 +69,14 @@ export async function runProxyServer(ctx: Context): Promise<void> {
         reason = closeReasonOf(error);
         throw error;
       } finally {
-        const tunnel = tunnelBytes.get(tube.peerName);
-        tunnelBytes.delete(tube.peerName);
+        const tunnel = tunnelEnds.get(tube.peerName);
+        tunnelEnds.delete(tube.peerName);
+        if (tunnel?.ended === 'idle-timeout') reason = 'idle-timeout';
         emitClosed(
           ctx,
           id,
           reason,
-          tunnel ?? { sent: tube.bytesSent, received: tube.bytesReceived },
+          tunnel?.bytes ?? { sent: tube.bytesSent, received: tube.bytesReceived },
           started,
         );
       }

@@ -1,6 +1,7 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError, ConnectionRefusedError, SockcatError, TimeoutError } from '../../errors.js';
 import { type ConnectOptions, connect } from '../../transports/tcp-connect.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 
 export type PortState = 'open' | 'closed' | 'filtered';
@@ -54,7 +55,7 @@ export async function runScan(ctx: Context): Promise<boolean> {
     tube.destroy();
     return true;
   }
-  const started = performance.now();
+  const started = monotonicMs();
   const states = new Map<number, PortState>();
   let next = 0;
   const worker = async () => {
@@ -70,7 +71,7 @@ export async function runScan(ctx: Context): Promise<boolean> {
   const workers = Math.min(options.scanConcurrency, ports.length);
   await Promise.all(Array.from({ length: workers }, worker));
   const count = (state: PortState) => [...states.values()].filter((s) => s === state).length;
-  const durationMs = performance.now() - started;
+  const durationMs = monotonicMs() - started;
   const seconds = (durationMs / 1000).toFixed(2);
   ctx.events.emit({
     event: 'scan-done',

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ReadStream, WriteStream } from 'node:tty';
+import { isatty, type ReadStream, type WriteStream } from 'node:tty';
 import { formatHostPort } from '../../address/host-port.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
@@ -7,6 +7,7 @@ import { type RelayedBytes, relayedBytes } from '../../relay/relayed-bytes.js';
 import { type RelayResult, relayStdio, type StdioRelayOptions } from '../../relay/stdio-relay.js';
 import type { TlsInfo } from '../../tls/options.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type EventEndpoint, type Transport } from '../events.js';
 import { progressMeterFor } from '../progress.js';
@@ -105,6 +106,16 @@ function sessionStdin(ctx: Context): Readable {
 }
 
 /**
+ * Whether stdin is a terminal. The process's own fd 0 is asked with isatty(3), as process.stdin
+ * decides its own isTTY, so that a session on the native path never makes the stdin stream at
+ * all (an fs.ReadStream over a file loads fs/promises and readline with it).
+ */
+function stdinIsTerminal(ctx: Context): boolean {
+  const { io } = ctx;
+  return io.fds ? isatty(io.fds.stdin) : (io.stdin as { isTTY?: boolean }).isTTY === true;
+}
+
+/**
  * What the peer's FIN does to a session (docs/eof.md, row 2), by role:
  * - connect mode ends the session at once, stdin left unread (ncat 7.96: "no longer stays
  *   half-closed"); `-k` keeps the old half-closed behaviour: stdout is closed, stdin goes on.
@@ -115,8 +126,8 @@ function sessionStdin(ctx: Context): Readable {
  *   stdin to its end (on a terminal it ends at once).
  */
 function peerEofRule(ctx: Context): Pick<StdioRelayOptions, 'endOnPeerEof' | 'endStdoutOnPeerEof'> {
-  const { options, io } = ctx;
-  const terminal = (io.stdin as { isTTY?: boolean }).isTTY === true;
+  const { options } = ctx;
+  const terminal = stdinIsTerminal(ctx);
   const listen = ctx.plan.role === 'listen';
   if (options.dialect === 'openbsd') return { endOnPeerEof: listen || terminal };
   // A WebSocket has no half-close: after the peer's Close nothing more can be sent.
@@ -134,7 +145,7 @@ function nativeFds(ctx: Context): { stdin: number; stdout: number } | undefined 
   const { options, io } = ctx;
   const sequential = ctx.plan.multiplicity === 'keep-open' && options.keepOpenSequential;
   if (!io.fds || options.noStdin || sequential) return undefined;
-  if ((io.stdin as { isTTY?: boolean }).isTTY === true) return undefined;
+  if (stdinIsTerminal(ctx)) return undefined;
   return io.fds;
 }
 
@@ -149,10 +160,18 @@ export async function runSession(
   via?: ProxiedSession,
 ): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
-  const started = performance.now();
+  const started = monotonicMs();
   const id = openSessionEvent(ctx, tube, how, undefined, via);
+  // stdin is made when the relay first reads it (only on the JavaScript path).
+  let stdin: Readable | undefined;
   const relayOptions: StdioRelayOptions = {
-    stdin: sessionStdin(ctx),
+    get stdin() {
+      stdin ??= sessionStdin(ctx);
+      return stdin;
+    },
+    set stdin(value) {
+      stdin = value;
+    },
     stdout: io.stdout,
     sendOnly: options.sendOnly,
     recvOnly: options.recvOnly,
@@ -209,7 +228,7 @@ export async function runSession(
       // The meter's last line ends before any other message.
       meter?.finish();
     }
-    const durationMs = performance.now() - started;
+    const durationMs = monotonicMs() - started;
     emitClosed(ctx, id, result.end, result, started);
     if (result.end === 'aborted' && raw?.escaped.aborted) {
       log.error(`session with ${peerName(tube)} ended by ~.`);
@@ -255,6 +274,6 @@ export function emitClosed(
     reason,
     sent: moved.sent,
     received: moved.received,
-    durationMs: Math.round(performance.now() - started),
+    durationMs: Math.round(monotonicMs() - started),
   });
 }

@@ -1,6 +1,7 @@
 import { formatHostPort } from '../../address/host-port.js';
 import { ConnectionRefusedError, TimeoutError } from '../../errors.js';
 import { connectUdp, type UdpConnectOptions } from '../../transports/udp.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 
 /** How long a UDP probe waits for an answer or a refusal (ncat 7.93 waits about 2 s). */
@@ -34,7 +35,7 @@ export async function runUdpScan(ctx: Context): Promise<boolean> {
     ctx.events.emit({ event: 'scan', host, port: options.port, state });
     return true;
   }
-  const started = performance.now();
+  const started = monotonicMs();
   const states = new Map<number, UdpPortState>();
   let next = 0;
   const worker = async () => {
@@ -56,7 +57,7 @@ export async function runUdpScan(ctx: Context): Promise<boolean> {
   const workers = Math.min(options.scanConcurrency, ports.length);
   await Promise.all(Array.from({ length: workers }, worker));
   const count = (state: UdpPortState) => [...states.values()].filter((s) => s === state).length;
-  const durationMs = performance.now() - started;
+  const durationMs = monotonicMs() - started;
   ctx.events.emit({
     event: 'scan-done',
     host,

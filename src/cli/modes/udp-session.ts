@@ -2,6 +2,7 @@ import type { Endpoint } from '../../address/endpoint.js';
 import { AbortError, TimeoutError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { monotonicMs } from '../clock.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
 import { emitClosed, openSessionEvent, peerName } from './session.js';
@@ -57,7 +58,7 @@ export async function runUdpSession(
   transport: Transport = 'udp',
 ): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
-  const started = performance.now();
+  const started = monotonicMs();
   const id = openSessionEvent(ctx, connection, how, transport);
   let sent = 0;
   let received = 0;
@@ -145,7 +146,7 @@ export async function runUdpSession(
     if (end === 'aborted') {
       throw new AbortError(`session with ${peerName(connection)} interrupted`, { op: 'read' });
     }
-    const seconds = ((performance.now() - started) / 1000).toFixed(2);
+    const seconds = ((monotonicMs() - started) / 1000).toFixed(2);
     log.info(1, `${sent} bytes sent, ${received} bytes received in ${seconds} seconds.`);
     log.info(2, `session with ${peerName(connection)} ended: ${end}`);
   } catch (error) {
