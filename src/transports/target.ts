@@ -17,10 +17,15 @@ export function isUnixTarget(target: TargetInput): target is UnixTarget {
   return typeof target === 'object' && target !== null && 'path' in target;
 }
 
-/** The path node:net wants: Linux abstract names ("@name") start with a NUL byte. */
+/**
+ * The path node:net wants: Linux abstract names ("@name") start with a NUL byte, and a relative
+ * path that reads as a number ("9", "1e3") gets "./" in front: node:net takes a numeric `path` for
+ * a port and refuses it ("The argument 'options' is invalid"), so `sockcat -U -l 9` failed.
+ */
 export function unixSocketPath(target: UnixTarget): string {
   const path = checkUnixPath(target.path);
-  return path.startsWith('@') ? `\0${path.slice(1)}` : path;
+  if (path.startsWith('@')) return `\0${path.slice(1)}`;
+  return Number(path) >= 0 ? `./${path}` : path;
 }
 
 export interface Target {
