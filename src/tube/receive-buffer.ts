@@ -1,3 +1,5 @@
+import { ChunkViews, view } from './buffer-view.js';
+
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -13,6 +15,7 @@ export class ReceiveBuffer {
   /** Bytes of the first live chunk already consumed. */
   #offset = 0;
   #length = 0;
+  #lineViews = new ChunkViews();
 
   get length(): number {
     return this.#length;
@@ -100,10 +103,15 @@ export class ReceiveBuffer {
     if (at === -1) return undefined;
     const end = at + delimiter.length;
     this.#length -= end - start;
-    if (end === first.length) this.#dropHead();
-    else this.#offset = end;
     // With `drop`, the view leaves the delimiter out: one view either way.
-    return first.subarray(start, drop ? at : end);
+    const line = this.#lineViews.view(first, start, drop ? at : end);
+    if (end === first.length) {
+      this.#dropHead();
+      this.#lineViews.forget();
+    } else {
+      this.#offset = end;
+    }
+    return line;
   }
 
   /** Where to resume a search for a delimiter of `delimiterLength` bytes that just failed. */
@@ -139,10 +147,10 @@ export class ReceiveBuffer {
       this.#length -= count;
       if (start + count === first.length) {
         this.#dropHead();
-        return start === 0 ? first : first.subarray(start);
+        return start === 0 ? first : view(first, start, first.length);
       }
       this.#offset = start + count;
-      return first.subarray(start, start + count);
+      return view(first, start, start + count);
     }
     const out = Buffer.allocUnsafe(count);
     let copied = 0;
@@ -165,7 +173,7 @@ export class ReceiveBuffer {
     if (count === 0) return EMPTY;
     const first = this.#chunks[this.#head]!;
     const start = this.#offset;
-    if (count <= first.length - start) return first.subarray(start, start + count);
+    if (count <= first.length - start) return view(first, start, start + count);
     const out = Buffer.allocUnsafe(count);
     let copied = 0;
     for (let index = this.#head; copied < count; index++) {
