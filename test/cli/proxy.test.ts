@@ -364,6 +364,23 @@ for (const type of ['socks5', 'http'] as const) {
   });
 }
 
+for (const type of ['socks5', 'http'] as const) {
+  test(`a tunnel the client resets on a ${type} proxy server: its closed event says reset`, async (t) => {
+    const target = await echo(t);
+    const server = await startProxyServer(t, type, ['--json']);
+    const tube = await connect(
+      { host: '127.0.0.1', port: target },
+      { proxy: { type, host: '127.0.0.1', port: server.port } },
+    );
+    t.after(() => tube.destroy());
+    await tube.sendLine('before reset');
+    assert.equal((await tube.recvLine()).toString(), 'before reset\n');
+    tube.reset();
+    const [line] = await waitForLine(server.child.stderr!, /\{[^\n]*"event":"closed"[^\n]*\}/);
+    assert.equal(JSON.parse(line).reason, 'reset');
+  });
+}
+
 test('--json on a proxy server: accepted, then closed with the bytes of handshake and tunnel', async (t) => {
   const target = await echo(t);
   const server = await startProxyServer(t, 'socks5', ['--json']);

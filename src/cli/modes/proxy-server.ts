@@ -41,7 +41,7 @@ export async function runProxyServer(ctx: Context): Promise<void> {
     maxTunnels: options.maxConns,
     handshakes: new HandshakeGate(),
     // The tube stops counting when the tunnel takes its socket over: the tunnel's bytes come here,
-    // with how it ended (-i closing an idle tunnel is the session's `idle-timeout`).
+    // with how it ended (-i closing an idle tunnel is the session's `idle-timeout`, a reset `reset`).
     onTunnelEnd: (tunnel, bytes, ended) => tunnelEnds.set(tunnel.client, { bytes, ended }),
   };
   const proxyHandler =
@@ -71,7 +71,9 @@ export async function runProxyServer(ctx: Context): Promise<void> {
       } finally {
         const tunnel = tunnelEnds.get(tube.peerName);
         tunnelEnds.delete(tube.peerName);
-        if (tunnel?.ended === 'idle-timeout') reason = 'idle-timeout';
+        // How the tunnel ended is the session's reason (idle-timeout, reset, aborted); `done`
+        // is both directions ending, which the handler's return already says.
+        if (tunnel !== undefined && tunnel.ended !== 'done') reason = tunnel.ended;
         emitClosed(
           ctx,
           id,
