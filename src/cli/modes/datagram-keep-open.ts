@@ -5,6 +5,7 @@ import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { reportDenied } from '../access.js';
 import { monotonicMs } from '../clock.js';
+import { reportConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
 import { DatagramInbox } from './datagram-inbox.js';
@@ -142,9 +143,6 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     log.info(2, `session with ${peerName(session)} ended: ${reason}`);
   };
 
-  const denied = (remote: Endpoint, why: string, reason: string) =>
-    reportDenied(ctx, remote, { transport: source.transport, why, reason });
-
   let opened: OpenDatagramSource | undefined;
   let stopping = false;
   let input: ReturnType<typeof pump> | undefined;
@@ -204,7 +202,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     const session = sessions.get(sender.key);
     if (session) return session;
     if (source.allows && !source.allows(sender.remote)) {
-      denied(sender.remote, 'not allowed', 'not-allowed');
+      reportDenied(ctx, sender.remote, { transport: source.transport });
       return undefined;
     }
     if (sessions.size >= options.maxConns) {
@@ -212,7 +210,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       // creation order); sessions that have talked more are never ended for a newcomer.
       const oneShot = [...sessions.values()].find((candidate) => candidate.datagrams === 1);
       if (!oneShot) {
-        denied(sender.remote, `too many sessions (-m ${options.maxConns})`, 'max-conns');
+        reportConnectionLimit(ctx, sender.remote, sessions.size, source.transport);
         return undefined;
       }
       end(oneShot, 'evicted');
