@@ -185,8 +185,28 @@ const MAIN = join(outdir, 'chunks', 'main.cjs');
 const WRAPPER_HEAD =
   '(function (exports, require, module, __filename, __dirname, __sockcatImport) {';
 const WRAPPER_TAIL = '\n})';
-await esbuild.build({
+// What every CLI bundle shares: one CommonJS file for Node 20+, packages left to require().
+// Class names are part of the API (error.name, and instanceof across copies: src/errors.ts).
+const CLI_BUNDLE = {
   absWorkingDir: root,
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  packages: 'external',
+  keepNames: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+// A chunk that uses import.meta.url (the addon's and the docs' paths) gets this file's URL, as
+// in an ES module.
+const MODULE_URL = {
+  define: { 'import.meta.url': '__sockcatModuleUrl' },
+  banner: { js: 'const __sockcatModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
+};
+await esbuild.build({
+  ...CLI_BUNDLE,
+  ...MODULE_URL,
   stdin: {
     contents:
       "export { main } from './src/cli/run.ts';\n" +
@@ -196,17 +216,6 @@ await esbuild.build({
     loader: 'ts',
   },
   outfile: MAIN,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  keepNames: true,
-  logLevel: 'warning',
-  legalComments: 'none',
-  // import.meta.url (the addon's and the docs' paths) is this file's URL, as in an ES module.
-  define: { 'import.meta.url': '__sockcatModuleUrl' },
-  banner: { js: 'const __sockcatModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 {
   const source = readFileSync(MAIN, 'utf8');
@@ -281,34 +290,16 @@ export const { main, interruptOn, TERMINATING_SIGNALS } = module.exports;
   },
 };
 await esbuild.build({
-  absWorkingDir: root,
+  ...CLI_BUNDLE,
   plugins: [mainLoader],
   entryPoints: ['src/cli/bin.ts'],
   outfile: join(outdir, 'sockcat.js'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  // Class names are part of the API (error.name, and instanceof across copies: src/errors.ts).
-  keepNames: true,
-  logLevel: 'warning',
-  legalComments: 'none',
 });
 await esbuild.build({
-  absWorkingDir: root,
+  ...CLI_BUNDLE,
+  ...MODULE_URL,
   entryPoints: ['src/cli/help.ts'],
   outfile: join(outdir, 'chunks', 'help.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  packages: 'external',
-  keepNames: true,
-  logLevel: 'warning',
-  legalComments: 'none',
-  define: { 'import.meta.url': '__sockcatModuleUrl' },
-  banner: { js: 'const __sockcatModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 });
 // Node reads the nearest package.json for a .js file's module type: this one, not the root's
 // "type": "module".
