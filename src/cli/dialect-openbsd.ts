@@ -93,6 +93,13 @@ function getopt(argv: readonly string[]): { flags: Flag[]; operands: string[] } 
       operands.push(arg);
       continue;
     }
+    if (arg.startsWith('--')) {
+      // nc.openbsd says "invalid option -- '-'"; name the option instead (not its value).
+      const name = arg.split('=', 1)[0]!;
+      throw new ArgumentError(
+        `invalid option ${name}: OpenBSD netcat has one-letter options only (use sockcat without --dialect openbsd for ${name})`,
+      );
+    }
     for (let at = 1; at < arg.length; at++) {
       const letter = arg[at]!;
       if (!KNOWN.has(letter)) {

@@ -150,6 +150,12 @@ test('errors: unknown flags, missing values, bad numbers, not built, not support
   fails(['-e', '/bin/sh', 'h', '1'], /invalid option -e \(OpenBSD netcat has no -e or -c/);
   fails(['-c', 'id', 'h', '1'], /invalid option -c/);
   fails(['-Q', 'h', '1'], /invalid option -Q/);
+  // A long option is named whole, without its value (nc.openbsd: "invalid option -- '-'").
+  fails(
+    ['-l', '-k', '--websocket', '1'],
+    /^invalid option --websocket: OpenBSD netcat has one-letter options only \(use sockcat without --dialect openbsd for --websocket\)$/,
+  );
+  fails(['--ssl-key=/secret/k.pem', 'h', '1'], /^invalid option --ssl-key: (?!.*secret)/);
   fails(['-w'], /option -w needs a value/);
   fails(['-w', 'abc', 'h', '1'], /invalid -w timeout "abc"/);
   fails(['-w', '0.5', 'h', '1'], /invalid -w timeout "0.5"/);
