@@ -51,13 +51,16 @@ export function verdictFor(name: string, layers: Layers, options: Options): Verd
 export function buildPlan(options: Options): Plan {
   const layers = layersOf(options);
   const mode = modeName(layers, options);
+  // --ssl refused names the mode it was asked of, not "... --ssl" again.
+  const plainMode = () => modeName({ ...layers, security: 'plain' }, options);
   const warnings: string[] = [];
   for (const spec of givenSpecs(options)) {
     const verdict = verdictFor(spec.name, layers, options);
     if (!verdict) continue;
     const flag = flagNames(spec);
     if ('refuse' in verdict) {
-      throw new ArgumentError(`${flag} cannot be used with ${mode}: ${verdict.refuse}`);
+      const asked = spec.name === 'ssl' ? plainMode() : mode;
+      throw new ArgumentError(`${flag} cannot be used with ${asked}: ${verdict.refuse}`);
     }
     warnings.push(`warning: ${flag} has no effect with ${mode} (${verdict.warn}); ignored`);
   }

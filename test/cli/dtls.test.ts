@@ -135,7 +135,7 @@ test('refused by name before any socket opens: DTLS over -U -u, DTLS 1.3', async
   assert.equal(unix.code, 2);
   assert.match(
     unix.stderr,
-    /--ssl cannot be used with -U -u --ssl: DTLS over Unix datagram sockets is not built/,
+    /--ssl cannot be used with -U -u: DTLS over Unix datagram sockets is not built/,
   );
   const v13 = await runCli(['-u', '-l', '--ssl-min-version', 'TLSv1.3', '127.0.0.1', '0']);
   assert.equal(v13.code, 2);

@@ -201,7 +201,7 @@ test('--forward refuses what it cannot honour, by name, before any socket opens'
     [
       // It listened in plaintext UDP and relayed the client's DTLS records as they came.
       ['-u', '-l', '--ssl', '--forward', 'udp://127.0.0.1:1', '2'],
-      /--ssl cannot be used with -u -l --forward --ssl: a DTLS --forward listener is not built/,
+      /--ssl cannot be used with -u -l --forward: a DTLS --forward listener is not built/,
     ],
     [
       ['-l', '--retry', '3', '2'],
