@@ -162,6 +162,13 @@ function checkFunction<F>(value: unknown, what: string): F {
   return value as F;
 }
 
+/**
+ * The class of a tube's async iterator, made in Tube's static block (it reads Tube's private
+ * fields). Kept out here so that Tube's body never names Tube: a bundler renames a class that
+ * refers to itself (esbuild: `Tube = class _Tube`), and the class's name is its public name.
+ */
+let TubeIterator: new (tube: Tube) => AsyncIterator<Buffer>;
+
 /** Hands Tube's private activity hook to the process tube (not part of the public API). */
 let setActivityHook: (tube: Tube, hook: (busy: boolean) => void) => void;
 
@@ -632,7 +639,7 @@ export class Tube implements AsyncIterable<Buffer> {
   }
   /** Chunks as they arrive, until the peer finishes sending. */
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return new Tube.#Iterator(this);
+    return new TubeIterator(this);
   }
 
   /**
@@ -641,81 +648,83 @@ export class Tube implements AsyncIterable<Buffer> {
    * hold one per idle connection). A plain end of file ends the loop without building an
    * EOFError; a failed or shut-down tube throws as recv() would.
    */
-  static #Iterator = class TubeIterator implements AsyncIterator<Buffer>, Waiter {
-    #tube: Tube;
-    #resolve: ((result: IteratorResult<Buffer>) => void) | undefined;
-    #reject: ((error: unknown) => void) | undefined;
+  static {
+    TubeIterator = class TubeIterator implements AsyncIterator<Buffer>, Waiter {
+      #tube: Tube;
+      #resolve: ((result: IteratorResult<Buffer>) => void) | undefined;
+      #reject: ((error: unknown) => void) | undefined;
 
-    constructor(tube: Tube) {
-      this.#tube = tube;
-    }
-
-    next(): Promise<IteratorResult<Buffer>> {
-      const tube = this.#tube;
-      if (this.#resolve) {
-        return Promise.reject(new Error('Tube iterator: next() called while one is pending'));
+      constructor(tube: Tube) {
+        this.#tube = tube;
       }
-      if (tube.#waiters.length === 0) {
-        const outcome = this.#outcome(tube.#buffer, tube.#ended());
-        if (outcome !== undefined) {
-          tube.#resumeIfBelowMark();
-          return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+
+      next(): Promise<IteratorResult<Buffer>> {
+        const tube = this.#tube;
+        if (this.#resolve) {
+          return Promise.reject(new Error('Tube iterator: next() called while one is pending'));
         }
+        if (tube.#waiters.length === 0) {
+          const outcome = this.#outcome(tube.#buffer, tube.#ended());
+          if (outcome !== undefined) {
+            tube.#resumeIfBelowMark();
+            return outcome instanceof Error ? Promise.reject(outcome) : Promise.resolve(outcome);
+          }
+        }
+        return new Promise<IteratorResult<Buffer>>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+          tube.#waiters.push(this);
+          if (tube.#activity !== undefined) tube.#activityChanged();
+          tube.#resumeIfBelowMark();
+        });
       }
-      return new Promise<IteratorResult<Buffer>>((resolve, reject) => {
-        this.#resolve = resolve;
-        this.#reject = reject;
-        tube.#waiters.push(this);
-        if (tube.#activity !== undefined) tube.#activityChanged();
-        tube.#resumeIfBelowMark();
-      });
-    }
 
-    return(): Promise<IteratorResult<Buffer>> {
-      const waiters = this.#tube.#waiters;
-      const index = waiters.indexOf(this);
-      if (index !== -1) {
-        waiters.splice(index, 1);
-        if (this.#tube.#activity !== undefined) this.#tube.#activityChanged();
-        this.#settle(ITERATION_DONE);
+      return(): Promise<IteratorResult<Buffer>> {
+        const waiters = this.#tube.#waiters;
+        const index = waiters.indexOf(this);
+        if (index !== -1) {
+          waiters.splice(index, 1);
+          if (this.#tube.#activity !== undefined) this.#tube.#activityChanged();
+          this.#settle(ITERATION_DONE);
+        }
+        return Promise.resolve(ITERATION_DONE);
       }
-      return Promise.resolve(ITERATION_DONE);
-    }
 
-    /** Waiter: settles the pending next() when the buffer or the end of the stream answers it. */
-    attempt(buffer: ReceiveBuffer, eof: boolean): boolean {
-      const outcome = this.#outcome(buffer, eof);
-      if (outcome === undefined) return false;
-      this.#settle(outcome);
-      return true;
-    }
-
-    fail(error: Error): void {
-      this.#settle(error);
-    }
-
-    #outcome(buffer: ReceiveBuffer, eof: boolean): IteratorResult<Buffer> | Error | undefined {
-      if (buffer.length > 0)
-        return { done: false, value: buffer.consume(Number.POSITIVE_INFINITY) };
-      if (!eof) return undefined;
-      const tube = this.#tube;
-      if (!tube.#error && !tube.#recvShut) return ITERATION_DONE;
-      let failure: Error | undefined;
-      tube.#eofError('recv', (error: Error) => {
-        failure = error;
+      /** Waiter: settles the pending next() when the buffer or the end of the stream answers it. */
+      attempt(buffer: ReceiveBuffer, eof: boolean): boolean {
+        const outcome = this.#outcome(buffer, eof);
+        if (outcome === undefined) return false;
+        this.#settle(outcome);
         return true;
-      });
-      return failure;
-    }
+      }
 
-    #settle(outcome: IteratorResult<Buffer> | Error): void {
-      const resolve = this.#resolve;
-      const reject = this.#reject;
-      this.#resolve = this.#reject = undefined;
-      if (outcome instanceof Error) reject?.(outcome);
-      else resolve?.(outcome);
-    }
-  };
+      fail(error: Error): void {
+        this.#settle(error);
+      }
+
+      #outcome(buffer: ReceiveBuffer, eof: boolean): IteratorResult<Buffer> | Error | undefined {
+        if (buffer.length > 0)
+          return { done: false, value: buffer.consume(Number.POSITIVE_INFINITY) };
+        if (!eof) return undefined;
+        const tube = this.#tube;
+        if (!tube.#error && !tube.#recvShut) return ITERATION_DONE;
+        let failure: Error | undefined;
+        tube.#eofError('recv', (error: Error) => {
+          failure = error;
+          return true;
+        });
+        return failure;
+      }
+
+      #settle(outcome: IteratorResult<Buffer> | Error): void {
+        const resolve = this.#resolve;
+        const reject = this.#reject;
+        this.#resolve = this.#reject = undefined;
+        if (outcome instanceof Error) reject?.(outcome);
+        else resolve?.(outcome);
+      }
+    };
+  }
 
   // ---- sending ------------------------------------------------------------------------------
 

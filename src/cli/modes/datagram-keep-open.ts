@@ -8,9 +8,9 @@ import { monotonicMs } from '../clock.js';
 import { reportConnectionLimit } from '../connection-limit.js';
 import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
-import { DatagramInbox } from './datagram-inbox.js';
 import type { ExecMode } from './exec.js';
 import { emitClosed, openSessionEvent, peerName } from './session.js';
+import { SessionInbox } from './session-inbox.js';
 import { type DatagramPeer, toDatagrams } from './udp-session.js';
 
 /** How long a `-k` datagram peer session lives without a datagram either way, unless -i says. */
@@ -93,7 +93,7 @@ interface PeerSession {
   /** Aborted when the session ends: a reply still waiting for the peer is withdrawn. */
   ended: AbortController;
   /** -e/-c/--js-exec/--lua-exec: the peer's datagrams waiting for this session's command. */
-  inbox?: DatagramInbox;
+  inbox?: SessionInbox;
 }
 
 /** The network a session's tube names (NCAT_PROTO, messages) for each datagram transport. */
@@ -237,7 +237,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
 
   /** Start the session's command; its end ends the session (with the reason it gives). */
   const runCommand = (session: PeerSession, mode: ExecMode) => {
-    const inbox = new DatagramInbox();
+    const inbox = new SessionInbox();
     session.inbox = inbox;
     const peer: DatagramPeer = {
       local: session.local,

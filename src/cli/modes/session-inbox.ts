@@ -9,7 +9,7 @@ export const DEFAULT_INBOX_LIMIT = 256;
  * it). `close()` ends the iteration at once and releases what is held: the session has ended,
  * nobody will read it.
  */
-export class DatagramInbox implements AsyncIterable<Buffer> {
+export class SessionInbox implements AsyncIterable<Buffer> {
   readonly limit: number;
   /** Datagrams dropped because `limit` were already waiting. */
   dropped = 0;
