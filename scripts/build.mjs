@@ -28,6 +28,7 @@ import { dirname, join, relative } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import vm from 'node:vm';
+import { renamedClasses, sourceClassNames } from './class-names.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
@@ -186,7 +187,7 @@ const WRAPPER_HEAD =
   '(function (exports, require, module, __filename, __dirname, __sockcatImport) {';
 const WRAPPER_TAIL = '\n})';
 // What every CLI bundle shares: one CommonJS file for Node 20+, packages left to require().
-// Class names are part of the API (error.name, and instanceof across copies: src/errors.ts).
+// No keepNames: the class names are checked instead, below (scripts/class-names.mjs says why).
 const CLI_BUNDLE = {
   absWorkingDir: root,
   bundle: true,
@@ -194,7 +195,6 @@ const CLI_BUNDLE = {
   platform: 'node',
   target: 'node20',
   packages: 'external',
-  keepNames: true,
   logLevel: 'warning',
   legalComments: 'none',
 };
@@ -301,6 +301,18 @@ await esbuild.build({
   entryPoints: ['src/cli/help.ts'],
   outfile: join(outdir, 'chunks', 'help.cjs'),
 });
+{
+  const known = sourceClassNames(join(root, 'src'));
+  for (const file of [MAIN, join(outdir, 'sockcat.js'), join(outdir, 'chunks', 'help.cjs')]) {
+    const renamed = renamedClasses(readFileSync(file, 'utf8'), known);
+    if (renamed.length > 0) {
+      console.error(
+        `build: ${relative(root, file)} renames classes (${renamed.join(', ')}): give them names no other module uses, and do not name a class inside its own body`,
+      );
+      process.exit(1);
+    }
+  }
+}
 // Node reads the nearest package.json for a .js file's module type: this one, not the root's
 // "type": "module".
 writeFileSync(join(outdir, 'package.json'), '{\n  "type": "commonjs"\n}\n');
