@@ -15,7 +15,8 @@ export class ReceiveBuffer {
   /** Bytes of the first live chunk already consumed. */
   #offset = 0;
   #length = 0;
-  #lineViews = new ChunkViews();
+  /** Made at the first line read: an idle connection's buffer stays small. */
+  #lineViews: ChunkViews | undefined;
 
   get length(): number {
     return this.#length;
@@ -104,6 +105,7 @@ export class ReceiveBuffer {
     const end = at + delimiter.length;
     this.#length -= end - start;
     // With `drop`, the view leaves the delimiter out: one view either way.
+    this.#lineViews ??= new ChunkViews();
     const line = this.#lineViews.view(first, start, drop ? at : end);
     if (end === first.length) {
       this.#dropHead();
