@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import { type TestContext, test } from 'node:test';
 import { connect } from '../../src/dial/connect.js';
+import type { Tube } from '../../src/tube/tube.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { refusedPort } from '../helpers/ports.js';
 
@@ -344,40 +345,44 @@ test('--proxy-dns none refuses a host name; local resolves it here', async (t) =
   await waitForLine(socks.child.stderr!, /SOCKS5 tunnel 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:\d+/);
 });
 
-for (const type of ['socks5', 'http'] as const) {
-  test(`-i closes an idle tunnel on a ${type} proxy server, and its closed event says idle-timeout`, async (t) => {
-    const target = await echo(t);
-    // -i also bounds the handshake's silences: 2 s, so that a loaded machine's slow handshake (a
-    // run of the full suite once took more than 300 ms between two SOCKS messages) is not idle.
-    const server = await startProxyServer(t, type, ['-i', '2s', '--json']);
-    const tube = await connect(
-      { host: '127.0.0.1', port: target },
-      { proxy: { type, host: '127.0.0.1', port: server.port } },
-    );
-    t.after(() => tube.destroy());
-    await tube.sendLine('before idle');
-    assert.equal((await tube.recvLine()).toString(), 'before idle\n');
-    // Nothing more is sent: the server closes the tunnel, which ends the stream here.
-    assert.equal((await tube.recvAll()).length, 0);
-    const [line] = await waitForLine(server.child.stderr!, /\{[^\n]*"event":"closed"[^\n]*\}/);
-    assert.equal(JSON.parse(line).reason, 'idle-timeout');
-  });
+/**
+ * A tunnel through a `type` proxy server started with `args` (and --json) to an echo server, one
+ * line echoed through it; then `end` ends it, and the session's closed event is returned.
+ */
+async function tunnelClosedBy(
+  t: TestContext,
+  type: 'socks5' | 'http',
+  args: string[],
+  end: (tube: Tube) => Promise<void>,
+): Promise<{ reason: string }> {
+  const target = await echo(t);
+  const server = await startProxyServer(t, type, [...args, '--json']);
+  const tube = await connect(
+    { host: '127.0.0.1', port: target },
+    { proxy: { type, host: '127.0.0.1', port: server.port } },
+  );
+  t.after(() => tube.destroy());
+  await tube.sendLine('through');
+  assert.equal((await tube.recvLine()).toString(), 'through\n');
+  await end(tube);
+  const [line] = await waitForLine(server.child.stderr!, /\{[^\n]*"event":"closed"[^\n]*\}/);
+  return JSON.parse(line);
 }
 
 for (const type of ['socks5', 'http'] as const) {
+  test(`-i closes an idle tunnel on a ${type} proxy server, and its closed event says idle-timeout`, async (t) => {
+    // -i also bounds the handshake's silences: 2 s, so that a loaded machine's slow handshake (a
+    // run of the full suite once took more than 300 ms between two SOCKS messages) is not idle.
+    const closed = await tunnelClosedBy(t, type, ['-i', '2s'], async (tube) => {
+      // Nothing more is sent: the server closes the tunnel, which ends the stream here.
+      assert.equal((await tube.recvAll()).length, 0);
+    });
+    assert.equal(closed.reason, 'idle-timeout');
+  });
+
   test(`a tunnel the client resets on a ${type} proxy server: its closed event says reset`, async (t) => {
-    const target = await echo(t);
-    const server = await startProxyServer(t, type, ['--json']);
-    const tube = await connect(
-      { host: '127.0.0.1', port: target },
-      { proxy: { type, host: '127.0.0.1', port: server.port } },
-    );
-    t.after(() => tube.destroy());
-    await tube.sendLine('before reset');
-    assert.equal((await tube.recvLine()).toString(), 'before reset\n');
-    tube.reset();
-    const [line] = await waitForLine(server.child.stderr!, /\{[^\n]*"event":"closed"[^\n]*\}/);
-    assert.equal(JSON.parse(line).reason, 'reset');
+    const closed = await tunnelClosedBy(t, type, [], async (tube) => tube.reset());
+    assert.equal(closed.reason, 'reset');
   });
 }
 
