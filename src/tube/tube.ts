@@ -169,6 +169,28 @@ function checkFunction<F>(value: unknown, what: string): F {
  */
 let TubeIterator: new (tube: Tube) => AsyncIterator<Buffer>;
 
+/**
+ * The stream listeners every tube shares, made in Tube's static block: one set for all tubes, so
+ * that a tube costs no closures of its own (servers hold one per idle connection). Each finds its
+ * tube from the stream it is called on.
+ */
+interface StreamListeners {
+  data(this: Duplex, chunk: Buffer): void;
+  end(this: Duplex): void;
+  error(this: Duplex, error: Error): void;
+  close(this: Duplex): void;
+}
+let streamListeners: StreamListeners;
+/** The tube each stream feeds (a stream handed over by toStream() is fed by its next tube). */
+const tubeOfStream = new WeakMap<Duplex, Tube>();
+
+/** Outcome of a receive completed on the fast path (see #read): set and taken synchronously. */
+let immediateOutcome: unknown;
+const takeImmediate = (value: unknown): true => {
+  immediateOutcome = value;
+  return true;
+};
+
 /** Hands Tube's private activity hook to the process tube (not part of the public API). */
 let setActivityHook: (tube: Tube, hook: (busy: boolean) => void) => void;
 
@@ -219,12 +241,6 @@ export class Tube implements AsyncIterable<Buffer> {
   #detached = false;
   #bytesReceived = 0;
   #bytesSent = 0;
-  /** Outcome of a receive completed on the fast path (see #read). */
-  #immediate: unknown;
-  #takeImmediate = (value: unknown): true => {
-    this.#immediate = value;
-    return true;
-  };
   #newlineBytes: Buffer;
   #log: DebugLog | undefined;
   #draining = 0;
@@ -232,6 +248,24 @@ export class Tube implements AsyncIterable<Buffer> {
   #busy = false;
 
   static {
+    streamListeners = {
+      data(chunk) {
+        const tube = tubeOfStream.get(this);
+        if (tube !== undefined) tube.#onData(chunk);
+      },
+      end() {
+        const tube = tubeOfStream.get(this);
+        if (tube !== undefined) tube.#onEnd();
+      },
+      error(error) {
+        const tube = tubeOfStream.get(this);
+        if (tube !== undefined) tube.#onError(error);
+      },
+      close() {
+        const tube = tubeOfStream.get(this);
+        if (tube !== undefined) tube.#onClose();
+      },
+    };
     setActivityHook = (tube, hook) => {
       tube.#activity = hook;
     };
@@ -264,10 +298,11 @@ export class Tube implements AsyncIterable<Buffer> {
     this.remote = options.remote;
     this.network = options.network;
     this.tls = options.tls;
-    stream.on('data', this.#onData);
-    stream.on('end', this.#onEnd);
-    stream.on('error', this.#onError);
-    stream.on('close', this.#onClose);
+    tubeOfStream.set(stream, this);
+    stream.on('data', streamListeners.data);
+    stream.on('end', streamListeners.end);
+    stream.on('error', streamListeners.error);
+    stream.on('close', streamListeners.close);
     // A socket held paused before it was handed over (a listener's queue) must flow now: a 'data'
     // listener alone does not resume an explicitly paused stream.
     stream.resume();
@@ -1010,10 +1045,11 @@ export class Tube implements AsyncIterable<Buffer> {
     // The new owner times the connection now (an idle timer left here would destroy it).
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
-    stream.off('data', this.#onData);
-    stream.off('end', this.#onEnd);
-    stream.off('error', this.#onError);
-    stream.off('close', this.#onClose);
+    stream.off('data', streamListeners.data);
+    stream.off('end', streamListeners.end);
+    stream.off('error', streamListeners.error);
+    stream.off('close', streamListeners.close);
+    if (tubeOfStream.get(stream) === this) tubeOfStream.delete(stream);
     const rest = this.#buffer.clear();
     this.#failWaiters(new ClosedError(`the tube was converted to a stream`, this.#ctx('read')));
     this.#destroyed = true;
@@ -1040,7 +1076,7 @@ export class Tube implements AsyncIterable<Buffer> {
     // Bytes the stream holds are taken out below: they do not keep the descriptor from a copy.
     const fd = plainSocketFd(stream, true);
     if (fd === undefined) return undefined;
-    stream.off('data', this.#onData);
+    stream.off('data', streamListeners.data);
     stopReading(stream);
     // Bytes the stream holds but never emitted (unshifted by a proxy handshake, or read while
     // paused) come after the tube's own buffer: the native path never sees them on the fd.
@@ -1063,7 +1099,7 @@ export class Tube implements AsyncIterable<Buffer> {
   reattachFd(): void {
     if (!this.#detached || this.#destroyed) return;
     this.#detached = false;
-    this.#stream.on('data', this.#onData);
+    this.#stream.on('data', streamListeners.data);
     this.#paused = false;
     resumeReading(this.#stream);
   }
@@ -1154,9 +1190,9 @@ export class Tube implements AsyncIterable<Buffer> {
     // Only the first waiter may try at once, so that requests complete in call order.
     if (this.#waiters.length === 0) {
       try {
-        if (attempt(this.#buffer, this.#ended(), this.#takeImmediate)) {
-          const value = this.#immediate as T | Error;
-          this.#immediate = undefined;
+        if (attempt(this.#buffer, this.#ended(), takeImmediate)) {
+          const value = immediateOutcome as T | Error;
+          immediateOutcome = undefined;
           this.#resumeIfBelowMark();
           return value instanceof Error ? Promise.reject(value) : Promise.resolve(value);
         }
@@ -1282,7 +1318,7 @@ export class Tube implements AsyncIterable<Buffer> {
     this.#stream.resume();
   }
 
-  #onData = (chunk: Buffer): void => {
+  #onData(chunk: Buffer): void {
     if (this.#recvShut) return;
     this.#bytesReceived += chunk.length;
     this.#idleTimer?.refresh();
@@ -1293,19 +1329,19 @@ export class Tube implements AsyncIterable<Buffer> {
       this.#paused = true;
       this.#stream.pause();
     }
-  };
+  }
 
-  #onEnd = (): void => {
+  #onEnd(): void {
     this.#eof = true;
     this.#serve();
     if (this.#closing && this.#stream.writableFinished) this.#stream.destroy();
-  };
+  }
 
-  #onError = (error: Error): void => {
+  #onError(error: Error): void {
     this.#error = wrapStreamError(error, this.peerName, this.#ctx('read'));
     this.#serve();
     this.#failWaiters(this.#error);
-  };
+  }
 
   #onIdle(idle: number): void {
     this.#error = new TimeoutError(
@@ -1318,7 +1354,7 @@ export class Tube implements AsyncIterable<Buffer> {
     this.#stream.destroy();
   }
 
-  #onClose = (): void => {
+  #onClose(): void {
     if (this.#idleTimer) clearTimeout(this.#idleTimer);
     this.#destroyed = true;
     if (!this.#eof && !this.#error) {
@@ -1326,7 +1362,7 @@ export class Tube implements AsyncIterable<Buffer> {
     }
     this.#serve();
     if (this.#error) this.#failWaiters(this.#error);
-  };
+  }
 }
 
 function wrapStreamError(error: Error, peer: string, context: ErrorContext): Error {
