@@ -107,12 +107,8 @@ export class ReceiveBuffer {
     // With `drop`, the view leaves the delimiter out: one view either way.
     this.#lineViews ??= new ChunkViews();
     const line = this.#lineViews.view(first, start, drop ? at : end);
-    if (end === first.length) {
-      this.#dropHead();
-      this.#lineViews.forget();
-    } else {
-      this.#offset = end;
-    }
+    if (end === first.length) this.#dropHead();
+    else this.#offset = end;
     return line;
   }
 
@@ -195,6 +191,7 @@ export class ReceiveBuffer {
   contiguous(): Buffer {
     if (this.#chunks.length - this.#head > 1) {
       const all = this.peek();
+      this.#lineViews?.forget();
       this.#chunks = [all];
       this.#head = 0;
       this.#offset = 0;
@@ -212,6 +209,8 @@ export class ReceiveBuffer {
   }
 
   #dropHead(): void {
+    // However the head chunk was consumed, the line views' cache lets go of it too.
+    this.#lineViews?.forget();
     this.#offset = 0;
     this.#chunks[this.#head] = EMPTY;
     this.#head++;
