@@ -51,15 +51,15 @@ export function verdictFor(name: string, layers: Layers, options: Options): Verd
 export function buildPlan(options: Options): Plan {
   const layers = layersOf(options);
   const mode = modeName(layers, options);
-  // --ssl refused names the mode it was asked of, not "... --ssl" again.
-  const plainMode = () => modeName({ ...layers, security: 'plain' }, options);
   const warnings: string[] = [];
   for (const spec of givenSpecs(options)) {
     const verdict = verdictFor(spec.name, layers, options);
     if (!verdict) continue;
     const flag = flagNames(spec);
     if ('refuse' in verdict) {
-      const asked = spec.name === 'ssl' ? plainMode() : mode;
+      // A refused --ssl names the mode it was asked of, not "... --ssl" again.
+      const asked =
+        spec.name === 'ssl' ? modeName({ ...layers, security: 'plain' }, options) : mode;
       throw new ArgumentError(`${flag} cannot be used with ${asked}: ${verdict.refuse}`);
     }
     warnings.push(`warning: ${flag} has no effect with ${mode} (${verdict.warn}); ignored`);
