@@ -1,0 +1,370 @@
+// Drivers for the observed option × mode matrix (test/cli/option-matrix-observed.test.ts): each
+// runs the built CLI in one mode of src/cli/option-matrix.ts, with the option under test in
+// front, against a real peer on loopback, and reports what the peer and the CLI's outputs saw.
+import { execFile } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { promisify } from 'node:util';
+import { type Finished, finished, spawnCli, stop, waitForLine } from './child.js';
+
+/** One line of --json output. */
+export type JsonEvent = Record<string, unknown> & { event: string };
+
+export interface Exchange extends Finished {
+  /** The --json events on stderr (the drivers pass --json unless the option is --json). */
+  events: JsonEvent[];
+  /** What the peer received from sockcat. */
+  received: Buffer;
+  /** The CLI's working directory (where -o and -x files go); removed when the test ends. */
+  dir: string;
+  /** `ss` lines of the CLI's connected sockets, taken mid-session when `probeSockets` is set. */
+  sockets: string;
+  /** Milliseconds from the first byte the peer got to the last (for -d). */
+  spreadMs: number;
+}
+
+export interface Script {
+  /** What sockcat's standard input carries (its end is sockcat's stdin EOF). */
+  stdin: string;
+  /** What the peer sends. */
+  peerSends: string;
+  /** Take `ss` lines of the CLI's sockets while the session is up. */
+  probeSockets: boolean;
+  /**
+   * Nothing is sent either way, and sockcat's stdin stays open: the peer only closes once sockcat
+   * has closed (an idle session, for -i).
+   */
+  idlePeer: boolean;
+  /** The peer closes right after sending (it needs nothing back first: --recv-only). */
+  peerCloses: boolean;
+  /** The peer is turned away (--deny): sockcat is stopped once it says so. */
+  denied: boolean;
+  /** Files to write into the CLI's directory first (for --allowfile and friends). */
+  files: Readonly<Record<string, string>>;
+  /** Where the drivers name the host: '127.0.0.1' unless the option needs another. */
+  host: string;
+}
+
+export const DEFAULT_SCRIPT: Script = {
+  stdin: 'from-stdin\n',
+  peerSends: 'from-peer\n',
+  probeSockets: false,
+  idlePeer: false,
+  peerCloses: false,
+  denied: false,
+  files: {},
+  host: '127.0.0.1',
+};
+
+export interface Driver {
+  /** What it drives, for messages ('tcp connect', 'tcp listen -k', ...). */
+  name: string;
+  /** The peer gets its own bytes back (exec modes run cat) instead of sockcat's stdin. */
+  echoes: boolean;
+  /**
+   * Run `option` (the option under test's argv) in front of `mode` (a matrix mode's argv, whose
+   * target comes last: `127.0.0.1 9`, a lone port `9` to listen on, or a Unix socket path).
+   */
+  run(
+    t: TestContext,
+    option: readonly string[],
+    mode: readonly string[],
+    script?: Partial<Script>,
+  ): Promise<Exchange>;
+}
+
+/** The programs the matrix names, as the drivers run them (-e takes a path). */
+const PROGRAMS: Readonly<Record<string, string>> = { cat: '/bin/cat' };
+
+/** `argv` with the matrix's program names made runnable. */
+function runnable(argv: readonly string[]): string[] {
+  return argv.map((word, i) =>
+    i > 0 && /^-[ec]$/.test(argv[i - 1]!) ? (PROGRAMS[word] ?? word) : word,
+  );
+}
+
+/** A mode's argv without its target (the trailing port, and the host before it if any). */
+function withoutTarget(mode: readonly string[]): string[] {
+  const words = [...mode];
+  words.pop();
+  if (words.at(-1) === '127.0.0.1') words.pop();
+  return words;
+}
+
+/** The CLI's argv for a cell: the option, the JSON flag, the mode's flags, then the target. */
+function cliArgv(option: readonly string[], mode: readonly string[], target: string[]): string[] {
+  return [...runnable(option), ...jsonFlag(option), ...runnable(withoutTarget(mode)), ...target];
+}
+
+/** A run that takes longer than this has hung: the CLI is killed and the run fails. */
+const RUN_LIMIT_MS = 15_000;
+
+const run = promisify(execFile);
+
+function tempDir(t: TestContext, files: Readonly<Record<string, string>>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'sockcat-matrix-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+function parseEvents(stderr: string): JsonEvent[] {
+  const events: JsonEvent[] = [];
+  for (const line of stderr.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      events.push(JSON.parse(line) as JsonEvent);
+    } catch {}
+  }
+  return events;
+}
+
+/** The `ss` lines of the sockets process `pid` has open (with --tos, memory and timers). */
+async function socketsOf(pid: number, protocol: 'tcp' | 'udp'): Promise<string> {
+  const flag = protocol === 'tcp' ? '-tnpieom' : '-unpieom';
+  const { stdout } = await run('ss', [flag, '--tos', 'state', 'connected']);
+  const lines = stdout.split('\n');
+  const mine: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    // ss prints each socket on one line, its details indented on the next.
+    if (lines[i]!.includes(`pid=${pid},`)) mine.push(`${lines[i]} ${lines[i + 1] ?? ''}`);
+  }
+  return mine.join('\n');
+}
+
+/** Collects what a socket receives, with the time of its first and last chunk. */
+class Collector {
+  chunks: Buffer[] = [];
+  first = 0;
+  last = 0;
+  add(chunk: Buffer): void {
+    const now = performance.now();
+    if (this.chunks.length === 0) this.first = now;
+    this.last = now;
+    this.chunks.push(chunk);
+  }
+  get bytes(): Buffer {
+    return Buffer.concat(this.chunks);
+  }
+  get spread(): number {
+    return this.last - this.first;
+  }
+}
+
+interface Started {
+  child: ReturnType<typeof spawnCli>;
+  done: Promise<Finished>;
+}
+
+function start(t: TestContext, argv: readonly string[], dir: string): Started {
+  const child = spawnCli(argv, { cwd: dir });
+  t.after(() => stop(child));
+  child.stdin!.on('error', () => {});
+  const done = finished(child);
+  const limit = setTimeout(() => child.kill('SIGKILL'), RUN_LIMIT_MS);
+  done.finally(() => clearTimeout(limit)).catch(() => {});
+  return { child, done };
+}
+
+function exchange(result: Finished, received: Collector, dir: string, sockets: string): Exchange {
+  return {
+    ...result,
+    events: parseEvents(result.stderr),
+    received: received.bytes,
+    dir,
+    sockets,
+    spreadMs: received.spread,
+  };
+}
+
+/** The first match of `pattern` in the stream's output, or undefined once it ends without one. */
+function lineOrEnd(
+  stream: NodeJS.ReadableStream,
+  pattern: RegExp,
+): Promise<RegExpExecArray | undefined> {
+  return waitForLine(stream, pattern).catch(() => undefined);
+}
+
+/** --json for the events, or -v when --json is the option under test (-v names the port). */
+function jsonFlag(option: readonly string[]): string[] {
+  return option.includes('--json') ? ['-v'] : ['--json'];
+}
+
+/**
+ * Connect modes over TCP: the peer is a listener here; sockcat connects, sends its stdin and
+ * half-closes at its end; the peer sends its bytes, reads to EOF, and then closes.
+ */
+export function tcpConnectDriver({ echoes = false } = {}): Driver {
+  return {
+    name: echoes ? 'tcp connect, exec' : 'tcp connect',
+    echoes,
+    async run(t, option, mode, partial = {}) {
+      const script = { ...DEFAULT_SCRIPT, ...partial };
+      const dir = tempDir(t, script.files);
+      const received = new Collector();
+      let sockets = '';
+      let started: Started | undefined;
+      const server: Server = createServer({ allowHalfOpen: true });
+      t.after(() => server.close());
+      const session = new Promise<void>((resolve) => {
+        server.once('connection', (socket: Socket) => {
+          t.after(() => socket.destroy());
+          socket.on('error', () => {});
+          socket.on('close', () => resolve());
+          socket.on('data', (chunk: Buffer) => received.add(chunk));
+          if (script.idlePeer) {
+            // It sends nothing, and closes once sockcat has closed.
+          } else if (script.peerCloses || (echoes && !script.probeSockets)) {
+            socket.end(script.peerSends);
+          } else {
+            socket.write(script.peerSends);
+          }
+          if (script.probeSockets) {
+            // Probe once the session is up and has carried data, then let it end.
+            const want = (echoes ? script.peerSends : script.stdin).trimEnd();
+            const probe = async () => {
+              if (!received.bytes.includes(want)) return;
+              socket.off('data', probe);
+              sockets = await socketsOf(started!.child.pid!, 'tcp');
+              if (echoes) socket.end();
+              else started!.child.stdin!.end();
+            };
+            socket.on('data', probe);
+          }
+          socket.on('end', () => socket.end());
+        });
+      });
+      server.listen(0, '127.0.0.1');
+      await once(server, 'listening');
+      const port = (server.address() as { port: number }).port;
+      started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
+      if (script.idlePeer) session.then(() => started.child.stdin!.end());
+      else if (script.probeSockets && !echoes) started.child.stdin!.write(script.stdin);
+      else started.child.stdin!.end(script.stdin);
+      const result = await started.done;
+      server.close();
+      if (result.code === 0) await session;
+      return exchange(result, received, dir, sockets);
+    },
+  };
+}
+
+/**
+ * Listen modes over TCP: sockcat listens on port 0 (the port is read from its `listening`
+ * event), one client connects here, sends its bytes and half-closes, and reads to EOF.
+ * Without -k, sockcat's stdin is given whole at the start and it exits by itself (docs/eof.md);
+ * with -k (or a broker), stdin is written once the client is accepted, the client closes once
+ * it has it (or once sockcat closed), and sockcat is stopped with SIGTERM after the session.
+ */
+export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driver {
+  return {
+    name: `tcp listen${keepOpen ? ' -k' : ''}${echoes ? ', exec' : ''}`,
+    echoes,
+    async run(t, option, mode, partial = {}) {
+      const script = { ...DEFAULT_SCRIPT, ...partial };
+      const dir = tempDir(t, script.files);
+      const argv = cliArgv(option, mode, [script.host, '0']);
+      const started = start(t, argv, dir);
+      const { child } = started;
+      const listening = await lineOrEnd(
+        child.stderr!,
+        /"event":"listening".*?"port":(\d+)|Listening on \S+:(\d+)/,
+      );
+      if (listening === undefined) return exchange(await started.done, new Collector(), dir, '');
+      const port = Number(listening[1] ?? listening[2]);
+      if (!keepOpen && !script.idlePeer) {
+        if (script.probeSockets) child.stdin!.write(script.stdin);
+        else child.stdin!.end(script.stdin);
+      }
+      const received = new Collector();
+      const client = createConnection({ host: script.host, port, allowHalfOpen: true });
+      t.after(() => client.destroy());
+      client.on('error', () => {});
+      // (events.once would reject on the 'error' of a reset: a reset is an outcome here.)
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.on('data', (chunk: Buffer) => received.add(chunk));
+      await Promise.race([once(client, 'connect').catch(() => {}), closed]);
+      let sockets = '';
+      if (script.peerCloses || script.denied) {
+        client.end(script.peerSends);
+      } else if (!script.idlePeer) {
+        client.write(script.peerSends);
+        if (keepOpen || script.probeSockets) {
+          const accepted = await Promise.race([
+            lineOrEnd(child.stderr!, /"event":"accepted"|Connection from/),
+            closed,
+          ]);
+          if (accepted !== undefined && keepOpen) child.stdin!.write(script.stdin);
+          // The client half-closes once it has the stdin line (or the echo), or sockcat closed.
+          const want = (echoes ? script.peerSends : script.stdin).trimEnd();
+          await Promise.race([
+            new Promise<void>((resolve) => {
+              const check = () => {
+                if (received.bytes.includes(want)) resolve();
+              };
+              client.on('data', check);
+              check();
+            }),
+            once(client, 'end'),
+            closed,
+          ]);
+        }
+        if (script.probeSockets) {
+          sockets = await socketsOf(child.pid!, 'tcp');
+          if (!keepOpen) child.stdin!.end();
+        }
+        client.end();
+      } else {
+        // An idle peer closes once sockcat has closed (a socket at EOF holds no event loop).
+        client.on('end', () => client.end());
+      }
+      await closed;
+      if (script.idlePeer) child.stdin!.end();
+      if ((keepOpen || script.denied) && child.exitCode === null) {
+        await lineOrEnd(child.stderr!, script.denied ? /"event":"denied"/ : /"event":"closed"/);
+        child.kill('SIGTERM');
+      }
+      return exchange(await started.done, received, dir, sockets);
+    },
+  };
+}
+
+/** UDP connect: the peer is a datagram socket here that answers sockcat's first datagram. */
+export function udpConnectDriver(): Driver {
+  return {
+    name: 'udp connect',
+    echoes: false,
+    async run(t, option, mode, partial = {}) {
+      const script = { ...DEFAULT_SCRIPT, ...partial };
+      const dir = tempDir(t, script.files);
+      const peer = createSocket('udp4');
+      t.after(() => peer.close());
+      const received = new Collector();
+      peer.bind(0, '127.0.0.1');
+      await once(peer, 'listening');
+      const port = peer.address().port;
+      const started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
+      if (script.idlePeer) return exchange(await started.done, received, dir, '');
+      started.child.stdin!.write(script.stdin);
+      const first = await Promise.race([
+        once(peer, 'message') as Promise<[Buffer, { port: number; address: string }]>,
+        started.done.then(() => undefined),
+      ]);
+      let sockets = '';
+      if (first !== undefined) {
+        received.add(first[0]);
+        if (script.probeSockets) sockets = await socketsOf(started.child.pid!, 'udp');
+        peer.on('message', (data: Buffer) => received.add(data));
+        peer.send(script.peerSends, first[1].port, first[1].address);
+        await lineOrEnd(started.child.stdout!, new RegExp(script.peerSends.trim()));
+        started.child.kill('SIGTERM');
+      }
+      return exchange(await started.done, received, dir, sockets);
+    },
+  };
+}
