@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
 import { parseArgs } from '../../src/cli/args.js';
-import { layersOf } from '../../src/cli/layers.js';
+import { type Layers, layersOf } from '../../src/cli/layers.js';
 import {
   MATRIX_MODES,
   type MatrixMode,
@@ -17,15 +17,16 @@ import {
   optionArgv,
 } from '../../src/cli/option-matrix.js';
 import { OPTIONS, type OptionSpec } from '../../src/cli/option-table.js';
+import type { Options } from '../../src/cli/options.js';
 import { runCli } from '../helpers/child.js';
 import {
   type Driver,
   type Exchange,
-  type Script,
   tcpConnectDriver,
   tcpListenDriver,
   udpConnectDriver,
 } from '../helpers/matrix-drivers.js';
+import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
 import { ROOT } from '../helpers/paths.js';
 
 const DRIVERS = {
@@ -38,16 +39,14 @@ const DRIVERS = {
   udpConnect: udpConnectDriver(),
 };
 
-/** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
-function driverFor(argv: readonly string[]): Driver | undefined {
-  const options = parseArgs(argv, { env: {} });
-  if (options.command !== 'run') return DRIVERS.tcpConnect;
-  const { transport, security, role, multiplicity, io } = layersOf(options);
+/** TCP and UDP without TLS: connect, listen (once and -k), stdio and -e/-c. */
+function plainStreams(layers: Layers): Driver | undefined {
+  const { transport, security, role, multiplicity, io } = layers;
   if (security !== 'plain') return undefined;
   const exec = io === 'exec';
   if (io !== 'stdio' && !exec) return undefined;
-  if (transport === 'tcp' && role === 'connect' && multiplicity !== 'broker') {
-    if (multiplicity === 'chat') return undefined;
+  if (transport === 'tcp' && role === 'connect') {
+    if (multiplicity === 'broker' || multiplicity === 'chat') return undefined;
     return exec ? DRIVERS.tcpConnectExec : DRIVERS.tcpConnect;
   }
   if (transport === 'tcp' && role === 'listen') {
@@ -61,11 +60,22 @@ function driverFor(argv: readonly string[]): Driver | undefined {
   return undefined;
 }
 
-/** How an option's effect is seen in a mode: runs the driver and asserts. */
-interface Observer {
-  /** Drivers (by name) that do not suit this observation: their cells stay unobserved. */
-  except?: readonly string[];
-  observe(o: Observation): Promise<void>;
+/** Each family of drivers picks one for a cell's layers, or passes. */
+const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | undefined> = [
+  plainStreams,
+];
+
+/** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
+function driverFor(argv: readonly string[]): Driver | undefined {
+  const options = parseArgs(argv, { env: {} });
+  // -h, --version and --completions answer before any mode: they need no peer.
+  if (options.command !== 'run') return DRIVERS.tcpConnect;
+  const layers = layersOf(options);
+  for (const choose of CHOOSERS) {
+    const driver = choose(layers, options);
+    if (driver) return driver;
+  }
+  return undefined;
 }
 
 interface Cell {
@@ -75,45 +85,11 @@ interface Cell {
   driver: Driver | undefined;
 }
 
-interface Observation {
-  t: TestContext;
-  driver: Driver;
-  mode: MatrixMode;
-  /** The option's argv as the matrix gives it. */
-  argv: readonly string[];
-  /** The driver's run without the option (cached per mode). */
-  baseline(): Promise<Exchange>;
-  /** The driver's run with `argv` (or other argv) in front. */
-  run(argv?: readonly string[], script?: Partial<Script>): Promise<Exchange>;
-}
-
 const EXEC_DRIVERS = [
   DRIVERS.tcpConnectExec.name,
   DRIVERS.tcpListenExec.name,
   DRIVERS.tcpListenKeepOpenExec.name,
 ];
-
-function eventsNamed(run: Exchange, name: string) {
-  return run.events.filter((event) => event.event === name);
-}
-
-function okRun(run: Exchange, what: string): void {
-  assert.ok(
-    run.code === 0 || run.signal === 'SIGTERM' || run.code === 143 || run.code === 130,
-    `${what}: exit ${run.code ?? run.signal}: ${run.stderr}`,
-  );
-}
-
-/** The data path the driver's peer exchange shows: both directions delivered. */
-function assertDelivered(run: Exchange, driver: Driver, what: string): void {
-  okRun(run, what);
-  if (driver.echoes) {
-    assert.match(run.received.toString(), /from-peer/, `${what}: the echo reached the peer`);
-  } else {
-    assert.match(run.received.toString(), /from-stdin/, `${what}: stdin reached the peer`);
-    assert.match(run.stdout.toString(), /from-peer/, `${what}: the peer's bytes reached stdout`);
-  }
-}
 
 /**
  * An option that makes the mode another one (-l, -k, -u, -e, ...): the cell is driven as the mode
@@ -125,7 +101,7 @@ const formsMode: Observer = {
   },
 };
 
-const OBSERVERS: Readonly<Record<string, Observer>> = {
+const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
   listen: formsMode,
   'keep-open': formsMode,
   udp: formsMode,
@@ -303,6 +279,8 @@ const OBSERVERS: Readonly<Record<string, Observer>> = {
     },
   },
 };
+
+const OBSERVERS: Readonly<Record<string, Observer>> = { ...CORE_OBSERVERS };
 
 /** The honoured cells this file observes, and the ones it does not, as "option<TAB>mode". */
 function honouredCells(): Cell[] {
