@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type TestContext, test } from 'node:test';
+import { test } from 'node:test';
 import { parseArgs } from '../../src/cli/args.js';
 import { type Layers, layersOf } from '../../src/cli/layers.js';
 import {
