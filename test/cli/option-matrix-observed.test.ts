@@ -293,7 +293,8 @@ function honouredCells(): Cell[] {
       const applies =
         observer !== undefined &&
         driver !== undefined &&
-        !(observer.except?.includes(driver.name) ?? false);
+        !(observer.except?.includes(driver.name) ?? false) &&
+        !(driver.unsuited?.includes(spec.name) ?? false);
       cells.push({ spec, mode, driver, observer: applies ? observer : undefined });
     }
   }

@@ -66,6 +66,8 @@ export interface Driver {
   name: string;
   /** The peer gets its own bytes back (exec modes run cat) instead of sockcat's stdin. */
   echoes: boolean;
+  /** Options (by name) whose effect this driver's exchange cannot show: their cells stay unobserved. */
+  unsuited?: readonly string[];
   /**
    * Run `option` (the option under test's argv) in front of `mode` (a matrix mode's argv, whose
    * target comes last: `127.0.0.1 9`, a lone port `9` to listen on, or a Unix socket path).
