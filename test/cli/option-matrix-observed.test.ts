@@ -101,7 +101,89 @@ const formsMode: Observer = {
   },
 };
 
+/** The address sockcat listened on or connected to, from its events. */
+function targetAddress(run: Exchange): unknown {
+  const listening = eventsNamed(run, 'listening')[0] as
+    | { local?: { address?: string } }
+    | undefined;
+  if (listening) return listening.local?.address;
+  const connected = eventsNamed(run, 'connected')[0] as
+    | { remote?: { address?: string } }
+    | undefined;
+  return connected?.remote?.address;
+}
+
+/** -4 and -6: the family asked for is used, and an address of the other one is refused. */
+function family(flag: '-4' | '-6', own: string, other: string): Observer {
+  return {
+    async observe({ run, driver }) {
+      const withIt = await run([flag], { host: own, peerAddress: own });
+      assertDelivered(withIt, driver, flag);
+      assert.equal(targetAddress(withIt), own);
+      const refused = await run([flag], { host: other, peerAddress: other });
+      assert.notEqual(refused.code, 0, `${flag} with ${other}: ${refused.stderr}`);
+      const without = await run([], { host: other, peerAddress: other });
+      assertDelivered(without, driver, `${other} without ${flag}`);
+    },
+  };
+}
+
+const { IAC, DO, WONT } = { IAC: 255, DO: 253, WONT: 252 };
+
 const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
+  ipv4: family('-4', '127.0.0.1', '::1'),
+  ipv6: family('-6', '::1', '127.0.0.1'),
+  delay: {
+    // (-k writes stdin only once a client is in, and UDP has no second-send script.)
+    except: [...EXEC_DRIVERS, DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name],
+    async observe({ run }) {
+      const withIt = await run(['-d', '300ms'], { stdinSecond: 'second\n' });
+      okRun(withIt, '-d');
+      assert.match(withIt.received.toString(), /from-stdin\n[\s\S]*second\n/);
+      // -d waits after each chunk sent before reading stdin again: a lower bound, never an upper.
+      assert.ok(
+        withIt.spreadMs >= 250,
+        `the second send came ${withIt.spreadMs} ms after the first`,
+      );
+    },
+  },
+  'quit-after-eof': {
+    except: [DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name],
+    async observe({ run }) {
+      // The peer never closes: only -q ends the session after stdin's end.
+      const withIt = await run(['-q', '300ms'], { peerHolds: true });
+      assert.equal(withIt.code, 0, withIt.stderr);
+      const closed = eventsNamed(withIt, 'closed')[0];
+      assert.equal(closed?.['reason'], 'quit-after-eof', withIt.stderr);
+    },
+  },
+  telnet: {
+    async observe({ run, baseline }) {
+      const peerSends = Buffer.concat([Buffer.from([IAC, DO, 24]), Buffer.from('from-peer\n')]);
+      const withIt = await run(['-t'], { peerSends });
+      okRun(withIt, '-t');
+      assert.ok(withIt.received.includes(Buffer.from([IAC, WONT, 24])), 'the peer got WONT');
+      assert.equal(withIt.stdout.toString('latin1'), 'from-peer\n', 'the command left stdout');
+      const without = await baseline();
+      assert.ok(!without.received.includes(IAC), 'no negotiation without -t');
+    },
+  },
+  'max-conns': {
+    async observe({ run }) {
+      const withIt = await run(['-m', '1'], { secondClient: true });
+      okRun(withIt, '-m');
+      const denied = eventsNamed(withIt, 'denied');
+      assert.equal(denied.length, 1, withIt.stderr);
+      assert.equal(denied[0]!['reason'], 'max-conns');
+    },
+  },
+  source: {
+    async observe({ run, driver }) {
+      const withIt = await run(['-s', '127.0.0.2']);
+      assertDelivered(withIt, driver, '-s');
+      assert.equal(withIt.peerSaw?.address, '127.0.0.2');
+    },
+  },
   listen: formsMode,
   'keep-open': formsMode,
   udp: formsMode,

@@ -26,13 +26,15 @@ export interface Exchange extends Finished {
   sockets: string;
   /** Milliseconds from the first byte the peer got to the last (for -d). */
   spreadMs: number;
+  /** sockcat's end of the connection as the peer saw it (connect modes). */
+  peerSaw: { address: string; port: number } | undefined;
 }
 
 export interface Script {
   /** What sockcat's standard input carries (its end is sockcat's stdin EOF). */
   stdin: string;
   /** What the peer sends. */
-  peerSends: string;
+  peerSends: string | Buffer;
   /** Take `ss` lines of the CLI's sockets while the session is up. */
   probeSockets: boolean;
   /**
@@ -48,6 +50,14 @@ export interface Script {
   files: Readonly<Record<string, string>>;
   /** Where the drivers name the host: '127.0.0.1' unless the option needs another. */
   host: string;
+  /** Where the peer listens in connect modes (an IPv6 peer for -6: '::1'). */
+  peerAddress: string;
+  /** Written to sockcat's stdin once the peer has `stdin` (then stdin ends): two sends, for -d. */
+  stdinSecond: string | undefined;
+  /** The peer never closes first: it stays until sockcat has gone (for -q). */
+  peerHolds: boolean;
+  /** With -k: a second client connects while the first is in (for -m). */
+  secondClient: boolean;
 }
 
 export const DEFAULT_SCRIPT: Script = {
@@ -59,6 +69,10 @@ export const DEFAULT_SCRIPT: Script = {
   denied: false,
   files: {},
   host: '127.0.0.1',
+  peerAddress: '127.0.0.1',
+  stdinSecond: undefined,
+  peerHolds: false,
+  secondClient: false,
 };
 
 export interface Driver {
@@ -173,7 +187,13 @@ function start(t: TestContext, argv: readonly string[], dir: string): Started {
   return { child, done };
 }
 
-function exchange(result: Finished, received: Collector, dir: string, sockets: string): Exchange {
+function exchange(
+  result: Finished,
+  received: Collector,
+  dir: string,
+  sockets: string,
+  peerSaw?: { address: string; port: number },
+): Exchange {
   return {
     ...result,
     events: parseEvents(result.stderr),
@@ -181,7 +201,24 @@ function exchange(result: Finished, received: Collector, dir: string, sockets: s
     dir,
     sockets,
     spreadMs: received.spread,
+    peerSaw,
   };
+}
+
+/** Write `second` to sockcat's stdin and end it once `received` holds `first` (for -d). */
+function sendSecondWhenReceived(
+  source: Socket,
+  received: Collector,
+  first: string,
+  second: string,
+  stdin: NodeJS.WritableStream,
+): void {
+  const check = () => {
+    if (!received.bytes.includes(first.trimEnd())) return;
+    source.off('data', check);
+    stdin.end(second);
+  };
+  source.on('data', check);
 }
 
 /** The first match of `pattern` in the stream's output, or undefined once it ends without one. */
@@ -211,11 +248,15 @@ export function tcpConnectDriver({ echoes = false } = {}): Driver {
       const received = new Collector();
       let sockets = '';
       let started: Started | undefined;
+      let peerSaw: { address: string; port: number } | undefined;
+      let peerSocket: Socket | undefined;
       const server: Server = createServer({ allowHalfOpen: true });
       t.after(() => server.close());
       const session = new Promise<void>((resolve) => {
         server.once('connection', (socket: Socket) => {
           t.after(() => socket.destroy());
+          peerSocket = socket;
+          peerSaw = { address: socket.remoteAddress!, port: socket.remotePort! };
           socket.on('error', () => {});
           socket.on('close', () => resolve());
           socket.on('data', (chunk: Buffer) => received.add(chunk));
@@ -228,7 +269,7 @@ export function tcpConnectDriver({ echoes = false } = {}): Driver {
           }
           if (script.probeSockets) {
             // Probe once the session is up and has carried data, then let it end.
-            const want = (echoes ? script.peerSends : script.stdin).trimEnd();
+            const want = String(echoes ? script.peerSends : script.stdin).trimEnd();
             const probe = async () => {
               if (!received.bytes.includes(want)) return;
               socket.off('data', probe);
@@ -238,20 +279,32 @@ export function tcpConnectDriver({ echoes = false } = {}): Driver {
             };
             socket.on('data', probe);
           }
-          socket.on('end', () => socket.end());
+          if (script.stdinSecond !== undefined) {
+            sendSecondWhenReceived(
+              socket,
+              received,
+              script.stdin,
+              script.stdinSecond,
+              started!.child.stdin!,
+            );
+          }
+          if (!script.peerHolds) socket.on('end', () => socket.end());
         });
       });
-      server.listen(0, '127.0.0.1');
+      server.listen(0, script.peerAddress);
       await once(server, 'listening');
       const port = (server.address() as { port: number }).port;
       started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
       if (script.idlePeer) session.then(() => started.child.stdin!.end());
-      else if (script.probeSockets && !echoes) started.child.stdin!.write(script.stdin);
-      else started.child.stdin!.end(script.stdin);
+      else if ((script.probeSockets && !echoes) || script.stdinSecond !== undefined) {
+        started.child.stdin!.write(script.stdin);
+      } else started.child.stdin!.end(script.stdin);
       const result = await started.done;
       server.close();
-      if (result.code === 0) await session;
-      return exchange(result, received, dir, sockets);
+      // A holding peer has nothing more to wait for once sockcat is gone.
+      if (script.peerHolds) peerSocket?.destroy();
+      else if (result.code === 0) await session;
+      return exchange(result, received, dir, sockets, peerSaw);
     },
   };
 }
@@ -273,26 +326,29 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
       const argv = cliArgv(option, mode, [script.host, '0']);
       const started = start(t, argv, dir);
       const { child } = started;
-      const listening = await lineOrEnd(
-        child.stderr!,
-        /"event":"listening".*?"port":(\d+)|Listening on \S+:(\d+)/,
-      );
+      const listening = await listeningOn(child.stderr!);
       if (listening === undefined) return exchange(await started.done, new Collector(), dir, '');
-      const port = Number(listening[1] ?? listening[2]);
+      const { address, port } = listening;
       if (!keepOpen && !script.idlePeer) {
-        if (script.probeSockets) child.stdin!.write(script.stdin);
-        else child.stdin!.end(script.stdin);
+        if (script.probeSockets || script.stdinSecond !== undefined) {
+          child.stdin!.write(script.stdin);
+        } else child.stdin!.end(script.stdin);
       }
       const received = new Collector();
-      const client = createConnection({ host: script.host, port, allowHalfOpen: true });
+      const client = createConnection({ host: address, port, allowHalfOpen: true });
       t.after(() => client.destroy());
       client.on('error', () => {});
       // (events.once would reject on the 'error' of a reset: a reset is an outcome here.)
       const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
       client.on('data', (chunk: Buffer) => received.add(chunk));
+      if (script.stdinSecond !== undefined) {
+        sendSecondWhenReceived(client, received, script.stdin, script.stdinSecond, child.stdin!);
+      }
       await Promise.race([once(client, 'connect').catch(() => {}), closed]);
       let sockets = '';
-      if (script.peerCloses || script.denied) {
+      if (script.peerHolds) {
+        client.write(script.peerSends);
+      } else if (script.peerCloses || script.denied) {
         client.end(script.peerSends);
       } else if (!script.idlePeer) {
         client.write(script.peerSends);
@@ -302,8 +358,9 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
             closed,
           ]);
           if (accepted !== undefined && keepOpen) child.stdin!.write(script.stdin);
+          if (accepted !== undefined && script.secondClient) await turnedAway(t, address, port);
           // The client half-closes once it has the stdin line (or the echo), or sockcat closed.
-          const want = (echoes ? script.peerSends : script.stdin).trimEnd();
+          const want = String(echoes ? script.peerSends : script.stdin).trimEnd();
           await Promise.race([
             new Promise<void>((resolve) => {
               const check = () => {
@@ -312,7 +369,7 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
               client.on('data', check);
               check();
             }),
-            once(client, 'end'),
+            new Promise<void>((resolve) => client.once('end', () => resolve())),
             closed,
           ]);
         }
@@ -325,6 +382,11 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
         // An idle peer closes once sockcat has closed (a socket at EOF holds no event loop).
         client.on('end', () => client.end());
       }
+      if (script.peerHolds) {
+        // The client stays until sockcat is gone (its FIN at stdin EOF does not end the client).
+        await started.done;
+        client.destroy();
+      }
       await closed;
       if (script.idlePeer) child.stdin!.end();
       if ((keepOpen || script.denied) && child.exitCode === null) {
@@ -336,6 +398,27 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
   };
 }
 
+/** Where sockcat says it listens: its `listening` event, or -v's "Listening on" line. */
+async function listeningOn(
+  stderr: NodeJS.ReadableStream,
+): Promise<{ address: string; port: number } | undefined> {
+  const line = await lineOrEnd(stderr, /^\{.*"event":"listening".*\}$|Listening on (\S+):(\d+)/m);
+  if (line === undefined) return undefined;
+  if (line[2] !== undefined)
+    return { address: line[1]!.replace(/^\[|\]$/g, ''), port: Number(line[2]) };
+  const local = (JSON.parse(line[0]) as { local: { address: string; port: number } }).local;
+  return { address: local.address, port: local.port };
+}
+
+/** A second client connects and is closed by sockcat (over -m): resolves once it is. */
+async function turnedAway(t: TestContext, host: string, port: number): Promise<void> {
+  const second = createConnection({ host, port });
+  t.after(() => second.destroy());
+  second.on('error', () => {});
+  second.resume();
+  await new Promise<void>((resolve) => second.once('close', () => resolve()));
+}
+
 /** UDP connect: the peer is a datagram socket here that answers sockcat's first datagram. */
 export function udpConnectDriver(): Driver {
   return {
@@ -344,10 +427,10 @@ export function udpConnectDriver(): Driver {
     async run(t, option, mode, partial = {}) {
       const script = { ...DEFAULT_SCRIPT, ...partial };
       const dir = tempDir(t, script.files);
-      const peer = createSocket('udp4');
+      const peer = createSocket(script.peerAddress.includes(':') ? 'udp6' : 'udp4');
       t.after(() => peer.close());
       const received = new Collector();
-      peer.bind(0, '127.0.0.1');
+      peer.bind(0, script.peerAddress);
       await once(peer, 'listening');
       const port = peer.address().port;
       const started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
@@ -357,16 +440,18 @@ export function udpConnectDriver(): Driver {
         once(peer, 'message') as Promise<[Buffer, { port: number; address: string }]>,
         started.done.then(() => undefined),
       ]);
+      let peerSaw: { address: string; port: number } | undefined;
       let sockets = '';
       if (first !== undefined) {
         received.add(first[0]);
         if (script.probeSockets) sockets = await socketsOf(started.child.pid!, 'udp');
         peer.on('message', (data: Buffer) => received.add(data));
+        peerSaw = { address: first[1].address, port: first[1].port };
         peer.send(script.peerSends, first[1].port, first[1].address);
-        await lineOrEnd(started.child.stdout!, new RegExp(script.peerSends.trim()));
+        await lineOrEnd(started.child.stdout!, new RegExp(String(script.peerSends).trim()));
         started.child.kill('SIGTERM');
       }
-      return exchange(await started.done, received, dir, sockets);
+      return exchange(await started.done, received, dir, sockets, peerSaw);
     },
   };
 }
