@@ -61,6 +61,6 @@ export async function runConnect(ctx: Context): Promise<void> {
     await tube.send(proxyHeaderFor(tube, options.proxyProtocol, destination));
   }
   const proxied = via && { remote: { address: host, port: options.port }, proxy: via };
-  if (exec) await exec.session(tube, 'connected');
+  if (exec) await exec.session(tube, 'connected', proxied ? { via: proxied } : {});
   else await runSession(ctx, tube, 'connected', proxied);
 }

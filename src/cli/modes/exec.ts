@@ -11,7 +11,13 @@ import type { Context } from '../context.js';
 import { loadJsExecHandler } from '../js-exec.js';
 import type { ExecSpec } from '../options.js';
 import { listeningAddresses } from './listening.js';
-import { emitClosed, emitTubeClosed, openSessionEvent, peerName } from './session.js';
+import {
+  emitClosed,
+  emitTubeClosed,
+  openSessionEvent,
+  type ProxiedSession,
+  peerName,
+} from './session.js';
 
 /** --pty without --pty-size: the classic terminal. */
 const DEFAULT_PTY_SIZE = { cols: 80, rows: 24 };
@@ -33,6 +39,8 @@ export interface SessionOptions {
    * command's `exec`/`exited` events carry this id.
    */
   managedId?: number;
+  /** Connected through --proxy: the `connected` event names the destination and the chain. */
+  via?: ProxiedSession;
 }
 
 /**
@@ -140,7 +148,8 @@ async function runExecSession(
   const { options, io, log } = ctx;
   const started = monotonicMs();
   const managed = sessionOptions.managedId !== undefined;
-  const id = sessionOptions.managedId ?? openSessionEvent(ctx, tube, how);
+  const id =
+    sessionOptions.managedId ?? openSessionEvent(ctx, tube, how, undefined, sessionOptions.via);
   const peer = peerName(tube);
   // One signal ends the session: the idle timer, an interrupt, or the server shutting down.
   // (Listeners rather than AbortSignal.any: a long -k run would pile dependents on io.signal.)
