@@ -19,6 +19,7 @@ import {
 import { OPTIONS, type OptionSpec } from '../../src/cli/option-table.js';
 import type { Options } from '../../src/cli/options.js';
 import { runCli } from '../helpers/child.js';
+import { startListeningPeer } from '../helpers/listening-peer.js';
 import {
   type Driver,
   type Exchange,
@@ -28,6 +29,8 @@ import {
 } from '../helpers/matrix-drivers.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
 import { ROOT } from '../helpers/paths.js';
+import { requirePeer } from '../helpers/peers.js';
+import { freePort } from '../helpers/ports.js';
 
 const DRIVERS = {
   tcpConnect: tcpConnectDriver(),
@@ -175,6 +178,77 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       const denied = eventsNamed(withIt, 'denied');
       assert.equal(denied.length, 1, withIt.stderr);
       assert.equal(denied[0]!['reason'], 'max-conns');
+    },
+  },
+  retry: {
+    async observe({ run, driver }) {
+      const withIt = await run(['--retry', '5', '--retry-delay', '100ms'], { target: 'later' });
+      assertDelivered(withIt, driver, '--retry');
+      assert.ok(eventsNamed(withIt, 'connect-failed').length >= 1, withIt.stderr);
+      const without = await run([], { target: 'later' });
+      assert.notEqual(without.code, 0, 'without --retry the refused connect is the end');
+    },
+  },
+  'retry-delay': {
+    async observe({ run, driver }) {
+      const withIt = await run(['--retry-delay', '300ms', '--retry', '3'], { target: 'later' });
+      assertDelivered(withIt, driver, '--retry-delay');
+      const failed = Date.parse(String(eventsNamed(withIt, 'connect-failed')[0]?.['time']));
+      const connected = Date.parse(String(eventsNamed(withIt, 'connected')[0]?.['time']));
+      // The next attempt waits the delay: a lower bound.
+      assert.ok(connected - failed >= 250, `retried ${connected - failed} ms after the failure`);
+    },
+  },
+  'retry-forever': {
+    async observe({ run, driver }) {
+      const withIt = await run(['--retry-forever', '--retry-delay', '100ms'], { target: 'later' });
+      assertDelivered(withIt, driver, '--retry-forever');
+      assert.ok(eventsNamed(withIt, 'connect-failed').length >= 1, withIt.stderr);
+    },
+  },
+  'source-port': {
+    async observe({ run, driver }) {
+      // A source address of its own, so that no other test's connect can take the port first.
+      const port = await freePort('127.0.0.77');
+      const withIt = await run(['-s', '127.0.0.77', '-p', String(port)]);
+      assertDelivered(withIt, driver, '-p');
+      assert.deepEqual(withIt.peerSaw, { address: '127.0.0.77', port });
+    },
+  },
+  wait: {
+    except: [DRIVERS.udpConnect.name],
+    async observe({ run }) {
+      const withIt = await run(['-w', '300ms'], { target: 'blackhole' });
+      assert.equal(withIt.code, 1, withIt.stderr);
+      const error = eventsNamed(withIt, 'error')[0];
+      assert.equal(error?.['code'], 'SOCKCAT_TIMEOUT', withIt.stderr);
+    },
+  },
+  proxy: {
+    async observe({ t, run, driver }) {
+      const ncat = requirePeer(t, 'ncat');
+      if (ncat === undefined) return;
+      // ncat 7.93's proxy server binds every address whatever it is given: -4 leaves it one
+      // socket (one port), and --allow turns away all but loopback clients while it runs.
+      const proxy = await startListeningPeer(t, {
+        command: ncat,
+        args: ['-lv', '-4', '--allow', '127.0.0.1', '--proxy-type', 'http', '127.0.0.1', '0'],
+        ready: /Listening on/,
+        reportsPort: false,
+      });
+      const withIt = await run(['--proxy', `127.0.0.1:${proxy.port}`], { endAfterReply: true });
+      assertDelivered(withIt, driver, '--proxy');
+      // The peer's connection is the proxy's own, not the one sockcat made.
+      const connected = eventsNamed(withIt, 'connected')[0] as { local?: { port?: number } };
+      assert.notEqual(withIt.peerSaw?.port, connected?.local?.port);
+      assert.deepEqual(connected?.['proxy' as never], [`http://127.0.0.1:${proxy.port}`]);
+    },
+  },
+  'proxy-protocol': {
+    async observe({ run, driver }) {
+      const withIt = await run(['--proxy-protocol', 'v1']);
+      assertDelivered(withIt, driver, '--proxy-protocol');
+      assert.match(withIt.received.toString(), /^PROXY TCP4 127\.0\.0\.1 127\.0\.0\.1 \d+ \d+\r\n/);
     },
   },
   source: {

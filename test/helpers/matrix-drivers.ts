@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
+import { loadNative } from '../../src/native/load.js';
 import { type Finished, finished, spawnCli, stop, waitForLine } from './child.js';
+import { portToListenOnLater } from './ports.js';
 
 /** One line of --json output. */
 export type JsonEvent = Record<string, unknown> & { event: string };
@@ -38,6 +40,12 @@ export interface Script {
   /** Take `ss` lines of the CLI's sockets while the session is up. */
   probeSockets: boolean;
   /**
+   * Connect modes: sockcat's stdin (or, with -e, the peer) ends only once data has gone both
+   * ways, for a relay between them that ends the whole tunnel at the first half-close (ncat's
+   * proxy server).
+   */
+  endAfterReply: boolean;
+  /**
    * Nothing is sent either way, and sockcat's stdin stays open: the peer only closes once sockcat
    * has closed (an idle session, for -i).
    */
@@ -58,12 +66,19 @@ export interface Script {
   peerHolds: boolean;
   /** With -k: a second client connects while the first is in (for -m). */
   secondClient: boolean;
+  /**
+   * Connect modes: what sockcat connects to. 'peer': the peer, listening already. 'later': a
+   * port that refuses until sockcat reports a failed attempt, and then the peer listens there
+   * (--retry). 'blackhole': a listener whose queue is full, where a connect never completes (-w).
+   */
+  target: 'peer' | 'later' | 'blackhole';
 }
 
 export const DEFAULT_SCRIPT: Script = {
   stdin: 'from-stdin\n',
   peerSends: 'from-peer\n',
   probeSockets: false,
+  endAfterReply: false,
   idlePeer: false,
   peerCloses: false,
   denied: false,
@@ -73,6 +88,7 @@ export const DEFAULT_SCRIPT: Script = {
   stdinSecond: undefined,
   peerHolds: false,
   secondClient: false,
+  target: 'peer',
 };
 
 export interface Driver {
@@ -262,20 +278,27 @@ export function tcpConnectDriver({ echoes = false } = {}): Driver {
           socket.on('data', (chunk: Buffer) => received.add(chunk));
           if (script.idlePeer) {
             // It sends nothing, and closes once sockcat has closed.
-          } else if (script.peerCloses || (echoes && !script.probeSockets)) {
+          } else if (
+            script.peerCloses ||
+            (echoes && !script.probeSockets && !script.endAfterReply)
+          ) {
             socket.end(script.peerSends);
           } else {
             socket.write(script.peerSends);
           }
-          if (script.probeSockets) {
-            // Probe once the session is up and has carried data, then let it end.
+          if (script.probeSockets || script.endAfterReply) {
+            // Once the session has carried data both ways, probe it, and then let it end.
             const want = String(echoes ? script.peerSends : script.stdin).trimEnd();
+            const reply = String(script.peerSends).trimEnd();
             const probe = async () => {
               if (!received.bytes.includes(want)) return;
               socket.off('data', probe);
-              sockets = await socketsOf(started!.child.pid!, 'tcp');
+              if (script.probeSockets) sockets = await socketsOf(started!.child.pid!, 'tcp');
               if (echoes) socket.end();
-              else started!.child.stdin!.end();
+              else {
+                await lineOrEnd(started!.child.stdout!, new RegExp(reply));
+                started!.child.stdin!.end();
+              }
             };
             socket.on('data', probe);
           }
@@ -291,12 +314,24 @@ export function tcpConnectDriver({ echoes = false } = {}): Driver {
           if (!script.peerHolds) socket.on('end', () => socket.end());
         });
       });
-      server.listen(0, script.peerAddress);
-      await once(server, 'listening');
-      const port = (server.address() as { port: number }).port;
+      let port: number;
+      if (script.target === 'peer') {
+        server.listen(0, script.peerAddress);
+        await once(server, 'listening');
+        port = (server.address() as { port: number }).port;
+      } else {
+        port = script.target === 'later' ? await portToListenOnLater() : blackholePort(t);
+      }
       started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
+      if (script.target === 'later') {
+        const failed = await lineOrEnd(started.child.stderr!, /"event":"connect-failed"/);
+        if (failed !== undefined) server.listen(port, script.peerAddress);
+      }
       if (script.idlePeer) session.then(() => started.child.stdin!.end());
-      else if ((script.probeSockets && !echoes) || script.stdinSecond !== undefined) {
+      else if (
+        ((script.probeSockets || script.endAfterReply) && !echoes) ||
+        script.stdinSecond !== undefined
+      ) {
         started.child.stdin!.write(script.stdin);
       } else started.child.stdin!.end(script.stdin);
       const result = await started.done;
@@ -396,6 +431,29 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
       return exchange(await started.done, received, dir, sockets);
     },
   };
+}
+
+/**
+ * A loopback port where a connect never completes: a listener with a backlog of 0 whose one
+ * queued connection is never accepted, so the kernel drops every later SYN. Closed when the
+ * test ends.
+ */
+function blackholePort(t: TestContext): number {
+  const native = loadNative();
+  if (native === undefined) throw new Error('the native addon is needed for a blackhole port');
+  const { AF_INET, SOCK_STREAM } = native.constants;
+  const listener = native.socket(AF_INET, SOCK_STREAM, 0);
+  native.bind(listener, { address: '127.0.0.1', port: 0 });
+  native.listen(listener, 0);
+  const address = native.getsockname(listener);
+  if (!('port' in address)) throw new Error('no TCP address');
+  const filler = native.socket(AF_INET, SOCK_STREAM, 0);
+  native.connect(filler, { address: '127.0.0.1', port: address.port });
+  t.after(() => {
+    native.close(filler);
+    native.close(listener);
+  });
+  return address.port;
 }
 
 /** Where sockcat says it listens: its `listening` event, or -v's "Listening on" line. */
