@@ -320,12 +320,22 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
     },
   },
   crlf: {
-    except: EXEC_DRIVERS,
     async observe({ run, baseline, driver }) {
       const [withIt, without] = [await run(), await baseline()];
       assertDelivered(withIt, driver, '-C');
-      assert.match(withIt.received.toString(), /from-stdin\r\n/);
+      // What goes to the peer gets CRLF: stdin, or with -e the program's output.
+      const sent = driver.echoes ? /from-peer\r\n/ : /from-stdin\r\n/;
+      assert.match(withIt.received.toString(), sent);
       assert.doesNotMatch(without.received.toString(), /\r\n/);
+    },
+  },
+  pty: {
+    async observe({ run, baseline, driver }) {
+      const [withIt, without] = [await run(['--pty']), await baseline()];
+      assertDelivered(withIt, driver, '--pty');
+      // On a terminal, the line is echoed by the terminal and then by cat, each ending in CRLF.
+      assert.equal(withIt.received.toString(), 'from-peer\r\nfrom-peer\r\n');
+      assert.equal(without.received.toString(), 'from-peer\n');
     },
   },
   'send-only': {
