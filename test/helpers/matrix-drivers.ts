@@ -40,9 +40,9 @@ export interface Script {
   /** Take `ss` lines of the CLI's sockets while the session is up. */
   probeSockets: boolean;
   /**
-   * Connect modes: sockcat's stdin (or, with -e, the peer) ends only once data has gone both
-   * ways, for a relay between them that ends the whole tunnel at the first half-close (ncat's
-   * proxy server).
+   * sockcat's stdin (or, with -e, the peer) ends only once data has gone both ways: for a relay
+   * between them that ends the whole tunnel at the first half-close (ncat's proxy server), and
+   * for answers sockcat must still send after the peer's first bytes (-t).
    */
   endAfterReply: boolean;
   /**
@@ -129,7 +129,11 @@ function withoutTarget(mode: readonly string[]): string[] {
 }
 
 /** The CLI's argv for a cell: the option, the JSON flag, the mode's flags, then the target. */
-function cliArgv(option: readonly string[], mode: readonly string[], target: string[]): string[] {
+export function cliArgv(
+  option: readonly string[],
+  mode: readonly string[],
+  target: string[],
+): string[] {
   return [...runnable(option), ...jsonFlag(option), ...runnable(withoutTarget(mode)), ...target];
 }
 
@@ -138,7 +142,7 @@ const RUN_LIMIT_MS = 15_000;
 
 const run = promisify(execFile);
 
-function tempDir(t: TestContext, files: Readonly<Record<string, string>>): string {
+export function tempDir(t: TestContext, files: Readonly<Record<string, string>>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sockcat-matrix-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -170,7 +174,7 @@ async function socketsOf(pid: number, protocol: 'tcp' | 'udp'): Promise<string> 
 }
 
 /** Collects what a socket receives, with the time of its first and last chunk. */
-class Collector {
+export class Collector {
   chunks: Buffer[] = [];
   first = 0;
   last = 0;
@@ -188,12 +192,12 @@ class Collector {
   }
 }
 
-interface Started {
+export interface Started {
   child: ReturnType<typeof spawnCli>;
   done: Promise<Finished>;
 }
 
-function start(t: TestContext, argv: readonly string[], dir: string): Started {
+export function start(t: TestContext, argv: readonly string[], dir: string): Started {
   const child = spawnCli(argv, { cwd: dir });
   t.after(() => stop(child));
   child.stdin!.on('error', () => {});
@@ -203,7 +207,7 @@ function start(t: TestContext, argv: readonly string[], dir: string): Started {
   return { child, done };
 }
 
-function exchange(
+export function exchange(
   result: Finished,
   received: Collector,
   dir: string,
@@ -219,6 +223,14 @@ function exchange(
     spreadMs: received.spread,
     peerSaw,
   };
+}
+
+/** What of the peer's bytes shows on sockcat's stdout: their printable text (not Telnet's). */
+function replyPattern(script: Script): RegExp {
+  const text = Buffer.from(script.peerSends)
+    .toString('latin1')
+    .replace(/[^\x20-\x7e]/g, '');
+  return new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
 }
 
 /** Write `second` to sockcat's stdin and end it once `received` holds `first` (for -d). */
@@ -238,7 +250,7 @@ function sendSecondWhenReceived(
 }
 
 /** The first match of `pattern` in the stream's output, or undefined once it ends without one. */
-function lineOrEnd(
+export function lineOrEnd(
   stream: NodeJS.ReadableStream,
   pattern: RegExp,
 ): Promise<RegExpExecArray | undefined> {
@@ -289,14 +301,13 @@ export function tcpConnectDriver({ echoes = false } = {}): Driver {
           if (script.probeSockets || script.endAfterReply) {
             // Once the session has carried data both ways, probe it, and then let it end.
             const want = String(echoes ? script.peerSends : script.stdin).trimEnd();
-            const reply = String(script.peerSends).trimEnd();
             const probe = async () => {
               if (!received.bytes.includes(want)) return;
               socket.off('data', probe);
               if (script.probeSockets) sockets = await socketsOf(started!.child.pid!, 'tcp');
               if (echoes) socket.end();
               else {
-                await lineOrEnd(started!.child.stdout!, new RegExp(reply));
+                await lineOrEnd(started!.child.stdout!, replyPattern(script));
                 started!.child.stdin!.end();
               }
             };
@@ -365,7 +376,7 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
       if (listening === undefined) return exchange(await started.done, new Collector(), dir, '');
       const { address, port } = listening;
       if (!keepOpen && !script.idlePeer) {
-        if (script.probeSockets || script.stdinSecond !== undefined) {
+        if (script.probeSockets || script.endAfterReply || script.stdinSecond !== undefined) {
           child.stdin!.write(script.stdin);
         } else child.stdin!.end(script.stdin);
       }
@@ -387,7 +398,7 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
         client.end(script.peerSends);
       } else if (!script.idlePeer) {
         client.write(script.peerSends);
-        if (keepOpen || script.probeSockets) {
+        if (keepOpen || script.probeSockets || script.endAfterReply) {
           const accepted = await Promise.race([
             lineOrEnd(child.stderr!, /"event":"accepted"|Connection from/),
             closed,
@@ -408,9 +419,12 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
             closed,
           ]);
         }
-        if (script.probeSockets) {
-          sockets = await socketsOf(child.pid!, 'tcp');
-          if (!keepOpen) child.stdin!.end();
+        if (script.probeSockets) sockets = await socketsOf(child.pid!, 'tcp');
+        if ((script.probeSockets || script.endAfterReply) && !keepOpen) {
+          if (script.endAfterReply && !echoes) {
+            await lineOrEnd(child.stdout!, replyPattern(script));
+          }
+          child.stdin!.end();
         }
         client.end();
       } else {
@@ -457,7 +471,7 @@ function blackholePort(t: TestContext): number {
 }
 
 /** Where sockcat says it listens: its `listening` event, or -v's "Listening on" line. */
-async function listeningOn(
+export async function listeningOn(
   stderr: NodeJS.ReadableStream,
 ): Promise<{ address: string; port: number } | undefined> {
   const line = await lineOrEnd(stderr, /^\{.*"event":"listening".*\}$|Listening on (\S+):(\d+)/m);
