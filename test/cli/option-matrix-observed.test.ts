@@ -29,6 +29,7 @@ import {
 } from '../helpers/matrix-drivers.js';
 import { chooseDtls } from '../helpers/matrix-dtls.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
+import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
 import { ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
@@ -70,6 +71,7 @@ const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | und
   plainStreams,
   chooseDtls,
   chooseUnix,
+  chooseTls,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -454,7 +456,11 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
   },
 };
 
-const OBSERVERS: Readonly<Record<string, Observer>> = { ...CORE_OBSERVERS, ...UNIX_OBSERVERS };
+const OBSERVERS: Readonly<Record<string, Observer>> = {
+  ...CORE_OBSERVERS,
+  ...UNIX_OBSERVERS,
+  ...TLS_OBSERVERS,
+};
 
 /** The honoured cells this file observes, and the ones it does not, as "option<TAB>mode". */
 function honouredCells(): Cell[] {

@@ -161,7 +161,7 @@ function parseEvents(stderr: string): JsonEvent[] {
 }
 
 /** The `ss` lines of the sockets process `pid` has open (with --tos, memory and timers). */
-async function socketsOf(pid: number, protocol: 'tcp' | 'udp'): Promise<string> {
+export async function socketsOf(pid: number, protocol: 'tcp' | 'udp'): Promise<string> {
   const flag = protocol === 'tcp' ? '-tnpieom' : '-unpieom';
   const { stdout } = await run('ss', [flag, '--tos', 'state', 'connected']);
   const lines = stdout.split('\n');
