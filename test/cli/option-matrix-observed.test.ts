@@ -19,6 +19,7 @@ import {
 import { OPTIONS, type OptionSpec } from '../../src/cli/option-table.js';
 import type { Options } from '../../src/cli/options.js';
 import { runCli } from '../helpers/child.js';
+import { BROKER_OBSERVERS, chooseBroker } from '../helpers/matrix-broker.js';
 import {
   type Driver,
   type Exchange,
@@ -63,6 +64,7 @@ function plainStreams(layers: Layers): Driver | undefined {
 /** Each family of drivers picks one for a cell's layers, or passes. */
 const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | undefined> = [
   plainStreams,
+  chooseBroker,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -280,7 +282,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
   },
 };
 
-const OBSERVERS: Readonly<Record<string, Observer>> = { ...CORE_OBSERVERS };
+const OBSERVERS: Readonly<Record<string, Observer>> = { ...CORE_OBSERVERS, ...BROKER_OBSERVERS };
 
 /** The honoured cells this file observes, and the ones it does not, as "option<TAB>mode". */
 function honouredCells(): Cell[] {
