@@ -20,6 +20,7 @@ import { OPTIONS, type OptionSpec } from '../../src/cli/option-table.js';
 import type { Options } from '../../src/cli/options.js';
 import { runCli } from '../helpers/child.js';
 import { startListeningPeer } from '../helpers/listening-peer.js';
+import { BROKER_OBSERVERS, chooseBroker } from '../helpers/matrix-broker.js';
 import {
   type Driver,
   type Exchange,
@@ -72,6 +73,7 @@ const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | und
   chooseDtls,
   chooseUnix,
   chooseTls,
+  chooseBroker,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -460,6 +462,7 @@ const OBSERVERS: Readonly<Record<string, Observer>> = {
   ...CORE_OBSERVERS,
   ...UNIX_OBSERVERS,
   ...TLS_OBSERVERS,
+  ...BROKER_OBSERVERS,
 };
 
 /** The honoured cells this file observes, and the ones it does not, as "option<TAB>mode". */
@@ -503,10 +506,10 @@ for (const [option, cells] of observedByOption) {
           mode,
           argv,
           baseline: () => {
-            let cached = baselines.get(mode.name);
+            let cached = baselines.get(`${driver.name} | ${mode.name}`);
             if (cached === undefined) {
               cached = driver.run(sub, [], mode.argv);
-              baselines.set(mode.name, cached);
+              baselines.set(`${driver.name} | ${mode.name}`, cached);
             }
             return cached;
           },
