@@ -27,6 +27,7 @@ import {
   udpConnectDriver,
 } from '../helpers/matrix-drivers.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
+import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
 import { ROOT } from '../helpers/paths.js';
 
 const DRIVERS = {
@@ -63,6 +64,7 @@ function plainStreams(layers: Layers): Driver | undefined {
 /** Each family of drivers picks one for a cell's layers, or passes. */
 const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | undefined> = [
   plainStreams,
+  chooseServe,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -280,7 +282,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
   },
 };
 
-const OBSERVERS: Readonly<Record<string, Observer>> = { ...CORE_OBSERVERS };
+const OBSERVERS: Readonly<Record<string, Observer>> = { ...CORE_OBSERVERS, ...SERVE_OBSERVERS };
 
 /** The honoured cells this file observes, and the ones it does not, as "option<TAB>mode". */
 function honouredCells(): Cell[] {
@@ -289,7 +291,7 @@ function honouredCells(): Cell[] {
     for (const mode of MATRIX_MODES) {
       if (matrixCell(spec, mode).outcome !== 'honoured') continue;
       const driver = driverFor([...optionArgv(spec), ...mode.argv]);
-      const observer = OBSERVERS[spec.name];
+      const observer = driver?.observers?.[spec.name] ?? OBSERVERS[spec.name];
       const applies =
         observer !== undefined &&
         driver !== undefined &&

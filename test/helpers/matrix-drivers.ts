@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { type Finished, finished, spawnCli, stop, waitForLine } from './child.js';
+import type { Observer } from './matrix-observe.js';
 
 /** One line of --json output. */
 export type JsonEvent = Record<string, unknown> & { event: string };
@@ -69,6 +70,11 @@ export interface Driver {
   /** Options (by name) whose effect this driver's exchange cannot show: their cells stay unobserved. */
   unsuited?: readonly string[];
   /**
+   * Observers (by option name) for this driver's cells, in place of the shared ones: for modes
+   * whose exchange is not a session both ways (-z), or options whose effect only this mode has.
+   */
+  observers?: Readonly<Record<string, Observer>>;
+  /**
    * Run `option` (the option under test's argv) in front of `mode` (a matrix mode's argv, whose
    * target comes last: `127.0.0.1 9`, a lone port `9` to listen on, or a Unix socket path).
    */
@@ -99,16 +105,20 @@ function withoutTarget(mode: readonly string[]): string[] {
 }
 
 /** The CLI's argv for a cell: the option, the JSON flag, the mode's flags, then the target. */
-function cliArgv(option: readonly string[], mode: readonly string[], target: string[]): string[] {
+export function cliArgv(
+  option: readonly string[],
+  mode: readonly string[],
+  target: string[],
+): string[] {
   return [...runnable(option), ...jsonFlag(option), ...runnable(withoutTarget(mode)), ...target];
 }
 
 /** A run that takes longer than this has hung: the CLI is killed and the run fails. */
-const RUN_LIMIT_MS = 15_000;
+export const RUN_LIMIT_MS = 15_000;
 
 const run = promisify(execFile);
 
-function tempDir(t: TestContext, files: Readonly<Record<string, string>>): string {
+export function tempDir(t: TestContext, files: Readonly<Record<string, string>>): string {
   const dir = mkdtempSync(join(tmpdir(), 'sockcat-matrix-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
@@ -127,7 +137,7 @@ function parseEvents(stderr: string): JsonEvent[] {
 }
 
 /** The `ss` lines of the sockets process `pid` has open (with --tos, memory and timers). */
-async function socketsOf(pid: number, protocol: 'tcp' | 'udp'): Promise<string> {
+export async function socketsOf(pid: number, protocol: 'tcp' | 'udp'): Promise<string> {
   const flag = protocol === 'tcp' ? '-tnpieom' : '-unpieom';
   const { stdout } = await run('ss', [flag, '--tos', 'state', 'connected']);
   const lines = stdout.split('\n');
@@ -140,7 +150,7 @@ async function socketsOf(pid: number, protocol: 'tcp' | 'udp'): Promise<string> 
 }
 
 /** Collects what a socket receives, with the time of its first and last chunk. */
-class Collector {
+export class Collector {
   chunks: Buffer[] = [];
   first = 0;
   last = 0;
@@ -158,12 +168,12 @@ class Collector {
   }
 }
 
-interface Started {
+export interface Started {
   child: ReturnType<typeof spawnCli>;
   done: Promise<Finished>;
 }
 
-function start(t: TestContext, argv: readonly string[], dir: string): Started {
+export function start(t: TestContext, argv: readonly string[], dir: string): Started {
   const child = spawnCli(argv, { cwd: dir });
   t.after(() => stop(child));
   child.stdin!.on('error', () => {});
@@ -173,7 +183,12 @@ function start(t: TestContext, argv: readonly string[], dir: string): Started {
   return { child, done };
 }
 
-function exchange(result: Finished, received: Collector, dir: string, sockets: string): Exchange {
+export function exchange(
+  result: Finished,
+  received: Collector,
+  dir: string,
+  sockets: string,
+): Exchange {
   return {
     ...result,
     events: parseEvents(result.stderr),
@@ -185,7 +200,7 @@ function exchange(result: Finished, received: Collector, dir: string, sockets: s
 }
 
 /** The first match of `pattern` in the stream's output, or undefined once it ends without one. */
-function lineOrEnd(
+export function lineOrEnd(
   stream: NodeJS.ReadableStream,
   pattern: RegExp,
 ): Promise<RegExpExecArray | undefined> {
