@@ -30,6 +30,7 @@ import {
 } from '../helpers/matrix-drivers.js';
 import { chooseDtls } from '../helpers/matrix-dtls.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
+import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
 import { ROOT } from '../helpers/paths.js';
@@ -74,6 +75,7 @@ const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | und
   chooseUnix,
   chooseTls,
   chooseBroker,
+  chooseServe,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -141,10 +143,18 @@ function family(flag: '-4' | '-6', own: string, other: string): Observer {
 
 const { IAC, DO, WONT } = { IAC: 255, DO: 253, WONT: 252 };
 
+/** The TCP and UDP drivers above: the only ones with the scripts some observations need. */
+const PLAIN_DRIVERS = Object.values(DRIVERS).map((driver) => driver.name);
+
+/** `observer`, for the plain TCP and UDP drivers only. */
+function plainOnly(observer: Observer): Observer {
+  return { ...observer, only: PLAIN_DRIVERS };
+}
+
 const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
-  ipv4: family('-4', '127.0.0.1', '::1'),
-  ipv6: family('-6', '::1', '127.0.0.1'),
-  delay: {
+  ipv4: plainOnly(family('-4', '127.0.0.1', '::1')),
+  ipv6: plainOnly(family('-6', '::1', '127.0.0.1')),
+  delay: plainOnly({
     // (-k writes stdin only once a client is in, and UDP has no second-send script.)
     except: [...EXEC_DRIVERS, DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name],
     async observe({ run }) {
@@ -157,8 +167,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
         `the second send came ${withIt.spreadMs} ms after the first`,
       );
     },
-  },
-  'quit-after-eof': {
+  }),
+  'quit-after-eof': plainOnly({
     except: [DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name],
     async observe({ run }) {
       // The peer never closes: only -q ends the session after stdin's end.
@@ -167,8 +177,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       const closed = eventsNamed(withIt, 'closed')[0];
       assert.equal(closed?.['reason'], 'quit-after-eof', withIt.stderr);
     },
-  },
-  telnet: {
+  }),
+  telnet: plainOnly({
     async observe({ run, baseline }) {
       const peerSends = Buffer.concat([Buffer.from([IAC, DO, 24]), Buffer.from('from-peer\n')]);
       // stdin ends only after the peer's bytes are in: a FIN sent first would leave no way back.
@@ -179,8 +189,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       const without = await baseline();
       assert.ok(!without.received.includes(IAC), 'no negotiation without -t');
     },
-  },
-  'max-conns': {
+  }),
+  'max-conns': plainOnly({
     async observe({ run }) {
       const withIt = await run(['-m', '1'], { secondClient: true });
       okRun(withIt, '-m');
@@ -188,8 +198,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       assert.equal(denied.length, 1, withIt.stderr);
       assert.equal(denied[0]!['reason'], 'max-conns');
     },
-  },
-  retry: {
+  }),
+  retry: plainOnly({
     async observe({ run, driver }) {
       const withIt = await run(['--retry', '5', '--retry-delay', '100ms'], { target: 'later' });
       assertDelivered(withIt, driver, '--retry');
@@ -197,8 +207,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       const without = await run([], { target: 'later' });
       assert.notEqual(without.code, 0, 'without --retry the refused connect is the end');
     },
-  },
-  'retry-delay': {
+  }),
+  'retry-delay': plainOnly({
     async observe({ run, driver }) {
       const withIt = await run(['--retry-delay', '300ms', '--retry', '3'], { target: 'later' });
       assertDelivered(withIt, driver, '--retry-delay');
@@ -207,15 +217,15 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       // The next attempt waits the delay: a lower bound.
       assert.ok(connected - failed >= 250, `retried ${connected - failed} ms after the failure`);
     },
-  },
-  'retry-forever': {
+  }),
+  'retry-forever': plainOnly({
     async observe({ run, driver }) {
       const withIt = await run(['--retry-forever', '--retry-delay', '100ms'], { target: 'later' });
       assertDelivered(withIt, driver, '--retry-forever');
       assert.ok(eventsNamed(withIt, 'connect-failed').length >= 1, withIt.stderr);
     },
-  },
-  'source-port': {
+  }),
+  'source-port': plainOnly({
     async observe({ run, driver }) {
       // A source address of its own, so that no other test's connect can take the port first.
       const port = await freePort('127.0.0.77');
@@ -223,8 +233,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       assertDelivered(withIt, driver, '-p');
       assert.deepEqual(withIt.peerSaw, { address: '127.0.0.77', port });
     },
-  },
-  wait: {
+  }),
+  wait: plainOnly({
     except: [DRIVERS.udpConnect.name],
     async observe({ run }) {
       const withIt = await run(['-w', '300ms'], { target: 'blackhole' });
@@ -232,8 +242,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       const error = eventsNamed(withIt, 'error')[0];
       assert.equal(error?.['code'], 'SOCKCAT_TIMEOUT', withIt.stderr);
     },
-  },
-  proxy: {
+  }),
+  proxy: plainOnly({
     async observe({ t, run, driver }) {
       const ncat = requirePeer(t, 'ncat');
       if (ncat === undefined) return;
@@ -252,21 +262,21 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       assert.notEqual(withIt.peerSaw?.port, connected?.local?.port);
       assert.deepEqual(connected?.['proxy' as never], [`http://127.0.0.1:${proxy.port}`]);
     },
-  },
-  'proxy-protocol': {
+  }),
+  'proxy-protocol': plainOnly({
     async observe({ run, driver }) {
       const withIt = await run(['--proxy-protocol', 'v1']);
       assertDelivered(withIt, driver, '--proxy-protocol');
       assert.match(withIt.received.toString(), /^PROXY TCP4 127\.0\.0\.1 127\.0\.0\.1 \d+ \d+\r\n/);
     },
-  },
-  source: {
+  }),
+  source: plainOnly({
     async observe({ run, driver }) {
       const withIt = await run(['-s', '127.0.0.2']);
       assertDelivered(withIt, driver, '-s');
       assert.equal(withIt.peerSaw?.address, '127.0.0.2');
     },
-  },
+  }),
   listen: formsMode,
   'keep-open': formsMode,
   udp: formsMode,
@@ -461,9 +471,25 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
 const OBSERVERS: Readonly<Record<string, Observer>> = {
   ...CORE_OBSERVERS,
   ...UNIX_OBSERVERS,
-  ...TLS_OBSERVERS,
+  ...tlsOnly(TLS_OBSERVERS),
   ...BROKER_OBSERVERS,
+  ...SERVE_OBSERVERS,
 };
+
+/** TLS's observations, for the TLS drivers (DTLS has its own peers). */
+function tlsOnly(observers: Readonly<Record<string, Observer>>): Record<string, Observer> {
+  const all = [
+    'tls connect',
+    'tls connect, exec',
+    'tls listen',
+    'tls listen -k',
+    'tls listen, exec',
+    'tls listen -k, exec',
+  ];
+  return Object.fromEntries(
+    Object.entries(observers).map(([option, observer]) => [option, { ...observer, only: all }]),
+  );
+}
 
 /** The honoured cells this file observes, and the ones it does not, as "option<TAB>mode". */
 function honouredCells(): Cell[] {
@@ -472,11 +498,12 @@ function honouredCells(): Cell[] {
     for (const mode of MATRIX_MODES) {
       if (matrixCell(spec, mode).outcome !== 'honoured') continue;
       const driver = driverFor([...optionArgv(spec), ...mode.argv]);
-      const observer = OBSERVERS[spec.name];
+      const observer = driver?.observers?.[spec.name] ?? OBSERVERS[spec.name];
       const applies =
         observer !== undefined &&
         driver !== undefined &&
         !(observer.except?.includes(driver.name) ?? false) &&
+        (observer.only?.includes(driver.name) ?? true) &&
         !(driver.unsuited?.includes(spec.name) ?? false);
       cells.push({ spec, mode, driver, observer: applies ? observer : undefined });
     }

@@ -12,6 +12,7 @@ import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { loadNative } from '../../src/native/load.js';
 import { type Finished, finished, spawnCli, stop, waitForLine } from './child.js';
+import type { Observer } from './matrix-observe.js';
 import { portToListenOnLater } from './ports.js';
 
 /** One line of --json output. */
@@ -99,6 +100,11 @@ export interface Driver {
   /** Options (by name) whose effect this driver's exchange cannot show: their cells stay unobserved. */
   unsuited?: readonly string[];
   /**
+   * Observers (by option name) for this driver's cells, in place of the shared ones: for modes
+   * whose exchange is not a session both ways (-z), or options whose effect only this mode has.
+   */
+  observers?: Readonly<Record<string, Observer>>;
+  /**
    * Run `option` (the option under test's argv) in front of `mode` (a matrix mode's argv, whose
    * target comes last: `127.0.0.1 9`, a lone port `9` to listen on, or a Unix socket path).
    */
@@ -138,7 +144,7 @@ export function cliArgv(
 }
 
 /** A run that takes longer than this has hung: the CLI is killed and the run fails. */
-const RUN_LIMIT_MS = 15_000;
+export const RUN_LIMIT_MS = 15_000;
 
 const run = promisify(execFile);
 

@@ -9,6 +9,8 @@ import type { Driver, Exchange, JsonEvent, Script } from './matrix-drivers.js';
 export interface Observer {
   /** Drivers (by name) that do not suit this observation: their cells stay unobserved. */
   except?: readonly string[];
+  /** The only drivers (by name) whose exchange has what this observation needs. */
+  only?: readonly string[];
   observe(o: Observation): Promise<void>;
 }
 
