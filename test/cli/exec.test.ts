@@ -487,6 +487,30 @@ test('--js-exec in connect mode with -i: an idle connection ends the module, exi
   assert.equal(result.stderr, 'sockcat: idle timeout expired (200 ms)\n');
 });
 
+test('-l -k --js-exec: SIGTERM with a client in ends its session as aborted, status 143', async (t) => {
+  // The handler is iterating the tube when the shutdown closes it: that closed tube is not a
+  // failure of the module (it used to end the run with status 1, "the tube is closed").
+  const dir = await tempDir(t);
+  const module = join(dir, 'echo.mjs');
+  await writeFile(
+    module,
+    'export default async (tube) => { for await (const chunk of tube) await tube.send(chunk); };\n',
+  );
+  const child = spawnCli(['--json', '-l', '-k', '--js-exec', module, '127.0.0.1', '0']);
+  t.after(() => stop(child));
+  const done = finished(child);
+  const port = Number((await waitForLine(child.stderr!, /"event":"listening".*?"port":(\d+)/))[1]);
+  const client = await connect(`127.0.0.1:${port}`);
+  t.after(() => client.destroy());
+  await client.send('hi\n');
+  assert.equal((await client.recvLine()).toString(), 'hi\n');
+  child.kill('SIGTERM');
+  const result = await done;
+  assert.equal(result.code, 143, result.stderr);
+  assert.match(result.stderr, /"event":"closed","id":1,"reason":"aborted"/);
+  assert.doesNotMatch(result.stderr, /"event":"error"/);
+});
+
 describe('arguments', () => {
   test('options about stdin/stdout, -u, and taps with --js-exec are refused by name', async () => {
     const cases: [string[], string][] = [

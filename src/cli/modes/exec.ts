@@ -297,7 +297,10 @@ async function runModule(
         signal,
       });
     } catch (error) {
-      if (signal.aborted) throw error;
+      // Ended from outside (a shutdown, -i): what the handler threw is the closed tube it was
+      // using, not a failure of its own.
+      if (signal.aborted)
+        throw new AbortError('--js-exec session ended', { op: 'exec', cause: error });
       tube.reset();
       throw new ExecError(
         `--js-exec ${JSON.stringify(spec.command)} failed for ${peerName(tube)}: ${firstLine(error)}`,
