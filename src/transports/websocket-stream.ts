@@ -151,13 +151,26 @@ export function webSocketStream(socket: WebSocket, options: WebSocketStreamOptio
   socket.on('pong', () => {
     alive = true;
   });
+  // The close code ws sent for a protocol error of the peer's (1009, 1007, 1002). ws stops
+  // reading once it has sent it, so its 'close' says 1006 though the close was ours.
+  let protocolClose: number | undefined;
   socket.on('error', (error: Error & { code?: string }) => {
-    failure = describeFailure(error, options);
+    const described = describeFailure(error, options);
+    failure = described;
+    protocolClose = described.closeCode;
     stream.destroy(failure);
   });
-  socket.on('close', (code: number, reason: Buffer) => {
+  socket.on('close', (wsCode: number, reason: Buffer) => {
     if (pingTimer) clearInterval(pingTimer);
-    const initiator = code === 1006 ? 'none' : options.closing.local ? 'local' : 'peer';
+    const code = protocolClose ?? wsCode;
+    const initiator =
+      protocolClose !== undefined
+        ? 'local'
+        : wsCode === 1006
+          ? 'none'
+          : options.closing.local
+            ? 'local'
+            : 'peer';
     closed = { code, reason: reason.toString('utf8'), initiator };
     options.onClose(closed);
     if (failure) return;

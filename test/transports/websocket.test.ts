@@ -99,6 +99,10 @@ test('a message over maxMessageSize closes with 1009 and fails the receive', asy
     return true;
   });
   await waitForLine(child.stdout!, /^closed 1009 /m);
+  // sockcat sent the 1009 (ws's own 'close' event says 1006: it stops reading once it has sent it).
+  const close = await tube.whenClosed();
+  assert.equal(close.code, 1009);
+  assert.equal(close.initiator, 'local');
 });
 
 test('close codes and reasons: the peer closes with 4001, EOF then closeInfo', async (t) => {
