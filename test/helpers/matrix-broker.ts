@@ -15,6 +15,7 @@ import {
   type Driver,
   type Exchange,
   exchange,
+  holds,
   lineOrEnd,
   type Script,
   type Started,
@@ -77,22 +78,6 @@ function familyExchange(
     cliStdout: base.stdout,
     ...extra,
   };
-}
-
-/** Resolves once `collector` holds `text` (or never: race it with the end of the session). */
-function holds(collector: Collector, text: string, source: NodeJS.EventEmitter): Promise<void> {
-  return new Promise((resolve) => {
-    const check = () => {
-      if (collector.bytes.includes(text)) {
-        source.off('message', check);
-        source.off('data', check);
-        resolve();
-      }
-    };
-    source.on('message', check);
-    source.on('data', check);
-    check();
-  });
 }
 
 /**

@@ -231,6 +231,22 @@ export function exchange(
   };
 }
 
+export /** Resolves once `collector` holds `text` (or never: race it with the end of the session). */
+function holds(collector: Collector, text: string, source: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (collector.bytes.includes(text)) {
+        source.off('message', check);
+        source.off('data', check);
+        resolve();
+      }
+    };
+    source.on('message', check);
+    source.on('data', check);
+    check();
+  });
+}
+
 /** What of the peer's bytes shows on sockcat's stdout: their printable text (not Telnet's). */
 function replyPattern(script: Script): RegExp {
   const text = Buffer.from(script.peerSends)
@@ -414,13 +430,7 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
           // The client half-closes once it has the stdin line (or the echo), or sockcat closed.
           const want = String(echoes ? script.peerSends : script.stdin).trimEnd();
           await Promise.race([
-            new Promise<void>((resolve) => {
-              const check = () => {
-                if (received.bytes.includes(want)) resolve();
-              };
-              client.on('data', check);
-              check();
-            }),
+            holds(received, want, client),
             new Promise<void>((resolve) => client.once('end', () => resolve())),
             closed,
           ]);

@@ -24,6 +24,7 @@ import {
   type Driver,
   type Exchange,
   exchange,
+  holds,
   lineOrEnd,
   type Script,
   type Started,
@@ -273,17 +274,7 @@ export function tlsListenDriver({ keepOpen = false, echoes = false } = {}): Driv
           taken = accepted !== undefined;
           if (taken && keepOpen) child.stdin!.write(script.stdin);
           const want = String(echoes ? script.peerSends : script.stdin).trimEnd();
-          await Promise.race([
-            new Promise<void>((resolve) => {
-              const check = () => {
-                if (received.bytes.includes(want)) resolve();
-              };
-              client.on('data', check);
-              check();
-            }),
-            ended,
-            closed,
-          ]);
+          await Promise.race([holds(received, want, client), ended, closed]);
         }
         if (script.probeSockets && view.error === undefined) {
           sockets = await socketsOf(child.pid!, 'tcp');
