@@ -45,6 +45,7 @@ const DRIVERS = {
   tcpListenExec: tcpListenDriver({ echoes: true }),
   tcpListenKeepOpenExec: tcpListenDriver({ keepOpen: true, echoes: true }),
   udpConnect: udpConnectDriver(),
+  udpConnectExec: udpConnectDriver({ echoes: true }),
 };
 
 /** TCP and UDP without TLS: connect, listen (once and -k), stdio and -e/-c. */
@@ -64,7 +65,9 @@ function plainStreams(layers: Layers): Driver | undefined {
     }
     return undefined;
   }
-  if (transport === 'udp' && role === 'connect' && io === 'stdio') return DRIVERS.udpConnect;
+  if (transport === 'udp' && role === 'connect') {
+    return exec ? DRIVERS.udpConnectExec : DRIVERS.udpConnect;
+  }
   return undefined;
 }
 
@@ -99,6 +102,7 @@ interface Cell {
 }
 
 const EXEC_DRIVERS = [
+  DRIVERS.udpConnectExec.name,
   DRIVERS.tcpConnectExec.name,
   DRIVERS.tcpListenExec.name,
   DRIVERS.tcpListenKeepOpenExec.name,
@@ -146,6 +150,16 @@ const { IAC, DO, WONT } = { IAC: 255, DO: 253, WONT: 252 };
 /** The TCP and UDP drivers above: the only ones with the scripts some observations need. */
 const PLAIN_DRIVERS = Object.values(DRIVERS).map((driver) => driver.name);
 
+/** The TLS family's drivers (test/helpers/matrix-tls.ts). */
+const TLS_DRIVERS = [
+  'tls connect',
+  'tls connect, exec',
+  'tls listen',
+  'tls listen -k',
+  'tls listen, exec',
+  'tls listen -k, exec',
+];
+
 /** `observer`, for the plain TCP and UDP drivers only. */
 function plainOnly(observer: Observer): Observer {
   return { ...observer, only: PLAIN_DRIVERS };
@@ -156,7 +170,12 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
   ipv6: plainOnly(family('-6', '::1', '127.0.0.1')),
   delay: plainOnly({
     // (-k writes stdin only once a client is in, and UDP has no second-send script.)
-    except: [...EXEC_DRIVERS, DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name],
+    except: [
+      ...EXEC_DRIVERS,
+      DRIVERS.tcpListenKeepOpen.name,
+      DRIVERS.udpConnect.name,
+      DRIVERS.udpConnectExec.name,
+    ],
     async observe({ run }) {
       const withIt = await run(['-d', '300ms'], { stdinSecond: 'second\n' });
       okRun(withIt, '-d');
@@ -169,7 +188,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
     },
   }),
   'quit-after-eof': plainOnly({
-    except: [DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name],
+    except: [DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name, DRIVERS.udpConnectExec.name],
     async observe({ run }) {
       // The peer never closes: only -q ends the session after stdin's end.
       const withIt = await run(['-q', '300ms'], { peerHolds: true });
@@ -235,7 +254,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
     },
   }),
   wait: plainOnly({
-    except: [DRIVERS.udpConnect.name],
+    except: [DRIVERS.udpConnect.name, DRIVERS.udpConnectExec.name],
     async observe({ run }) {
       const withIt = await run(['-w', '300ms'], { target: 'blackhole' });
       assert.equal(withIt.code, 1, withIt.stderr);
@@ -361,7 +380,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
     },
   },
   'send-only': {
-    except: [DRIVERS.udpConnect.name],
+    except: [DRIVERS.udpConnect.name, DRIVERS.udpConnectExec.name],
     async observe({ run, driver }) {
       const withIt = await run();
       okRun(withIt, '--send-only');
@@ -377,6 +396,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
       DRIVERS.tcpListenKeepOpen.name,
       DRIVERS.tcpListenKeepOpenExec.name,
       DRIVERS.udpConnect.name,
+      DRIVERS.udpConnectExec.name,
     ],
     async observe({ run }) {
       const withIt = await run(undefined, { peerCloses: true });
@@ -478,16 +498,11 @@ const OBSERVERS: Readonly<Record<string, Observer>> = {
 
 /** TLS's observations, for the TLS drivers (DTLS has its own peers). */
 function tlsOnly(observers: Readonly<Record<string, Observer>>): Record<string, Observer> {
-  const all = [
-    'tls connect',
-    'tls connect, exec',
-    'tls listen',
-    'tls listen -k',
-    'tls listen, exec',
-    'tls listen -k, exec',
-  ];
   return Object.fromEntries(
-    Object.entries(observers).map(([option, observer]) => [option, { ...observer, only: all }]),
+    Object.entries(observers).map(([option, observer]) => [
+      option,
+      { ...observer, only: TLS_DRIVERS },
+    ]),
   );
 }
 

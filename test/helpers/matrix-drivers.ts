@@ -12,6 +12,7 @@ import type { TestContext } from 'node:test';
 import { promisify } from 'node:util';
 import { loadNative } from '../../src/native/load.js';
 import { type Finished, finished, spawnCli, stop, waitForLine } from './child.js';
+import { listeningPortOf } from './listening-peer.js';
 import type { Observer } from './matrix-observe.js';
 import { portToListenOnLater } from './ports.js';
 
@@ -507,11 +508,26 @@ async function turnedAway(t: TestContext, host: string, port: number): Promise<v
   await new Promise<void>((resolve) => second.once('close', () => resolve()));
 }
 
+/** Where a UDP-connected sockcat sends from: its `connected` event, or (-v) its socket in /proc. */
+async function connectedFrom(
+  started: Started,
+): Promise<{ address: string; port: number } | undefined> {
+  const line = await lineOrEnd(
+    started.child.stderr!,
+    /^\{.*"event":"connected".*\}$|Connected to/m,
+  );
+  if (line === undefined) return undefined;
+  if (!line[0].startsWith('{')) {
+    return { address: '127.0.0.1', port: await listeningPortOf(started.child.pid!, 'udp') };
+  }
+  return (JSON.parse(line[0]) as { local: { address: string; port: number } }).local;
+}
+
 /** UDP connect: the peer is a datagram socket here that answers sockcat's first datagram. */
-export function udpConnectDriver(): Driver {
+export function udpConnectDriver({ echoes = false } = {}): Driver {
   return {
-    name: 'udp connect',
-    echoes: false,
+    name: echoes ? 'udp connect, exec' : 'udp connect',
+    echoes,
     async run(t, option, mode, partial = {}) {
       const script = { ...DEFAULT_SCRIPT, ...partial };
       const dir = tempDir(t, script.files);
@@ -523,6 +539,20 @@ export function udpConnectDriver(): Driver {
       const port = peer.address().port;
       const started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
       if (script.idlePeer) return exchange(await started.done, received, dir, '');
+      if (echoes) {
+        // The program writes nothing first: the peer sends to sockcat's port once it is connected.
+        const local = await connectedFrom(started);
+        if (local !== undefined) {
+          peer.on('message', (data: Buffer) => received.add(data));
+          peer.send(script.peerSends, local.port, local.address);
+          await Promise.race([
+            holds(received, String(script.peerSends).trimEnd(), peer),
+            started.done,
+          ]);
+          started.child.kill('SIGTERM');
+        }
+        return exchange(await started.done, received, dir, '', local);
+      }
       started.child.stdin!.write(script.stdin);
       const first = await Promise.race([
         once(peer, 'message') as Promise<[Buffer, { port: number; address: string }]>,
