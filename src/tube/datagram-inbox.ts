@@ -1,15 +1,22 @@
+import { AbortError, TimeoutError } from '../errors.js';
 import { type Waiter, type WaitOptions, waitInQueue } from './wait-queue.js';
 
 /** Datagrams kept for a reader that has not asked yet; beyond this, new ones are dropped. */
 export const DEFAULT_RECEIVE_QUEUE = 1024;
 
+/** How iteration waits: for as long as it takes (no signal, no timeout, so never these errors). */
+const UNBOUNDED: WaitOptions = {
+  aborted: () => new AbortError('datagram receive aborted', { op: 'read' }),
+  timedOut: (ms) => new TimeoutError(`datagram receive timed out (${ms} ms)`, ms, { op: 'read' }),
+};
+
 /**
- * The receive side of a datagram connection (a connected UDP socket, a DTLS session): a datagram
- * goes to the first waiting receiver, else waits here, up to `limit` datagrams; beyond that it
- * is counted as dropped, as a socket's full receive buffer would drop it. Receivers wait in
- * order, each with its own timeout or signal.
+ * The receive side of a datagram connection (a connected UDP socket, a DTLS session, one peer's
+ * session of `-u -l -k -e`): a datagram goes to the first waiting receiver, else waits here, up
+ * to `limit` datagrams; beyond that it is counted as dropped, as a socket's full receive buffer
+ * would drop it. Receivers wait in order, each with its own timeout or signal.
  */
-export class DatagramInbox {
+export class DatagramInbox implements AsyncIterable<Buffer> {
   readonly #limit: number;
   #queue: Buffer[] = [];
   #waiters: Waiter<Buffer | undefined>[] = [];
@@ -32,20 +39,21 @@ export class DatagramInbox {
     return this.#dropped;
   }
 
-  /** One datagram from the peer; ignored once ended. */
-  deliver(datagram: Buffer): void {
-    if (this.#ended) return;
+  /** One datagram from the peer; false when it was dropped (the queue full, or ended). */
+  deliver(datagram: Buffer): boolean {
+    if (this.#ended) return false;
     this.#bytes += datagram.length;
     const waiter = this.#waiters.shift();
     if (waiter) {
       waiter.resolve(datagram);
-      return;
+      return true;
     }
     if (this.#queue.length >= this.#limit) {
       this.#dropped++;
-      return;
+      return false;
     }
     this.#queue.push(datagram);
+    return true;
   }
 
   /**
@@ -65,6 +73,21 @@ export class DatagramInbox {
   end(): void {
     this.#ended = true;
     for (const waiter of this.#waiters.splice(0)) waiter.resolve(undefined);
+  }
+
+  /** The reader is gone: it ends now, and what is queued is released unread. Idempotent. */
+  close(): void {
+    this.#queue = [];
+    this.end();
+  }
+
+  /** The datagrams, until the end (or close). */
+  async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    for (;;) {
+      const datagram = await this.receive(UNBOUNDED);
+      if (datagram === undefined) return;
+      yield datagram;
+    }
   }
 
   /** The connection failed: waiting receivers, and receives once the queue is empty, get `error`. */

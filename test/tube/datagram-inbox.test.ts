@@ -63,3 +63,37 @@ test('fail: waiters and receives after the queue get the error, which wins over 
   inbox.end();
   await assert.rejects(inbox.receive(errors), failure);
 });
+
+test('deliver says whether the datagram was taken: false when the queue is full or ended', () => {
+  const inbox = new DatagramInbox(1);
+  assert.equal(inbox.deliver(Buffer.from('a')), true);
+  assert.equal(inbox.deliver(Buffer.from('b')), false);
+  inbox.end();
+  assert.equal(inbox.deliver(Buffer.from('c')), false);
+  assert.equal(inbox.dropped, 1);
+});
+
+test('iteration yields each datagram as it comes, and close ends it at once, releasing the queue', async () => {
+  // One reader per -u -l -k -e session: its command iterates; when the session ends, what it
+  // has not read is let go.
+  const inbox = new DatagramInbox();
+  const iterator = inbox[Symbol.asyncIterator]();
+  const first = iterator.next();
+  inbox.deliver(Buffer.from('one'));
+  assert.equal((await first).value?.toString(), 'one');
+  inbox.deliver(Buffer.from('two'));
+  inbox.deliver(Buffer.from('three'));
+  assert.equal((await iterator.next()).value?.toString(), 'two');
+  inbox.close();
+  assert.deepEqual(await iterator.next(), { done: true, value: undefined });
+  assert.equal(inbox.deliver(Buffer.from('late')), false);
+});
+
+test('close while the reader waits: the wait ends with the iteration', async () => {
+  const inbox = new DatagramInbox();
+  const iterator = inbox[Symbol.asyncIterator]();
+  const waiting = iterator.next();
+  inbox.close();
+  inbox.close();
+  assert.equal((await waiting).done, true);
+});

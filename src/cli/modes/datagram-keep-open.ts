@@ -3,6 +3,7 @@ import type { Network } from '../../errors.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { DatagramInbox } from '../../tube/datagram-inbox.js';
 import { reportDenied } from '../access.js';
 import { monotonicMs } from '../clock.js';
 import { reportConnectionLimit } from '../connection-limit.js';
@@ -10,8 +11,10 @@ import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
 import type { ExecMode } from './exec.js';
 import { emitClosed, openSessionEvent, peerName } from './session.js';
-import { SessionInbox } from './session-inbox.js';
 import { type DatagramPeer, toDatagrams } from './udp-session.js';
+
+/** Datagrams held for a session's command that does not keep up; later ones are dropped. */
+const SESSION_INBOX_LIMIT = 256;
 
 /** How long a `-k` datagram peer session lives without a datagram either way, unless -i says. */
 export const DEFAULT_DATAGRAM_SESSION_IDLE_MS = 60_000;
@@ -93,7 +96,7 @@ interface PeerSession {
   /** Aborted when the session ends: a reply still waiting for the peer is withdrawn. */
   ended: AbortController;
   /** -e/-c/--js-exec/--lua-exec: the peer's datagrams waiting for this session's command. */
-  inbox?: SessionInbox;
+  inbox?: DatagramInbox;
 }
 
 /** The network a session's tube names (NCAT_PROTO, messages) for each datagram transport. */
@@ -237,7 +240,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
 
   /** Start the session's command; its end ends the session (with the reason it gives). */
   const runCommand = (session: PeerSession, mode: ExecMode) => {
-    const inbox = new SessionInbox();
+    const inbox = new DatagramInbox(SESSION_INBOX_LIMIT);
     session.inbox = inbox;
     const peer: DatagramPeer = {
       local: session.local,
@@ -297,7 +300,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       session.received += data.length;
       if (session.datagrams < 2) session.datagrams++;
       touch(session);
-      if (!session.inbox?.push(data)) {
+      if (!session.inbox?.deliver(data)) {
         log.info(2, `datagram from ${peerName(session)} dropped: its command is not reading`);
       }
       return;
