@@ -44,8 +44,13 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   const meter = progressMeterFor(options.progress, io.stderr);
   type StopReason = 'stdout-closed' | 'aborted' | 'quit-after-eof';
   let stopRun!: (reason: StopReason) => void;
+  /** Why the run is ending, once it is: the reason the sessions it closes end with. */
+  let stopping: StopReason | undefined;
   const stopped = new Promise<StopReason>((resolve) => {
-    stopRun = resolve;
+    stopRun = (reason) => {
+      stopping ??= reason;
+      resolve(reason);
+    };
   });
   const limit = new ConnectionLimit(ctx, sessionTransport(ctx));
 
@@ -75,6 +80,9 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
       if (isBrokenPipe(error)) {
         reason = 'stdout-closed';
         stopRun('stdout-closed');
+      } else if (stopping !== undefined) {
+        // The run's end (-q, an interrupt) closed this client: that is why it ended.
+        reason = stopping;
       } else throw error;
     } finally {
       clients.delete(tube);
