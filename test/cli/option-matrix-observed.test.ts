@@ -188,7 +188,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
     },
   }),
   'quit-after-eof': plainOnly({
-    except: [DRIVERS.tcpListenKeepOpen.name, DRIVERS.udpConnect.name, DRIVERS.udpConnectExec.name],
+    except: [DRIVERS.udpConnect.name, DRIVERS.udpConnectExec.name],
     async observe({ run }) {
       // The peer never closes: only -q ends the session after stdin's end.
       const withIt = await run(['-q', '300ms'], { peerHolds: true });

@@ -417,6 +417,14 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
       let sockets = '';
       if (script.peerHolds) {
         client.write(script.peerSends);
+        if (keepOpen) {
+          // -k reads stdin for the clients in: it ends once this one is.
+          const accepted = await Promise.race([
+            lineOrEnd(child.stderr!, /"event":"accepted"|Connection from/),
+            closed,
+          ]);
+          if (accepted !== undefined) child.stdin!.end(script.stdin);
+        }
       } else if (script.peerCloses || script.denied) {
         client.end(script.peerSends);
       } else if (!script.idlePeer) {
