@@ -169,13 +169,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
   ipv4: plainOnly(family('-4', '127.0.0.1', '::1')),
   ipv6: plainOnly(family('-6', '::1', '127.0.0.1')),
   delay: plainOnly({
-    // (-k writes stdin only once a client is in, and UDP has no second-send script.)
-    except: [
-      ...EXEC_DRIVERS,
-      DRIVERS.tcpListenKeepOpen.name,
-      DRIVERS.udpConnect.name,
-      DRIVERS.udpConnectExec.name,
-    ],
+    // (UDP has no second-send script.)
+    except: [...EXEC_DRIVERS, DRIVERS.udpConnect.name],
     async observe({ run }) {
       const withIt = await run(['-d', '300ms'], { stdinSecond: 'second\n' });
       okRun(withIt, '-d');

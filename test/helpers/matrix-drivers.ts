@@ -436,8 +436,10 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
           ]);
           if (accepted !== undefined && keepOpen) child.stdin!.write(script.stdin);
           if (accepted !== undefined && script.secondClient) await turnedAway(t, address, port);
-          // The client half-closes once it has the stdin line (or the echo), or sockcat closed.
-          const want = String(echoes ? script.peerSends : script.stdin).trimEnd();
+          // The client half-closes once it has the stdin line (or the echo; with two sends, the
+          // second), or sockcat closed.
+          const last = echoes ? script.peerSends : (script.stdinSecond ?? script.stdin);
+          const want = String(last).trimEnd();
           await Promise.race([
             holds(received, want, client),
             new Promise<void>((resolve) => client.once('end', () => resolve())),
