@@ -354,7 +354,10 @@ export function tcpConnectDriver({ echoes = false } = {}): Driver {
         await once(server, 'listening');
         port = (server.address() as { port: number }).port;
       } else {
-        port = script.target === 'later' ? await portToListenOnLater() : blackholePort(t);
+        const chosen =
+          script.target === 'later' ? await portToListenOnLater() : await hangingPort(t);
+        if (chosen === undefined) throw new Error('the native addon is needed for a hanging port');
+        port = chosen;
       }
       started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
       if (script.target === 'later') {
@@ -475,25 +478,23 @@ export function tcpListenDriver({ keepOpen = false, echoes = false } = {}): Driv
 }
 
 /**
- * A loopback port where a connect never completes: a listener with a backlog of 0 whose one
- * queued connection is never accepted, so the kernel drops every later SYN. Closed when the
- * test ends.
+ * A listener to which a connect does not complete: a socket that listens with a backlog of 0 and
+ * never accepts, its one place in the queue taken by a connection made here. The kernel drops
+ * further SYNs, so a connect hangs until its -w timeout. Undefined without the native addon.
  */
-function blackholePort(t: TestContext): number {
+export async function hangingPort(t: TestContext): Promise<number | undefined> {
   const native = loadNative();
-  if (native === undefined) throw new Error('the native addon is needed for a blackhole port');
+  if (native === undefined) return undefined;
   const { AF_INET, SOCK_STREAM } = native.constants;
-  const listener = native.socket(AF_INET, SOCK_STREAM, 0);
-  native.bind(listener, { address: '127.0.0.1', port: 0 });
-  native.listen(listener, 0);
-  const address = native.getsockname(listener);
+  const fd = native.socket(AF_INET, SOCK_STREAM, 0);
+  t.after(() => native.close(fd));
+  native.bind(fd, { address: '127.0.0.1', port: 0 });
+  native.listen(fd, 0);
+  const address = native.getsockname(fd);
   if (!('port' in address)) throw new Error('no TCP address');
-  const filler = native.socket(AF_INET, SOCK_STREAM, 0);
-  native.connect(filler, { address: '127.0.0.1', port: address.port });
-  t.after(() => {
-    native.close(filler);
-    native.close(listener);
-  });
+  const filler = createConnection({ host: '127.0.0.1', port: address.port });
+  t.after(() => filler.destroy());
+  await once(filler, 'connect');
   return address.port;
 }
 

@@ -10,7 +10,6 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import type { TestContext } from 'node:test';
 import type { Layers } from '../../src/cli/layers.js';
 import type { Options } from '../../src/cli/options.js';
-import { loadNative } from '../../src/native/load.js';
 import {
   Collector,
   cliArgv,
@@ -18,6 +17,7 @@ import {
   type Driver,
   type Exchange,
   exchange,
+  hangingPort,
   type JsonEvent,
   lineOrEnd,
   type Script,
@@ -614,27 +614,6 @@ interface ScanExchange extends Exchange {
 interface ScanPlan {
   /** The ports to scan, the peer's being `open`; by default the peer's port alone. */
   ports?(open: number): Promise<string>;
-}
-
-/**
- * A listener to which a connect does not complete: a socket that listens with a backlog of 0 and
- * never accepts, its one place in the queue taken by a connection made here. The kernel drops
- * further SYNs, so a probe hangs until its -w timeout ("filtered"). Needs the native addon.
- */
-async function hangingPort(t: TestContext): Promise<number | undefined> {
-  const native = loadNative();
-  if (native === undefined) return undefined;
-  const { AF_INET, SOCK_STREAM } = native.constants;
-  const fd = native.socket(AF_INET, SOCK_STREAM, 0);
-  t.after(() => native.close(fd));
-  native.bind(fd, { address: HOST, port: 0 });
-  native.listen(fd, 0);
-  const address = native.getsockname(fd);
-  if (!('port' in address)) throw new Error('no TCP address');
-  const filler = createConnection({ host: HOST, port: address.port });
-  t.after(() => filler.destroy());
-  await once(filler, 'connect');
-  return address.port;
 }
 
 /**
