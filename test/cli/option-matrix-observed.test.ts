@@ -367,10 +367,12 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
   },
   pty: {
     async observe({ run, baseline, driver }) {
-      const [withIt, without] = [await run(['--pty']), await baseline()];
+      // On a terminal, the line is echoed by the terminal and then by cat, each ending in CRLF
+      // (over datagrams, two answers: the run waits for both).
+      const twice = 'from-peer\r\nfrom-peer\r\n';
+      const [withIt, without] = [await run(['--pty'], { reply: twice }), await baseline()];
       assertDelivered(withIt, driver, '--pty');
-      // On a terminal, the line is echoed by the terminal and then by cat, each ending in CRLF.
-      assert.equal(withIt.received.toString(), 'from-peer\r\nfrom-peer\r\n');
+      assert.equal(withIt.received.toString(), twice, withIt.stderr);
       assert.equal(without.received.toString(), 'from-peer\n');
     },
   },

@@ -69,6 +69,11 @@ export interface Script {
   /** With -k: a second client connects while the first is in (for -m). */
   secondClient: boolean;
   /**
+   * Datagram drivers, which stop sockcat once the peer has its answer (a datagram session has no
+   * end of file): the answer to wait for. Default: the peer's own bytes back (exec), or stdin.
+   */
+  reply: string | undefined;
+  /**
    * Connect modes: what sockcat connects to. 'peer': the peer, listening already. 'later': a
    * port that refuses until sockcat reports a failed attempt, and then the peer listens there
    * (--retry). 'blackhole': a listener whose queue is full, where a connect never completes (-w).
@@ -90,6 +95,7 @@ export const DEFAULT_SCRIPT: Script = {
   stdinSecond: undefined,
   peerHolds: false,
   secondClient: false,
+  reply: undefined,
   target: 'peer',
 };
 
@@ -557,7 +563,7 @@ export function udpConnectDriver({ echoes = false } = {}): Driver {
           peer.on('message', (data: Buffer) => received.add(data));
           peer.send(script.peerSends, local.port, local.address);
           await Promise.race([
-            holds(received, String(script.peerSends).trimEnd(), peer),
+            holds(received, script.reply ?? String(script.peerSends).trimEnd(), peer),
             started.done,
           ]);
           started.child.kill('SIGTERM');

@@ -478,7 +478,7 @@ export function datagramListenDriver({
         await Promise.race([lineOrEnd(child.stderr!, /"event":"closed"/), exited]);
         child.stdin!.end();
       } else {
-        const back = String(echoes ? String(script.peerSends) : script.stdin).trimEnd();
+        const back = script.reply ?? String(echoes ? script.peerSends : script.stdin).trimEnd();
         const both = Promise.all([
           holds(client.received, back, (check) => client.onData(check)),
           echoes
