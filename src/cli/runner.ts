@@ -46,17 +46,14 @@ export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
     return true;
   }
   switch (plan.transport) {
-    case 'websocket': {
-      // -l -k serves many clients through serve() (keep-open.ts), as over TCP.
-      if (plan.multiplicity === 'keep-open' && plan.role === 'listen') break;
-      const modes = await import('./modes/websocket.js');
-      await (plan.role === 'listen'
-        ? modes.runWebSocketListen(ctx)
-        : modes.runWebSocketConnect(ctx));
+    case 'websocket':
+      // -l is the one-client acceptor's and -l -k serve()'s, as over TCP (below).
+      if (plan.role === 'listen') break;
+      await (await import('./modes/websocket.js')).runWebSocketConnect(ctx);
       return true;
-    }
     case 'seqpacket':
-      await (await import('./modes/seqpacket.js')).runSeqpacket(ctx);
+      if (plan.role === 'listen') break;
+      await (await import('./modes/seqpacket.js')).runSeqpacketConnect(ctx);
       return true;
     case 'unix-dgram': {
       const modes = await import('./modes/unix-datagram.js');
@@ -72,7 +69,8 @@ export async function runPlan(ctx: Context, plan: Plan): Promise<boolean> {
     default:
       break;
   }
-  // Stream transports (tcp, unix): -l -k serves many clients at once; nc's -k one at a time.
+  // Stream transports (tcp, unix, websocket, seqpacket): -l -k serves many clients at once
+  // (serve()), -l one (the one-client acceptor), and nc's -k one after another (the same).
   // In connect mode -k is a session that stays half-open after the peer's EOF (ncat 7.96).
   if (
     plan.role === 'listen' &&

@@ -1,7 +1,8 @@
 import { resolveListenAddress } from '../../address/resolve.js';
 import { AbortError } from '../../errors.js';
 import type { TargetInput } from '../../transports/target.js';
-import { type Listener, type ListenOptions, listen } from '../../transports/tcp-listen.js';
+import { type ListenerTls, type ListenOptions, listen } from '../../transports/tcp-listen.js';
+import type { WebSocketTube } from '../../transports/websocket-tube.js';
 import type { Endpoint, Tube } from '../../tube/tube.js';
 import { allowOption, buildHostFilter, reportDenied } from '../access.js';
 import type { Context } from '../context.js';
@@ -9,40 +10,41 @@ import { prepareUnixListenPath } from '../unix-path.js';
 import { logListening } from './listening.js';
 import { peerName, runSession } from './session.js';
 
-/** `sockcat -l [host] [port]`: accept one client, stop listening, relay stdin/stdout with it. */
+/**
+ * What the one-client acceptor listens with: TCP or a Unix stream socket (plain or TLS), a
+ * WebSocket listener on either, or a Unix seqpacket socket. Every one hands out Tubes.
+ */
+interface OneClientListener {
+  accept(options: { signal?: AbortSignal }): Promise<Tube>;
+  close(): Promise<void>;
+  address(): Endpoint;
+  readonly tls?: ListenerTls | undefined;
+}
+
+type Filter = Awaited<ReturnType<typeof buildHostFilter>>;
+type TlsLayer = typeof import('../tls.js');
+
+/**
+ * `sockcat -l [host] [port]` over every stream transport (tcp, unix, websocket, seqpacket):
+ * accept one client, stop listening, then relay stdin/stdout with it or run -e/-c/--js-exec/
+ * --lua-exec for it. The -l -k, --broker and --chat servers are serve()'s (keep-open.ts,
+ * broker.ts); nc's sequential -k is this loop, serving one client after another.
+ */
 export async function runListen(ctx: Context): Promise<void> {
-  const { options, io, log } = ctx;
-  const listenOptions: ListenOptions = {
-    family: options.family,
-    numericOnly: options.numericOnly,
-    // ncat's backlog; a one-shot listener has no use for a long queue.
-    backlog: 10,
-  };
-  if (io.signal) listenOptions.signal = io.signal;
-  if (options.socket) listenOptions.socket = options.socket;
+  const { options, log } = ctx;
   const tls = ctx.plan.security === 'tls' ? await import('../tls.js') : undefined;
-  const tlsOptions = tls?.serverTlsOptions(ctx);
   // Sequential -k (nc.openbsd): the listener stays open and serves one client after another.
   const sequential = ctx.plan.multiplicity === 'keep-open' && options.keepOpenSequential;
-  if (tls && tlsOptions) {
-    listenOptions.tls = tlsOptions;
-    if (options.exec || sequential) {
-      // -e (and nc's -k): handshakes run side by side, so that one client stuck in its handshake
-      // never stalls the others; one that fails is dropped and the wait goes on (as ncat).
-      listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
-    } else {
-      // -l without -k (as ncat): the first client to connect is the one, and its failed
-      // handshake ends the run.
-      listenOptions.tlsSingleClient = true;
-    }
-  }
   const filter = await buildHostFilter(options);
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
-  // With TLS, refused clients are reset before any TLS work.
-  if (tls) Object.assign(listenOptions, allowOption(ctx, filter));
-  const listener = await listen(await listenTarget(ctx), listenOptions);
+  const websocket = ctx.plan.transport === 'websocket' ? await import('./websocket.js') : undefined;
+  // -e (and nc's -k) run TLS handshakes side by side, so that one client stuck in its handshake
+  // never stalls the others, and one that fails is dropped while the wait goes on (as ncat).
+  // Otherwise (as ncat's -l) the first client to connect is the one, and its failed handshake
+  // ends the run.
+  const listener = await openListener(ctx, filter, tls, !(options.exec || sequential));
   tls?.reportListenerTls(ctx, listener.tls);
   await reportListening(ctx, listener.address());
   exec?.listening(listener.address());
@@ -53,6 +55,7 @@ export async function runListen(ctx: Context): Promise<void> {
       if (!sequential) await listener.close();
       await logAccepted(ctx, tube);
       tls?.reportAcceptedTls(ctx, tube);
+      websocket?.watchWebSocketClose(ctx, tube);
       if (!sequential) {
         if (exec) await exec.session(tube, 'accepted');
         else await runSession(ctx, tube, 'accepted');
@@ -71,11 +74,66 @@ export async function runListen(ctx: Context): Promise<void> {
   }
 }
 
+/** The plan's transport, listening where -l says, with TLS when the plan has it. */
+async function openListener(
+  ctx: Context,
+  filter: Filter,
+  tls: TlsLayer | undefined,
+  singleClient: boolean,
+): Promise<OneClientListener> {
+  const { options, io, log } = ctx;
+  if (ctx.plan.transport === 'seqpacket') return openSeqpacket(ctx);
+  const listenOptions: ListenOptions = {
+    family: options.family,
+    numericOnly: options.numericOnly,
+    // ncat's backlog; a one-shot listener has no use for a long queue.
+    backlog: 10,
+  };
+  if (io.signal) listenOptions.signal = io.signal;
+  if (options.socket) listenOptions.socket = options.socket;
+  const tlsOptions = tls?.serverTlsOptions(ctx);
+  if (tls && tlsOptions) {
+    listenOptions.tls = tlsOptions;
+    // A WebSocket client is the one only once its upgrade is through, after its TLS handshake:
+    // handshakes run side by side there, whatever the mode.
+    if (singleClient && ctx.plan.transport !== 'websocket') listenOptions.tlsSingleClient = true;
+    else listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
+    // With TLS, refused clients are reset before any TLS work.
+    Object.assign(listenOptions, allowOption(ctx, filter));
+  }
+  const target = await listenTarget(ctx);
+  if (ctx.plan.transport !== 'websocket') return listen(target, listenOptions);
+  const { listenWebSocket } = await import('../../transports/websocket-listen.js');
+  const { webSocketOptions } = await import('./websocket.js');
+  const path = options.websocket?.path;
+  return listenWebSocket(target, {
+    ...listenOptions,
+    ...webSocketOptions(ctx),
+    ...(path !== undefined ? { path } : {}),
+    onHandshakeError: (error) => log.info(1, error.message),
+  });
+}
+
+/** `-l -U --seqpacket PATH`: a SOCK_SEQPACKET listener whose clients are relayed as Tubes. */
+async function openSeqpacket(ctx: Context): Promise<OneClientListener> {
+  const path = ctx.options.host ?? '';
+  await prepareUnixListenPath(path, ctx.log, 'seqpacket');
+  const { listenSeqpacket } = await import('../../transports/seqpacket.js');
+  const { seqpacketTube } = await import('./seqpacket.js');
+  const listener = await listenSeqpacket(path, { backlog: 10 });
+  const bound = { address: path, port: 0, family: 0 as const };
+  return {
+    accept: async (options) => seqpacketTube(await listener.accept(options), path, 'local'),
+    close: async () => listener.close(),
+    address: () => bound,
+  };
+}
+
 /** The next client that --allow/--deny let in; refused ones are reset and reported. */
 export async function acceptAllowed(
   ctx: Context,
-  listener: Pick<Listener, 'accept'>,
-  filter: Awaited<ReturnType<typeof buildHostFilter>>,
+  listener: Pick<OneClientListener, 'accept'>,
+  filter: Filter,
 ): Promise<Tube> {
   const { io } = ctx;
   for (;;) {
@@ -107,7 +165,8 @@ async function logAccepted(ctx: Context, tube: Tube): Promise<void> {
   const { options, log } = ctx;
   if (log.verbosity < 1) return;
   if (options.dialect !== 'openbsd') {
-    log.info(1, `Connection from ${clientName(tube)}.`);
+    const url = (tube as Partial<WebSocketTube>).url;
+    log.info(1, `Connection from ${clientName(tube)}${url ? ` (WebSocket ${url})` : ''}.`);
     return;
   }
   const { peerHostName } = await import('../openbsd-wording.js');
@@ -132,7 +191,9 @@ export async function listenTarget(ctx: Context): Promise<TargetInput> {
 
 /** An accepted client as "Connection from ..." names it; Unix clients have no name (ncat's words). */
 export function clientName(tube: Tube): string {
-  if (tube.network === 'unix') return 'a client on Unix domain socket';
+  if (tube.network === 'unix' || tube.network === 'unixpacket') {
+    return 'a client on Unix domain socket';
+  }
   return peerName(tube);
 }
 

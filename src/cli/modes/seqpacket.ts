@@ -1,5 +1,5 @@
 import { messageSocketStream } from '../../transports/message-stream.js';
-import { connectSeqpacket, listenSeqpacket } from '../../transports/seqpacket.js';
+import { connectSeqpacket } from '../../transports/seqpacket.js';
 import { Tube } from '../../tube/tube.js';
 import type { Context } from '../context.js';
 import { runSession } from './session.js';
@@ -7,37 +7,22 @@ import { runSession } from './session.js';
 /**
  * `-U --seqpacket PATH`: a Unix SOCK_SEQPACKET connection, relayed like a stream connection with
  * the TCP end-of-file rules (it has an end of stream), each stdin read sent as one message and
- * each message written to stdout as it arrives.
+ * each message written to stdout as it arrives. `-l` is the one-client acceptor's (listen.ts).
  */
-export async function runSeqpacket(ctx: Context): Promise<void> {
-  const { options, io, log } = ctx;
+export async function runSeqpacketConnect(ctx: Context): Promise<void> {
+  const { options, log } = ctx;
   const path = options.host ?? '';
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
     : undefined;
-  let tube: Tube;
-  if (ctx.plan.role === 'listen') {
-    const { prepareUnixListenPath } = await import('../unix-path.js');
-    await prepareUnixListenPath(path, log, 'seqpacket');
-    const listener = await listenSeqpacket(path, { backlog: 10 });
-    log.info(1, `Listening on ${path}`);
-    ctx.events.emit({ event: 'listening', transport: 'unix', local: { path } });
-    try {
-      const socket = await listener.accept(io.signal ? { signal: io.signal } : {});
-      tube = wrap(socket, path, 'local');
-    } finally {
-      listener.close();
-    }
-    log.info(1, 'Connection from a client on Unix domain socket.');
-  } else {
-    tube = wrap(await connectSeqpacket(path), path, 'remote');
-    log.info(1, `Connected to ${path}.`);
-  }
-  if (exec) await exec.session(tube, ctx.plan.role === 'listen' ? 'accepted' : 'connected');
-  else await runSession(ctx, tube, ctx.plan.role === 'listen' ? 'accepted' : 'connected');
+  const tube = seqpacketTube(await connectSeqpacket(path), path, 'remote');
+  log.info(1, `Connected to ${path}.`);
+  if (exec) await exec.session(tube, 'connected');
+  else await runSession(ctx, tube, 'connected');
 }
 
-function wrap(
+/** A seqpacket connection as a Tube; `side` is the end that has the socket's path. */
+export function seqpacketTube(
   socket: Awaited<ReturnType<typeof connectSeqpacket>>,
   path: string,
   side: 'local' | 'remote',

@@ -1,16 +1,13 @@
 /**
  * The WebSocket transport in the CLI: `sockcat ws://host[:port]/path` (and wss://) connects, and
- * `-l --websocket` listens; the session, exec and serve()-based modes then run over its tubes as
- * over TCP ones. Framing: binary messages by default, --ws-text, --ws-lines.
+ * `-l --websocket` listens; the one-client acceptor (listen.ts), exec and serve()-based modes then
+ * run over its tubes as over TCP ones. Framing: binary messages by default, --ws-text, --ws-lines.
  */
 import type { ServeWebSocketOptions } from '../../server/types.js';
 import type { WebSocketOptions, WebSocketTube } from '../../transports/websocket-tube.js';
 import type { Tube } from '../../tube/tube.js';
-import { allowOption, buildHostFilter } from '../access.js';
 import type { Context } from '../context.js';
 import { connectWithRetry } from '../retry.js';
-import { acceptAllowed, clientName, listenTarget } from './listen.js';
-import { logListening } from './listening.js';
 import { runSession, sessionIdOf } from './session.js';
 
 /** The library's WebSocket options from --ws-text, --ws-lines, --ws-max-message, --ws-ping. */
@@ -97,49 +94,4 @@ export async function runWebSocketConnect(ctx: Context): Promise<void> {
   const proxied = via && { remote: { address: url.host, port: url.port }, proxy: via };
   if (exec) await exec.session(tube, 'connected');
   else await runSession(ctx, tube, 'connected', proxied);
-}
-
-/** `sockcat -l --websocket [--ws-path P] PORT`: one client (as -l), then stdio or -e/-c. */
-export async function runWebSocketListen(ctx: Context): Promise<void> {
-  const { options, io, log } = ctx;
-  const ws = options.websocket!;
-  const tls = options.tls ? await import('../tls.js') : undefined;
-  const filter = await buildHostFilter(options);
-  const exec = options.exec
-    ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
-    : undefined;
-  const { listenWebSocket } = await import('../../transports/websocket-listen.js');
-  const tlsOptions = tls?.serverTlsOptions(ctx);
-  const listener = await listenWebSocket(await listenTarget(ctx), {
-    ...webSocketOptions(ctx),
-    family: options.family,
-    numericOnly: options.numericOnly,
-    backlog: 10,
-    ...(io.signal ? { signal: io.signal } : {}),
-    ...(options.socket ? { socket: options.socket } : {}),
-    ...(ws.path !== undefined ? { path: ws.path } : {}),
-    ...(tls && tlsOptions
-      ? {
-          tls: tlsOptions,
-          onTlsError: (error: Error) => tls.reportTlsFailure(ctx, error),
-          // With TLS, refused clients are reset before any TLS work.
-          ...allowOption(ctx, filter),
-        }
-      : {}),
-    onHandshakeError: (error) => log.info(1, error.message),
-  });
-  try {
-    tls?.reportListenerTls(ctx, listener.tls);
-    logListening(ctx, listener.address(), 'websocket');
-    exec?.listening(listener.address());
-    const tube = await acceptAllowed(ctx, listener, filter);
-    await listener.close();
-    log.info(1, `Connection from ${clientName(tube)} (WebSocket ${(tube as WebSocketTube).url}).`);
-    tls?.reportAcceptedTls(ctx, tube);
-    watchWebSocketClose(ctx, tube);
-    if (exec) await exec.session(tube, 'accepted');
-    else await runSession(ctx, tube, 'accepted');
-  } finally {
-    await listener.close();
-  }
 }
