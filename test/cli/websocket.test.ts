@@ -79,6 +79,20 @@ test('--ws-text sends text messages; -l --websocket --ws-path prints what a clie
   assert.equal((await finished(child)).code, 0);
 });
 
+test('-l --websocket --json: the listening and accepted events name the websocket transport', async (t) => {
+  const child = spawnCli(['-l', '--websocket', '--json', '127.0.0.1', '0']);
+  t.after(() => stop(child));
+  const listening = await waitForLine(child.stderr!, /^(\{"v":1[^\n]*"event":"listening"[^\n]*)\n/);
+  const event = JSON.parse(listening[1]!) as { transport: string; local: { port: number } };
+  assert.equal(event.transport, 'websocket');
+  const client = await connectWebSocket(`ws://127.0.0.1:${event.local.port}/`);
+  t.after(() => client.destroy());
+  const accepted = await waitForLine(child.stderr!, /(\{"v":1[^\n]*"event":"accepted"[^\n]*)\n/);
+  assert.equal((JSON.parse(accepted[1]!) as { transport: string }).transport, 'websocket');
+  await client.closeWith(1000);
+  assert.equal((await finished(child)).code, 0);
+});
+
 test('-l -k --websocket serves many clients, stdin to all of them', async (t) => {
   const child = spawnCli(['-lkv', '--websocket', '127.0.0.1', '0']);
   t.after(() => stop(child));

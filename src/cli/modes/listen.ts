@@ -148,7 +148,9 @@ export async function acceptAllowed(
 /** "Listening on": ncat's lines, or nc's (the address reverse-resolved unless -n). */
 async function reportListening(ctx: Context, bound: Endpoint): Promise<void> {
   const { options, log } = ctx;
-  if (options.dialect !== 'openbsd') return logListening(ctx, bound);
+  if (options.dialect !== 'openbsd') {
+    return logListening(ctx, bound, ctx.plan.transport === 'websocket' ? 'websocket' : 'tcp');
+  }
   ctx.events.emit({
     event: 'listening',
     transport: 'tcp',
