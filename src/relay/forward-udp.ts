@@ -5,6 +5,7 @@ import { errorReason } from '../errors.js';
 import { endpointOf } from '../transports/endpoint.js';
 import { connectUdp, type UdpConnection } from '../transports/udp.js';
 import type { Endpoint } from '../tube/tube.js';
+import { DatagramSessions } from './datagram-sessions.js';
 import type { ForwardTarget } from './forward-target.js';
 import type { Forwarder, ForwardOptions } from './forward-types.js';
 import { withRetry } from './retry.js';
@@ -22,8 +23,8 @@ interface Session {
   pending: Buffer[];
   toTarget: number;
   toClient: number;
-  timer: NodeJS.Timeout;
-  ended: boolean;
+  /** Aborted when the session has ended. */
+  ended: AbortSignal;
 }
 
 type UdpTarget = Extract<ForwardTarget, { kind: 'udp' }>;
@@ -57,8 +58,6 @@ export async function forwardUdp(
   });
   const bound = socket.address();
   const local = endpointOf(bound.address, bound.port, bound.family);
-  const sessions = new Map<string, Session>();
-  const idle = options.idleTimeout ?? DEFAULT_UDP_SESSION_IDLE;
   let nextId = 0;
   let closed = false;
   let served = 0;
@@ -68,24 +67,24 @@ export async function forwardUdp(
   });
   emit({ type: 'listening', local });
 
-  const end = (key: string, session: Session, reason: string) => {
-    if (session.ended) return;
-    session.ended = true;
-    clearTimeout(session.timer);
-    sessions.delete(key);
-    void session.upstream?.close();
-    emit({
-      type: 'closed',
-      id: session.id,
-      toTarget: session.toTarget,
-      toClient: session.toClient,
-      durationMs: Math.round(performance.now() - session.started),
-      reason,
-    });
-    if (closed && sessions.size === 0) resolveDone();
-  };
+  const sessions: DatagramSessions<Session> = new DatagramSessions<Session>({
+    idleMs: options.idleTimeout ?? DEFAULT_UDP_SESSION_IDLE,
+    ...(options.maxConnections !== undefined ? { limit: options.maxConnections } : {}),
+    onEnd: (session, reason) => {
+      void session.upstream?.close();
+      emit({
+        type: 'closed',
+        id: session.id,
+        toTarget: session.toTarget,
+        toClient: session.toClient,
+        durationMs: Math.round(performance.now() - session.started),
+        reason,
+      });
+      if (closed && sessions.size === 0) resolveDone();
+    },
+  });
 
-  const open = async (key: string, session: Session, rinfo: RemoteInfo) => {
+  const open = async (session: Session, rinfo: RemoteInfo) => {
     let attempts = 0;
     try {
       session.upstream = await withRetry(
@@ -117,11 +116,11 @@ export async function forwardUdp(
         },
       );
     } catch {
-      end(key, session, 'connect-failed');
+      sessions.end(session, 'connect-failed');
       return;
     }
     const upstream = session.upstream;
-    if (session.ended) {
+    if (session.ended.aborted) {
       void upstream.close();
       return;
     }
@@ -133,28 +132,28 @@ export async function forwardUdp(
       remote: upstream.remote,
       local: upstream.local,
     });
-    for (const datagram of session.pending.splice(0)) void sendUp(key, session, datagram);
+    for (const datagram of session.pending.splice(0)) void sendUp(session, datagram);
     try {
       for await (const datagram of upstream) {
-        session.timer.refresh();
+        sessions.sent(session);
         session.toClient += datagram.length;
         options.tap?.(session.id, 'to-client', datagram);
         options.onBytes?.(0, datagram.length);
         socket.send(datagram, rinfo.port, rinfo.address);
       }
-      end(key, session, 'done');
+      sessions.end(session, 'done');
     } catch (error) {
-      end(key, session, errorReason(error));
+      sessions.end(session, errorReason(error));
     }
   };
 
-  const sendUp = async (key: string, session: Session, datagram: Buffer) => {
+  const sendUp = async (session: Session, datagram: Buffer) => {
     try {
       await session.upstream!.send(datagram);
       session.toTarget += datagram.length;
       options.onBytes?.(datagram.length, 0);
     } catch (error) {
-      end(key, session, errorReason(error));
+      sessions.end(session, errorReason(error));
     }
   };
 
@@ -168,14 +167,9 @@ export async function forwardUdp(
         emit({ type: 'denied', remote, reason: 'not-allowed' });
         return;
       }
-      if (options.maxConnections !== undefined && sessions.size >= options.maxConnections) {
-        emit({ type: 'denied', remote, reason: 'max-conns' });
-        return;
-      }
       if (options.once && served > 0) return;
-      served++;
-      const id = ++nextId;
-      const created: Session = {
+      const id = nextId + 1;
+      const created = sessions.add(key, (ended) => ({
         id,
         remote,
         started: performance.now(),
@@ -183,19 +177,23 @@ export async function forwardUdp(
         pending: [],
         toTarget: 0,
         toClient: 0,
-        ended: false,
-        timer: setTimeout(() => end(key, created, 'idle-timeout'), idle),
-      };
+        ended,
+      }));
+      if (!created) {
+        emit({ type: 'denied', remote, reason: 'max-conns' });
+        return;
+      }
+      served++;
+      nextId = id;
       session = created;
-      sessions.set(key, created);
       emit({ type: 'accepted', id, remote, local });
-      void open(key, created, rinfo);
+      void open(created, rinfo);
     }
-    session.timer.refresh();
+    sessions.received(session);
     // The tap sees what is relayed: not a datagram dropped while the upstream socket opens.
     if (!session.upstream && session.pending.length >= PENDING_DATAGRAMS) return;
     options.tap?.(session.id, 'to-target', datagram);
-    if (session.upstream) void sendUp(key, session, datagram);
+    if (session.upstream) void sendUp(session, datagram);
     else session.pending.push(datagram);
   });
 
@@ -203,7 +201,7 @@ export async function forwardUdp(
     if (!closed) {
       closed = true;
       socket.close();
-      for (const [key, session] of [...sessions]) end(key, session, 'aborted');
+      sessions.endAll('aborted');
       if (sessions.size === 0) resolveDone();
     }
     await done;

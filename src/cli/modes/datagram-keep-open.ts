@@ -2,6 +2,7 @@ import type { Endpoint } from '../../address/endpoint.js';
 import type { Network } from '../../errors.js';
 import { AbortError } from '../../errors.js';
 import { createCrlfEncoder } from '../../relay/crlf.js';
+import { DatagramSessions } from '../../relay/datagram-sessions.js';
 import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
 import { DatagramInbox } from '../../tube/datagram-inbox.js';
 import { reportDenied } from '../access.js';
@@ -88,13 +89,8 @@ interface PeerSession {
   started: number;
   sent: number;
   received: number;
-  /** Datagrams received from the peer, counted up to 2: a one-shot session has 1. */
-  datagrams: number;
-  /** The peer has sent a second datagram: its session has the full -i from then on. */
-  conversing?: boolean;
-  expiry: NodeJS.Timeout;
   /** Aborted when the session ends: a reply still waiting for the peer is withdrawn. */
-  ended: AbortController;
+  ended: AbortSignal;
   /** -e/-c/--js-exec/--lua-exec: the peer's datagrams waiting for this session's command. */
   inbox?: DatagramInbox;
 }
@@ -120,9 +116,6 @@ type RunEnd = 'stdout-closed' | 'aborted' | 'quit-after-eof' | Error;
  */
 export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource): Promise<void> {
   const { options, io, log, sessionLog } = ctx;
-  const idleMs = options.idleTimeout ?? DEFAULT_DATAGRAM_SESSION_IDLE_MS;
-  const oneShotMs = Math.min(idleMs, ONE_SHOT_SESSION_IDLE_MS);
-  const sessions = new Map<string, PeerSession>();
   // -e/-c/--js-exec/--lua-exec: loaded before anything is bound (a bad module fails with exit 2).
   const exec = options.exec
     ? await (await import('./exec.js')).prepareExec(ctx, options.exec)
@@ -135,16 +128,19 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     stopRun = resolve;
   });
 
-  const end = (session: PeerSession, reason: string) => {
-    if (sessions.get(session.key) !== session) return;
-    sessions.delete(session.key);
-    clearTimeout(session.expiry);
-    source.ended?.(session.key);
-    session.ended.abort();
-    session.inbox?.close();
-    emitClosed(ctx, session.id, reason, session, session.started);
-    log.info(2, `session with ${peerName(session)} ended: ${reason}`);
-  };
+  // At most -m sessions: a new peer takes the place of the oldest one-shot session.
+  const sessions = new DatagramSessions<PeerSession>({
+    idleMs: options.idleTimeout ?? DEFAULT_DATAGRAM_SESSION_IDLE_MS,
+    oneShotMs: ONE_SHOT_SESSION_IDLE_MS,
+    limit: options.maxConns,
+    evictOneShot: true,
+    onEnd: (session, reason) => {
+      source.ended?.(session.key);
+      session.inbox?.close();
+      emitClosed(ctx, session.id, reason, session, session.started);
+      log.info(2, `session with ${peerName(session)} ended: ${reason}`);
+    },
+  });
 
   let opened: OpenDatagramSource | undefined;
   let stopping = false;
@@ -159,16 +155,16 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       for (const datagram of toDatagrams(chunk, max)) {
         sessionLog?.record(datagram);
         await Promise.all(
-          [...sessions.values()].map((session) =>
-            session.reply(datagram, session.ended.signal).then(
+          sessions.sessions().map((session) =>
+            session.reply(datagram, session.ended).then(
               () => {
                 session.sent += datagram.length;
-                session.expiry.refresh();
+                sessions.sent(session);
               },
               (error: unknown) => {
                 if (stopping) return;
                 const reason = source.peerGone?.(error);
-                if (reason !== undefined) end(session, reason);
+                if (reason !== undefined) sessions.end(session, reason);
               },
             ),
           ),
@@ -208,30 +204,22 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       reportDenied(ctx, sender.remote, { transport: source.transport });
       return undefined;
     }
-    if (sessions.size >= options.maxConns) {
-      // Full: the oldest session whose peer sent a single datagram makes room (Map order is
-      // creation order); sessions that have talked more are never ended for a newcomer.
-      const oneShot = [...sessions.values()].find((candidate) => candidate.datagrams === 1);
-      if (!oneShot) {
-        reportConnectionLimit(ctx, sender.remote, sessions.size, source.transport);
-        return undefined;
-      }
-      end(oneShot, 'evicted');
-    }
     const peer = { local: sender.local, remote: sender.remote };
-    const created: PeerSession = {
+    const { key } = sender;
+    const created = sessions.add(key, (ended) => ({
       ...peer,
-      key: sender.key,
+      key,
       id: openSessionEvent(ctx, peer, 'accepted', source.transport),
       reply: sender.reply,
       started: monotonicMs(),
       sent: 0,
       received: 0,
-      datagrams: 0,
-      expiry: setTimeout(() => end(created, 'idle-timeout'), oneShotMs),
-      ended: new AbortController(),
-    };
-    sessions.set(sender.key, created);
+      ended,
+    }));
+    if (!created) {
+      reportConnectionLimit(ctx, sender.remote, sessions.size, source.transport);
+      return undefined;
+    }
     log.info(1, `Connection from ${peerName(created)}.`);
     if (exec) runCommand(created, exec);
     else startInput();
@@ -248,17 +236,17 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       maxDatagram: opened?.maxDatagram ?? Number.POSITIVE_INFINITY,
       [Symbol.asyncIterator]: () => inbox[Symbol.asyncIterator](),
       send: (datagram) =>
-        session.reply(datagram, session.ended.signal).then(
+        session.reply(datagram, session.ended).then(
           () => {
             session.sent += datagram.length;
-            session.expiry.refresh();
+            sessions.sent(session);
           },
           (error: unknown) => {
             // A reply that fails is lost, as a datagram may be; one that says the peer is gone
             // ends the session (and so the command).
-            if (stopping || session.ended.signal.aborted) return;
+            if (stopping || session.ended.aborted) return;
             const reason = source.peerGone?.(error);
-            if (reason !== undefined) end(session, reason);
+            if (reason !== undefined) sessions.end(session, reason);
             else log.info(2, `reply to ${peerName(session)} failed: ${(error as Error).message}`);
           },
         ),
@@ -269,27 +257,15 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     const running = mode
       .session(datagramTube(peer, NETWORK[source.transport] ?? 'udp'), 'accepted', {
         keepOpen: true,
-        signal: session.ended.signal,
+        signal: session.ended,
         managedId: session.id,
       })
       .then(
-        (reason) => end(session, reason),
-        (error: unknown) => end(session, closeReasonOf(error)),
+        (reason) => sessions.end(session, reason),
+        (error: unknown) => sessions.end(session, closeReasonOf(error)),
       )
       .finally(() => commands.delete(running));
     commands.add(running);
-  };
-
-  /** A datagram from the peer: its session lives on (the full -i from its second datagram). */
-  const touch = (session: PeerSession) => {
-    if (session.datagrams === 2 && oneShotMs < idleMs && !session.conversing) {
-      // A second datagram: a real conversation, with the full -i from now on.
-      session.conversing = true;
-      clearTimeout(session.expiry);
-      session.expiry = setTimeout(() => end(session, 'idle-timeout'), idleMs);
-    } else {
-      session.expiry.refresh();
-    }
   };
 
   const deliver = async (data: Buffer, sender: DatagramSender): Promise<void> => {
@@ -298,8 +274,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
       // The command's taps count and record what it reads (-o/-x); a full inbox drops.
       if (!session) return;
       session.received += data.length;
-      if (session.datagrams < 2) session.datagrams++;
-      touch(session);
+      sessions.received(session);
       if (!session.inbox?.deliver(data)) {
         log.info(2, `datagram from ${peerName(session)} dropped: its command is not reading`);
       }
@@ -309,8 +284,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     if (!session && sender.key !== undefined) return;
     if (session) {
       session.received += data.length;
-      if (session.datagrams < 2) session.datagrams++;
-      touch(session);
+      sessions.received(session);
     }
     sessionLog?.record(data);
     if (options.sendOnly) return;
@@ -328,7 +302,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
     admit: (sender) => sessionFor(sender) !== undefined,
     end: (key, reason) => {
       const session = sessions.get(key);
-      if (session) end(session, reason);
+      if (session) sessions.end(session, reason);
     },
   });
   // A datagram handled while open() was finishing may have started a session already.
@@ -345,7 +319,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
   input?.stop();
   await opened.close();
   const reason = outcome instanceof Error ? closeReasonOf(outcome) : outcome;
-  for (const session of [...sessions.values()]) end(session, reason);
+  sessions.endAll(reason);
   // Every command ended with its session: the run returns once each one has been reaped.
   await Promise.all([...commands]);
   if (outcome instanceof Error) throw outcome;
