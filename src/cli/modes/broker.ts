@@ -1,7 +1,5 @@
 import { AbortError, SockcatError } from '../../errors.js';
 import { escapeControls, LineSplitter } from '../../relay/chat-text.js';
-import { createCrlfEncoder } from '../../relay/crlf.js';
-import { pump } from '../../relay/stream-io.js';
 import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { Tube } from '../../tube/tube.js';
@@ -13,6 +11,7 @@ import { progressMeterFor } from '../progress.js';
 import { serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { emitTubeClosed, openSessionEvent, peerName } from './session.js';
+import { fanOutStdin } from './stdin-fan-out.js';
 import { answerTelnet } from './telnet-answer.js';
 import { serveWebSocketOptions } from './websocket.js';
 
@@ -307,29 +306,17 @@ export async function runBroker(ctx: Context): Promise<void> {
   logListening(ctx, server.address());
 
   // ---- stdin: to every client, as <user0> in chat -------------------------------------------
-  let input: ReturnType<typeof pump> | undefined;
-  if (!options.recvOnly) {
-    const encode = options.crlf ? createCrlfEncoder() : undefined;
-    const splitter = chat ? new LineSplitter(MAX_CHAT_LINE) : undefined;
-    input = pump(io.stdin, async (read) => {
-      const chunk = encode ? encode(read) : read;
-      for (const message of messagesOf('<user0>', splitter, chunk)) broadcast(message);
+  // Stdin's end changes nothing for the clients (as ncat); -q ends the broker.
+  const splitter = chat ? new LineSplitter(MAX_CHAT_LINE) : undefined;
+  const input = fanOutStdin(ctx, {
+    messages: (read) => messagesOf('<user0>', splitter, read),
+    deliver: async (message) => {
+      broadcast(message);
       const wait = room(undefined);
       if (wait) await wait;
-      if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
-    });
-    input.done.then(
-      () => {
-        for (const message of messagesOf('<user0>', splitter, undefined)) broadcast(message);
-        // Stdin's end changes nothing for the clients (as ncat); -q ends the broker.
-        const quit = options.quitAfterEof;
-        if (quit !== undefined && quit >= 0) {
-          setTimeout(() => stopRun('quit-after-eof'), quit);
-        }
-      },
-      () => {},
-    );
-  }
+    },
+    quit: () => stopRun('quit-after-eof'),
+  });
 
   const onAbort = () => stopRun('aborted');
   io.signal?.addEventListener('abort', onAbort, { once: true });

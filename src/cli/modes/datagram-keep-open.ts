@@ -1,9 +1,8 @@
 import type { Endpoint } from '../../address/endpoint.js';
 import type { Network } from '../../errors.js';
 import { AbortError } from '../../errors.js';
-import { createCrlfEncoder } from '../../relay/crlf.js';
 import { DatagramSessions } from '../../relay/datagram-sessions.js';
-import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { isBrokenPipe, writeChunk } from '../../relay/stream-io.js';
 import { DatagramInbox } from '../../tube/datagram-inbox.js';
 import { reportDenied } from '../access.js';
 import { monotonicMs } from '../clock.js';
@@ -12,6 +11,7 @@ import type { Context } from '../context.js';
 import { closeReasonOf, type Transport } from '../events.js';
 import type { ExecMode } from './exec.js';
 import { emitClosed, openSessionEvent, peerName } from './session.js';
+import { type FanOut, fanOutStdin } from './stdin-fan-out.js';
 import { type DatagramPeer, toDatagrams } from './udp-session.js';
 
 /** Datagrams held for a session's command that does not keep up; later ones are dropped. */
@@ -144,15 +144,14 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
 
   let opened: OpenDatagramSource | undefined;
   let stopping = false;
-  let input: ReturnType<typeof pump> | undefined;
+  let input: FanOut | undefined;
   const startInput = () => {
     // An exec run's sessions talk with their commands: sockcat's stdin is not read (as ncat).
-    if (input || options.recvOnly || !opened || exec) return;
-    const encode = options.crlf ? createCrlfEncoder() : undefined;
+    if (input || !opened || exec) return;
     const max = opened.maxDatagram;
-    input = pump(io.stdin, async (read) => {
-      const chunk = encode ? encode(read) : read;
-      for (const datagram of toDatagrams(chunk, max)) {
+    input = fanOutStdin(ctx, {
+      messages: (read) => (read ? toDatagrams(read, max) : []),
+      deliver: async (datagram) => {
         sessionLog?.record(datagram);
         await Promise.all(
           sessions.sessions().map((session) =>
@@ -169,20 +168,9 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
             ),
           ),
         );
-        if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
-      }
-    });
-    input.done.then(
-      () => {
-        log.info(2, 'EOF on stdin');
-        // -q: the server ends that long after stdin's end (exit 0).
-        const quit = options.quitAfterEof;
-        if (quit !== undefined && Number.isFinite(quit)) {
-          setTimeout(() => stopRun('quit-after-eof'), quit).unref();
-        }
       },
-      () => {},
-    );
+      quit: () => stopRun('quit-after-eof'),
+    });
   };
 
   /** The session for this sender, a new one if admitted, undefined if refused or unnamed. */

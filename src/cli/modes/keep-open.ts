@@ -1,6 +1,5 @@
 import { AbortError } from '../../errors.js';
-import { createCrlfEncoder } from '../../relay/crlf.js';
-import { isBrokenPipe, pump, writeChunk } from '../../relay/stream-io.js';
+import { isBrokenPipe, writeChunk } from '../../relay/stream-io.js';
 import { createTelnetParser } from '../../relay/telnet.js';
 import { serve } from '../../server/serve.js';
 import type { ConnectionInfo } from '../../server/types.js';
@@ -15,6 +14,7 @@ import { progressMeterFor } from '../progress.js';
 import { clientName, listenTarget, serveHost } from './listen.js';
 import { logListening } from './listening.js';
 import { emitTubeClosed, openSessionEvent } from './session.js';
+import { fanOutStdin } from './stdin-fan-out.js';
 import { answerTelnet } from './telnet-answer.js';
 import { serveWebSocketOptions, watchWebSocketClose } from './websocket.js';
 
@@ -114,31 +114,22 @@ export async function runKeepOpen(ctx: Context): Promise<void> {
   logListening(ctx, server.address(), ctx.plan.transport === 'websocket' ? 'websocket' : 'tcp');
   exec?.listening(server.address());
 
-  let input: ReturnType<typeof pump> | undefined;
   // With -e/-c/--js-exec stdin is not read (as ncat).
-  if (!options.recvOnly && !exec) {
-    const encode = options.crlf ? createCrlfEncoder() : undefined;
-    input = pump(io.stdin, async (read) => {
-      const chunk = encode ? encode(read) : read;
-      sessionLog?.record(chunk);
-      meter?.sent(chunk.length * clients.size);
-      await Promise.all([...clients].map((tube) => tube.send(chunk).catch(() => {})));
-      if (options.delay) await new Promise((resolve) => setTimeout(resolve, options.delay));
-    });
-    input.done.then(
-      () => {
-        // -q: the server ends that long after stdin's end (exit 0).
-        const quit = options.quitAfterEof;
-        if (quit !== undefined && Number.isFinite(quit)) {
-          setTimeout(() => stopRun('quit-after-eof'), quit).unref();
-        }
+  const input = exec
+    ? undefined
+    : fanOutStdin(ctx, {
+        deliver: async (chunk) => {
+          sessionLog?.record(chunk);
+          meter?.sent(chunk.length * clients.size);
+          await Promise.all([...clients].map((tube) => tube.send(chunk).catch(() => {})));
+        },
         // Clients connected now get FIN; later ones get nothing more (as ncat).
-        if (options.noShutdown) return;
-        for (const tube of clients) tube.shutdown('send').catch(() => {});
-      },
-      () => {},
-    );
-  }
+        ended: () => {
+          if (options.noShutdown) return;
+          for (const tube of clients) tube.shutdown('send').catch(() => {});
+        },
+        quit: () => stopRun('quit-after-eof'),
+      });
 
   const onAbort = () => stopRun('aborted');
   io.signal?.addEventListener('abort', onAbort, { once: true });
