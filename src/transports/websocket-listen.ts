@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { formatHostPort } from '../address/host-port.js';
-import { ArgumentError, type ErrorContext } from '../errors.js';
+import { ArgumentError, ClosedError, type ErrorContext, WebSocketError } from '../errors.js';
 import type { TlsInfo } from '../tls/options.js';
 import type { Endpoint, TubeOptions } from '../tube/tube.js';
 import { AcceptQueue } from './accept-queue.js';
@@ -24,7 +24,11 @@ export interface WebSocketListenOptions extends WebSocketOptions, Omit<ListenOpt
   path?: string;
   /** Milliseconds a client has to send its upgrade request. Default 10000. */
   handshakeTimeout?: number;
-  /** Called when a client is dropped before it became a WebSocket (bad request, wrong path). */
+  /**
+   * Called when a client is dropped before it became a WebSocket (bad request, wrong path).
+   * With `tls` and `tlsSingleClient`, the one client's failed upgrade is accept()'s rejection
+   * instead, as its failed TLS handshake is.
+   */
   onHandshakeError?: (error: Error, remote: Endpoint) => void;
 }
 
@@ -120,8 +124,10 @@ export class WebSocketListener implements AsyncIterable<WebSocketTube> {
       let tube: Awaited<ReturnType<Listener['accept']>>;
       try {
         tube = await this.#inner.accept();
-      } catch {
-        return; // closed
+      } catch (error) {
+        // Closed, or (tlsSingleClient) the one client's handshake failed: the wait is over.
+        if (!(error instanceof ClosedError)) this.#queue.fail(error as Error);
+        return;
       }
       const { local, remote, network } = tube;
       const info = tube.tls;
@@ -151,10 +157,14 @@ export class WebSocketListener implements AsyncIterable<WebSocketTube> {
     if (!accepted) return;
     clearTimeout(accepted.timer);
     const name = formatHostPort(accepted.remote.address, accepted.remote.port);
-    this.#options.onHandshakeError?.(
-      new ArgumentError(`WebSocket client ${name} dropped: ${why}`),
-      accepted.remote,
-    );
+    const message = `WebSocket client ${name} dropped: ${why}`;
+    if (this.#options.tlsSingleClient && this.#options.tls) {
+      // The one client (nobody else gets in) failed its upgrade: the wait is over, as when its
+      // TLS handshake fails.
+      this.#queue.fail(new WebSocketError(message, this.#ctx()));
+      return;
+    }
+    this.#options.onHandshakeError?.(new ArgumentError(message), accepted.remote);
   }
 
   #onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer): void => {

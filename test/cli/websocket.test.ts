@@ -2,6 +2,7 @@
 // verification, retries, and the refusals of what a WebSocket cannot honour.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { connect } from '../../src/dial/connect.js';
 import { connectWebSocket } from '../../src/dial/websocket-connect.js';
 import { listenWebSocket } from '../../src/transports/websocket-listen.js';
 import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
@@ -126,6 +127,27 @@ test('wss:// verifies the server by default; --ssl-insecure turns it off', async
   child.stdin!.end('secret');
   assert.equal((await server.recvAll()).toString(), 'secret');
   assert.equal((await finished(child)).code, 0);
+});
+
+test('-l --websocket --ssl without -k: the one client failing its TLS handshake or its upgrade ends the run (exit 1), as -l --ssl', async (t) => {
+  for (const failure of ['plaintext', 'wrong path'] as const) {
+    const child = spawnCli(['-lv', '--websocket', '--ssl', '--ws-path', '/in', '127.0.0.1', '0']);
+    t.after(() => stop(child));
+    const done = finished(child);
+    const port = Number((await waitForLine(child.stderr!, /Listening on 127\.0\.0\.1:(\d+)/))[1]);
+    if (failure === 'plaintext') {
+      const plain = await connect(`127.0.0.1:${port}`);
+      t.after(() => plain.destroy());
+      await plain.send('GET /in HTTP/1.1\r\nHost: x\r\n\r\n');
+    } else {
+      await assert.rejects(
+        connectWebSocket(`wss://127.0.0.1:${port}/other`, { tls: { insecure: true } }),
+      );
+    }
+    const result = await done;
+    assert.equal(result.code, 1, `${failure}: ${result.stderr}`);
+    assert.doesNotMatch(result.stderr, /Connection from/, failure);
+  }
 });
 
 test('--retry: each failed attempt at -v, then the connection', async (t) => {

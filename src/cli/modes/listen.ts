@@ -94,9 +94,8 @@ async function openListener(
   const tlsOptions = tls?.serverTlsOptions(ctx);
   if (tls && tlsOptions) {
     listenOptions.tls = tlsOptions;
-    // A WebSocket client is the one only once its upgrade is through, after its TLS handshake:
-    // handshakes run side by side there, whatever the mode.
-    if (singleClient && ctx.plan.transport !== 'websocket') listenOptions.tlsSingleClient = true;
+    // Over WebSocket the one client's failed upgrade ends the run too.
+    if (singleClient) listenOptions.tlsSingleClient = true;
     else listenOptions.onTlsError = (error) => tls.reportTlsFailure(ctx, error);
     // With TLS, refused clients are reset before any TLS work.
     Object.assign(listenOptions, allowOption(ctx, filter));
