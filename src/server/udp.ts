@@ -31,7 +31,7 @@ export interface UdpServer {
   address(): Endpoint;
   /** Datagrams handled so far. */
   readonly handled: number;
-  /** Stop receiving; resolves once in-flight handlers have finished. Idempotent. */
+  /** Stop receiving; resolves once in-flight handlers and replies have finished. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -65,6 +65,8 @@ export async function serveUdp(options: UdpServeOptions): Promise<UdpServer> {
   const bound = socket.address();
   const local = endpointOf(bound.address, bound.port, bound.family);
   const inFlight = new Set<Promise<void>>();
+  /** Replies handed to the socket and not yet sent: close() lets them go out first. */
+  const sending = new Set<Promise<void>>();
   let handled = 0;
   const onError =
     options.onError ??
@@ -81,13 +83,21 @@ export async function serveUdp(options: UdpServeOptions): Promise<UdpServer> {
       data,
       remote,
       local,
-      reply: (payload) =>
-        new Promise<void>((resolve, reject) => {
+      reply: (payload) => {
+        const sent = new Promise<void>((resolve, reject) => {
           const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
           socket.send(bytes, rinfo.port, rinfo.address, (error) =>
             error ? reject(error) : resolve(),
           );
-        }),
+        });
+        const settled = sent.then(
+          () => {},
+          () => {},
+        );
+        sending.add(settled);
+        void settled.finally(() => sending.delete(settled));
+        return sent;
+      },
     };
     const run = (async () => {
       try {
@@ -114,6 +124,8 @@ export async function serveUdp(options: UdpServeOptions): Promise<UdpServer> {
       closing ??= (async () => {
         socket.removeAllListeners('message');
         await Promise.all(inFlight);
+        // A reply sent last (a DTLS close_notify) would be dropped by closing under it.
+        await Promise.all(sending);
         await new Promise<void>((resolve) => socket.close(() => resolve()));
       })();
       return closing;

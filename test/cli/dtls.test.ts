@@ -83,6 +83,26 @@ test('-u -l -k --ssl: three peers at once, each with its own session; stdin goes
   await waitForLine(server.child.stdout!, /still here\n/);
 });
 
+test('-u -l -k --ssl -q: the run ends after stdin; each session closes with quit-after-eof, and its peer gets close_notify', async (t) => {
+  const server = await dtlsListener(t, ['-k', '--json', '-q', '0']);
+  const peer = await connectUdp(`127.0.0.1:${server.port}`, { tls: { insecure: true } });
+  t.after(() => peer.close());
+  await peer.send('hello\n');
+  await waitForLine(server.child.stdout!, /hello\n/);
+  server.child.stdin!.end();
+  // The peer sees the session's end (close_notify): its receive ends.
+  assert.equal(await peer.recv(), undefined);
+  const result = await server.done;
+  assert.equal(result.code, 0, result.stderr);
+  const closed = [...result.stderr.matchAll(/\{[^\n]*"event":"closed"[^\n]*\}/g)].map(
+    (match) => JSON.parse(match[0]) as { reason: string },
+  );
+  assert.deepEqual(
+    closed.map((event) => event.reason),
+    ['quit-after-eof'],
+  );
+});
+
 test('--ssl-verify against a self-signed DTLS server: one line, exit 1', async (t) => {
   const server = await dtlsListener(t, []);
   const result = await runCli(['-u', '--ssl-verify', '127.0.0.1', String(server.port)], 'x\n');

@@ -175,6 +175,7 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
 
   /** The session for this sender, a new one if admitted, undefined if refused or unnamed. */
   const sessionFor = (sender: DatagramSender): PeerSession | undefined => {
+    if (stopping) return undefined;
     if (sender.key === undefined) {
       if (exec) {
         log.info(
@@ -301,13 +302,14 @@ export async function runDatagramKeepOpen(ctx: Context, source: DatagramSource):
   io.signal?.addEventListener('abort', onAbort, { once: true });
   if (io.signal?.aborted) onAbort();
   const outcome = await stopped;
-  // Replies failing from here on fail because the socket closes: the sessions end below.
+  // Replies failing from here on fail because the run is ending: no new session starts.
   stopping = true;
   io.signal?.removeEventListener('abort', onAbort);
   input?.stop();
+  // The sessions end with the run's reason (DTLS: a close_notify to each peer), then the socket
+  // closes; closed the other way round, a DTLS session would end as if its peer had closed it.
+  sessions.endAll(outcome instanceof Error ? closeReasonOf(outcome) : outcome);
   await opened.close();
-  const reason = outcome instanceof Error ? closeReasonOf(outcome) : outcome;
-  sessions.endAll(reason);
   // Every command ended with its session: the run returns once each one has been reaped.
   await Promise.all([...commands]);
   if (outcome instanceof Error) throw outcome;
