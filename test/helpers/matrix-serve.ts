@@ -24,6 +24,7 @@ import {
   type Started,
   socketsOf,
   start,
+  stopTurnedAway,
   tcpListenDriver,
   tempDir,
 } from './matrix-drivers.js';
@@ -159,7 +160,11 @@ async function serveTcp(
   const port = await listeningPort(started);
   if (port === undefined)
     return { ...exchange(await started.done, new Collector(), dir, ''), head: '' };
-  const client = createConnection({ host: script.host, port, allowHalfOpen: true });
+  const client = (script.dial ?? createConnection)({
+    host: script.host,
+    port,
+    allowHalfOpen: true,
+  });
   t.after(() => client.destroy());
   client.on('error', () => {});
   // (events.once would reject on the 'error' of a reset: a reset is an outcome here.)
@@ -197,7 +202,8 @@ async function serveTcp(
     client.end();
   }
   await closed;
-  if ((how.keepOpen || script.denied) && child.exitCode === null) {
+  if (script.turnedAway?.()) await stopTurnedAway(started, option);
+  else if ((how.keepOpen || script.denied) && child.exitCode === null) {
     await lineOrEnd(child.stderr!, script.denied ? /"event":"denied"/ : /"event":"closed"/);
     child.kill('SIGTERM');
   }
@@ -210,7 +216,7 @@ async function serveTcp(
   };
 }
 
-function proxyServerDriver(): Driver & {
+export function proxyServerDriver(): Driver & {
   serve(
     t: TestContext,
     option: readonly string[],
@@ -414,7 +420,7 @@ function retries(extra: readonly string[]): Observer {
   };
 }
 
-function tcpForwardDriver(keepOpen: boolean): Driver {
+export function tcpForwardDriver(keepOpen: boolean): Driver {
   return {
     name: `tcp forward${keepOpen ? ' -k' : ''}`,
     echoes: true,
@@ -574,8 +580,12 @@ end
 
 /** A TCP listen driver (an echo, as -l -e cat is) with the handler files in the CLI's directory. */
 function handlerDriver(kind: 'js-exec' | 'lua-exec', keepOpen: boolean): Driver {
-  const base = tcpListenDriver({ keepOpen, echoes: true });
-  const driver: Driver = {
+  return withHandlers(tcpListenDriver({ keepOpen, echoes: true }), kind);
+}
+
+/** An echoing driver (-e cat's) made a --js-exec or --lua-exec one: the handlers in its directory. */
+export function withHandlers<D extends Driver>(base: D, kind: 'js-exec' | 'lua-exec'): D {
+  const driver: D = {
     ...base,
     name: `${base.name} --${kind}`,
     run: (t, option, mode, partial = {}) =>
@@ -585,6 +595,7 @@ function handlerDriver(kind: 'js-exec' | 'lua-exec', keepOpen: boolean): Driver 
   return {
     ...driver,
     observers: {
+      ...base.observers,
       // -C turns the LFs the script writes into CRLFs, as it does for an -e child's output.
       crlf: {
         async observe({ run, baseline }) {
