@@ -3,14 +3,15 @@
 // --js-exec/--lua-exec and Unix stream drivers of the other families, made TLS ones (their
 // clients speak TLS through Node's `tls`, or their peer is a tls.Server), so that matrix-tls.ts's
 // observers read them as they read its own drivers.
+import assert from 'node:assert/strict';
 import { createConnection, type Socket } from 'node:net';
 import { type ConnectionOptions, connect as tlsConnect } from 'node:tls';
 import type { Layers } from '../../src/cli/layers.js';
 import type { Options } from '../../src/cli/options.js';
 import type { TestCertificates } from './certificates.js';
-import { brokerDriver } from './matrix-broker.js';
-import type { Dial, Driver } from './matrix-drivers.js';
-import type { Observer } from './matrix-observe.js';
+import { brokerDriver, wsListenDriver } from './matrix-broker.js';
+import { type Dial, type Driver, type Exchange, tcpListenDriver } from './matrix-drivers.js';
+import { assertDelivered, type Observer } from './matrix-observe.js';
 import { proxyServerDriver, tcpForwardDriver, withHandlers } from './matrix-serve.js';
 import {
   certificatesFor,
@@ -25,6 +26,12 @@ import {
   tlsListenDriver,
   viewOf,
 } from './matrix-tls.js';
+import {
+  datagramListenDriver,
+  seqpacketListenDriver,
+  unixConnectDriver,
+  unixListenDriver,
+} from './matrix-unix.js';
 
 /**
  * The client connections of one run, made TLS ones as the script's peer says (or plain ones, to
@@ -121,9 +128,70 @@ const DRIVERS = {
   unixListen: observedTls(tlsListenDriver({ unix: true })),
 };
 
-/** TLS in the broker, chat, proxy server, --forward, --js-exec, --lua-exec and -U modes. */
+type Handler = 'js-exec' | 'lua-exec';
+
+function acceptedOver(run: Exchange): unknown[] {
+  return run.events.filter((event) => event.event === 'accepted').map((e) => e['transport']);
+}
+
+/**
+ * --js-exec/--lua-exec served over WebSocket (-l --websocket): the echo comes back in messages,
+ * and the accepted client is a WebSocket one, where without --websocket the same mode serves a
+ * TCP client (broker's `websocket` observer knows only its own drivers' TCP counterparts).
+ */
+function handlerOverWebsocket(kind: Handler): Driver {
+  const driver = withHandlers(wsListenDriver({ echoes: true }), kind);
+  const tcp = withHandlers(tcpListenDriver({ echoes: true }), kind);
+  const websocket: Observer = {
+    async observe({ t, run, argv, mode }) {
+      const withIt = await run();
+      assertDelivered(withIt, driver, argv.join(' '));
+      assert.deepEqual(acceptedOver(withIt), ['websocket'], withIt.stderr);
+      const without = await tcp.run(t, [], mode.argv);
+      assertDelivered(without, tcp, 'without --websocket');
+      assert.deepEqual(acceptedOver(without), ['tcp'], without.stderr);
+    },
+  };
+  return { ...driver, observers: { ...driver.observers, websocket } };
+}
+
+/** The handler modes (each handler an echo) over Unix stream, seqpacket, UDP and WebSocket. */
+const HANDLER_DRIVERS: Readonly<Record<Handler, Readonly<Record<string, Driver>>>> = {
+  'js-exec': handlersOver('js-exec'),
+  'lua-exec': handlersOver('lua-exec'),
+};
+
+function handlersOver(kind: Handler): Readonly<Record<string, Driver>> {
+  return {
+    unixConnect: withHandlers(unixConnectDriver({ echoes: true }), kind),
+    unixListen: withHandlers(unixListenDriver({ echoes: true }), kind),
+    seqpacketListen: withHandlers(seqpacketListenDriver({ echoes: true }), kind),
+    udpListen: withHandlers(datagramListenDriver({ echoes: true }), kind),
+    websocketListen: handlerOverWebsocket(kind),
+  };
+}
+
+/** --js-exec and --lua-exec over the transports other than TCP (one session, no -k). */
+function chooseHandler(layers: Layers): Driver | undefined {
+  const { transport, security, role, multiplicity, io } = layers;
+  if (security !== 'plain' || multiplicity !== 'once') return undefined;
+  if (io !== 'js-exec' && io !== 'lua-exec') return undefined;
+  const drivers = HANDLER_DRIVERS[io];
+  if (transport === 'unix') return role === 'connect' ? drivers.unixConnect : drivers.unixListen;
+  if (role !== 'listen') return undefined;
+  if (transport === 'seqpacket') return drivers.seqpacketListen;
+  if (transport === 'udp') return drivers.udpListen;
+  if (transport === 'websocket') return drivers.websocketListen;
+  return undefined;
+}
+
+/**
+ * TLS in the broker, chat, proxy server, --forward, --js-exec, --lua-exec and -U modes; and the
+ * handler modes over Unix, seqpacket, UDP and WebSocket.
+ */
 export function chooseTlsio(layers: Layers, options: Options): Driver | undefined {
   const { transport, security, role, multiplicity, io } = layers;
+  if (security === 'plain') return chooseHandler(layers);
   if (security !== 'tls') return undefined;
   if (transport === 'unix' && io === 'stdio' && multiplicity === 'once') {
     return role === 'connect' ? DRIVERS.unixConnect : DRIVERS.unixListen;
