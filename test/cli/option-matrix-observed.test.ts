@@ -29,10 +29,16 @@ import {
   udpConnectDriver,
 } from '../helpers/matrix-drivers.js';
 import { chooseDtls } from '../helpers/matrix-dtls.js';
-import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
+import {
+  alsoFor,
+  assertDelivered,
+  eventsNamed,
+  type Observer,
+  okRun,
+} from '../helpers/matrix-observe.js';
 import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
-import { chooseTlsio, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
+import { chooseTlsio, TLSIO_CORE_DRIVERS, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
 import { ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
@@ -488,7 +494,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
 };
 
 const OBSERVERS: Readonly<Record<string, Observer>> = {
-  ...CORE_OBSERVERS,
+  ...alsoFor(CORE_OBSERVERS, TLSIO_CORE_DRIVERS),
   ...TLSIO_OBSERVERS,
   ...UNIX_OBSERVERS,
   ...tlsOnly(TLS_OBSERVERS),

@@ -47,3 +47,20 @@ export function assertDelivered(run: Exchange, driver: Driver, what: string): vo
     assert.match(run.stdout.toString(), /from-peer/, `${what}: the peer's bytes reached stdout`);
   }
 }
+
+/**
+ * `observers`, with more drivers (by option) where an observer is scoped to some (`only`): for a
+ * family whose drivers have the scripts an observation needs, so that it applies to them too.
+ */
+export function alsoFor(
+  observers: Readonly<Record<string, Observer>>,
+  drivers: Readonly<Record<string, readonly string[]>>,
+): Record<string, Observer> {
+  const widened: Record<string, Observer> = { ...observers };
+  for (const [option, names] of Object.entries(drivers)) {
+    const observer = observers[option];
+    if (observer?.only === undefined) throw new Error(`${option}: no scoped observer to widen`);
+    widened[option] = { ...observer, only: [...observer.only, ...names] };
+  }
+  return widened;
+}

@@ -54,7 +54,7 @@ interface TcpOrigin {
  * The TCP origin. It can hold its answer: while the `ss` probe runs, no answer is in flight to
  * the client, whose delayed ACK would show the retransmit timer in place of keepalive's.
  */
-async function tcpOrigin(t: TestContext, hold: boolean, port = 0): Promise<TcpOrigin> {
+async function tcpOrigin(t: TestContext, hold: boolean, port = 0, host = HOST): Promise<TcpOrigin> {
   let release = () => {};
   const released = hold ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
   let gotFirst = () => {};
@@ -75,7 +75,7 @@ async function tcpOrigin(t: TestContext, hold: boolean, port = 0): Promise<TcpOr
     socket.on('end', () => answer.then(() => socket.end()));
   });
   t.after(() => server.close());
-  server.listen(port, HOST);
+  server.listen(port, host);
   await once(server, 'listening');
   return { port: (server.address() as { port: number }).port, got, release };
 }
@@ -91,9 +91,13 @@ async function udpOrigin(t: TestContext): Promise<number> {
   return origin.address().port;
 }
 
-/** The matrix's forward target placeholder (`127.0.0.1:9`, `udp://127.0.0.1:9`) aimed at `port`. */
-function aimed(argv: readonly string[], port: number): string[] {
-  return argv.map((word) => word.replace(/^((?:udp:\/\/)?127\.0\.0\.1):9$/, `$1:${port}`));
+/**
+ * The matrix's forward target placeholder (`127.0.0.1:9`, `udp://127.0.0.1:9`) aimed at `port`
+ * (on `host` when it is another: `::1` for -6).
+ */
+function aimed(argv: readonly string[], port: number, host = HOST): string[] {
+  const at = host === HOST ? '$1' : `$2${host.includes(':') ? `[${host}]` : host}`;
+  return argv.map((word) => word.replace(/^((udp:\/\/)?127\.0\.0\.1):9$/, `${at}:${port}`));
 }
 
 /** Resolves once `ready()` holds after a chunk arrives on `socket`, or once `closed` settles. */
@@ -151,9 +155,14 @@ async function serveTcp(
   how: TcpServe,
 ): Promise<ProxyExchange> {
   const dir = tempDir(t, script.files);
-  const origin = await tcpOrigin(t, script.probeSockets);
+  // The origin is where the script's peer would be (an IPv6 one for -6, which reaches no other).
+  const originHost = script.peerAddress;
+  const origin = await tcpOrigin(t, script.probeSockets, 0, originHost);
   const target = origin.port;
-  const argv = cliArgv(aimed(option, target), aimed(mode, target), [script.host, '0']);
+  const argv = cliArgv(aimed(option, target, originHost), aimed(mode, target, originHost), [
+    script.host,
+    '0',
+  ]);
   const started = start(t, argv, dir);
   const { child } = started;
   child.stdin!.end();
@@ -183,7 +192,8 @@ async function serveTcp(
       how.credentials === undefined
         ? ''
         : `Proxy-Authorization: Basic ${Buffer.from(how.credentials).toString('base64')}\r\n`;
-    client.write(`CONNECT ${HOST}:${target} HTTP/1.1\r\nHost: ${HOST}:${target}\r\n${auth}\r\n`);
+    const to = `${originHost.includes(':') ? `[${originHost}]` : originHost}:${target}`;
+    client.write(`CONNECT ${to} HTTP/1.1\r\nHost: ${to}\r\n${auth}\r\n`);
     await until(client, () => headEnd() >= 0, closed);
     open = /^HTTP\/1\.[01] 200 /.test(got.bytes.toString('latin1'));
     if (!open) client.end();

@@ -211,3 +211,23 @@ export function chooseTlsio(layers: Layers, options: Options): Driver | undefine
 }
 
 export const TLSIO_OBSERVERS: Readonly<Record<string, Observer>> = {};
+
+/**
+ * The plain drivers of other families that the core observations scoped to the TCP and UDP
+ * drivers suit too: -4 and -6 (the address family sockcat listens on, and the other one refused)
+ * need only that the driver listens and connects where the script's `host` says.
+ */
+const FAMILY_DRIVERS = [
+  brokerDriver().name,
+  brokerDriver({ chat: true }).name,
+  withHandlers(tcpListenDriver({ echoes: true }), 'js-exec').name,
+  withHandlers(tcpListenDriver({ echoes: true }), 'lua-exec').name,
+  proxyServerDriver().name,
+  tcpForwardDriver(true).name,
+];
+
+/** Drivers to add, by option, to the core observers' scope (matrix-observe.ts's alsoFor). */
+export const TLSIO_CORE_DRIVERS: Readonly<Record<string, readonly string[]>> = {
+  ipv4: FAMILY_DRIVERS,
+  ipv6: FAMILY_DRIVERS,
+};
