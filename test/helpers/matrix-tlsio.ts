@@ -217,6 +217,8 @@ export const TLSIO_OBSERVERS: Readonly<Record<string, Observer>> = {};
  * drivers suit too: -4 and -6 (the address family sockcat listens on, and the other one refused)
  * need only that the driver listens and connects where the script's `host` says.
  */
+const UNIX_CONNECT = unixConnectDriver().name;
+
 const FAMILY_DRIVERS = [
   brokerDriver().name,
   brokerDriver({ chat: true }).name,
@@ -230,4 +232,8 @@ const FAMILY_DRIVERS = [
 export const TLSIO_CORE_DRIVERS: Readonly<Record<string, readonly string[]>> = {
   ipv4: FAMILY_DRIVERS,
   ipv6: FAMILY_DRIVERS,
+  // Its peer's path can be bound only after sockcat's first attempt failed (target 'later').
+  retry: [UNIX_CONNECT],
+  'retry-delay': [UNIX_CONNECT],
+  'retry-forever': [UNIX_CONNECT],
 };

@@ -197,13 +197,25 @@ function sendOnceHeard(socket: Socket, text: string, { end = false } = {}): void
 /**
  * `-U PATH` connect modes: the peer is a net.Server on a path in the run's private directory
  * (mkdtemp makes it mode 0700); sockcat connects, sends its stdin and half-closes at its end; the
- * peer sends its bytes, reads to EOF, and then closes.
+ * peer sends its bytes, reads to EOF, and then closes. With the script's target 'later' the path
+ * is bound only once sockcat reports a failed attempt (--retry).
  */
 export function unixConnectDriver({ echoes = false } = {}): Driver {
   return {
     name: echoes ? 'unix connect, exec' : 'unix connect',
     echoes,
     unsuited: unsuited(UNIX_UNSUITED, echoes),
+    observers: {
+      'proxy-protocol': {
+        // A Unix socket has no addresses to give: the v1 header says UNKNOWN (v2 says LOCAL).
+        async observe({ run, baseline, driver }) {
+          const withIt = await run(['--proxy-protocol', 'v1']);
+          assertDelivered(withIt, driver, '--proxy-protocol');
+          assert.match(withIt.received.toString(), /^PROXY UNKNOWN\r\n/);
+          assert.doesNotMatch((await baseline()).received.toString(), /PROXY/);
+        },
+      },
+    },
     async run(t, option, mode, partial = {}) {
       const script = { ...DEFAULT_SCRIPT, ...partial };
       const dir = tempDir(t, script.files);
@@ -224,9 +236,15 @@ export function unixConnectDriver({ echoes = false } = {}): Driver {
           socket.on('end', () => socket.end());
         });
       });
-      server.listen(path);
-      await once(server, 'listening');
+      if (script.target !== 'later') {
+        server.listen(path);
+        await once(server, 'listening');
+      }
       const started = start(t, cliArgv(option, mode, [path]), dir);
+      if (script.target === 'later') {
+        const failed = await lineOrEnd(started.child.stderr!, /"event":"connect-failed"/);
+        if (failed !== undefined) server.listen(path);
+      }
       if (script.idlePeer) session.then(() => started.child.stdin!.end());
       else started.child.stdin!.end(script.stdin);
       const result = await started.done;
