@@ -695,7 +695,7 @@ function scanDriver(udp: boolean): Driver & {
           socket.on('close', () => resolve());
         });
       });
-      server.listen(0, HOST);
+      server.listen(0, script.peerAddress);
       await once(server, 'listening');
       open = (server.address() as { port: number }).port;
     }
@@ -710,8 +710,9 @@ function scanDriver(udp: boolean): Driver & {
   const driver = {
     name: udp ? 'udp scan' : 'tcp scan',
     echoes: false,
-    // Whatever another family observes for these would assume a session both ways.
-    unsuited: ['ipv4', 'ipv6'],
+    // Whatever another family observes for these would assume a session both ways (the TCP scan
+    // has its own -4 and -6 below; its peer listens at the script's peer address).
+    unsuited: udp ? ['ipv4', 'ipv6'] : [],
     run: (
       t: TestContext,
       option: readonly string[],
@@ -740,6 +741,26 @@ function scanDriver(udp: boolean): Driver & {
     await once(held, 'connect');
     return held.address().port;
   };
+  /** -4 and -6: the peer on an address of the family is scanned open; one of the other refused. */
+  const scanFamily = (flag: string, own: string, other: string): Observer => ({
+    async observe({ run }) {
+      const withIt = (await run([flag], { host: own, peerAddress: own })) as ScanExchange;
+      openScanned(withIt, flag);
+      assert.deepEqual(
+        eventsNamed(withIt, 'scan').map((event) => event['state']),
+        ['open'],
+      );
+      assert.deepEqual(
+        withIt.probes.map((probe) => probe.address),
+        [own],
+      );
+      const refused = (await run([flag], { host: other, peerAddress: other })) as ScanExchange;
+      assert.notEqual(refused.code, 0, `${flag} with ${other}: ${refused.stderr}`);
+      assert.equal(refused.probes.length, 0);
+      const without = (await run([], { host: other, peerAddress: other })) as ScanExchange;
+      openScanned(without, `${other} without ${flag}`);
+    },
+  });
   /** -z (or -u with -z): 0 for the peer's open port; 1 for a refused one. */
   const zero: Observer = {
     async observe({ t, run, mode, argv }) {
@@ -759,6 +780,8 @@ function scanDriver(udp: boolean): Driver & {
     observers: {
       zero,
       udp: zero,
+      ipv4: scanFamily('-4', '127.0.0.1', '::1'),
+      ipv6: scanFamily('-6', '::1', '127.0.0.1'),
       json: {
         async observe({ run, argv }) {
           const withIt = (await run()) as ScanExchange;
