@@ -38,7 +38,7 @@ import {
 } from '../helpers/matrix-observe.js';
 import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
-import { chooseTlsio, TLSIO_CORE_DRIVERS, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
+import { chooseTlsio, TLSIO_CORE_EXTENSIONS, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
 import { ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
@@ -494,7 +494,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
 };
 
 const OBSERVERS: Readonly<Record<string, Observer>> = {
-  ...alsoFor(CORE_OBSERVERS, TLSIO_CORE_DRIVERS),
+  ...alsoFor(CORE_OBSERVERS, TLSIO_CORE_EXTENSIONS),
   ...TLSIO_OBSERVERS,
   ...UNIX_OBSERVERS,
   ...tlsOnly(TLS_OBSERVERS),

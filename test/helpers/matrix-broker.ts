@@ -240,6 +240,13 @@ export function brokerDriver({ chat = false, websocket = false } = {}): Driver {
           ),
         );
         mark = b.data.bytes.length;
+        if (script.peerHolds) {
+          // The clients stay: only stdin's end (with -q) ends the broker, which closes them.
+          child.stdin!.end();
+          const result = await started.done;
+          await Promise.all([a.closed, b.closed]);
+          return familyExchange(exchange(result, b.data, dir, ''), { sender: a.data.bytes });
+        }
         if (script.probeSockets) sockets = await settledSocketsOf(child.pid!);
         a.send(String(script.peerSends));
         a.end();

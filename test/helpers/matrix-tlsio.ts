@@ -10,8 +10,20 @@ import type { Layers } from '../../src/cli/layers.js';
 import type { Options } from '../../src/cli/options.js';
 import type { TestCertificates } from './certificates.js';
 import { brokerDriver, wsListenDriver } from './matrix-broker.js';
-import { type Dial, type Driver, type Exchange, tcpListenDriver } from './matrix-drivers.js';
-import { assertDelivered, type Observer } from './matrix-observe.js';
+import {
+  Collector,
+  cliArgv,
+  type Dial,
+  type Driver,
+  type Exchange,
+  exchange,
+  lineOrEnd,
+  listeningOn,
+  start,
+  tcpListenDriver,
+  tempDir,
+} from './matrix-drivers.js';
+import { assertDelivered, eventsNamed, type Observer, okRun } from './matrix-observe.js';
 import { proxyServerDriver, tcpForwardDriver, withHandlers } from './matrix-serve.js';
 import {
   certificatesFor,
@@ -228,10 +240,62 @@ const FAMILY_DRIVERS = [
   tcpForwardDriver(true).name,
 ];
 
-/** Drivers to add, by option, to the core observers' scope (matrix-observe.ts's alsoFor). */
-export const TLSIO_CORE_DRIVERS: Readonly<Record<string, readonly string[]>> = {
+const BROKERS = [brokerDriver().name, brokerDriver({ chat: true }).name];
+
+/**
+ * -m 1 in a broker: a second client while the first is in is turned away (max-conns), where the
+ * driver's run without it has both in (the core observation's script is the TCP drivers').
+ */
+const brokerMaxConns: Observer = {
+  only: BROKERS,
+  async observe({ t, mode, baseline }) {
+    const dir = tempDir(t, {});
+    const started = start(t, cliArgv(['-m', '1'], mode.argv, ['127.0.0.1', '0']), dir);
+    const stderr = started.child.stderr!;
+    const listening = await listeningOn(stderr);
+    assert.ok(listening !== undefined, 'sockcat listens');
+    const connect = () => {
+      const socket = createConnection({ host: listening.address, port: listening.port });
+      t.after(() => socket.destroy());
+      socket.on('error', () => {});
+      socket.resume();
+      return {
+        socket,
+        closed: new Promise<void>((resolve) => socket.once('close', () => resolve())),
+      };
+    };
+    const first = connect();
+    await Promise.race([lineOrEnd(stderr, /"event":"accepted"/), first.closed]);
+    const second = connect();
+    await Promise.all([second.closed, lineOrEnd(stderr, /"event":"denied"/)]);
+    first.socket.end();
+    await first.closed;
+    started.child.stdin!.end();
+    await lineOrEnd(stderr, /"event":"closed"/);
+    started.child.kill('SIGTERM');
+    const withIt = exchange(await started.done, new Collector(), dir, '');
+    okRun(withIt, '-m 1');
+    assert.equal(eventsNamed(withIt, 'accepted').length, 1, withIt.stderr);
+    assert.deepEqual(
+      eventsNamed(withIt, 'denied').map((event) => event['reason']),
+      ['max-conns'],
+    );
+    const without = await baseline();
+    assert.equal(eventsNamed(without, 'accepted').length, 2, without.stderr);
+    assert.equal(eventsNamed(without, 'denied').length, 0, without.stderr);
+  },
+};
+
+/**
+ * What the core observers (scoped to the TCP and UDP drivers) get for these families'
+ * drivers (matrix-observe.ts's alsoFor): drivers they suit as they are, or an observer of ours.
+ */
+export const TLSIO_CORE_EXTENSIONS: Readonly<Record<string, readonly string[] | Observer>> = {
   ipv4: FAMILY_DRIVERS,
   ipv6: FAMILY_DRIVERS,
+  'max-conns': brokerMaxConns,
+  // The broker driver keeps its clients in until sockcat ends (peerHolds).
+  'quit-after-eof': BROKERS,
   // Its peer's path can be bound only after sockcat's first attempt failed (target 'later').
   retry: [UNIX_CONNECT],
   'retry-delay': [UNIX_CONNECT],
