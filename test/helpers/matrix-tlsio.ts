@@ -294,8 +294,13 @@ export const TLSIO_CORE_EXTENSIONS: Readonly<Record<string, readonly string[] | 
   ipv4: FAMILY_DRIVERS,
   ipv6: FAMILY_DRIVERS,
   'max-conns': brokerMaxConns,
-  // The broker driver keeps its clients in until sockcat ends (peerHolds).
-  'quit-after-eof': BROKERS,
+  // These drivers keep their clients (or peer) in until sockcat ends (peerHolds).
+  'quit-after-eof': [
+    ...BROKERS,
+    UNIX_CONNECT,
+    unixListenDriver().name,
+    seqpacketListenDriver().name,
+  ],
   // Its peer's path can be bound only after sockcat's first attempt failed (target 'later').
   retry: [UNIX_CONNECT],
   'retry-delay': [UNIX_CONNECT],

@@ -223,9 +223,11 @@ export function unixConnectDriver({ echoes = false } = {}): Driver {
       const received = new Collector();
       const server: Server = createServer({ allowHalfOpen: true });
       t.after(() => server.close());
+      let peer: Socket | undefined;
       const session = new Promise<void>((resolve) => {
         server.once('connection', (socket: Socket) => {
           t.after(() => socket.destroy());
+          peer = socket;
           socket.on('error', () => {});
           socket.on('close', () => resolve());
           socket.on('data', (chunk: Buffer) => received.add(chunk));
@@ -233,7 +235,8 @@ export function unixConnectDriver({ echoes = false } = {}): Driver {
             // It sends nothing, and closes once sockcat has closed.
           } else if (script.peerCloses || echoes) socket.end(String(script.peerSends));
           else sendOnceHeard(socket, String(script.peerSends));
-          socket.on('end', () => socket.end());
+          // A holding peer never closes first: it stays until sockcat has gone (for -q).
+          if (!script.peerHolds) socket.on('end', () => socket.end());
         });
       });
       if (script.target !== 'later') {
@@ -249,7 +252,8 @@ export function unixConnectDriver({ echoes = false } = {}): Driver {
       else started.child.stdin!.end(script.stdin);
       const result = await started.done;
       server.close();
-      if (result.code === 0) await session;
+      if (script.peerHolds) peer?.destroy();
+      else if (result.code === 0) await session;
       return exchange(result, received, dir, '');
     },
   };
@@ -286,6 +290,11 @@ export function unixListenDriver({ keepOpen = false, echoes = false } = {}): Dri
       await Promise.race([once(client, 'connect').catch(() => {}), closed]);
       if (script.peerCloses) {
         client.end(String(script.peerSends));
+      } else if (script.peerHolds && !keepOpen) {
+        // The client never closes first: it stays until sockcat has gone (for -q).
+        sendOnceHeard(client, String(script.peerSends));
+        await started.done;
+        client.destroy();
       } else if (!script.idlePeer && !keepOpen) {
         if (echoes) client.end(String(script.peerSends));
         else sendOnceHeard(client, String(script.peerSends), { end: true });
@@ -342,7 +351,8 @@ export function seqpacketListenDriver({ echoes = false } = {}): Driver {
       const peer = pythonPeer(t, dir, ['seqpacket-client', path]);
       if ((await peer.line(/^ready$/m)) !== undefined && !script.idlePeer) {
         peer.send(String(script.peerSends));
-        peer.shut();
+        // A holding peer never ends its side: only sockcat can end the session (for -q).
+        if (!script.peerHolds) peer.shut();
       }
       await peer.line(/^eof$/m);
       if (script.idlePeer) started.child.stdin!.end();
