@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Layers } from '../../src/cli/layers.js';
 import type { Options } from '../../src/cli/options.js';
@@ -128,6 +129,12 @@ async function listeningPort(started: Started): Promise<number | undefined> {
   return listening === undefined ? undefined : Number(listening[1] ?? listening[2]);
 }
 
+/** 0 (no port) once sockcat listens on its Unix path, or undefined when sockcat ended first. */
+async function pathListening(started: Started): Promise<number | undefined> {
+  const listening = await lineOrEnd(started.child.stderr!, /"event":"listening"|Listening on \//);
+  return listening === undefined ? undefined : 0;
+}
+
 /** A proxy server's exchange: `head` is its response to CONNECT, `received` what the tunnel carried. */
 export interface ProxyExchange extends Exchange {
   head: string;
@@ -139,6 +146,8 @@ interface TcpServe {
   credentials?: string | undefined;
   /** sockcat serves until it is stopped (-k, and proxy servers): SIGTERM after the session. */
   keepOpen: boolean;
+  /** sockcat listens on a Unix path in the run's directory (-U -l), not on a port. */
+  unix?: boolean;
 }
 
 /**
@@ -159,21 +168,21 @@ async function serveTcp(
   const originHost = script.peerAddress;
   const origin = await tcpOrigin(t, script.probeSockets, 0, originHost);
   const target = origin.port;
-  const argv = cliArgv(aimed(option, target, originHost), aimed(mode, target, originHost), [
-    script.host,
-    '0',
-  ]);
+  const path = join(dir, 'sockcat.sock');
+  const argv = cliArgv(
+    aimed(option, target, originHost),
+    aimed(mode, target, originHost),
+    how.unix ? [path] : [script.host, '0'],
+  );
   const started = start(t, argv, dir);
   const { child } = started;
   child.stdin!.end();
-  const port = await listeningPort(started);
+  const port = how.unix ? await pathListening(started) : await listeningPort(started);
   if (port === undefined)
     return { ...exchange(await started.done, new Collector(), dir, ''), head: '' };
-  const client = (script.dial ?? createConnection)({
-    host: script.host,
-    port,
-    allowHalfOpen: true,
-  });
+  const client = (script.dial ?? createConnection)(
+    how.unix ? { path, allowHalfOpen: true } : { host: script.host, port, allowHalfOpen: true },
+  );
   t.after(() => client.destroy());
   client.on('error', () => {});
   // (events.once would reject on the 'error' of a reset: a reset is an outcome here.)
@@ -427,6 +436,22 @@ function retries(extra: readonly string[]): Observer {
       assert.equal(without.received.length, 0, 'without a retry the client is reset');
       assert.equal(eventsNamed(without, 'connected-upstream').length, 0);
     },
+  };
+}
+
+/** --forward to the TCP origin from a Unix listener (-U -l, -U -l -k). */
+export function unixForwardDriver(keepOpen: boolean): Driver {
+  return {
+    name: `unix forward${keepOpen ? ' -k' : ''}`,
+    echoes: true,
+    run: (t, option, mode, partial = {}) =>
+      serveTcp(
+        t,
+        option,
+        mode,
+        { ...DEFAULT_SCRIPT, ...partial },
+        { proxy: false, keepOpen, unix: true },
+      ),
   };
 }
 

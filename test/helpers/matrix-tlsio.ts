@@ -24,7 +24,12 @@ import {
   tempDir,
 } from './matrix-drivers.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from './matrix-observe.js';
-import { proxyServerDriver, tcpForwardDriver, withHandlers } from './matrix-serve.js';
+import {
+  proxyServerDriver,
+  tcpForwardDriver,
+  unixForwardDriver,
+  withHandlers,
+} from './matrix-serve.js';
 import {
   certificatesFor,
   peerContext,
@@ -183,10 +188,22 @@ function handlersOver(kind: Handler): Readonly<Record<string, Driver>> {
   };
 }
 
-/** --js-exec and --lua-exec over the transports other than TCP (one session, no -k). */
-function chooseHandler(layers: Layers): Driver | undefined {
+const UNIX_FORWARDS = { once: unixForwardDriver(false), keepOpen: unixForwardDriver(true) };
+
+/**
+ * --js-exec and --lua-exec over the transports other than TCP (one session, no -k); and a Unix
+ * listener's --forward to a TCP target.
+ */
+function chooseHandler(layers: Layers, options: Options): Driver | undefined {
   const { transport, security, role, multiplicity, io } = layers;
-  if (security !== 'plain' || multiplicity !== 'once') return undefined;
+  if (security !== 'plain') return undefined;
+  if (transport === 'unix' && role === 'listen' && io === 'forward') {
+    const target = options.forward;
+    if (target?.kind !== 'tcp' || target.tls) return undefined;
+    if (multiplicity === 'once') return UNIX_FORWARDS.once;
+    return multiplicity === 'keep-open' ? UNIX_FORWARDS.keepOpen : undefined;
+  }
+  if (multiplicity !== 'once') return undefined;
   if (io !== 'js-exec' && io !== 'lua-exec') return undefined;
   const drivers = HANDLER_DRIVERS[io];
   if (transport === 'unix') return role === 'connect' ? drivers.unixConnect : drivers.unixListen;
@@ -203,7 +220,7 @@ function chooseHandler(layers: Layers): Driver | undefined {
  */
 export function chooseTlsio(layers: Layers, options: Options): Driver | undefined {
   const { transport, security, role, multiplicity, io } = layers;
-  if (security === 'plain') return chooseHandler(layers);
+  if (security === 'plain') return chooseHandler(layers, options);
   if (security !== 'tls') return undefined;
   if (transport === 'unix' && io === 'stdio' && multiplicity === 'once') {
     return role === 'connect' ? DRIVERS.unixConnect : DRIVERS.unixListen;
