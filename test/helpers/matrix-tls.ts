@@ -35,7 +35,7 @@ import {
 } from './matrix-drivers.js';
 import { assertDelivered, type Observer } from './matrix-observe.js';
 
-export type CertName = Exclude<keyof TestCertificates, 'files'>;
+type CertName = Exclude<keyof TestCertificates, 'files'>;
 
 /** How the TLS peer behaves (both ends: sockcat's server when it connects, its client when it listens). */
 export interface TlsPeer {
