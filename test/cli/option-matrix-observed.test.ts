@@ -29,9 +29,16 @@ import {
   udpConnectDriver,
 } from '../helpers/matrix-drivers.js';
 import { chooseDtls } from '../helpers/matrix-dtls.js';
-import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
+import {
+  alsoFor,
+  assertDelivered,
+  eventsNamed,
+  type Observer,
+  okRun,
+} from '../helpers/matrix-observe.js';
 import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
+import { chooseTlsio, TLSIO_CORE_EXTENSIONS, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
 import { ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
@@ -79,6 +86,7 @@ const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | und
   chooseTls,
   chooseBroker,
   chooseServe,
+  chooseTlsio,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -486,7 +494,8 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
 };
 
 const OBSERVERS: Readonly<Record<string, Observer>> = {
-  ...CORE_OBSERVERS,
+  ...alsoFor(CORE_OBSERVERS, TLSIO_CORE_EXTENSIONS),
+  ...TLSIO_OBSERVERS,
   ...UNIX_OBSERVERS,
   ...tlsOnly(TLS_OBSERVERS),
   ...BROKER_OBSERVERS,

@@ -12,6 +12,7 @@ import {
   Collector,
   cliArgv,
   DEFAULT_SCRIPT,
+  type Dial,
   type Driver,
   type Exchange,
   exchange,
@@ -21,6 +22,7 @@ import {
   type Started,
   socketsOf,
   start,
+  stopTurnedAway,
   tcpListenDriver,
   tempDir,
 } from './matrix-drivers.js';
@@ -116,9 +118,9 @@ interface Client {
   end(): void;
 }
 
-function tcpClient(t: TestContext, host: string, port: number): Client {
+function tcpClient(t: TestContext, host: string, port: number, dial: Dial | undefined): Client {
   const data = new Collector();
-  const socket = createConnection({ host, port });
+  const socket = (dial ?? createConnection)({ host, port });
   t.after(() => socket.destroy());
   socket.on('error', () => {});
   socket.on('data', (chunk: Buffer) => data.add(chunk));
@@ -200,7 +202,9 @@ export function brokerDriver({ chat = false, websocket = false } = {}): Driver {
         return familyExchange(exchange(await started.done, new Collector(), dir, ''));
       const port = Number(listening[1] ?? listening[2]);
       const connect = () =>
-        websocket ? wsClient(t, `ws://${script.host}:${port}/`) : tcpClient(t, script.host, port);
+        websocket
+          ? wsClient(t, `ws://${script.host}:${port}/`)
+          : tcpClient(t, script.host, port, script.dial);
       const a = connect();
       if (script.denied) {
         await lineOrEnd(stderr, /"event":"denied"/);
@@ -208,8 +212,16 @@ export function brokerDriver({ chat = false, websocket = false } = {}): Driver {
         return familyExchange(exchange(await started.done, new Collector(), dir, ''));
       }
       await a.opened;
-      // A is accepted before B connects, so that A is <user1> and B <user2> in chat.
-      await lineOrEnd(stderr, /"event":"accepted"/);
+      // A is accepted before B connects, so that A is <user1> and B <user2> in chat. (Over TLS,
+      // a client whose handshake failed is closed instead, and the broker goes on.)
+      const accepted = await Promise.race([
+        lineOrEnd(stderr, /"event":"accepted"/),
+        a.closed.then(() => undefined),
+      ]);
+      if (accepted === undefined) {
+        await stopTurnedAway(started, option);
+        return familyExchange(exchange(await started.done, new Collector(), dir, ''));
+      }
       const b = connect();
       await b.opened;
       await lineOrEnd(stderr, /"event":"accepted"[\s\S]*"event":"accepted"/);
@@ -228,6 +240,13 @@ export function brokerDriver({ chat = false, websocket = false } = {}): Driver {
           ),
         );
         mark = b.data.bytes.length;
+        if (script.peerHolds) {
+          // The clients stay: only stdin's end (with -q) ends the broker, which closes them.
+          child.stdin!.end();
+          const result = await started.done;
+          await Promise.all([a.closed, b.closed]);
+          return familyExchange(exchange(result, b.data, dir, ''), { sender: a.data.bytes });
+        }
         if (script.probeSockets) sockets = await settledSocketsOf(child.pid!);
         a.send(String(script.peerSends));
         a.end();

@@ -5,7 +5,13 @@ import { execFile } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import {
+  createConnection,
+  createServer,
+  type NetConnectOpts,
+  type Server,
+  type Socket,
+} from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -79,6 +85,29 @@ export interface Script {
    * (--retry). 'blackhole': a listener whose queue is full, where a connect never completes (-w).
    */
   target: 'peer' | 'later' | 'blackhole';
+  /** How the client connects to sockcat in listen modes: a variant's own (TLS), else plain. */
+  dial?: Dial;
+  /**
+   * A variant whose server can drop a client before its session (a failed TLS handshake): true
+   * once it has. The driver then stops sockcat (stopTurnedAway) instead of waiting for a session.
+   */
+  turnedAway?: () => boolean;
+}
+
+/** Opens a driver's client connection to sockcat (a port on loopback, or a Unix path). */
+export type Dial = (options: NetConnectOpts) => Socket;
+
+/**
+ * A client dropped before its session (a failed TLS handshake) ends a server's run: with -v
+ * once the -v line says why (docs/cli.md, "Listen mode"), and sockcat, which goes on, is stopped.
+ */
+export async function stopTurnedAway(started: Started, option: readonly string[]): Promise<void> {
+  if (option.some((word) => /^-v+$/.test(word))) {
+    await lineOrEnd(started.child.stderr!, /"event":"log"[^\n]*TLS (client|handshake)/);
+  }
+  if (started.child.exitCode === null && started.child.signalCode === null) {
+    started.child.kill('SIGTERM');
+  }
 }
 
 export const DEFAULT_SCRIPT: Script = {

@@ -47,3 +47,33 @@ export function assertDelivered(run: Exchange, driver: Driver, what: string): vo
     assert.match(run.stdout.toString(), /from-peer/, `${what}: the peer's bytes reached stdout`);
   }
 }
+
+/**
+ * `observers`, with more drivers (by option) where an observer is scoped to some (`only`): for a
+ * family whose drivers have the scripts an observation needs, the drivers' names (the observation
+ * applies to them too); or for one whose drivers need an observation of their own, an observer
+ * scoped to them (`only`), which observes their cells while the other observer keeps its own.
+ */
+export function alsoFor(
+  observers: Readonly<Record<string, Observer>>,
+  extra: Readonly<Record<string, readonly string[] | Observer>>,
+): Record<string, Observer> {
+  const widened: Record<string, Observer> = { ...observers };
+  for (const [option, more] of Object.entries(extra)) {
+    const observer = observers[option];
+    if (observer?.only === undefined) throw new Error(`${option}: no scoped observer to widen`);
+    if (Array.isArray(more)) {
+      widened[option] = { ...observer, only: [...observer.only, ...(more as readonly string[])] };
+      continue;
+    }
+    const own = more as Observer;
+    const theirs = own.only;
+    if (theirs === undefined) throw new Error(`${option}: the added observer names no drivers`);
+    widened[option] = {
+      ...observer,
+      only: [...observer.only, ...theirs],
+      observe: (o) => (theirs.includes(o.driver.name) ? own : observer).observe(o),
+    };
+  }
+  return widened;
+}

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { createSocket, type Socket as DatagramSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { Layers } from '../../src/cli/layers.js';
 import type { Options } from '../../src/cli/options.js';
@@ -24,6 +25,7 @@ import {
   type Started,
   socketsOf,
   start,
+  stopTurnedAway,
   tcpListenDriver,
   tempDir,
 } from './matrix-drivers.js';
@@ -53,7 +55,7 @@ interface TcpOrigin {
  * The TCP origin. It can hold its answer: while the `ss` probe runs, no answer is in flight to
  * the client, whose delayed ACK would show the retransmit timer in place of keepalive's.
  */
-async function tcpOrigin(t: TestContext, hold: boolean, port = 0): Promise<TcpOrigin> {
+async function tcpOrigin(t: TestContext, hold: boolean, port = 0, host = HOST): Promise<TcpOrigin> {
   let release = () => {};
   const released = hold ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
   let gotFirst = () => {};
@@ -74,7 +76,7 @@ async function tcpOrigin(t: TestContext, hold: boolean, port = 0): Promise<TcpOr
     socket.on('end', () => answer.then(() => socket.end()));
   });
   t.after(() => server.close());
-  server.listen(port, HOST);
+  server.listen(port, host);
   await once(server, 'listening');
   return { port: (server.address() as { port: number }).port, got, release };
 }
@@ -90,9 +92,13 @@ async function udpOrigin(t: TestContext): Promise<number> {
   return origin.address().port;
 }
 
-/** The matrix's forward target placeholder (`127.0.0.1:9`, `udp://127.0.0.1:9`) aimed at `port`. */
-function aimed(argv: readonly string[], port: number): string[] {
-  return argv.map((word) => word.replace(/^((?:udp:\/\/)?127\.0\.0\.1):9$/, `$1:${port}`));
+/**
+ * The matrix's forward target placeholder (`127.0.0.1:9`, `udp://127.0.0.1:9`) aimed at `port`
+ * (on `host` when it is another: `::1` for -6).
+ */
+function aimed(argv: readonly string[], port: number, host = HOST): string[] {
+  const at = host === HOST ? '$1' : `$2${host.includes(':') ? `[${host}]` : host}`;
+  return argv.map((word) => word.replace(/^((udp:\/\/)?127\.0\.0\.1):9$/, `${at}:${port}`));
 }
 
 /** Resolves once `ready()` holds after a chunk arrives on `socket`, or once `closed` settles. */
@@ -123,6 +129,12 @@ async function listeningPort(started: Started): Promise<number | undefined> {
   return listening === undefined ? undefined : Number(listening[1] ?? listening[2]);
 }
 
+/** 0 (no port) once sockcat listens on its Unix path, or undefined when sockcat ended first. */
+async function pathListening(started: Started): Promise<number | undefined> {
+  const listening = await lineOrEnd(started.child.stderr!, /"event":"listening"|Listening on \//);
+  return listening === undefined ? undefined : 0;
+}
+
 /** A proxy server's exchange: `head` is its response to CONNECT, `received` what the tunnel carried. */
 export interface ProxyExchange extends Exchange {
   head: string;
@@ -134,6 +146,8 @@ interface TcpServe {
   credentials?: string | undefined;
   /** sockcat serves until it is stopped (-k, and proxy servers): SIGTERM after the session. */
   keepOpen: boolean;
+  /** sockcat listens on a Unix path in the run's directory (-U -l), not on a port. */
+  unix?: boolean;
 }
 
 /**
@@ -150,16 +164,25 @@ async function serveTcp(
   how: TcpServe,
 ): Promise<ProxyExchange> {
   const dir = tempDir(t, script.files);
-  const origin = await tcpOrigin(t, script.probeSockets);
+  // The origin is where the script's peer would be (an IPv6 one for -6, which reaches no other).
+  const originHost = script.peerAddress;
+  const origin = await tcpOrigin(t, script.probeSockets, 0, originHost);
   const target = origin.port;
-  const argv = cliArgv(aimed(option, target), aimed(mode, target), [script.host, '0']);
+  const path = join(dir, 'sockcat.sock');
+  const argv = cliArgv(
+    aimed(option, target, originHost),
+    aimed(mode, target, originHost),
+    how.unix ? [path] : [script.host, '0'],
+  );
   const started = start(t, argv, dir);
   const { child } = started;
   child.stdin!.end();
-  const port = await listeningPort(started);
+  const port = how.unix ? await pathListening(started) : await listeningPort(started);
   if (port === undefined)
     return { ...exchange(await started.done, new Collector(), dir, ''), head: '' };
-  const client = createConnection({ host: script.host, port, allowHalfOpen: true });
+  const client = (script.dial ?? createConnection)(
+    how.unix ? { path, allowHalfOpen: true } : { host: script.host, port, allowHalfOpen: true },
+  );
   t.after(() => client.destroy());
   client.on('error', () => {});
   // (events.once would reject on the 'error' of a reset: a reset is an outcome here.)
@@ -178,7 +201,8 @@ async function serveTcp(
       how.credentials === undefined
         ? ''
         : `Proxy-Authorization: Basic ${Buffer.from(how.credentials).toString('base64')}\r\n`;
-    client.write(`CONNECT ${HOST}:${target} HTTP/1.1\r\nHost: ${HOST}:${target}\r\n${auth}\r\n`);
+    const to = `${originHost.includes(':') ? `[${originHost}]` : originHost}:${target}`;
+    client.write(`CONNECT ${to} HTTP/1.1\r\nHost: ${to}\r\n${auth}\r\n`);
     await until(client, () => headEnd() >= 0, closed);
     open = /^HTTP\/1\.[01] 200 /.test(got.bytes.toString('latin1'));
     if (!open) client.end();
@@ -197,7 +221,8 @@ async function serveTcp(
     client.end();
   }
   await closed;
-  if ((how.keepOpen || script.denied) && child.exitCode === null) {
+  if (script.turnedAway?.()) await stopTurnedAway(started, option);
+  else if ((how.keepOpen || script.denied) && child.exitCode === null) {
     await lineOrEnd(child.stderr!, script.denied ? /"event":"denied"/ : /"event":"closed"/);
     child.kill('SIGTERM');
   }
@@ -210,7 +235,7 @@ async function serveTcp(
   };
 }
 
-function proxyServerDriver(): Driver & {
+export function proxyServerDriver(): Driver & {
   serve(
     t: TestContext,
     option: readonly string[],
@@ -414,7 +439,23 @@ function retries(extra: readonly string[]): Observer {
   };
 }
 
-function tcpForwardDriver(keepOpen: boolean): Driver {
+/** --forward to the TCP origin from a Unix listener (-U -l, -U -l -k). */
+export function unixForwardDriver(keepOpen: boolean): Driver {
+  return {
+    name: `unix forward${keepOpen ? ' -k' : ''}`,
+    echoes: true,
+    run: (t, option, mode, partial = {}) =>
+      serveTcp(
+        t,
+        option,
+        mode,
+        { ...DEFAULT_SCRIPT, ...partial },
+        { proxy: false, keepOpen, unix: true },
+      ),
+  };
+}
+
+export function tcpForwardDriver(keepOpen: boolean): Driver {
   return {
     name: `tcp forward${keepOpen ? ' -k' : ''}`,
     echoes: true,
@@ -574,8 +615,12 @@ end
 
 /** A TCP listen driver (an echo, as -l -e cat is) with the handler files in the CLI's directory. */
 function handlerDriver(kind: 'js-exec' | 'lua-exec', keepOpen: boolean): Driver {
-  const base = tcpListenDriver({ keepOpen, echoes: true });
-  const driver: Driver = {
+  return withHandlers(tcpListenDriver({ keepOpen, echoes: true }), kind);
+}
+
+/** An echoing driver (-e cat's) made a --js-exec or --lua-exec one: the handlers in its directory. */
+export function withHandlers<D extends Driver>(base: D, kind: 'js-exec' | 'lua-exec'): D {
+  const driver: D = {
     ...base,
     name: `${base.name} --${kind}`,
     run: (t, option, mode, partial = {}) =>
@@ -585,6 +630,7 @@ function handlerDriver(kind: 'js-exec' | 'lua-exec', keepOpen: boolean): Driver 
   return {
     ...driver,
     observers: {
+      ...base.observers,
       // -C turns the LFs the script writes into CRLFs, as it does for an -e child's output.
       crlf: {
         async observe({ run, baseline }) {
@@ -674,7 +720,7 @@ function scanDriver(udp: boolean): Driver & {
           socket.on('close', () => resolve());
         });
       });
-      server.listen(0, HOST);
+      server.listen(0, script.peerAddress);
       await once(server, 'listening');
       open = (server.address() as { port: number }).port;
     }
@@ -689,8 +735,9 @@ function scanDriver(udp: boolean): Driver & {
   const driver = {
     name: udp ? 'udp scan' : 'tcp scan',
     echoes: false,
-    // Whatever another family observes for these would assume a session both ways.
-    unsuited: ['ipv4', 'ipv6'],
+    // Whatever another family observes for these would assume a session both ways (the TCP scan
+    // has its own -4 and -6 below; its peer listens at the script's peer address).
+    unsuited: udp ? ['ipv4', 'ipv6'] : [],
     run: (
       t: TestContext,
       option: readonly string[],
@@ -719,6 +766,26 @@ function scanDriver(udp: boolean): Driver & {
     await once(held, 'connect');
     return held.address().port;
   };
+  /** -4 and -6: the peer on an address of the family is scanned open; one of the other refused. */
+  const scanFamily = (flag: string, own: string, other: string): Observer => ({
+    async observe({ run }) {
+      const withIt = (await run([flag], { host: own, peerAddress: own })) as ScanExchange;
+      openScanned(withIt, flag);
+      assert.deepEqual(
+        eventsNamed(withIt, 'scan').map((event) => event['state']),
+        ['open'],
+      );
+      assert.deepEqual(
+        withIt.probes.map((probe) => probe.address),
+        [own],
+      );
+      const refused = (await run([flag], { host: other, peerAddress: other })) as ScanExchange;
+      assert.notEqual(refused.code, 0, `${flag} with ${other}: ${refused.stderr}`);
+      assert.equal(refused.probes.length, 0);
+      const without = (await run([], { host: other, peerAddress: other })) as ScanExchange;
+      openScanned(without, `${other} without ${flag}`);
+    },
+  });
   /** -z (or -u with -z): 0 for the peer's open port; 1 for a refused one. */
   const zero: Observer = {
     async observe({ t, run, mode, argv }) {
@@ -738,6 +805,8 @@ function scanDriver(udp: boolean): Driver & {
     observers: {
       zero,
       udp: zero,
+      ipv4: scanFamily('-4', '127.0.0.1', '::1'),
+      ipv6: scanFamily('-6', '::1', '127.0.0.1'),
       json: {
         async observe({ run, argv }) {
           const withIt = (await run()) as ScanExchange;

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { X509Certificate } from 'node:crypto';
 import { once } from 'node:events';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import {
   type ConnectionOptions,
@@ -74,6 +75,22 @@ export interface TlsExchange extends Exchange {
   tls: TlsView;
 }
 
+/** A driver the TLS observers read: they need to know its roles beyond its exchange. */
+export interface TlsDriver extends Driver {
+  tlsRoles: {
+    /** sockcat connects: its peer is the server (else sockcat serves, and the peer a client). */
+    connects: boolean;
+    /** sockcat goes on serving after a client it turned away, and is stopped (else it exits 1). */
+    goesOn: boolean;
+  };
+}
+
+function rolesOf(driver: Driver): TlsDriver['tlsRoles'] {
+  const roles = (driver as Partial<TlsDriver>).tlsRoles;
+  assert.ok(roles, `${driver.name} is no TLS driver`);
+  return roles;
+}
+
 /** One set of certificates per test: the observer names their files, the driver's peer uses them. */
 const certificateSets = new WeakMap<TestContext, Promise<TestCertificates>>();
 
@@ -86,7 +103,7 @@ export function certificatesFor(t: TestContext): Promise<TestCertificates> {
   return set;
 }
 
-function viewOf(socket: TLSSocket, server: boolean): TlsView {
+export function viewOf(socket: TLSSocket, server: boolean): TlsView {
   const certificate = socket.getPeerCertificate();
   return {
     secured: true,
@@ -103,7 +120,7 @@ function viewOf(socket: TLSSocket, server: boolean): TlsView {
 }
 
 /** The peer's certificate and key as tls options, with the test CA trusted. */
-function peerContext(
+export function peerContext(
   certs: TestCertificates,
   peer: TlsPeer,
   fallback?: CertName,
@@ -122,10 +139,12 @@ function peerContext(
  * Connect modes over TLS: the peer is a tls.Server here (the test CA's 'good' certificate for
  * 127.0.0.1 unless the script names another); sockcat connects, sends its stdin and half-closes
  * at its end; the peer sends its bytes, reads to EOF, and then closes (as tcpConnectDriver).
+ * With `unix`, the server listens on a path in the run's directory (-U --ssl).
  */
-export function tlsConnectDriver({ echoes = false } = {}): Driver {
+export function tlsConnectDriver({ echoes = false, unix = false } = {}): TlsDriver {
   return {
-    name: echoes ? 'tls connect, exec' : 'tls connect',
+    name: `tls${unix ? ' unix' : ''} connect${echoes ? ', exec' : ''}`,
+    tlsRoles: { connects: true, goesOn: false },
     echoes,
     async run(t, option, mode, partial = {}) {
       const script: TlsScript = { ...DEFAULT_SCRIPT, peer: {}, ...(partial as Partial<TlsScript>) };
@@ -178,10 +197,12 @@ export function tlsConnectDriver({ echoes = false } = {}): Driver {
           socket.on('end', () => socket.end());
         });
       });
-      server.listen(0, '127.0.0.1');
+      const path = join(dir, 'peer.sock');
+      if (unix) server.listen(path);
+      else server.listen(0, '127.0.0.1');
       await once(server, 'listening');
-      const port = (server.address() as { port: number }).port;
-      started = start(t, cliArgv(option, mode, [script.host, String(port)]), dir);
+      const port = unix ? 0 : (server.address() as { port: number }).port;
+      started = start(t, cliArgv(option, mode, unix ? [path] : [script.host, String(port)]), dir);
       if (script.idlePeer) session.then(() => started.child.stdin!.end());
       else if (script.probeSockets && !echoes) started.child.stdin!.write(script.stdin);
       else started.child.stdin!.end(script.stdin);
@@ -199,16 +220,23 @@ export function tlsConnectDriver({ echoes = false } = {}): Driver {
  * tcpListenDriver does. A client sockcat turns away (a failed handshake, or an alert right after
  * it under TLS 1.3) ends the run: `-l` alone exits by itself; with -k or -e sockcat goes on
  * listening and is stopped, once it said why when the option has -v (the reason is a -v line).
+ * With `unix`, sockcat listens on a path in the run's directory (-U -l --ssl).
  */
-export function tlsListenDriver({ keepOpen = false, echoes = false } = {}): Driver {
+export function tlsListenDriver({
+  keepOpen = false,
+  echoes = false,
+  unix = false,
+} = {}): TlsDriver {
   return {
-    name: `tls listen${keepOpen ? ' -k' : ''}${echoes ? ', exec' : ''}`,
+    name: `tls${unix ? ' unix' : ''} listen${keepOpen ? ' -k' : ''}${echoes ? ', exec' : ''}`,
+    tlsRoles: { connects: false, goesOn: keepOpen || echoes },
     echoes,
     async run(t, option, mode, partial = {}) {
       const script: TlsScript = { ...DEFAULT_SCRIPT, peer: {}, ...(partial as Partial<TlsScript>) };
       const certs = await certificatesFor(t);
       const dir = tempDir(t, script.files);
-      const started = start(t, cliArgv(option, mode, [script.host, '0']), dir);
+      const path = join(dir, 'sockcat.sock');
+      const started = start(t, cliArgv(option, mode, unix ? [path] : [script.host, '0']), dir);
       const { child } = started;
       const view: TlsView = { secured: false };
       const done = async (received: Collector, sockets: string): Promise<TlsExchange> => ({
@@ -217,10 +245,14 @@ export function tlsListenDriver({ keepOpen = false, echoes = false } = {}): Driv
       });
       const listening = await lineOrEnd(
         child.stderr!,
-        /"event":"listening".*?"port":(\d+)|Listening on \S+:(\d+)/,
+        unix
+          ? /"event":"listening"|Listening on \//
+          : /"event":"listening".*?"port":(\d+)|Listening on \S+:(\d+)/,
       );
       if (listening === undefined) return done(new Collector(), '');
-      const port = Number(listening[1] ?? listening[2]);
+      const at = unix
+        ? { path }
+        : { host: script.host, port: Number(listening[1] ?? listening[2]) };
       if (!keepOpen && !script.idlePeer) {
         if (script.probeSockets) child.stdin!.write(script.stdin);
         else child.stdin!.end(script.stdin);
@@ -229,12 +261,11 @@ export function tlsListenDriver({ keepOpen = false, echoes = false } = {}): Driv
       // tls.connect passes allowHalfOpen on to its socket (Node's types leave it out).
       const connectOptions: ConnectionOptions & { allowHalfOpen: boolean } = {
         ...peerContext(certs, script.peer),
-        host: script.host,
-        port,
+        ...at,
         allowHalfOpen: true,
       };
       const client: Socket = script.peer.plain
-        ? createConnection({ host: script.host, port, allowHalfOpen: true })
+        ? createConnection({ ...at, allowHalfOpen: true })
         : tlsConnect(connectOptions);
       t.after(() => client.destroy());
       client.on('error', (error: Error) => {
@@ -329,7 +360,6 @@ export function chooseTls(layers: Layers, _options: Options): Driver | undefined
   return undefined;
 }
 
-const CONNECT_DRIVERS = [DRIVERS.connect.name, DRIVERS.connectExec.name];
 const LISTEN_DRIVERS = [
   DRIVERS.listen.name,
   DRIVERS.listenKeepOpen.name,
@@ -338,7 +368,7 @@ const LISTEN_DRIVERS = [
 ];
 
 function isConnect(driver: Driver): boolean {
-  return CONNECT_DRIVERS.includes(driver.name);
+  return rolesOf(driver).connects;
 }
 
 /** A TLS run, typed with what its peer saw. */
@@ -355,7 +385,7 @@ async function tlsRun(
 function assertRefused(run: TlsExchange, driver: Driver, what: string, reason: RegExp): void {
   assert.equal(run.received.length, 0, `${what}: nothing reached the peer`);
   assert.equal(run.stdout.length, 0, `${what}: nothing reached stdout`);
-  if (!isConnect(driver) && (driver.name.includes('-k') || driver.echoes)) {
+  if (!isConnect(driver) && rolesOf(driver).goesOn) {
     // The server goes on: it was stopped after the client was turned away.
     assert.ok(run.signal === 'SIGTERM' || run.code === 143, `${what}: ${run.code} ${run.stderr}`);
   } else {

@@ -197,13 +197,25 @@ function sendOnceHeard(socket: Socket, text: string, { end = false } = {}): void
 /**
  * `-U PATH` connect modes: the peer is a net.Server on a path in the run's private directory
  * (mkdtemp makes it mode 0700); sockcat connects, sends its stdin and half-closes at its end; the
- * peer sends its bytes, reads to EOF, and then closes.
+ * peer sends its bytes, reads to EOF, and then closes. With the script's target 'later' the path
+ * is bound only once sockcat reports a failed attempt (--retry).
  */
 export function unixConnectDriver({ echoes = false } = {}): Driver {
   return {
     name: echoes ? 'unix connect, exec' : 'unix connect',
     echoes,
     unsuited: unsuited(UNIX_UNSUITED, echoes),
+    observers: {
+      'proxy-protocol': {
+        // A Unix socket has no addresses to give: the v1 header says UNKNOWN (v2 says LOCAL).
+        async observe({ run, baseline, driver }) {
+          const withIt = await run(['--proxy-protocol', 'v1']);
+          assertDelivered(withIt, driver, '--proxy-protocol');
+          assert.match(withIt.received.toString(), /^PROXY UNKNOWN\r\n/);
+          assert.doesNotMatch((await baseline()).received.toString(), /PROXY/);
+        },
+      },
+    },
     async run(t, option, mode, partial = {}) {
       const script = { ...DEFAULT_SCRIPT, ...partial };
       const dir = tempDir(t, script.files);
@@ -211,9 +223,11 @@ export function unixConnectDriver({ echoes = false } = {}): Driver {
       const received = new Collector();
       const server: Server = createServer({ allowHalfOpen: true });
       t.after(() => server.close());
+      let peer: Socket | undefined;
       const session = new Promise<void>((resolve) => {
         server.once('connection', (socket: Socket) => {
           t.after(() => socket.destroy());
+          peer = socket;
           socket.on('error', () => {});
           socket.on('close', () => resolve());
           socket.on('data', (chunk: Buffer) => received.add(chunk));
@@ -221,17 +235,25 @@ export function unixConnectDriver({ echoes = false } = {}): Driver {
             // It sends nothing, and closes once sockcat has closed.
           } else if (script.peerCloses || echoes) socket.end(String(script.peerSends));
           else sendOnceHeard(socket, String(script.peerSends));
-          socket.on('end', () => socket.end());
+          // A holding peer never closes first: it stays until sockcat has gone (for -q).
+          if (!script.peerHolds) socket.on('end', () => socket.end());
         });
       });
-      server.listen(path);
-      await once(server, 'listening');
+      if (script.target !== 'later') {
+        server.listen(path);
+        await once(server, 'listening');
+      }
       const started = start(t, cliArgv(option, mode, [path]), dir);
+      if (script.target === 'later') {
+        const failed = await lineOrEnd(started.child.stderr!, /"event":"connect-failed"/);
+        if (failed !== undefined) server.listen(path);
+      }
       if (script.idlePeer) session.then(() => started.child.stdin!.end());
       else started.child.stdin!.end(script.stdin);
       const result = await started.done;
       server.close();
-      if (result.code === 0) await session;
+      if (script.peerHolds) peer?.destroy();
+      else if (result.code === 0) await session;
       return exchange(result, received, dir, '');
     },
   };
@@ -268,6 +290,11 @@ export function unixListenDriver({ keepOpen = false, echoes = false } = {}): Dri
       await Promise.race([once(client, 'connect').catch(() => {}), closed]);
       if (script.peerCloses) {
         client.end(String(script.peerSends));
+      } else if (script.peerHolds && !keepOpen) {
+        // The client never closes first: it stays until sockcat has gone (for -q).
+        sendOnceHeard(client, String(script.peerSends));
+        await started.done;
+        client.destroy();
       } else if (!script.idlePeer && !keepOpen) {
         if (echoes) client.end(String(script.peerSends));
         else sendOnceHeard(client, String(script.peerSends), { end: true });
@@ -324,7 +351,8 @@ export function seqpacketListenDriver({ echoes = false } = {}): Driver {
       const peer = pythonPeer(t, dir, ['seqpacket-client', path]);
       if ((await peer.line(/^ready$/m)) !== undefined && !script.idlePeer) {
         peer.send(String(script.peerSends));
-        peer.shut();
+        // A holding peer never ends its side: only sockcat can end the session (for -q).
+        if (!script.peerHolds) peer.shut();
       }
       await peer.line(/^eof$/m);
       if (script.idlePeer) started.child.stdin!.end();
