@@ -31,6 +31,7 @@ import {
 import { chooseDtls } from '../helpers/matrix-dtls.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/matrix-observe.js';
 import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
+import { chooseTerm, TERM_OBSERVERS } from '../helpers/matrix-term.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
 import { ROOT } from '../helpers/paths.js';
@@ -79,6 +80,7 @@ const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | und
   chooseTls,
   chooseBroker,
   chooseServe,
+  chooseTerm,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -491,6 +493,7 @@ const OBSERVERS: Readonly<Record<string, Observer>> = {
   ...tlsOnly(TLS_OBSERVERS),
   ...BROKER_OBSERVERS,
   ...SERVE_OBSERVERS,
+  ...TERM_OBSERVERS,
 };
 
 /** TLS's observations, for the TLS drivers (DTLS has its own peers). */
