@@ -8,10 +8,32 @@
 // file's drivers (chosen by the cell's layers with chooseTerm), which follow the Driver contract.
 import assert from 'node:assert/strict';
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
-import type { Layers } from '../../src/cli/layers.js';
+import { once } from 'node:events';
+import { createConnection, createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import type { TestContext } from 'node:test';
+import { parseArgs } from '../../src/cli/args.js';
+import { type Layers, layersOf } from '../../src/cli/layers.js';
+import type { MatrixMode } from '../../src/cli/option-matrix.js';
 import type { Options } from '../../src/cli/options.js';
-import { type Driver, type Exchange, spawnWith } from './matrix-drivers.js';
-import { assertDelivered, eventsNamed, type Observer } from './matrix-observe.js';
+import type { Finished } from './child.js';
+import {
+  Collector,
+  cliArgv,
+  DEFAULT_SCRIPT,
+  type Driver,
+  type Exchange,
+  exchange,
+  holds,
+  lineOrEnd,
+  listeningOn,
+  type Started,
+  spawnWith,
+  start,
+  tempDir,
+} from './matrix-drivers.js';
+import { assertDelivered, eventsNamed, type Observer, okRun } from './matrix-observe.js';
 import { BIN } from './paths.js';
 import { requirePeer } from './peers.js';
 
@@ -84,6 +106,254 @@ function totals(run: Exchange): { sent: number; received: number } {
   return { sent, received };
 }
 
+// ---------------------------------------------------------------------------------------------
+// One stream session (TCP or a Unix stream socket, connect or listen) with a peer here.
+
+/** A session's two ends: the CLI (as start() made it) and the peer's socket. */
+interface Session {
+  started: Started;
+  dir: string;
+  /** The peer's connected socket, or undefined when sockcat ended before there was one. */
+  peer: Socket | undefined;
+  received: Collector;
+  /** Resolves once the peer's socket has closed (at once without a peer). */
+  peerClosed: Promise<void>;
+}
+
+/**
+ * Start the CLI with `option` in front of `mode` (its layers given) and connect it to a peer:
+ * a listener here in connect modes (on 127.0.0.1 port 0, or a path in the run's directory), a
+ * client of sockcat's `listening` address in listen modes. The peer collects what it gets, and
+ * closes once sockcat's FIN has come.
+ */
+async function openSession(
+  t: TestContext,
+  option: readonly string[],
+  mode: readonly string[],
+  layers: Layers,
+): Promise<Session> {
+  const dir = tempDir(t, {});
+  const unix = layers.transport === 'unix';
+  const path = join(dir, 'term.sock');
+  const received = new Collector();
+  const track = (socket: Socket) => {
+    t.after(() => socket.destroy());
+    socket.on('error', () => {});
+    socket.on('data', (chunk: Buffer) => received.add(chunk));
+    // The peer closes once sockcat has closed its sending side (FIN), not before: a half-open
+    // socket that reads no more would not keep the event loop alive.
+    socket.on('end', () => socket.end());
+    return new Promise<void>((resolve) => socket.once('close', () => resolve()));
+  };
+  if (layers.role === 'connect') {
+    const server = createServer({ allowHalfOpen: true });
+    t.after(() => server.close());
+    if (unix) server.listen(path);
+    else server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const target = unix
+      ? [path]
+      : ['127.0.0.1', String((server.address() as { port: number }).port)];
+    const started = start(t, cliArgv(option, mode, target), dir);
+    const peer = await Promise.race([
+      once(server, 'connection').then(([socket]) => socket as Socket),
+      started.done.then(() => undefined),
+    ]);
+    server.close();
+    const peerClosed = peer ? track(peer) : Promise.resolve();
+    return { started, dir, peer, received, peerClosed };
+  }
+  const started = start(t, cliArgv(option, mode, unix ? [path] : ['127.0.0.1', '0']), dir);
+  const listening = unix
+    ? await lineOrEnd(started.child.stderr!, /"event":"listening"/)
+    : await listeningOn(started.child.stderr!);
+  if (listening === undefined) {
+    return { started, dir, peer: undefined, received, peerClosed: Promise.resolve() };
+  }
+  const peer = unix
+    ? createConnection({ path, allowHalfOpen: true })
+    : createConnection({
+        ...(listening as { address: string; port: number }),
+        allowHalfOpen: true,
+      });
+  const peerClosed = track(peer);
+  await Promise.race([once(peer, 'connect').catch(() => {}), peerClosed]);
+  return { started, dir, peer, received, peerClosed };
+}
+
+/** The layers a cell's argv (the option, then the mode) asks for. */
+function layersOfCell(option: readonly string[], mode: MatrixMode): Layers {
+  return layersOf(parseArgs([...option, ...mode.argv], { env: {} }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// --raw: stdin on a pseudo-terminal.
+
+/**
+ * Runs argv with stdin on a pseudo-terminal that is its controlling terminal (a new session, in
+ * the foreground: Ctrl-C there is SIGINT to it); stdout and stderr stay the caller's pipes. What
+ * comes on this wrapper's stdin is typed on the terminal. On fd 3 it reports the terminal's
+ * settings before the CLI started and once it has exited (`before`/`after`, as repr lines) and
+ * what the terminal showed (its echo, hex). The CLI dies with the wrapper (PR_SET_PDEATHSIG);
+ * SIGTERM is passed on; the wrapper ends as the CLI did.
+ */
+const STDIN_ON_TERMINAL = `
+import ctypes, fcntl, os, pty, select, signal, sys, termios
+os.set_inheritable(3, False)
+report = os.fdopen(3, 'w')
+master, slave = pty.openpty()
+before = termios.tcgetattr(slave)
+libc = ctypes.CDLL(None)
+pid = os.fork()
+if pid == 0:
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+    os.dup2(slave, 0)
+    os.close(slave)
+    os.close(master)
+    libc.prctl(1, signal.SIGKILL)
+    os.execv(sys.argv[1], sys.argv[1:])
+signal.signal(signal.SIGTERM, lambda s, f: os.kill(pid, s))
+exited = os.pidfd_open(pid)
+shown = b''
+typing = True
+while True:
+    ready = select.select([exited, master] + ([0] if typing else []), [], [])[0]
+    if master in ready:
+        shown += os.read(master, 65536)
+    if 0 in ready:
+        data = os.read(0, 65536)
+        if data:
+            os.write(master, data)
+        else:
+            typing = False
+    if exited in ready:
+        break
+status = os.waitpid(pid, 0)[1]
+# The slave is still open here: its settings are the ones the CLI left.
+report.write('before %r\\nafter %r\\nshown %s\\n' % (before, termios.tcgetattr(slave), shown.hex()))
+report.close()
+if os.WIFSIGNALED(status):
+    signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.WEXITSTATUS(status))
+`;
+
+function stdinOnTerminal(python: string) {
+  return (argv: readonly string[], options: SpawnOptions): ChildProcess =>
+    spawn(python, ['-c', STDIN_ON_TERMINAL, process.execPath, BIN, ...argv], {
+      ...options,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
+}
+
+interface TerminalExchange extends Exchange {
+  /** The terminal's settings before the run and after it, as the wrapper saw them. */
+  before: string;
+  after: string;
+  /** What the terminal showed (its echo of what was typed). */
+  shown: string;
+}
+
+async function readAll(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('latin1');
+}
+
+/**
+ * A session with stdin on a terminal, where `x` and then Ctrl-C (0x03) are typed. With `raw`,
+ * each is typed once the peer has the one before (`x` without a newline only comes through a
+ * terminal that is not line-buffered, so it shows that raw mode is on), then Enter `~` `.` ends
+ * the session. Without, the two are typed at once, and the Ctrl-C is for the terminal.
+ */
+async function terminalRun(
+  t: TestContext,
+  python: string,
+  option: readonly string[],
+  mode: MatrixMode,
+  raw: boolean,
+): Promise<TerminalExchange> {
+  const layers = layersOfCell(option, mode);
+  const session = await spawnWith.run(stdinOnTerminal(python), () =>
+    openSession(t, option, mode.argv, layers),
+  );
+  const { started, received, peer } = session;
+  const report = readAll(started.child.stdio[3] as Readable);
+  const type = (bytes: string) => started.child.stdin!.write(bytes);
+  const heard = async (text: string) =>
+    Promise.race([holds(received, text, peer!).then(() => true), started.done.then(() => false)]);
+  if (peer !== undefined) {
+    type('x');
+    if (!raw) type('\x03');
+    else if (await heard('x')) {
+      type('\x03');
+      if (await heard('x\x03')) type('\r~.');
+    }
+  }
+  const result: Finished = await started.done;
+  await session.peerClosed;
+  const lines = Object.fromEntries(
+    (await report)
+      .split('\n')
+      .map((line) => [line.split(' ')[0], line.slice(line.indexOf(' ') + 1)]),
+  );
+  return {
+    ...exchange(result, received, session.dir, ''),
+    before: lines['before'] ?? '',
+    after: lines['after'] ?? '',
+    shown: Buffer.from(lines['shown'] ?? '', 'hex').toString('latin1'),
+  };
+}
+
+/** The modes --raw is honoured in: once, connect or listen, TCP or a Unix stream socket. */
+const TERMINAL_DRIVERS = ['tcp connect', 'tcp listen', 'unix connect', 'unix listen'];
+
+// ---------------------------------------------------------------------------------------------
+// --no-shutdown: does a FIN come at stdin's end?
+
+/**
+ * A session where sockcat's stdin (`from-stdin\n`) ends at once and the peer sends `from-peer\n`
+ * (a Unix peer once sockcat's bytes are in: see matrix-unix.ts's sendOnceHeard) and closes as
+ * soon as a FIN comes, not before. `-q` is given: without a FIN at stdin's end, it is -q's delay
+ * that ends the session (reason `quit-after-eof`); with one, the peer's close does (`peer-eof`).
+ * With -k, sockcat is stopped once the session's `closed` event is out.
+ */
+async function finRun(
+  t: TestContext,
+  option: readonly string[],
+  mode: MatrixMode,
+): Promise<Exchange> {
+  const layers = layersOfCell(option, mode);
+  const session = await openSession(t, [...option, '-q', QUIT_DELAY], mode.argv, layers);
+  const { started, received, peer } = session;
+  const { child } = started;
+  if (peer !== undefined) {
+    if (layers.transport === 'unix') peer.once('data', () => peer.write('from-peer\n'));
+    else peer.write('from-peer\n');
+    child.stdin!.end(DEFAULT_SCRIPT.stdin);
+    if (layers.multiplicity === 'keep-open') {
+      const closed = await lineOrEnd(child.stderr!, /"event":"closed"/);
+      if (closed !== undefined) child.kill('SIGTERM');
+    }
+  }
+  const result = await started.done;
+  await session.peerClosed;
+  return exchange(result, received, session.dir, '');
+}
+
+/**
+ * -q's delay in finRun: what bounds a run without a FIN. A run with one has the whole delay for
+ * the FIN, the peer's close and its FIN back on loopback.
+ */
+const QUIT_DELAY = '1s';
+
+const FIN_DRIVERS = ['tcp connect', 'tcp listen', 'tcp listen -k', 'unix connect', 'unix listen'];
+
+function closedReason(run: Exchange): unknown {
+  return eventsNamed(run, 'closed')[0]?.['reason'];
+}
+
 export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
   progress: {
     async observe({ t, run, driver }) {
@@ -103,8 +373,41 @@ export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
       assert.doesNotMatch(without.stderr, /(^|\r)sent \d/m, without.stderr);
     },
   },
+  raw: {
+    only: TERMINAL_DRIVERS,
+    async observe({ t, mode }) {
+      const python = requirePeer(t, 'python3');
+      if (python === undefined) return;
+      const withIt = await terminalRun(t, python, ['--raw'], mode, true);
+      // Ctrl-C went to the peer as a byte, sockcat ran on until Enter ~ . (taken out).
+      assert.equal(withIt.received.toString('latin1'), 'x\x03\r', withIt.stderr);
+      assert.equal(withIt.code, 0, withIt.stderr);
+      assert.match(withIt.stderr, /ended by ~\./);
+      assert.doesNotMatch(withIt.shown, /\^C/, 'no echo while raw');
+      assert.ok(withIt.before !== '' && withIt.after === withIt.before, 'the terminal restored');
+      // The same terminal without --raw: the line is held, Ctrl-C (echoed) interrupts sockcat.
+      const without = await terminalRun(t, python, [], mode, false);
+      assert.ok(without.code === 130 || without.signal === 'SIGINT', without.stderr);
+      assert.equal(without.received.length, 0);
+      assert.match(without.shown, /\^C/);
+    },
+  },
+  'no-shutdown': {
+    only: FIN_DRIVERS,
+    async observe({ t, mode }) {
+      const withIt = await finRun(t, ['--no-shutdown'], mode);
+      okRun(withIt, '--no-shutdown');
+      assert.match(withIt.received.toString(), /from-stdin/);
+      assert.match(withIt.stdout.toString(), /from-peer/);
+      assert.equal(closedReason(withIt), 'quit-after-eof', withIt.stderr);
+      const without = await finRun(t, [], mode);
+      okRun(without, 'without --no-shutdown');
+      assert.equal(closedReason(without), 'peer-eof', without.stderr);
+    },
+  },
 };
 
+/** This family's drivers are reached through its observers (the cells have drivers already). */
 export function chooseTerm(_layers: Layers, _options: Options): Driver | undefined {
   return undefined;
 }
