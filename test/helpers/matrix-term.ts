@@ -42,9 +42,10 @@ import { requirePeer } from './peers.js';
 
 /**
  * Runs argv with stderr on a pseudo-terminal (stdin and stdout stay the caller's pipes) and passes
- * what the terminal shows on to its own stderr as it comes, each `\r` followed by a `\n` so that
- * the meter's redraws never share a line with an event (the drivers read events line by line).
- * The terminal writes bytes as given (no `\n` to `\r\n`). Signals are passed on to the CLI, which
+ * what the terminal shows on to its own stderr as it comes, each meter drawing (from a `\r` to
+ * the next `\r`, `\n` or `{`) on a line of its own, `\r\n` first and `\n` after: a redraw ends
+ * in no newline, and an event written after it must still start its own line (the drivers read
+ * events line by line). The terminal writes bytes as given (no `\n` to `\r\n`). Signals are passed on to the CLI, which
  * dies with the wrapper (PR_SET_PDEATHSIG), and the wrapper ends as the CLI did.
  */
 const STDERR_ON_TERMINAL = `
@@ -58,6 +59,7 @@ child = subprocess.Popen(sys.argv[1:], stderr=slave, preexec_fn=lambda: libc.prc
 os.close(slave)
 for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(sig, lambda s, f: child.send_signal(s))
+drawing = False
 while True:
     try:
         data = os.read(master, 65536)
@@ -65,7 +67,17 @@ while True:
         break
     if not data:
         break
-    sys.stderr.buffer.write(data.replace(b'\\r', b'\\r\\n'))
+    out = bytearray()
+    for byte in data:
+        if byte == 13 or (drawing and byte == 123):
+            if drawing:
+                out += b'\\n'
+            drawing = byte == 13
+            out += b'\\r\\n' if drawing else b'{'
+        else:
+            drawing = drawing and byte != 10
+            out.append(byte)
+    sys.stderr.buffer.write(out)
     sys.stderr.flush()
 code = child.wait()
 if code < 0:
@@ -82,7 +94,7 @@ function stderrOnTerminal(python: string) {
     });
 }
 
-/** The meter's last line (drawn after a `\r`, ended by `\n`), as [sent, received] text. */
+/** The meter's last drawing (the one finish() ends with a newline), as [sent, received] text. */
 function finalMeter(stderr: string): { sent: string; received: string } | undefined {
   const lines = [
     ...stderr.matchAll(/\r\n(sent (\S+ \S+) {2}received (\S+ \S+) {2}\S+ \S+\/s {2}\d+:\d\d) *\n/g),
@@ -354,6 +366,200 @@ function closedReason(run: Exchange): unknown {
   return eventsNamed(run, 'closed')[0]?.['reason'];
 }
 
+// ---------------------------------------------------------------------------------------------
+// --ttl: the TTL of the packets sockcat sends, seen by a relay between it and the driver's peer.
+
+/**
+ * Runs the CLI with a relay between it and the driver's peer, and reports on fd 3 what the
+ * relay saw of the TTL of sockcat's packets. argv[1] is the relay's kind:
+ * - `udp`: sockcat's target (argv's last word, given as `{PORT}`) is the relay, which passes
+ *   datagrams on to the peer's port (argv[2]) and back, and reports `ttl N` for each datagram
+ *   from sockcat (IP_RECVTTL).
+ * - `tcp`: the same for a connection. Its socket to sockcat takes only packets with a TTL of at
+ *   least 128 (IP_MINTTL, set once accepted: sockcat sets its TTL on the connected socket), so
+ *   that sockcat's data and acknowledgements get through only then; otherwise the relay's own
+ *   data, or a keepalive probe after 1 s idle, goes unacknowledged and the socket times out
+ *   after 1 s (TCP_USER_TIMEOUT): `dropped`. A connection that ends well: `passed`.
+ * - `listen`: the driver's client connects to the relay, which connects on to sockcat (whose
+ *   `listening` event on stderr is passed on with the relay's port) from a socket with the same
+ *   filter, set before connecting: a SYN-ACK below it is dropped and the connect times out.
+ * After `dropped`, the CLI is sent SIGTERM (its peer is gone). stdio is the caller's (stderr
+ * through the relay for `listen`); the CLI dies with the wrapper (PR_SET_PDEATHSIG), SIGTERM is
+ * passed on, and the wrapper ends as the CLI did.
+ */
+const TTL_RELAY = `
+import ctypes, errno, json, os, select, signal, socket, struct, subprocess, sys, threading
+os.set_inheritable(3, False)
+report = os.fdopen(3, 'w', buffering=1)
+lock = threading.Lock()
+def say(line):
+    with lock:
+        if not report.closed:
+            report.write(line + '\\n')
+kind = sys.argv[1]
+IP_MINTTL, IP_RECVTTL, IP_TTL, TCP_USER_TIMEOUT = 21, 12, 2, 18
+def strict(s):
+    s.setsockopt(socket.IPPROTO_IP, IP_MINTTL, 128)
+    s.setsockopt(socket.IPPROTO_TCP, TCP_USER_TIMEOUT, 1000)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+    for option in (socket.TCP_KEEPIDLE, socket.TCP_KEEPINTVL, socket.TCP_KEEPCNT):
+        s.setsockopt(socket.IPPROTO_TCP, option, 1)
+front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if kind == 'udp' else socket.SOCK_STREAM)
+if kind == 'udp':
+    front.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+front.bind(('127.0.0.1', 0))
+if kind != 'udp':
+    front.listen(16)
+port = front.getsockname()[1]
+peer = None if kind == 'listen' else ('127.0.0.1', int(sys.argv[2]))
+sockcat = []
+listening = threading.Event()
+def reset(*sockets):
+    for s in sockets:
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack('ii', 1, 0))
+            s.close()
+        except OSError:
+            pass
+def dropped(what=None):
+    if what is not None:
+        say('dropped %s' % what)
+    child.send_signal(signal.SIGTERM)
+def pump(src, dst, errors, done):
+    try:
+        while True:
+            data = src.recv(65536)
+            if not data:
+                break
+            dst.sendall(data)
+        dst.shutdown(socket.SHUT_WR)
+    except OSError as error:
+        # (Said before the reset, which may end the CLI and this wrapper with it.)
+        if error.errno == errno.ETIMEDOUT:
+            say('dropped ETIMEDOUT')
+        errors.append(error.errno)
+        reset(src, dst)
+    done.release()
+def relay(conn):
+    up = socket.socket()
+    if kind == 'tcp':
+        strict(conn)
+        target, near = peer, conn
+    else:
+        listening.wait()
+        strict(up)
+        target, near = sockcat[0], up
+    try:
+        up.connect(target)
+    except OSError as error:
+        reset(conn)
+        return dropped(errno.errorcode.get(error.errno, error.errno)) if near is up else None
+    errors, done = [], threading.Semaphore(0)
+    for a, b in ((conn, up), (up, conn)):
+        threading.Thread(target=pump, args=(a, b, errors, done), daemon=True).start()
+    done.acquire()
+    done.acquire()
+    if errno.ETIMEDOUT in errors:
+        return dropped()
+    say('passed')
+    conn.close()
+    up.close()
+relays = []
+def serve_tcp():
+    while True:
+        conn = front.accept()[0]
+        thread = threading.Thread(target=relay, args=(conn,), daemon=True)
+        with lock:
+            relays.append(thread)
+        thread.start()
+def serve_udp():
+    up = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    up.connect(peer)
+    client = None
+    while True:
+        for s in select.select([front, up], [], [])[0]:
+            try:
+                if s is front:
+                    data, ancillary, _, client = front.recvmsg(65536, socket.CMSG_SPACE(4))
+                    for level, type_, value in ancillary:
+                        if level == socket.IPPROTO_IP and type_ == IP_TTL:
+                            say('ttl %d' % struct.unpack('i', value[:4])[0])
+                    up.send(data)
+                elif client is not None:
+                    front.sendto(up.recv(65536), client)
+            except ConnectionRefusedError:
+                pass
+def pass_stderr():
+    for line in child.stderr:
+        if not listening.is_set() and line.startswith(b'{') and b'"event":"listening"' in line:
+            event = json.loads(line)
+            local = event['local']
+            sockcat.append((local['address'], local['port']))
+            event['local'] = {**local, 'address': '127.0.0.1', 'port': port}
+            line = json.dumps(event, separators=(',', ':')).encode() + b'\\n'
+            listening.set()
+        sys.stderr.buffer.write(line)
+        sys.stderr.flush()
+argv = [word.replace('{PORT}', str(port)) for word in sys.argv[3:]]
+libc = ctypes.CDLL(None)
+child = subprocess.Popen(
+    argv,
+    stderr=subprocess.PIPE if kind == 'listen' else None,
+    preexec_fn=lambda: libc.prctl(1, signal.SIGKILL),
+)
+signal.signal(signal.SIGTERM, lambda s, f: child.send_signal(s))
+threading.Thread(target=serve_udp if kind == 'udp' else serve_tcp, daemon=True).start()
+if kind == 'listen':
+    passer = threading.Thread(target=pass_stderr)
+    passer.start()
+code = child.wait()
+if kind == 'listen':
+    passer.join()
+# A CLI that exited has left its last packets to the kernel: each relay ends with what it saw.
+with lock:
+    waiting = list(relays)
+for thread in waiting:
+    thread.join()
+with lock:
+    report.close()
+if code < 0:
+    signal.signal(-code, signal.SIG_DFL)
+    os.kill(os.getpid(), -code)
+os._exit(code)
+`;
+
+type RelayKind = 'udp' | 'tcp' | 'listen';
+
+/** A spawner for spawnWith that runs the CLI through TTL_RELAY, and what its runs reported. */
+function ttlRelay(python: string, kind: RelayKind) {
+  const reports: Promise<string>[] = [];
+  const spawnThrough = (argv: readonly string[], options: SpawnOptions): ChildProcess => {
+    let words = [...argv];
+    let port = '0';
+    if (kind !== 'listen') {
+      // The target, last: a port, or a ws:// URL with one.
+      const target = words.pop()!;
+      const url = /^(wss?:\/\/[^/]+:)(\d+)(\/.*)?$/.exec(target);
+      port = url ? url[2]! : target;
+      words = [...words, url ? `${url[1]}{PORT}${url[3] ?? ''}` : '{PORT}'];
+    }
+    const child = spawn(python, ['-c', TTL_RELAY, kind, port, process.execPath, BIN, ...words], {
+      ...options,
+      stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    });
+    // (Read from the start: a pipe nobody reads would hold the child's 'close'.)
+    reports.push(readAll(child.stdio[3] as Readable));
+    return child;
+  };
+  const lines = async () => (await Promise.all(reports)).join('').split('\n').filter(Boolean);
+  return { spawn: spawnThrough, lines };
+}
+
+function relayKind(layers: Layers): RelayKind {
+  if (layers.transport === 'udp') return 'udp';
+  return layers.role === 'listen' ? 'listen' : 'tcp';
+}
+
 export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
   progress: {
     async observe({ t, run, driver }) {
@@ -361,14 +567,13 @@ export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
       if (python === undefined) return;
       const onTerminal = (argv: readonly string[]) =>
         spawnWith.run(stderrOnTerminal(python), () => run(argv));
-      const withIt = await onTerminal(['--progress']);
+      const [withIt, without] = await Promise.all([onTerminal(['--progress']), onTerminal([])]);
       assertDelivered(withIt, driver, '--progress');
       const meter = finalMeter(withIt.stderr);
       assert.ok(meter, `the meter's last line on the terminal: ${JSON.stringify(withIt.stderr)}`);
       const counted = totals(withIt);
       assert.deepEqual(meter, { sent: shown(counted.sent), received: shown(counted.received) });
       // The same terminal without --progress: no meter.
-      const without = await onTerminal([]);
       assertDelivered(without, driver, 'stderr on a terminal without --progress');
       assert.doesNotMatch(without.stderr, /(^|\r)sent \d/m, without.stderr);
     },
@@ -392,15 +597,51 @@ export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
       assert.match(without.shown, /\^C/);
     },
   },
+  ttl: {
+    async observe({ t, run, driver, argv, mode }) {
+      const python = requirePeer(t, 'python3');
+      if (python === undefined) return;
+      const ttl = Number(argv[1]);
+      const kind = relayKind(layersOfCell(argv, mode));
+      const relayed = async (option: readonly string[]) => {
+        const relay = ttlRelay(python, kind);
+        const result = await spawnWith.run(relay.spawn, () => run(option));
+        return { result, seen: await relay.lines() };
+      };
+      // (Side by side: a run without the option waits for the relay's timeout.)
+      const [withIt, without] = await Promise.all([relayed(argv), relayed([])]);
+      assert.ok(!withIt.seen.some((line) => line.startsWith('dropped')), `${withIt.seen}`);
+      assertDelivered(withIt.result, driver, '--ttl');
+      if (kind === 'udp') {
+        // Every datagram with the TTL asked for; without it, the system's default (64).
+        assert.ok(withIt.seen.length > 0, withIt.result.stderr);
+        assert.deepEqual(new Set(withIt.seen), new Set([`ttl ${ttl}`]));
+        assert.ok(
+          without.seen.length > 0 && !without.seen.includes(`ttl ${ttl}`),
+          `${without.seen}`,
+        );
+      } else {
+        // Every packet at least 128 (the option's 200 passes, the default 64 does not).
+        assert.ok(withIt.seen.includes('passed'), `${withIt.seen}: ${withIt.result.stderr}`);
+        assert.ok(
+          without.seen.some((line) => line.startsWith('dropped')),
+          `without --ttl: ${without.seen}`,
+        );
+      }
+    },
+  },
   'no-shutdown': {
     only: FIN_DRIVERS,
     async observe({ t, mode }) {
-      const withIt = await finRun(t, ['--no-shutdown'], mode);
+      // (Side by side: the run with the option waits for -q's delay.)
+      const [withIt, without] = await Promise.all([
+        finRun(t, ['--no-shutdown'], mode),
+        finRun(t, [], mode),
+      ]);
       okRun(withIt, '--no-shutdown');
       assert.match(withIt.received.toString(), /from-stdin/);
       assert.match(withIt.stdout.toString(), /from-peer/);
       assert.equal(closedReason(withIt), 'quit-after-eof', withIt.stderr);
-      const without = await finRun(t, [], mode);
       okRun(without, 'without --no-shutdown');
       assert.equal(closedReason(without), 'peer-eof', without.stderr);
     },
