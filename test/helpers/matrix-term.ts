@@ -13,6 +13,7 @@ import { createConnection, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { TestContext } from 'node:test';
+import { WebSocket, WebSocketServer } from 'ws';
 import { parseArgs } from '../../src/cli/args.js';
 import { type Layers, layersOf } from '../../src/cli/layers.js';
 import type { MatrixMode } from '../../src/cli/option-matrix.js';
@@ -337,11 +338,16 @@ async function finRun(
   mode: MatrixMode,
 ): Promise<Exchange> {
   const layers = layersOfCell(option, mode);
-  const session = await openSession(t, [...option, '-q', QUIT_DELAY], mode.argv, layers);
+  const withQuit = [...option, '-q', QUIT_DELAY];
+  const session =
+    layers.transport === 'websocket'
+      ? await openWebSocketSession(t, withQuit, mode.argv, layers)
+      : await openSession(t, withQuit, mode.argv, layers);
   const { started, received, peer } = session;
   const { child } = started;
   if (peer !== undefined) {
-    if (layers.transport === 'unix') peer.once('data', () => peer.write('from-peer\n'));
+    if (peer instanceof WebSocket) peer.send(Buffer.from('from-peer\n'));
+    else if (layers.transport === 'unix') peer.once('data', () => peer.write('from-peer\n'));
     else peer.write('from-peer\n');
     child.stdin!.end(DEFAULT_SCRIPT.stdin);
     if (layers.multiplicity === 'keep-open') {
@@ -355,12 +361,63 @@ async function finRun(
 }
 
 /**
+ * openSession over WebSocket (ws://, -l --websocket): the peer is a `ws` server or client, which
+ * answers sockcat's Close frame (what stands for FIN there: docs/eof.md W1, W3) and then closes.
+ */
+async function openWebSocketSession(
+  t: TestContext,
+  option: readonly string[],
+  mode: readonly string[],
+  layers: Layers,
+): Promise<Omit<Session, 'peer'> & { peer: WebSocket | undefined }> {
+  const dir = tempDir(t, {});
+  const received = new Collector();
+  const track = (ws: WebSocket) => {
+    t.after(() => ws.terminate());
+    ws.on('error', () => {});
+    ws.on('message', (data: Buffer) => received.add(data));
+    return new Promise<void>((resolve) => ws.once('close', () => resolve()));
+  };
+  if (layers.role === 'connect') {
+    const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    t.after(() => server.close());
+    await once(server, 'listening');
+    const url = `ws://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    const started = start(t, cliArgv(option, mode, [url]), dir);
+    const peer = await Promise.race([
+      once(server, 'connection').then(([ws]) => ws as WebSocket),
+      started.done.then(() => undefined),
+    ]);
+    server.close();
+    return { started, dir, peer, received, peerClosed: peer ? track(peer) : Promise.resolve() };
+  }
+  const started = start(t, cliArgv(option, mode, ['127.0.0.1', '0']), dir);
+  const listening = await listeningOn(started.child.stderr!);
+  if (listening === undefined) {
+    return { started, dir, peer: undefined, received, peerClosed: Promise.resolve() };
+  }
+  const peer = new WebSocket(`ws://127.0.0.1:${listening.port}/`);
+  const peerClosed = track(peer);
+  const open = await Promise.race([once(peer, 'open').then(() => true), peerClosed]);
+  return { started, dir, peer: open ? peer : undefined, received, peerClosed };
+}
+
+/**
  * -q's delay in finRun: what bounds a run without a FIN. A run with one has the whole delay for
  * the FIN, the peer's close and its FIN back on loopback.
  */
 const QUIT_DELAY = '1s';
 
-const FIN_DRIVERS = ['tcp connect', 'tcp listen', 'tcp listen -k', 'unix connect', 'unix listen'];
+const FIN_DRIVERS = [
+  'tcp connect',
+  'tcp listen',
+  'tcp listen -k',
+  'unix connect',
+  'unix listen',
+  'ws connect',
+  'ws listen',
+  'ws listen -k',
+];
 
 function closedReason(run: Exchange): unknown {
   return eventsNamed(run, 'closed')[0]?.['reason'];
