@@ -1,11 +1,13 @@
 // The observed option × mode matrix for what needs a terminal or the IP header: --progress (stderr
-// a terminal), --raw (stdin a terminal), --ttl (a peer that reads the TTL sockcat's packets
-// carry) and --no-shutdown (a peer that tells whether a FIN came before its own close).
+// a terminal), --raw (stdin a terminal), --ttl (what the IP header of sockcat's packets carries)
+// and --no-shutdown (whether a FIN comes at stdin's end).
 //
-// --progress runs every existing driver with the CLI's stderr on a pseudo-terminal (through
-// matrix-drivers.ts's `spawnWith`), so it needs no driver of its own. The others need peers or
-// terminals the shared drivers do not have: their observers run the cell's mode through this
-// file's drivers (chosen by the cell's layers with chooseTerm), which follow the Driver contract.
+// Every cell of these options already has a driver (matrix-drivers.ts and the other families),
+// so chooseTerm picks none. --progress and --ttl run the cell's own driver with the CLI under a
+// wrapper (through matrix-drivers.ts's `spawnWith`): stderr on a pseudo-terminal, or a relay in
+// front of the driver's peer that reads the TTL. --raw and --no-shutdown need a script the
+// shared drivers have not got (typing on a terminal as the peer hears it; a peer that closes at
+// sockcat's FIN, not before): their observers run the cell's mode with a peer of their own.
 import assert from 'node:assert/strict';
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -46,8 +48,9 @@ import { requirePeer } from './peers.js';
  * what the terminal shows on to its own stderr as it comes, each meter drawing (from a `\r` to
  * the next `\r`, `\n` or `{`) on a line of its own, `\r\n` first and `\n` after: a redraw ends
  * in no newline, and an event written after it must still start its own line (the drivers read
- * events line by line). The terminal writes bytes as given (no `\n` to `\r\n`). Signals are passed on to the CLI, which
- * dies with the wrapper (PR_SET_PDEATHSIG), and the wrapper ends as the CLI did.
+ * events line by line). The terminal writes bytes as given (no `\n` to `\r\n`). Signals are
+ * passed on to the CLI, which dies with the wrapper (PR_SET_PDEATHSIG), and the wrapper ends as
+ * the CLI did.
  */
 const STDERR_ON_TERMINAL = `
 import ctypes, os, pty, signal, subprocess, sys, termios
@@ -705,7 +708,7 @@ export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
   },
 };
 
-/** This family's drivers are reached through its observers (the cells have drivers already). */
+/** No driver of its own: see the top of this file. */
 export function chooseTerm(_layers: Layers, _options: Options): Driver | undefined {
   return undefined;
 }
