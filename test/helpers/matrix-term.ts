@@ -37,6 +37,7 @@ import {
   tempDir,
 } from './matrix-drivers.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from './matrix-observe.js';
+import { pythonPeer } from './matrix-unix.js';
 import { BIN } from './paths.js';
 import { requirePeer } from './peers.js';
 
@@ -344,6 +345,7 @@ async function finRun(
 ): Promise<Exchange> {
   const layers = layersOfCell(option, mode);
   const withQuit = [...option, '-q', QUIT_DELAY];
+  if (layers.transport === 'seqpacket') return seqpacketFinRun(t, withQuit, mode.argv);
   const session =
     layers.transport === 'websocket'
       ? await openWebSocketSession(t, withQuit, mode.argv, layers)
@@ -363,6 +365,29 @@ async function finRun(
   const result = await started.done;
   await session.peerClosed;
   return exchange(result, received, session.dir, '');
+}
+
+/**
+ * finRun for `-U --seqpacket -l PATH`: the peer is matrix-unix.ts's python3 SOCK_SEQPACKET client,
+ * which shuts down its side once it has read sockcat's end.
+ */
+async function seqpacketFinRun(
+  t: TestContext,
+  option: readonly string[],
+  mode: readonly string[],
+): Promise<Exchange> {
+  const dir = tempDir(t, {});
+  const path = join(dir, 'sockcat.sock');
+  const started = start(t, cliArgv(option, mode, [path]), dir);
+  const listening = await lineOrEnd(started.child.stderr!, /"event":"listening"/);
+  if (listening === undefined) return exchange(await started.done, new Collector(), dir, '');
+  started.child.stdin!.end(DEFAULT_SCRIPT.stdin);
+  const peer = pythonPeer(t, dir, ['seqpacket-client', path]);
+  if ((await peer.line(/^ready$/m)) !== undefined) {
+    peer.send('from-peer\n');
+    if ((await Promise.race([peer.line(/^eof$/m), started.done])) !== undefined) peer.shut();
+  }
+  return exchange(await started.done, peer.received, dir, '');
 }
 
 /**
@@ -422,6 +447,7 @@ const FIN_DRIVERS = [
   'ws connect',
   'ws listen',
   'ws listen -k',
+  'seqpacket listen',
 ];
 
 function closedReason(run: Exchange): unknown {
