@@ -654,8 +654,47 @@ function relayKind(layers: Layers): RelayKind {
   return layers.role === 'listen' ? 'listen' : 'tcp';
 }
 
+/**
+ * The drivers --progress and --ttl run under their wrappers, as seen to work with them (a driver
+ * added later is tried before it joins: its exchange may need more than these wrappers pass on).
+ */
+const PROGRESS_DRIVERS = [
+  'tcp connect',
+  'tcp listen',
+  'tcp listen -k',
+  'broker',
+  'chat',
+  'unix connect',
+  'unix listen',
+  'seqpacket listen',
+  'ws connect',
+  'ws listen',
+  'ws listen -k',
+  'tcp forward -k',
+  'udp forward',
+];
+const TTL_DRIVERS = [
+  'tcp connect',
+  'tcp connect, exec',
+  'tcp listen',
+  'tcp listen -k',
+  'tcp listen, exec',
+  'tcp listen, exec --js-exec',
+  'tcp listen, exec --lua-exec',
+  'broker',
+  'chat',
+  'http proxy server',
+  'udp connect',
+  'dtls connect',
+  'ws connect',
+  'ws listen',
+  'ws listen -k',
+  'tcp forward -k',
+];
+
 export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
   progress: {
+    only: PROGRESS_DRIVERS,
     async observe({ t, run, driver }) {
       const python = requirePeer(t, 'python3');
       if (python === undefined) return;
@@ -692,6 +731,7 @@ export const TERM_OBSERVERS: Readonly<Record<string, Observer>> = {
     },
   },
   ttl: {
+    only: TTL_DRIVERS,
     async observe({ t, run, driver, argv, mode }) {
       const python = requirePeer(t, 'python3');
       if (python === undefined) return;
