@@ -87,7 +87,7 @@ export const SAMPLE_ARGV: Readonly<Record<string, readonly string[]>> = {
   'ssl-min-version': ['--ssl-min-version', 'TLSv1.3'],
   'proxy-protocol': ['--proxy-protocol', 'v1'],
   tos: ['-T', 'lowdelay'],
-  ttl: ['--ttl', '16'],
+  ttl: ['--ttl', '200'],
   keepalive: ['--keepalive'],
   rcvbuf: ['-I', '65536'],
   sndbuf: ['-O', '65536'],

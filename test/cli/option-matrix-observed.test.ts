@@ -37,6 +37,7 @@ import {
   okRun,
 } from '../helpers/matrix-observe.js';
 import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
+import { TERM_OBSERVERS } from '../helpers/matrix-term.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
 import { chooseTlsio, TLSIO_CORE_EXTENSIONS, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
@@ -500,6 +501,7 @@ const OBSERVERS: Readonly<Record<string, Observer>> = {
   ...tlsOnly(TLS_OBSERVERS),
   ...BROKER_OBSERVERS,
   ...SERVE_OBSERVERS,
+  ...TERM_OBSERVERS,
 };
 
 /** TLS's observations, for the TLS drivers (DTLS has its own peers). */

@@ -1,7 +1,8 @@
 // Drivers for the observed option × mode matrix (test/cli/option-matrix-observed.test.ts): each
 // runs the built CLI in one mode of src/cli/option-matrix.ts, with the option under test in
 // front, against a real peer on loopback, and reports what the peer and the CLI's outputs saw.
-import { execFile } from 'node:child_process';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { type ChildProcess, execFile, type SpawnOptions } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -239,8 +240,16 @@ export interface Started {
   done: Promise<Finished>;
 }
 
+/**
+ * How start() spawns the CLI within one observation (an async context): an observer may run any
+ * driver with the CLI under a wrapper, e.g. stderr on a terminal for --progress. Unset: spawnCli.
+ */
+export const spawnWith = new AsyncLocalStorage<
+  (argv: readonly string[], options: SpawnOptions) => ChildProcess
+>();
+
 export function start(t: TestContext, argv: readonly string[], dir: string): Started {
-  const child = spawnCli(argv, { cwd: dir });
+  const child = (spawnWith.getStore() ?? spawnCli)(argv, { cwd: dir });
   t.after(() => stop(child));
   child.stdin!.on('error', () => {});
   const done = finished(child);

@@ -136,7 +136,7 @@ while watched:
                 say('eof'); watched.remove(s)
 `;
 
-interface PythonPeer {
+export interface PythonPeer {
   /** What the peer received. */
   received: Collector;
   /** Calls `check` on every report line. */
@@ -147,7 +147,7 @@ interface PythonPeer {
   shut(): void;
 }
 
-function pythonPeer(t: TestContext, dir: string, argv: readonly string[]): PythonPeer {
+export function pythonPeer(t: TestContext, dir: string, argv: readonly string[]): PythonPeer {
   const child = spawn('python3', ['-c', PYTHON_PEER, ...argv], {
     cwd: dir,
     stdio: ['pipe', 'pipe', 'inherit'],
