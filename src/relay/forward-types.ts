@@ -55,6 +55,8 @@ export interface ForwardListenOptions {
   backlog?: number;
   socket?: SocketOptions;
   reusePort?: boolean;
+  /** With TLS: a client whose handshake failed was dropped (the listener goes on). */
+  onTlsError?: (error: Error, remote: Endpoint) => void;
   /** A WebSocket listen side: framing, the largest message accepted, keepalive pings. */
   websocket?: ForwardWebSocketOptions;
 }

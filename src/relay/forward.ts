@@ -71,6 +71,7 @@ async function openListenSide(from: ForwardTarget, options: ForwardOptions): Pro
     ...(listenOptions.socket ? { socket: listenOptions.socket } : {}),
     ...(listenOptions.reusePort ? { reusePort: true } : {}),
     ...(tls ? { tls } : {}),
+    ...(tls && listenOptions.onTlsError ? { onTlsError: listenOptions.onTlsError } : {}),
     // With TLS, refused clients are dropped before the handshake costs anything.
     ...(tls && options.allow ? { allow: options.allow } : {}),
   };

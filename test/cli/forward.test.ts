@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type TestContext, test } from 'node:test';
+import { connect as dial } from '../../src/dial/connect.js';
 import { formatHexDump } from '../../src/relay/hexdump.js';
 import { connect } from '../../src/transports/tcp-connect.js';
 import { listen } from '../../src/transports/tcp-listen.js';
@@ -90,6 +91,27 @@ test("--forward -m: a client beyond the limit is closed, with ncat's -m line and
   await waitForLine(child.stderr!, /"event":"denied"[^\n]*"reason":"max-conns"/);
   await first.send('still relayed');
   assert.equal((await upstream.recvExactly(13)).toString(), 'still relayed');
+});
+
+test('-l -k --ssl --forward: a client whose handshake fails is dropped with the reason at -v, and the forwarder goes on', async (t) => {
+  const target = await listen('127.0.0.1:0');
+  t.after(() => target.close());
+  const { child, port } = await startForward([
+    '--ssl',
+    '--forward',
+    `127.0.0.1:${target.address().port}`,
+  ]);
+  t.after(() => stop(child));
+  const plain = await connect(`127.0.0.1:${port}`);
+  t.after(() => plain.destroy());
+  await plain.send('GET / HTTP/1.0\r\n\r\n');
+  await waitForLine(child.stderr!, /TLS handshake with 127\.0\.0\.1:\d+ failed: /);
+  const secured = await dial(`127.0.0.1:${port}`, { tls: { insecure: true } });
+  t.after(() => secured.destroy());
+  const upstream = await target.accept();
+  t.after(() => upstream.destroy());
+  await secured.send('inside TLS');
+  assert.equal((await upstream.recvExactly(10)).toString(), 'inside TLS');
 });
 
 test('--forward --retry: the attempts are at -v and in --json until the target is up', async (t) => {

@@ -155,7 +155,9 @@ export async function runForward(ctx: Context): Promise<void> {
       family: options.family,
       backlog: keepOpen ? 511 : 10,
       ...(options.socket ? { socket: options.socket } : {}),
-      ...(serverTls ? { tls: serverTls } : {}),
+      ...(serverTls && tls
+        ? { tls: serverTls, onTlsError: (error: Error) => tls.reportTlsFailure(ctx, error) }
+        : {}),
       ...(side.kind === 'websocket' ? { websocket: wsTuning } : {}),
     },
     connect: {
