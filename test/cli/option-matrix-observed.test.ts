@@ -33,6 +33,12 @@ import { assertDelivered, eventsNamed, type Observer, okRun } from '../helpers/m
 import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
+import {
+  chooseWss,
+  WS_SCRIPTED_DRIVERS,
+  WSS_OBSERVERS,
+  WSS_TLS_DRIVERS,
+} from '../helpers/matrix-wss.js';
 import { ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
@@ -79,6 +85,7 @@ const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | und
   chooseTls,
   chooseBroker,
   chooseServe,
+  chooseWss,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -147,8 +154,11 @@ function family(flag: '-4' | '-6', own: string, other: string): Observer {
 
 const { IAC, DO, WONT } = { IAC: 255, DO: 253, WONT: 252 };
 
-/** The TCP and UDP drivers above: the only ones with the scripts some observations need. */
-const PLAIN_DRIVERS = Object.values(DRIVERS).map((driver) => driver.name);
+/** The TCP and UDP drivers above, and the WebSocket ones: those with the scripts some observations need. */
+const PLAIN_DRIVERS = [
+  ...Object.values(DRIVERS).map((driver) => driver.name),
+  ...WS_SCRIPTED_DRIVERS,
+];
 
 /** The TLS family's drivers (test/helpers/matrix-tls.ts). */
 const TLS_DRIVERS = [
@@ -158,6 +168,7 @@ const TLS_DRIVERS = [
   'tls listen -k',
   'tls listen, exec',
   'tls listen -k, exec',
+  ...WSS_TLS_DRIVERS,
 ];
 
 /** `observer`, for the plain TCP and UDP drivers only. */
@@ -487,6 +498,7 @@ const CORE_OBSERVERS: Readonly<Record<string, Observer>> = {
 
 const OBSERVERS: Readonly<Record<string, Observer>> = {
   ...CORE_OBSERVERS,
+  ...WSS_OBSERVERS,
   ...UNIX_OBSERVERS,
   ...tlsOnly(TLS_OBSERVERS),
   ...BROKER_OBSERVERS,

@@ -210,8 +210,14 @@ export interface Started {
   done: Promise<Finished>;
 }
 
-export function start(t: TestContext, argv: readonly string[], dir: string): Started {
-  const child = spawnCli(argv, { cwd: dir });
+/** Spawn the CLI in `dir`; `env` adds to the test's environment (wss://: a CA to trust). */
+export function start(
+  t: TestContext,
+  argv: readonly string[],
+  dir: string,
+  env?: Readonly<Record<string, string>>,
+): Started {
+  const child = spawnCli(argv, { cwd: dir, ...(env ? { env: { ...process.env, ...env } } : {}) });
   t.after(() => stop(child));
   child.stdin!.on('error', () => {});
   const done = finished(child);

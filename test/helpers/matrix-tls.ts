@@ -34,7 +34,7 @@ import {
 } from './matrix-drivers.js';
 import { assertDelivered, type Observer } from './matrix-observe.js';
 
-type CertName = Exclude<keyof TestCertificates, 'files'>;
+export type CertName = Exclude<keyof TestCertificates, 'files'>;
 
 /** How the TLS peer behaves (both ends: sockcat's server when it connects, its client when it listens). */
 export interface TlsPeer {
@@ -86,7 +86,7 @@ export function certificatesFor(t: TestContext): Promise<TestCertificates> {
   return set;
 }
 
-function viewOf(socket: TLSSocket, server: boolean): TlsView {
+export function viewOf(socket: TLSSocket, server: boolean): TlsView {
   const certificate = socket.getPeerCertificate();
   return {
     secured: true,
@@ -103,7 +103,7 @@ function viewOf(socket: TLSSocket, server: boolean): TlsView {
 }
 
 /** The peer's certificate and key as tls options, with the test CA trusted. */
-function peerContext(
+export function peerContext(
   certs: TestCertificates,
   peer: TlsPeer,
   fallback?: CertName,
@@ -337,8 +337,9 @@ const LISTEN_DRIVERS = [
   DRIVERS.listenKeepOpenExec.name,
 ];
 
+/** (Other families' TLS drivers, wss connect among them, say so in their names.) */
 function isConnect(driver: Driver): boolean {
-  return CONNECT_DRIVERS.includes(driver.name);
+  return CONNECT_DRIVERS.includes(driver.name) || / connect\b/.test(driver.name);
 }
 
 /** A TLS run, typed with what its peer saw. */
