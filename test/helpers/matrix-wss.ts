@@ -4,7 +4,9 @@
 // --js-exec or --lua-exec handler, and the observers of what wss:// does differently from --ssl:
 // it verifies the server by default.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { createServer as createHttpsServer } from 'node:https';
+import { createServer, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { TLSSocket } from 'node:tls';
 import type { Layers } from '../../src/cli/layers.js';
@@ -236,6 +238,38 @@ function websocketOver(tcp: Driver): Observer {
   };
 }
 
+/** What the origin here sends back first: a peer that sees it knows its bytes went through. */
+const ORIGIN_MARK = 'origin:';
+
+/**
+ * `base` (a listen driver that echoes) with an origin for --forward: a TCP server here that
+ * answers `origin:` and then every byte it got, and ends when its client does. The matrix's
+ * forward target (127.0.0.1:9, in the option or the mode) is aimed at it.
+ */
+function forwarding(base: Driver, name = `${base.name} --forward`): Driver {
+  return {
+    ...base,
+    name,
+    async run(t, option, mode, partial) {
+      const origin = createServer({ allowHalfOpen: true }, (socket: Socket) => {
+        t.after(() => socket.destroy());
+        socket.on('error', () => {});
+        socket.write(ORIGIN_MARK);
+        socket.pipe(socket);
+      });
+      t.after(() => origin.close());
+      origin.listen(0, '127.0.0.1');
+      await once(origin, 'listening');
+      const { port } = origin.address() as { port: number };
+      const aim = (argv: readonly string[]) =>
+        argv.map((word) => (word === '127.0.0.1:9' ? `127.0.0.1:${port}` : word));
+      const result = await base.run(t, aim(option), aim(mode), partial);
+      origin.close();
+      return result;
+    },
+  };
+}
+
 /** A driver whose every run has the matrix's --js-exec and --lua-exec handlers at hand. */
 const handlers = { files: HANDLERS, echoes: true };
 
@@ -265,6 +299,15 @@ const DRIVERS = {
     echoes: true,
   }),
   wsConnectHandler: wsConnectDriver({ name: 'ws connect, handler', ...handlers }),
+  forward: forwarding(wsListenDriver({ name: 'ws listen', echoes: true })),
+  forwardKeepOpen: {
+    ...forwarding(wsListenDriver({ name: 'ws listen -k', keepOpen: true, echoes: true })),
+    observers: {
+      websocket: websocketOver(
+        forwarding(tcpListenDriver({ keepOpen: true, echoes: true }), 'tcp forward -k'),
+      ),
+    },
+  },
   wsListenHandler: {
     ...wsListenDriver({ name: 'ws listen, handler', ...handlers }),
     observers: { websocket: websocketOver(handlerOverTcp(false)) },
@@ -279,19 +322,23 @@ const DRIVERS = {
  * wss:// and -l --ssl --websocket (stdio, -e/-c, --js-exec, --lua-exec), and the plain ws modes
  * with a handler (matrix-broker.ts has the others).
  */
-export function chooseWss(layers: Layers, _options: Options): Driver | undefined {
+export function chooseWss(layers: Layers, options: Options): Driver | undefined {
   const { transport, security, role, multiplicity, io } = layers;
   if (transport !== 'websocket') return undefined;
   if (multiplicity !== 'once' && multiplicity !== 'keep-open') return undefined;
   const handler = io === 'js-exec' || io === 'lua-exec';
-  if (io !== 'stdio' && io !== 'exec' && !handler) return undefined;
   const keepOpen = multiplicity === 'keep-open';
   if (security === 'plain') {
+    if (io === 'forward' && role === 'listen' && options.forward?.kind === 'tcp') {
+      if (options.forward.tls) return undefined;
+      return keepOpen ? DRIVERS.forwardKeepOpen : DRIVERS.forward;
+    }
     if (!handler) return undefined;
     if (role === 'connect') return keepOpen ? undefined : DRIVERS.wsConnectHandler;
     return keepOpen ? DRIVERS.wsListenKeepOpenHandler : DRIVERS.wsListenHandler;
   }
   if (security !== 'tls') return undefined;
+  if (io !== 'stdio' && io !== 'exec' && !handler) return undefined;
   if (role === 'connect') {
     if (keepOpen) return undefined;
     if (handler) return DRIVERS.connectHandler;
