@@ -588,7 +588,10 @@ export function wsListenDriver({
       }
       await closed;
       if (script.idlePeer || script.sockcatCloses) child.stdin!.end();
-      const goesOn = keepOpen || script.denied || refused !== undefined || (!upgraded && echoes);
+      // A client turned away before the upgrade: -k and -e go on listening, and so does -l --ssl
+      // --websocket, which should exit 1 as -l --ssl does (a product bug; matrix-wss.ts keeps the
+      // cells that assert that exit unobserved): it is stopped, once it said why (with -v).
+      const goesOn = keepOpen || script.denied || refused !== undefined || !upgraded;
       if (running(started) && goesOn) {
         if (upgraded) {
           await lineOrEnd(stderr, script.denied ? /"event":"denied"/ : /"event":"closed"/);

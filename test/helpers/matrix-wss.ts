@@ -287,7 +287,7 @@ const DRIVERS = {
     ...wsListenDriver({ security: WSS, name: 'wss listen' }),
     // Product bug: -l --ssl --websocket without -k goes on listening after its first client's
     // handshake fails, where -l --ssl exits 1 with the reason (docs/cli.md, TLS "Listen mode"):
-    // these observations of a refused client cannot end. Unobserved until it is fixed.
+    // these observations of a refused client assert that exit. Unobserved until it is fixed.
     unsuited: ['ssl-verify', 'ssl-trustfile', 'ssl-pin', 'ssl-min-version'],
   },
   listenKeepOpen: wsListenDriver({ security: WSS, name: 'wss listen -k', keepOpen: true }),
