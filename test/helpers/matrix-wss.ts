@@ -1,8 +1,8 @@
 // WebSocket over TLS for the observed option x mode matrix (test/cli/option-matrix-observed.test.ts):
 // the ws drivers of matrix-broker.ts with a TLS side (an https server under the peer's
 // WebSocketServer for wss://, a wss:// client for -l --ssl --websocket), the ws drivers that run a
-// --js-exec or --lua-exec handler, and the observers of what wss:// does differently from --ssl:
-// it verifies the server by default.
+// --js-exec or --lua-exec handler or --forward to a TCP origin, and the observers of what wss://
+// does differently from --ssl: it verifies the server by default.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer as createHttpsServer } from 'node:https';
@@ -370,12 +370,15 @@ export const WS_SCRIPTED_DRIVERS: readonly string[] = [
   DRIVERS.wsConnectHandler.name,
   DRIVERS.wsListenHandler.name,
   DRIVERS.wsListenKeepOpenHandler.name,
-  'ws connect',
-  'ws connect, exec',
-  'ws listen',
-  'ws listen -k',
-  'ws listen, exec',
-  'ws listen -k, exec',
+  // matrix-broker.ts's, by the names its defaults give them.
+  ...[
+    wsConnectDriver(),
+    wsConnectDriver({ echoes: true }),
+    wsListenDriver(),
+    wsListenDriver({ keepOpen: true }),
+    wsListenDriver({ echoes: true }),
+    wsListenDriver({ keepOpen: true, echoes: true }),
+  ].map((driver) => driver.name),
 ];
 
 /** Observers of the WebSocket modes beyond the core, TLS and broker ones (none yet). */
