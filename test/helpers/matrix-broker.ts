@@ -588,10 +588,9 @@ export function wsListenDriver({
       }
       await closed;
       if (script.idlePeer || script.sockcatCloses) child.stdin!.end();
-      // A client turned away before the upgrade: -k and -e go on listening, and so does -l --ssl
-      // --websocket, which should exit 1 as -l --ssl does (a product bug; matrix-wss.ts keeps the
-      // cells that assert that exit unobserved): it is stopped, once it said why (with -v).
-      const goesOn = keepOpen || script.denied || refused !== undefined || !upgraded;
+      // A client turned away before the upgrade (a failed TLS handshake): -k and -e go on
+      // listening, and are stopped once they said why (with -v); -l alone exits 1 by itself.
+      const goesOn = keepOpen || script.denied || refused !== undefined || (!upgraded && echoes);
       if (running(started) && goesOn) {
         if (upgraded) {
           await lineOrEnd(stderr, script.denied ? /"event":"denied"/ : /"event":"closed"/);

@@ -283,13 +283,7 @@ const DRIVERS = {
     observers: WSS_CONNECT_OBSERVERS,
   },
   connectHandler: wsConnectDriver({ security: WSS, name: 'wss connect, handler', ...handlers }),
-  listen: {
-    ...wsListenDriver({ security: WSS, name: 'wss listen' }),
-    // Product bug: -l --ssl --websocket without -k goes on listening after its first client's
-    // handshake fails, where -l --ssl exits 1 with the reason (docs/cli.md, TLS "Listen mode"):
-    // these observations of a refused client assert that exit. Unobserved until it is fixed.
-    unsuited: ['ssl-verify', 'ssl-trustfile', 'ssl-pin', 'ssl-min-version'],
-  },
+  listen: wsListenDriver({ security: WSS, name: 'wss listen' }),
   listenKeepOpen: wsListenDriver({ security: WSS, name: 'wss listen -k', keepOpen: true }),
   listenExec: wsListenDriver({ security: WSS, name: 'wss listen, exec', echoes: true }),
   listenKeepOpenExec: wsListenDriver({
