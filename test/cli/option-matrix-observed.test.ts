@@ -41,6 +41,7 @@ import { TERM_OBSERVERS } from '../helpers/matrix-term.js';
 import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
 import { chooseTlsio, TLSIO_CORE_EXTENSIONS, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
 import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
+import { chooseWss, WS_SCRIPTED_DRIVERS, WSS_TLS_DRIVERS } from '../helpers/matrix-wss.js';
 import { ROOT } from '../helpers/paths.js';
 import { requirePeer } from '../helpers/peers.js';
 import { freePort } from '../helpers/ports.js';
@@ -88,6 +89,7 @@ const CHOOSERS: ReadonlyArray<(layers: Layers, options: Options) => Driver | und
   chooseBroker,
   chooseServe,
   chooseTlsio,
+  chooseWss,
 ];
 
 /** The driver for the layers a cell's argv (the option, then the mode) asks for, if any. */
@@ -156,8 +158,11 @@ function family(flag: '-4' | '-6', own: string, other: string): Observer {
 
 const { IAC, DO, WONT } = { IAC: 255, DO: 253, WONT: 252 };
 
-/** The TCP and UDP drivers above: the only ones with the scripts some observations need. */
-const PLAIN_DRIVERS = Object.values(DRIVERS).map((driver) => driver.name);
+/** The TCP and UDP drivers above, and the WebSocket ones: those with the scripts some observations need. */
+const PLAIN_DRIVERS = [
+  ...Object.values(DRIVERS).map((driver) => driver.name),
+  ...WS_SCRIPTED_DRIVERS,
+];
 
 /** The TLS family's drivers (test/helpers/matrix-tls.ts). */
 const TLS_DRIVERS = [
@@ -167,6 +172,7 @@ const TLS_DRIVERS = [
   'tls listen -k',
   'tls listen, exec',
   'tls listen -k, exec',
+  ...WSS_TLS_DRIVERS,
 ];
 
 /** `observer`, for the plain TCP and UDP drivers only. */

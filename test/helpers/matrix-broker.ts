@@ -3,9 +3,14 @@
 // matrix-drivers.ts's contract so that the core observers read their exchanges the same way.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createConnection } from 'node:net';
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+} from 'node:http';
+import { createConnection, type Socket } from 'node:net';
 import type { TestContext } from 'node:test';
-import { WebSocket, WebSocketServer } from 'ws';
+import { type ClientOptions, WebSocket, WebSocketServer } from 'ws';
 import type { Layers } from '../../src/cli/layers.js';
 import type { Options } from '../../src/cli/options.js';
 import {
@@ -16,6 +21,7 @@ import {
   type Driver,
   type Exchange,
   exchange,
+  hangingPort,
   holds,
   lineOrEnd,
   type Script,
@@ -27,6 +33,7 @@ import {
   tempDir,
 } from './matrix-drivers.js';
 import { assertDelivered, eventsNamed, type Observer, okRun } from './matrix-observe.js';
+import { portToListenOnLater } from './ports.js';
 
 /** One WebSocket message as the peer got it. */
 export interface Frame {
@@ -275,34 +282,107 @@ export function brokerDriver({ chat = false, websocket = false } = {}): Driver {
 }
 
 /**
- * ws:// connect: the peer is a `ws` WebSocketServer here; it sends its bytes as one binary
- * message at once; sockcat sends its stdin and, at its end, Close 1000, which the peer answers.
- * With -e cat, the peer closes once its echo came back.
+ * What a WebSocket driver's own side speaks beyond plain ws (matrix-wss.ts: TLS for wss://):
+ * the connect drivers' server, the listen drivers' client, and what each saw of the session.
  */
-export function wsConnectDriver({ echoes = false } = {}): Driver {
+export interface WsSecurity {
+  /** Connect modes: the server the peer's WebSocketServer rides on (not listening yet). */
+  server(t: TestContext, script: Script): Promise<WsServerSide>;
+  /** Listen modes: how the client connects. */
+  client(t: TestContext, script: Script): Promise<WsClientSide>;
+}
+
+export interface WsServerSide {
+  server: HttpServer;
+  /** The URL's scheme sockcat is given. */
+  scheme: 'ws' | 'wss';
+  /** What sockcat's environment adds (a CA to trust). */
+  env?: Readonly<Record<string, string>>;
+  /** What the peer saw beyond the core exchange, merged into it once the run is over. */
+  extra(): Record<string, unknown>;
+}
+
+export interface WsClientSide {
+  scheme: 'ws' | 'wss';
+  options: ClientOptions;
+  /** The socket the upgrade's answer came on (a TLSSocket for wss). */
+  upgraded(socket: Socket): void;
+  extra(): Record<string, unknown>;
+  /**
+   * sockcat's -v line for a client it turned away before the upgrade (a failed handshake): a
+   * server that goes on (-k, -e) is stopped once it has said so.
+   */
+  turnedAway: RegExp;
+}
+
+const PLAIN: WsSecurity = {
+  server: async () => ({ server: createHttpServer(), scheme: 'ws', extra: () => ({}) }),
+  client: async () => ({
+    scheme: 'ws',
+    options: {},
+    upgraded: () => {},
+    extra: () => ({}),
+    turnedAway: /$^/,
+  }),
+};
+
+/** A host as a URL names it (IPv6 in brackets). */
+function urlHost(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/** The peer's bytes on sockcat's stdout (sockcat printed what the peer sent). */
+function printed(started: Started, script: Script): Promise<unknown> {
+  const text = String(script.peerSends).trim();
+  return lineOrEnd(started.child.stdout!, new RegExp(text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+}
+
+/**
+ * ws:// (and, with `security`, wss://) connect: the peer is a `ws` WebSocketServer here; it sends
+ * its bytes as one binary message at once; sockcat sends its stdin and, at its end, Close 1000,
+ * which the peer answers. With -e cat (or a handler), the peer closes once its echo came back.
+ * The core scripts: -4/-6 (host, peerAddress), -d (stdinSecond), -q (peerHolds: the peer stops
+ * reading, so sockcat's Close goes unanswered), --retry and -w (target), -s/-p (peerSaw), and
+ * --proxy (endAfterReply).
+ */
+export function wsConnectDriver({
+  echoes = false,
+  security = PLAIN,
+  name = `ws connect${echoes ? ', exec' : ''}`,
+  files = {},
+}: {
+  echoes?: boolean;
+  security?: WsSecurity;
+  name?: string;
+  /** Files every run's directory has (a handler's script). */
+  files?: Readonly<Record<string, string>>;
+} = {}): Driver {
   return {
-    name: `ws connect${echoes ? ', exec' : ''}`,
+    name,
     echoes,
     async run(t, option, mode, partial = {}) {
       const script = { ...DEFAULT_SCRIPT, ...partial } as FamilyScript;
-      const dir = tempDir(t, script.files);
+      const dir = tempDir(t, { ...files, ...script.files });
       const received = new Collector();
       const frames: Frame[] = [];
       const pings: number[] = [];
       let closeCode: number | undefined;
       let sockets = '';
       let started: Started | undefined;
-      const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+      let peerSaw: { address: string; port: number } | undefined;
+      const side = await security.server(t, script);
+      const http = side.server;
+      const server = new WebSocketServer({ server: http });
       t.after(() => {
         for (const client of server.clients) client.terminate();
         server.close();
+        http.close();
       });
-      await once(server, 'listening');
-      const port = (server.address() as { port: number }).port;
       let connected = false;
       const session = new Promise<void>((resolve) => {
-        server.once('connection', (ws: WebSocket) => {
+        server.once('connection', (ws: WebSocket, request: IncomingMessage) => {
           connected = true;
+          peerSaw = { address: request.socket.remoteAddress!, port: request.socket.remotePort! };
           const opened = performance.now();
           ws.on('error', () => {});
           ws.on('close', (code: number) => {
@@ -316,49 +396,106 @@ export function wsConnectDriver({ echoes = false } = {}): Driver {
           ws.on('ping', () => pings.push(performance.now() - opened));
           if (script.idlePeer) return;
           ws.send(Buffer.from(script.peerSends));
+          if (script.peerHolds) {
+            // It reads nothing more: sockcat's Close is never answered, only -q can end the run.
+            ws.pause();
+            return;
+          }
           if (script.peerCloses) {
             ws.close(1000);
             return;
           }
+          const stdin = started!.child.stdin!;
+          if (script.stdinSecond !== undefined) {
+            const second = script.stdinSecond;
+            void holds(received, lastLine(script.stdin), ws).then(() => stdin.end(second));
+            return;
+          }
           const want = echoes ? String(script.peerSends).trimEnd() : lastLine(script.stdin);
           if (script.sockcatCloses) return;
-          if (!echoes && !script.probeSockets && !script.untilPing) return;
+          const waits = script.probeSockets || script.untilPing || script.endAfterReply;
+          if (!echoes && !waits) return;
           void (async () => {
             await holds(received, want, ws);
             if (script.untilPing && pings.length === 0) await once(ws, 'ping').catch(() => {});
             if (script.probeSockets) sockets = await settledSocketsOf(started!.child.pid!);
             if (echoes) ws.close(1000);
-            else started!.child.stdin!.end();
+            else {
+              // (Through a proxy's tunnel, stdin's end waits until the peer's bytes are through.)
+              if (script.endAfterReply) await printed(started!, script);
+              stdin.end();
+            }
           })();
         });
       });
-      const url = `ws://${script.host}:${port}/`;
-      started = start(t, cliArgv(option, mode, [url]), dir);
+      let port: number;
+      if (script.target === 'peer') {
+        http.listen(0, script.peerAddress);
+        await once(http, 'listening');
+        port = (http.address() as { port: number }).port;
+      } else {
+        const chosen =
+          script.target === 'later' ? await portToListenOnLater() : await hangingPort(t);
+        if (chosen === undefined) throw new Error('the native addon is needed for a hanging port');
+        port = chosen;
+      }
+      const url = `${side.scheme}://${urlHost(script.host)}:${port}/`;
+      started = start(t, cliArgv(option, mode, [url]), dir, side.env);
+      if (script.target === 'later') {
+        const failed = await lineOrEnd(started.child.stderr!, /"event":"connect-failed"/);
+        if (failed !== undefined) http.listen(port, script.peerAddress);
+      }
       const stdin = started.child.stdin!;
       if (script.idlePeer) session.then(() => stdin.end());
       else if (script.sockcatCloses) {
         stdin.write(script.stdin);
         session.then(() => stdin.end());
-      } else if ((script.probeSockets || script.untilPing) && !echoes) stdin.write(script.stdin);
+      } else if ((script.probeSockets || script.untilPing || script.endAfterReply) && !echoes) {
+        stdin.write(script.stdin);
+      } else if (script.stdinSecond !== undefined) stdin.write(script.stdin);
       else stdin.end(script.stdin);
       const result = await started.done;
+      // A holding peer has nothing more to wait for once sockcat is gone.
+      if (script.peerHolds) for (const client of server.clients) client.terminate();
       if (connected) await session;
       server.close();
-      return familyExchange(exchange(result, received, dir, sockets), { frames, pings, closeCode });
+      http.close();
+      return {
+        ...familyExchange(exchange(result, received, dir, sockets, peerSaw), {
+          frames,
+          pings,
+          closeCode,
+        }),
+        ...side.extra(),
+      };
     },
   };
 }
 
 /**
- * -l --websocket (and -l -k --websocket): sockcat listens on port 0; a `ws` client connects,
- * sends its bytes in one binary message and reads. Without -k, stdin is given whole at the start
- * and sockcat's Close at its end ends the session (the client answers it); with -k, stdin is
- * written once the client is accepted, the client closes (1000) once it has it, and sockcat is
- * stopped with SIGTERM after the session. With -e cat the client closes once its echo is back.
+ * -l --websocket (and -l -k --websocket; with `security`, over TLS): sockcat listens on port 0;
+ * a `ws` client connects, sends its bytes in one binary message and reads. Without -k, stdin is
+ * given whole at the start and sockcat's Close at its end ends the session (the client answers
+ * it); with -k, stdin is written once the client is accepted, the client closes (1000) once it
+ * has it, and sockcat is stopped with SIGTERM after the session. With -e cat (or a handler) the
+ * client closes once its echo is back. Core scripts: -4/-6 (host), -d (stdinSecond), -q
+ * (peerHolds: the client stops reading), -m (secondClient), --deny (denied).
  */
-export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Driver {
+export function wsListenDriver({
+  keepOpen = false,
+  echoes = false,
+  security = PLAIN,
+  name = `ws listen${keepOpen ? ' -k' : ''}${echoes ? ', exec' : ''}`,
+  files = {},
+}: {
+  keepOpen?: boolean;
+  echoes?: boolean;
+  security?: WsSecurity;
+  name?: string;
+  files?: Readonly<Record<string, string>>;
+} = {}): Driver {
   return {
-    name: `ws listen${keepOpen ? ' -k' : ''}${echoes ? ', exec' : ''}`,
+    name,
     echoes,
     async run(t, option, mode, partial = {}) {
       const script = {
@@ -368,7 +505,8 @@ export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Drive
         sockcatCloses: false,
         ...partial,
       } as FamilyScript;
-      const dir = tempDir(t, script.files);
+      const dir = tempDir(t, { ...files, ...script.files });
+      const side = await security.client(t, script);
       const started = start(t, cliArgv(option, mode, [script.host, '0']), dir);
       const { child } = started;
       const stderr = child.stderr!;
@@ -381,7 +519,8 @@ export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Drive
         script.idlePeer ||
         script.probeSockets ||
         script.untilPing ||
-        script.sockcatCloses;
+        script.sockcatCloses ||
+        script.stdinSecond !== undefined;
       if (!holdStdin) child.stdin!.end(script.stdin);
       else if (!keepOpen && !script.idlePeer) child.stdin!.write(script.stdin);
       const received = new Collector();
@@ -390,9 +529,11 @@ export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Drive
       let closeCode: number | undefined;
       let refused: number | undefined;
       let opened = 0;
-      const ws = new WebSocket(`ws://${script.host}:${port}${script.path}`);
+      const url = `${side.scheme}://${urlHost(script.host)}:${port}`;
+      const ws = new WebSocket(`${url}${script.path}`, side.options);
       t.after(() => ws.terminate());
       ws.on('error', () => {});
+      ws.on('upgrade', (response: IncomingMessage) => side.upgraded(response.socket));
       ws.on('unexpected-response', (_request, response) => {
         refused = response.statusCode;
         ws.terminate();
@@ -402,6 +543,13 @@ export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Drive
         received.add(data);
       });
       ws.on('ping', () => pings.push(performance.now() - opened));
+      if (script.stdinSecond !== undefined) {
+        // The second send goes once the first is in (with -k, stdin stays open after it).
+        const second = script.stdinSecond;
+        void holds(received, lastLine(script.stdin), ws).then(() =>
+          keepOpen ? child.stdin!.write(second) : child.stdin!.end(second),
+        );
+      }
       const closed = new Promise<void>((resolve) =>
         ws.once('close', (code: number) => {
           closeCode = code;
@@ -414,14 +562,25 @@ export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Drive
         ws.once('open', () => {
           opened = performance.now();
           if (!script.idlePeer) ws.send(Buffer.from(script.peerSends));
+          // A holding client reads nothing more: sockcat's Close goes unanswered (for -q).
+          if (script.peerHolds) ws.pause();
           if (script.peerCloses || script.denied) ws.close(1000);
           resolve(true);
         });
         closed.then(() => resolve(false));
       });
       let sockets = '';
-      if (!(await open)) {
-        // Turned away before the upgrade (--ws-path): nothing to exchange.
+      const upgraded = await open;
+      if (!upgraded) {
+        // Turned away before the upgrade (--ws-path, a TLS handshake): nothing to exchange.
+      } else if (script.peerHolds) {
+        if (keepOpen) {
+          // -k reads stdin for the clients in: it ends once this one is.
+          const accepted = await Promise.race([lineOrEnd(stderr, /"event":"accepted"/), closed]);
+          if (accepted !== undefined) child.stdin!.end(script.stdin);
+        }
+        await started.done;
+        ws.terminate();
       } else if (
         !script.idlePeer &&
         !script.peerCloses &&
@@ -432,8 +591,12 @@ export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Drive
           if (keepOpen) {
             const accepted = await Promise.race([lineOrEnd(stderr, /"event":"accepted"/), closed]);
             if (accepted !== undefined) child.stdin!.write(script.stdin);
+            if (accepted !== undefined && script.secondClient) {
+              await turnedAwayClient(t, `${url}${script.path}`, side.options);
+            }
           }
-          const want = echoes ? String(script.peerSends).trimEnd() : lastLine(script.stdin);
+          const last = echoes ? script.peerSends : (script.stdinSecond ?? script.stdin);
+          const want = echoes ? String(last).trimEnd() : lastLine(String(last));
           await Promise.race([holds(received, want, ws), closed]);
           if (script.untilPing && pings.length === 0)
             await Promise.race([once(ws, 'ping').catch(() => {}), closed]);
@@ -444,20 +607,36 @@ export function wsListenDriver({ keepOpen = false, echoes = false } = {}): Drive
       }
       await closed;
       if (script.idlePeer || script.sockcatCloses) child.stdin!.end();
-      if (running(started) && (keepOpen || script.denied || refused !== undefined)) {
-        if (refused === undefined) {
+      // A client turned away before the upgrade (a failed TLS handshake): -k and -e go on
+      // listening, and are stopped once they said why (with -v); -l alone exits 1 by itself.
+      const goesOn = keepOpen || script.denied || refused !== undefined || (!upgraded && echoes);
+      if (running(started) && goesOn) {
+        if (upgraded) {
           await lineOrEnd(stderr, script.denied ? /"event":"denied"/ : /"event":"closed"/);
+        } else if (refused === undefined && option.some((word) => /^-v+$/.test(word))) {
+          await lineOrEnd(stderr, side.turnedAway);
         }
         child.kill('SIGTERM');
       }
-      return familyExchange(exchange(await started.done, received, dir, sockets), {
-        frames,
-        pings,
-        closeCode,
-        refused,
-      });
+      return {
+        ...familyExchange(exchange(await started.done, received, dir, sockets), {
+          frames,
+          pings,
+          closeCode,
+          refused,
+        }),
+        ...side.extra(),
+      };
     },
   };
+}
+
+/** A second client connects and is closed by sockcat (over -m): resolves once it is. */
+async function turnedAwayClient(t: TestContext, url: string, options: ClientOptions) {
+  const second = new WebSocket(url, options);
+  t.after(() => second.terminate());
+  second.on('error', () => {});
+  await new Promise<void>((resolve) => second.once('close', () => resolve()));
 }
 
 const DRIVERS = {

@@ -248,8 +248,17 @@ export const spawnWith = new AsyncLocalStorage<
   (argv: readonly string[], options: SpawnOptions) => ChildProcess
 >();
 
-export function start(t: TestContext, argv: readonly string[], dir: string): Started {
-  const child = (spawnWith.getStore() ?? spawnCli)(argv, { cwd: dir });
+/** Spawn the CLI in `dir`; `env` adds to the test's environment (wss://: a CA to trust). */
+export function start(
+  t: TestContext,
+  argv: readonly string[],
+  dir: string,
+  env?: Readonly<Record<string, string>>,
+): Started {
+  const child = (spawnWith.getStore() ?? spawnCli)(argv, {
+    cwd: dir,
+    ...(env ? { env: { ...process.env, ...env } } : {}),
+  });
   t.after(() => stop(child));
   child.stdin!.on('error', () => {});
   const done = finished(child);

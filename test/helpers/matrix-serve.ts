@@ -597,7 +597,7 @@ async function twoPeers(
 }
 
 /** The handlers the matrix's --js-exec and --lua-exec modes name: each echoes the connection. */
-const HANDLERS: Readonly<Record<string, string>> = {
+export const HANDLERS: Readonly<Record<string, string>> = {
   'handler.mjs': `// Echoes the connection until its end (docs/cli.md, --js-exec).
 export default async function (tube) {
   for await (const chunk of tube) await tube.send(chunk);

@@ -35,7 +35,7 @@ import {
 } from './matrix-drivers.js';
 import { assertDelivered, type Observer } from './matrix-observe.js';
 
-type CertName = Exclude<keyof TestCertificates, 'files'>;
+export type CertName = Exclude<keyof TestCertificates, 'files'>;
 
 /** How the TLS peer behaves (both ends: sockcat's server when it connects, its client when it listens). */
 export interface TlsPeer {
@@ -367,6 +367,7 @@ const LISTEN_DRIVERS = [
   DRIVERS.listenKeepOpenExec.name,
 ];
 
+/** (Other families' TLS drivers, wss connect among them, say so in their names.) */
 function isConnect(driver: Driver): boolean {
   return rolesOf(driver).connects;
 }
