@@ -142,6 +142,41 @@ function socketFd(socket: Socket): number {
   return fd;
 }
 
+/**
+ * A TCP socket of `family`, not yet connected, with the options that reach the SYN set on it
+ * (TTL, TOS, buffer sizes, device), for `new Socket({ fd })` and connect(); undefined when
+ * none is asked for. Node opens its sockets inside connect(), too late for the SYN (nc sets -M
+ * and -T before connecting).
+ */
+export function tcpDescriptorFor(family: 4 | 6, options: SocketOptions): number | undefined {
+  const early =
+    options.ttl !== undefined ||
+    options.tos !== undefined ||
+    options.bindToDevice !== undefined ||
+    options.sendBufferSize !== undefined ||
+    options.receiveBufferSize !== undefined;
+  if (!early) return undefined;
+  validateSocketOptions(options);
+  const addon = requireNative(
+    'socket options (TTL, TOS, keepalive interval/count, buffer sizes, device)',
+  );
+  const { AF_INET, AF_INET6, SOCK_STREAM } = addon.constants;
+  let fd: number;
+  try {
+    fd = addon.socket(family === 6 ? AF_INET6 : AF_INET, SOCK_STREAM, 0);
+  } catch (error) {
+    throw systemError('opening a TCP socket', error, { op: 'connect' });
+  }
+  try {
+    setBuffers(addon, fd, options);
+    setCommon(addon, fd, family, options);
+  } catch (error) {
+    addon.close(fd);
+    throw error;
+  }
+  return fd;
+}
+
 /** Apply options to a connected TCP socket. */
 export function applySocketOptions(socket: Socket, options: SocketOptions): void {
   validateSocketOptions(options);

@@ -23,7 +23,12 @@ import {
 } from '../errors.js';
 import { Tube, type TubeOptions } from '../tube/tube.js';
 import { endpointOf } from './endpoint.js';
-import { applySocketOptions, type SocketOptions, validateSocketOptions } from './socket-options.js';
+import {
+  applySocketOptions,
+  type SocketOptions,
+  tcpDescriptorFor,
+  validateSocketOptions,
+} from './socket-options.js';
 import { isUnixTarget, parseTarget, type TargetInput, unixSocketPath } from './target.js';
 
 /** Options of a plain TCP or Unix stream connect (dial/connect.ts adds proxies and TLS). */
@@ -262,7 +267,15 @@ function raceAttempts(
         if (pending.size === 0) fail();
         return;
       }
-      const socket = new Socket({ allowHalfOpen: true });
+      let socket: Socket;
+      try {
+        socket = attemptSocket(candidate.family, options.socket);
+      } catch (error) {
+        // The options cannot be set (no addon, a value the kernel refuses): stop every attempt.
+        onAbort();
+        reject(error);
+        return;
+      }
       pending.add(socket);
       const onError = (error: NodeJS.ErrnoException) => {
         socket.off('connect', onConnect);
@@ -299,6 +312,12 @@ function raceAttempts(
     };
     startNext();
   });
+}
+
+/** The socket of one connect attempt: opened here when options must be set before the SYN. */
+function attemptSocket(family: 4 | 6, options: SocketOptions | undefined): Socket {
+  const fd = options ? tcpDescriptorFor(family, options) : undefined;
+  return new Socket({ allowHalfOpen: true, ...(fd !== undefined ? { fd } : {}) });
 }
 
 function connectFailure(

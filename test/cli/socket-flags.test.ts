@@ -1,6 +1,6 @@
 // -T, --ttl, --keepalive, -I, -O: parsed by pure functions, and seen on the live socket by ss(8).
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { test } from 'node:test';
@@ -13,7 +13,7 @@ import {
   TOS_KEYWORDS,
 } from '../../src/cli/socket-flags.js';
 import { loadNative } from '../../src/native/load.js';
-import { runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
+import { finished, runCli, spawnCli, stop, waitForLine } from '../helpers/child.js';
 import { requirePeer } from '../helpers/peers.js';
 
 test('-T takes nc(1) keywords, DiffServ code points and numbers', () => {
@@ -121,6 +121,42 @@ test('connect mode: ss(8) sees the TOS, the keepalive timer and the buffer sizes
   // The kernel doubles a buffer size for its bookkeeping (socket(7)).
   assert.match(shown, /rb131072\b/);
   assert.match(shown, /tb262144\b/);
+});
+
+/** A python3 listener that keeps each client's SYN (TCP_SAVE_SYN) and prints its TTL and TOS. */
+const SYN_PEER = `
+import socket, sys
+six = sys.argv[1] == '6'
+s = socket.socket(socket.AF_INET6 if six else socket.AF_INET)
+s.setsockopt(socket.IPPROTO_TCP, 27, 1)  # TCP_SAVE_SYN
+s.bind(('::1' if six else '127.0.0.1', 0))
+s.listen()
+print(s.getsockname()[1], flush=True)
+c, _ = s.accept()
+h = c.getsockopt(socket.IPPROTO_TCP, 28, 512)  # TCP_SAVED_SYN: the IP header first
+ttl, tos = (h[7], (h[0] & 15) << 4 | h[1] >> 4) if six else (h[8], h[1])
+print('syn ttl', ttl, 'tos', tos, flush=True)
+c.recv(16)
+`;
+
+test('connect mode: --ttl and -T are on the SYN already (IPv4 and IPv6), as nc sets -M and -T', {
+  skip: loadNative() ? false : 'the native addon is not built',
+}, async (t) => {
+  const python = requirePeer(t, 'python3');
+  if (!python) return;
+  for (const [family, host] of [
+    ['4', '127.0.0.1'],
+    ['6', '::1'],
+  ] as const) {
+    const peer = spawn(python, ['-c', SYN_PEER, family], { stdio: ['ignore', 'pipe', 'inherit'] });
+    t.after(() => stop(peer));
+    const port = (await waitForLine(peer.stdout!, /^(\d+)\n/))[1]!;
+    const child = spawnCli(['--ttl', '16', '-T', 'lowdelay', host, port]);
+    t.after(() => stop(child));
+    child.stdin!.end('x');
+    await waitForLine(peer.stdout!, new RegExp(`syn ttl 16 tos ${0x10}\\n`));
+    assert.equal((await finished(child)).code, 0);
+  }
 });
 
 test('bad values exit 2 with one line', async () => {
