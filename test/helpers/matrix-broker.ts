@@ -1,5 +1,5 @@
 // The broker, chat and WebSocket drivers of the observed option x mode matrix
-// (test/cli/option-matrix-observed.test.ts), and the observers of their own options. They follow
+// (test/helpers/matrix-cells.ts), and the observers of their own options. They follow
 // matrix-drivers.ts's contract so that the core observers read their exchanges the same way.
 import assert from 'node:assert/strict';
 import { once } from 'node:events';

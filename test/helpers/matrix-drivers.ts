@@ -1,4 +1,4 @@
-// Drivers for the observed option × mode matrix (test/cli/option-matrix-observed.test.ts): each
+// Drivers for the observed option × mode matrix (test/helpers/matrix-cells.ts): each
 // runs the built CLI in one mode of src/cli/option-matrix.ts, with the option under test in
 // front, against a real peer on loopback, and reports what the peer and the CLI's outputs saw.
 import { AsyncLocalStorage } from 'node:async_hooks';

@@ -1,4 +1,4 @@
-// What the observed option x mode matrix's observers share (test/cli/option-matrix-observed.test.ts):
+// What the observed option x mode matrix's observers share (test/helpers/matrix-cells.ts):
 // the observer's shape, and the assertions on a driver's exchange.
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';

@@ -1,4 +1,4 @@
-// Drivers for the observed option × mode matrix (test/cli/option-matrix-observed.test.ts) in the
+// Drivers for the observed option × mode matrix (test/helpers/matrix-cells.ts) in the
 // modes where sockcat serves rather than carries its stdin, all plain TCP/UDP: the HTTP proxy
 // server (-l --proxy-type http), --forward (TCP and udp://), --js-exec and --lua-exec (an echo
 // each), and -z (scan). The peers are real sockets on loopback port 0: the client here, and the

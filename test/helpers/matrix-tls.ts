@@ -1,4 +1,4 @@
-// TLS over TCP for the observed option × mode matrix (test/cli/option-matrix-observed.test.ts):
+// TLS over TCP for the observed option × mode matrix (test/helpers/matrix-cells.ts):
 // drivers whose peer is Node's own `tls` (a tls.Server when sockcat connects, tls.connect when it
 // listens), with the plain TCP drivers' exchange (so the core observers read them the same way),
 // plus what the TLS peer saw; and the observers of the --ssl* options.

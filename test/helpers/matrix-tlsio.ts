@@ -1,5 +1,5 @@
 // TLS where the io is not plain stdio over TCP, for the observed option × mode matrix
-// (test/cli/option-matrix-observed.test.ts): the broker and chat, proxy server, --forward,
+// (test/helpers/matrix-cells.ts): the broker and chat, proxy server, --forward,
 // --js-exec/--lua-exec and Unix stream drivers of the other families, made TLS ones (their
 // clients speak TLS through Node's `tls`, or their peer is a tls.Server), so that matrix-tls.ts's
 // observers read them as they read its own drivers.

@@ -1,4 +1,4 @@
-// WebSocket over TLS for the observed option x mode matrix (test/cli/option-matrix-observed.test.ts):
+// WebSocket over TLS for the observed option x mode matrix (test/helpers/matrix-cells.ts):
 // the ws drivers of matrix-broker.ts with a TLS side (an https server under the peer's
 // WebSocketServer for wss://, a wss:// client for -l --ssl --websocket), the ws drivers that run a
 // --js-exec or --lua-exec handler or --forward to a TCP origin, and the observers of what wss://
@@ -358,7 +358,7 @@ export function chooseWss(layers: Layers, options: Options): Driver | undefined 
   return exec ? DRIVERS.listenExec : DRIVERS.listen;
 }
 
-/** The wss drivers, for the TLS family's observers (test/cli/option-matrix-observed.test.ts). */
+/** The wss drivers, for the TLS family's observers (test/helpers/matrix-cells.ts). */
 export const WSS_TLS_DRIVERS: readonly string[] = [
   DRIVERS.connect,
   DRIVERS.connectExec,

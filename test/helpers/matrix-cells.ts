@@ -2,8 +2,12 @@
 // run through the built CLI in its mode against a real peer on loopback, and the option's effect
 // is checked where the peer, stdout, the --json events, a file or `ss` can see it, against the
 // same run without the option. Cells with no observation yet are listed, by name, in
-// option-matrix-unobserved.txt; the list may only shrink (a new honoured cell needs an
+// test/cli/option-matrix-unobserved.txt; the list may only shrink (a new honoured cell needs an
 // observation, and a cell observed or no longer honoured must leave the list).
+//
+// The cells run in shards (test/cli/option-matrix-observed-N.test.ts, one option's cells per
+// shard), so that the test runner spreads them over its processes and no one file holds the
+// whole matrix; test/cli/option-matrix-unobserved.test.ts checks the list.
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,33 +22,27 @@ import {
 } from '../../src/cli/option-matrix.js';
 import { OPTIONS, type OptionSpec } from '../../src/cli/option-table.js';
 import type { Options } from '../../src/cli/options.js';
-import { runCli } from '../helpers/child.js';
-import { startListeningPeer } from '../helpers/listening-peer.js';
-import { BROKER_OBSERVERS, chooseBroker } from '../helpers/matrix-broker.js';
+import { runCli } from './child.js';
+import { startListeningPeer } from './listening-peer.js';
+import { BROKER_OBSERVERS, chooseBroker } from './matrix-broker.js';
 import {
   type Driver,
   type Exchange,
   tcpConnectDriver,
   tcpListenDriver,
   udpConnectDriver,
-} from '../helpers/matrix-drivers.js';
-import { chooseDtls } from '../helpers/matrix-dtls.js';
-import {
-  alsoFor,
-  assertDelivered,
-  eventsNamed,
-  type Observer,
-  okRun,
-} from '../helpers/matrix-observe.js';
-import { chooseServe, SERVE_OBSERVERS } from '../helpers/matrix-serve.js';
-import { TERM_OBSERVERS } from '../helpers/matrix-term.js';
-import { chooseTls, TLS_OBSERVERS } from '../helpers/matrix-tls.js';
-import { chooseTlsio, TLSIO_CORE_EXTENSIONS, TLSIO_OBSERVERS } from '../helpers/matrix-tlsio.js';
-import { chooseUnix, UNIX_OBSERVERS } from '../helpers/matrix-unix.js';
-import { chooseWss, WS_SCRIPTED_DRIVERS, WSS_TLS_DRIVERS } from '../helpers/matrix-wss.js';
-import { ROOT } from '../helpers/paths.js';
-import { requirePeer } from '../helpers/peers.js';
-import { freePort } from '../helpers/ports.js';
+} from './matrix-drivers.js';
+import { chooseDtls } from './matrix-dtls.js';
+import { alsoFor, assertDelivered, eventsNamed, type Observer, okRun } from './matrix-observe.js';
+import { chooseServe, SERVE_OBSERVERS } from './matrix-serve.js';
+import { TERM_OBSERVERS } from './matrix-term.js';
+import { chooseTls, TLS_OBSERVERS } from './matrix-tls.js';
+import { chooseTlsio, TLSIO_CORE_EXTENSIONS, TLSIO_OBSERVERS } from './matrix-tlsio.js';
+import { chooseUnix, UNIX_OBSERVERS } from './matrix-unix.js';
+import { chooseWss, WS_SCRIPTED_DRIVERS, WSS_TLS_DRIVERS } from './matrix-wss.js';
+import { ROOT } from './paths.js';
+import { requirePeer } from './peers.js';
+import { freePort } from './ports.js';
 
 const DRIVERS = {
   tcpConnect: tcpConnectDriver(),
@@ -540,65 +538,96 @@ function honouredCells(): Cell[] {
   return cells;
 }
 
-const baselines = new Map<string, Promise<Exchange>>();
-
-const observedByOption = new Map<string, Cell[]>();
-for (const cell of honouredCells()) {
-  if (cell.observer === undefined) continue;
-  const list = observedByOption.get(cell.spec.name) ?? [];
-  list.push(cell);
-  observedByOption.set(cell.spec.name, list);
+/** The honoured cells with an observation, grouped by option, in the order of the option table. */
+function observedByOption(): Map<string, Cell[]> {
+  const byOption = new Map<string, Cell[]>();
+  for (const cell of honouredCells()) {
+    if (cell.observer === undefined) continue;
+    const list = byOption.get(cell.spec.name) ?? [];
+    list.push(cell);
+    byOption.set(cell.spec.name, list);
+  }
+  return byOption;
 }
-for (const [option, cells] of observedByOption) {
-  test(`observed: ${option} in ${cells.length} modes`, { concurrency: 4 }, async (t) => {
-    const subtests = cells.map((cell) =>
-      t.test(`${cell.mode.name} (${cell.driver!.name})`, async (sub) => {
-        const driver = cell.driver!;
-        const { mode } = cell;
-        const argv = optionArgv(cell.spec);
-        await cell.observer!.observe({
-          t: sub,
-          driver,
-          mode,
-          argv,
-          baseline: () => {
-            let cached = baselines.get(`${driver.name} | ${mode.name}`);
-            if (cached === undefined) {
-              cached = driver.run(sub, [], mode.argv);
-              baselines.set(`${driver.name} | ${mode.name}`, cached);
-            }
-            return cached;
-          },
-          run: (other = argv, script) => driver.run(sub, other, mode.argv, script),
-        });
-      }),
-    );
-    await Promise.all(subtests);
-  });
+
+/**
+ * The options of shard `index` (1-based) of `count`: options go, largest first, to the shard
+ * with the fewest cells so far, so the shards take about as long as each other.
+ */
+function shardOptions(byOption: Map<string, Cell[]>, index: number, count: number): Set<string> {
+  const loads = Array.from({ length: count }, () => ({ cells: 0, options: new Set<string>() }));
+  const largestFirst = [...byOption].sort(
+    ([a, left], [b, right]) => right.length - left.length || a.localeCompare(b),
+  );
+  for (const [option, cells] of largestFirst) {
+    const lightest = loads.reduce((best, load) => (load.cells < best.cells ? load : best));
+    lightest.cells += cells.length;
+    lightest.options.add(option);
+  }
+  return loads[index - 1]!.options;
+}
+
+/** Registers one test per option of shard `index` of `count`, with a subtest per mode. */
+export function observeShard(index: number, count: number): void {
+  const byOption = observedByOption();
+  const mine = shardOptions(byOption, index, count);
+  // One run without the option per driver and mode, shared by the observers that compare with it.
+  const baselines = new Map<string, Promise<Exchange>>();
+  for (const [option, cells] of byOption) {
+    if (!mine.has(option)) continue;
+    test(`observed: ${option} in ${cells.length} modes`, { concurrency: 4 }, async (t) => {
+      const subtests = cells.map((cell) =>
+        t.test(`${cell.mode.name} (${cell.driver!.name})`, async (sub) => {
+          const driver = cell.driver!;
+          const { mode } = cell;
+          const argv = optionArgv(cell.spec);
+          await cell.observer!.observe({
+            t: sub,
+            driver,
+            mode,
+            argv,
+            baseline: () => {
+              let cached = baselines.get(`${driver.name} | ${mode.name}`);
+              if (cached === undefined) {
+                cached = driver.run(sub, [], mode.argv);
+                baselines.set(`${driver.name} | ${mode.name}`, cached);
+              }
+              return cached;
+            },
+            run: (other = argv, script) => driver.run(sub, other, mode.argv, script),
+          });
+        }),
+      );
+      await Promise.all(subtests);
+    });
+  }
 }
 
 const UNOBSERVED_FILE = join(ROOT, 'test', 'cli', 'option-matrix-unobserved.txt');
-const UNOBSERVED_HEADER = `# Honoured cells of the option x mode matrix that test/cli/option-matrix-observed.test.ts does
+const UNOBSERVED_HEADER = `# Honoured cells of the option x mode matrix that test/cli/option-matrix-observed-N.test.ts do
 # not observe through a peer yet, as option<TAB>mode. The list may only shrink. After adding an
-# observation or a driver: SOCKCAT_UPDATE_UNOBSERVED=1 node --test dist/test/cli/option-matrix-observed.test.js
+# observation or a driver: SOCKCAT_UPDATE_UNOBSERVED=1 node --test dist/test/cli/option-matrix-unobserved.test.js
 `;
 
-test('the cells not yet observed are the ones listed in option-matrix-unobserved.txt', () => {
-  const unobserved = new Set(
-    honouredCells()
-      .filter((cell) => cell.observer === undefined)
-      .map((cell) => `${cell.spec.name}\t${cell.mode.name}`),
-  );
-  if (process.env['SOCKCAT_UPDATE_UNOBSERVED'] === '1') {
-    writeFileSync(UNOBSERVED_FILE, `${UNOBSERVED_HEADER}${[...unobserved].join('\n')}\n`);
-  }
-  const listed = new Set(
-    readFileSync(UNOBSERVED_FILE, 'utf8')
-      .split('\n')
-      .filter((line) => line !== '' && !line.startsWith('#')),
-  );
-  const added = [...unobserved].filter((cell) => !listed.has(cell));
-  const gone = [...listed].filter((cell) => !unobserved.has(cell));
-  assert.deepEqual(added, [], 'honoured cells with no observation (add one)');
-  assert.deepEqual(gone, [], 'listed cells that are now observed or not honoured (remove them)');
-});
+/** Registers the test that the unobserved cells are exactly the ones listed. */
+export function checkUnobservedList(): void {
+  test('the cells not yet observed are the ones listed in option-matrix-unobserved.txt', () => {
+    const unobserved = new Set(
+      honouredCells()
+        .filter((cell) => cell.observer === undefined)
+        .map((cell) => `${cell.spec.name}\t${cell.mode.name}`),
+    );
+    if (process.env['SOCKCAT_UPDATE_UNOBSERVED'] === '1') {
+      writeFileSync(UNOBSERVED_FILE, `${UNOBSERVED_HEADER}${[...unobserved].join('\n')}\n`);
+    }
+    const listed = new Set(
+      readFileSync(UNOBSERVED_FILE, 'utf8')
+        .split('\n')
+        .filter((line) => line !== '' && !line.startsWith('#')),
+    );
+    const added = [...unobserved].filter((cell) => !listed.has(cell));
+    const gone = [...listed].filter((cell) => !unobserved.has(cell));
+    assert.deepEqual(added, [], 'honoured cells with no observation (add one)');
+    assert.deepEqual(gone, [], 'listed cells that are now observed or not honoured (remove them)');
+  });
+}
