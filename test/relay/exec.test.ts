@@ -10,6 +10,7 @@ import { connect } from '../../src/transports/tcp-connect.js';
 import { type Listener, listen } from '../../src/transports/tcp-listen.js';
 import type { Tube } from '../../src/tube/tube.js';
 import { terminated } from '../helpers/child.js';
+import { descriptorsOpenedSince, openDescriptors } from '../helpers/fds.js';
 import { requirePeer } from '../helpers/peers.js';
 
 // Safety net only: every wait below is on an event.
@@ -64,10 +65,6 @@ function childPids(): number[] {
     if (ppid === process.pid) pids.push(Number(name));
   }
   return pids;
-}
-
-function openFds(): number {
-  return readdirSync('/proc/self/fd').length;
 }
 
 test('splitCommandLine splits like ncat 7.93 -e: no quotes, backslash escapes', () => {
@@ -469,10 +466,10 @@ test(
     };
     // Warm up: the first spawn and connection open descriptors that stay (signal pipes, epoll).
     await run(1);
-    const fds = openFds();
+    const fds = openDescriptors();
     const children = childPids();
     for (let i = 0; i < 200; i++) await run(i);
-    assert.equal(openFds(), fds);
+    assert.deepEqual(descriptorsOpenedSince(fds), []);
     assert.deepEqual(childPids(), children);
   },
 );

@@ -1,6 +1,6 @@
 // Unix datagram sockets through the native addon: boundaries, addresses, errors, fd hygiene.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import {
 } from '../../src/errors.js';
 import { loadNative } from '../../src/native/load.js';
 import { openUnixDatagram } from '../../src/transports/unix-datagram.js';
+import { descriptorsOpenedSince, openDescriptors } from '../helpers/fds.js';
 
 const skip = loadNative() ? false : 'the native addon is not built';
 const unique = () => `@sockcat-test-${process.pid}-${Math.random().toString(36).slice(2)}`;
@@ -191,8 +192,7 @@ test('a socket bound to a file removes it on close', { skip }, async (t) => {
 });
 
 test('10,000 sockets opened and closed leave no file descriptor behind', { skip }, async () => {
-  const count = () => readdirSync('/proc/self/fd').length;
-  const before = count();
+  const before = openDescriptors();
   for (let round = 0; round < 100; round++) {
     const sockets = await Promise.all(
       Array.from({ length: 100 }, () => openUnixDatagram({ path: unique() })),
@@ -202,5 +202,5 @@ test('10,000 sockets opened and closed leave no file descriptor behind', { skip 
     for (const socket of sockets) socket.close();
     for (const outcome of await Promise.all(pending)) assert.ok(outcome instanceof ClosedError);
   }
-  assert.equal(count(), before);
+  assert.deepEqual(descriptorsOpenedSince(before), []);
 });
