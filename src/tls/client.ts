@@ -2,7 +2,6 @@ import { isIP, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import {
   type ConnectionOptions,
-  checkServerIdentity,
   type PeerCertificate,
   type TLSSocket,
   connect as tlsConnect,
@@ -14,6 +13,7 @@ import { tlsInfoOf } from './info.js';
 import { attachKeyLog } from './keylog.js';
 import { DEFAULT_HANDSHAKE_TIMEOUT, type TlsClientOptions, type TlsInfo } from './options.js';
 import { parsePin, pinMatches } from './pin.js';
+import { serverIdentityError } from './server-identity.js';
 import { describeVerifyError } from './verify-error.js';
 
 export interface UpgradeClientOptions extends TlsClientOptions {
@@ -67,7 +67,7 @@ export async function upgradeClient(
     // Verified below, after the handshake, so the failure can say exactly what was wrong.
     rejectUnauthorized: false,
     checkServerIdentity: (_name: string, cert: PeerCertificate) => {
-      nameError = checkedName === undefined ? undefined : checkServerIdentity(checkedName, cert);
+      nameError = checkedName === undefined ? undefined : serverIdentityError(checkedName, cert);
       return undefined;
     },
   };
