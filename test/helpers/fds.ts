@@ -1,12 +1,12 @@
-// The file descriptors this process holds, for tests that check nothing leaks.
+// The file descriptors a process holds (this one by default), for tests that check nothing leaks.
 import { readdirSync, readlinkSync } from 'node:fs';
 
 /** Each open descriptor as "fd -> target" (a socket's target names its inode). */
-export function openDescriptors(): Set<string> {
+export function openDescriptors(pid: number | 'self' = 'self'): Set<string> {
   const held = new Set<string>();
-  for (const fd of readdirSync('/proc/self/fd')) {
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
-      held.add(`${fd} -> ${readlinkSync(`/proc/self/fd/${fd}`)}`);
+      held.add(`${fd} -> ${readlinkSync(`/proc/${pid}/fd/${fd}`)}`);
     } catch {
       // closed between the listing and the readlink (the listing's own descriptor is one)
     }
@@ -19,6 +19,9 @@ export function openDescriptors(): Set<string> {
  * closed meanwhile (an earlier test's handle whose close libuv finishes later) is no leak, and a
  * leaked one that reuses a freed number still shows, as its target differs.
  */
-export function descriptorsOpenedSince(before: Set<string>): string[] {
-  return [...openDescriptors()].filter((entry) => !before.has(entry));
+export function descriptorsOpenedSince(
+  before: Set<string>,
+  pid: number | 'self' = 'self',
+): string[] {
+  return [...openDescriptors(pid)].filter((entry) => !before.has(entry));
 }
